@@ -1,0 +1,510 @@
+//! The application state and its one update function. No IO, no clocks, no
+//! ratatui: every behaviour is a plain function of (state, message, now).
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
+
+use crate::form::{Field, Form, FormOutcome};
+use crate::keymap::{Action, Keymap};
+use crate::msg::{ApiError, LocalEvent, Msg, Request, Response};
+use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
+
+/// How often DescribeTable runs while something is changing.
+pub const FAST_POLL: Duration = Duration::from_secs(1);
+/// How often DescribeTable runs while the table is stable (or missing).
+pub const SLOW_POLL: Duration = Duration::from_secs(15);
+/// Lines of DynamoDB Local start-up progress kept for display.
+const PROGRESS_LINES: usize = 6;
+
+/// Whether the backend can be called yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// The embedded DynamoDB Local is being installed or started; recent progress lines.
+    Starting(Vec<String>),
+    /// Calls can be made.
+    Ready,
+    /// DynamoDB Local could not be provided; the message says why.
+    Failed(String),
+}
+
+/// What is known about the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableState {
+    /// Not described yet (or the last attempt failed before any answer).
+    Unknown,
+    /// DescribeTable said ResourceNotFound.
+    Missing,
+    /// The last description.
+    Present(TableInfo),
+}
+
+/// A transient status and when it was first seen, for the elapsed-time display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub status: TableStatus,
+    pub since: Instant,
+}
+
+/// Severity of the status-line message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// The message at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub level: Level,
+    pub text: String,
+}
+
+/// The dialog on top of the panels, if any.
+#[derive(Debug, Clone)]
+pub enum Modal {
+    None,
+    /// The key list generated from the keymap.
+    Help,
+    /// Create the wallet table: billing mode and capacity.
+    CreateTable(Form),
+    /// Delete the table: the user must type its name.
+    DeleteTable(Form),
+}
+
+/// Field labels, shared by the forms and their validation.
+pub mod fields {
+    pub const TABLE: &str = "Table";
+    pub const KEY: &str = "Key";
+    pub const BILLING: &str = "Billing";
+    pub const RCU: &str = "Read capacity (RCU)";
+    pub const WCU: &str = "Write capacity (WCU)";
+    pub const CONFIRM: &str = "Type the table name";
+}
+
+const BILLING_PROVISIONED: &str = "provisioned";
+const BILLING_ON_DEMAND: &str = "on-demand";
+
+/// The single owner of state.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub table_name: String,
+    /// Where calls go, e.g. "DynamoDB Local http://127.0.0.1:8000".
+    pub endpoint_label: String,
+    pub read_only: bool,
+    pub keymap: Keymap,
+    pub connection: Connection,
+    pub table: TableState,
+    /// The last DescribeTable failure, cleared by the next success.
+    pub describe_error: Option<ApiError>,
+    pub transition: Option<Transition>,
+    pub status_line: Option<StatusLine>,
+    pub modal: Modal,
+    /// The time of the message being handled; rendering measures elapsed time from it.
+    pub now: Instant,
+    pub last_described: Option<Instant>,
+    describe_in_flight: bool,
+    /// The describe in flight was sent before a create/delete completed: its answer is old.
+    describe_outdated: bool,
+    next_describe: Option<Instant>,
+    describe_failures: u32,
+    pub should_quit: bool,
+}
+
+impl App {
+    /// A new app; `ready` is false while an embedded DynamoDB Local starts.
+    pub fn new(table_name: String, endpoint_label: String, ready: bool, now: Instant) -> Self {
+        App {
+            table_name,
+            endpoint_label,
+            read_only: false,
+            keymap: Keymap::default_keymap(),
+            connection: if ready { Connection::Ready } else { Connection::Starting(Vec::new()) },
+            table: TableState::Unknown,
+            describe_error: None,
+            transition: None,
+            status_line: None,
+            modal: Modal::None,
+            now,
+            last_described: None,
+            describe_in_flight: false,
+            describe_outdated: false,
+            next_describe: ready.then_some(now),
+            describe_failures: 0,
+            should_quit: false,
+        }
+    }
+
+    /// Handles one message and returns the calls to make.
+    pub fn update(&mut self, now: Instant, msg: Msg) -> Vec<Request> {
+        self.now = now;
+        let mut requests = match msg {
+            Msg::Term(event) => self.handle_event(&event),
+            Msg::Tick => Vec::new(),
+            Msg::Worker(response) => {
+                self.handle_response(response);
+                Vec::new()
+            }
+            Msg::Local(event) => {
+                self.handle_local(event);
+                Vec::new()
+            }
+        };
+        requests.extend(self.due_describe());
+        requests
+    }
+
+    /// When the next poll is due, if one is scheduled (for the loop's timer).
+    pub fn next_describe(&self) -> Option<Instant> {
+        self.next_describe
+    }
+
+    /// Elapsed time in the current transient status.
+    pub fn transition_elapsed(&self) -> Option<Duration> {
+        self.transition.as_ref().map(|t| self.now.saturating_duration_since(t.since))
+    }
+
+    fn due_describe(&mut self) -> Option<Request> {
+        let due = self.next_describe.is_some_and(|at| at <= self.now);
+        if !due || self.describe_in_flight || self.connection != Connection::Ready {
+            return None;
+        }
+        self.describe_in_flight = true;
+        self.next_describe = None;
+        Some(Request::DescribeTable { table: self.table_name.clone() })
+    }
+
+    fn poll_soon(&mut self) {
+        self.next_describe = Some(self.now);
+    }
+
+    /// A write changed the table: a describe already in flight may predate it.
+    fn table_changed(&mut self) {
+        self.describe_outdated = self.describe_in_flight;
+        self.poll_soon();
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.status_line = Some(StatusLine { level: Level::Info, text: text.into() });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.status_line = Some(StatusLine { level: Level::Error, text: text.into() });
+    }
+
+    fn handle_local(&mut self, event: LocalEvent) {
+        match event {
+            LocalEvent::Progress(line) => {
+                if let Connection::Starting(lines) = &mut self.connection {
+                    lines.push(line);
+                    let excess = lines.len().saturating_sub(PROGRESS_LINES);
+                    lines.drain(..excess);
+                }
+            }
+            LocalEvent::Ready => {
+                self.connection = Connection::Ready;
+                self.info(format!("connected to {}", self.endpoint_label));
+                self.poll_soon();
+            }
+            LocalEvent::Failed(why) => {
+                self.error(format!("DynamoDB Local: {why}"));
+                self.connection = Connection::Failed(why);
+            }
+        }
+    }
+
+    fn handle_event(&mut self, event: &Event) -> Vec<Request> {
+        let Event::Key(key) = event else {
+            return Vec::new();
+        };
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.should_quit = true;
+            return Vec::new();
+        }
+        match &mut self.modal {
+            Modal::None => {}
+            Modal::Help => {
+                self.modal = Modal::None;
+                return Vec::new();
+            }
+            Modal::CreateTable(form) | Modal::DeleteTable(form) => {
+                return match form.handle_event(event) {
+                    FormOutcome::Continue => Vec::new(),
+                    FormOutcome::Cancel => {
+                        self.modal = Modal::None;
+                        Vec::new()
+                    }
+                    FormOutcome::Submit => self.submit_form(),
+                };
+            }
+        }
+        match self.keymap.action_for(key) {
+            Some(action) => self.handle_action(action),
+            None => Vec::new(),
+        }
+    }
+
+    fn handle_action(&mut self, action: Action) -> Vec<Request> {
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::Help => self.modal = Modal::Help,
+            Action::Refresh => self.refresh(),
+            Action::CreateTable => self.open_create_form(),
+            Action::DeleteTable => self.open_delete_form(),
+        }
+        Vec::new()
+    }
+
+    fn refresh(&mut self) {
+        if self.connection == Connection::Ready {
+            self.describe_failures = 0;
+            self.poll_soon();
+        } else {
+            self.error("not connected yet");
+        }
+    }
+
+    /// Why a table write cannot start now, if it cannot.
+    fn write_blocked(&self, what: &str) -> Option<String> {
+        if self.read_only {
+            return Some(format!("read-only mode: {what} is disabled"));
+        }
+        if self.connection != Connection::Ready {
+            return Some(format!("not connected yet: cannot {what}"));
+        }
+        None
+    }
+
+    fn open_create_form(&mut self) {
+        if let Some(why) = self.write_blocked("creating a table") {
+            return self.error(why);
+        }
+        match &self.table {
+            TableState::Missing => {}
+            TableState::Present(_) => {
+                return self.error(format!("table {} already exists", self.table_name));
+            }
+            TableState::Unknown => {
+                return self.error("table state unknown: press r to describe it first");
+            }
+        }
+        let form = Form::new(
+            format!("Create table {}", self.table_name),
+            vec![
+                Field::fixed(fields::TABLE, self.table_name.clone()),
+                Field::fixed(fields::KEY, "user_id (S, HASH)"),
+                Field::choice(fields::BILLING, vec![BILLING_PROVISIONED, BILLING_ON_DEMAND]),
+                Field::text(fields::RCU, "1"),
+                Field::text(fields::WCU, "1"),
+            ],
+        )
+        .with_intro("Space switches billing mode. 1 RCU = one strong read/s of 4 KB; 1 WCU = one write/s of 1 KB.");
+        self.modal = Modal::CreateTable(form);
+    }
+
+    fn open_delete_form(&mut self) {
+        if let Some(why) = self.write_blocked("deleting a table") {
+            return self.error(why);
+        }
+        if !matches!(self.table, TableState::Present(_)) {
+            return self.error(format!("table {} does not exist", self.table_name));
+        }
+        let form = Form::new(
+            format!("Delete table {}", self.table_name),
+            vec![Field::text(fields::CONFIRM, "")],
+        )
+        .with_intro(format!(
+            "This deletes every wallet in {} and cannot be undone. Type the table name to confirm.",
+            self.table_name
+        ));
+        self.modal = Modal::DeleteTable(form);
+    }
+
+    fn submit_form(&mut self) -> Vec<Request> {
+        let table = self.table_name.clone();
+        let request = match &mut self.modal {
+            Modal::CreateTable(form) if !form.pending => validate_create(form, &table)
+                .map(|spec| Request::CreateTable { spec }),
+            Modal::DeleteTable(form) if !form.pending => validate_delete(form, &table)
+                .map(|()| Request::DeleteTable { table }),
+            _ => None,
+        };
+        if let (Some(_), Modal::CreateTable(form) | Modal::DeleteTable(form)) =
+            (&request, &mut self.modal)
+        {
+            form.pending = true;
+        }
+        request.into_iter().collect()
+    }
+
+    fn handle_response(&mut self, response: Response) {
+        match response {
+            Response::Described { table, result } if table == self.table_name => {
+                self.complete_describe(result)
+            }
+            Response::Created { table, result } if table == self.table_name => {
+                self.complete_create(result)
+            }
+            Response::Deleted { table, result } if table == self.table_name => {
+                self.complete_delete(result)
+            }
+            // A reply about a table the user has left: stale, ignore it.
+            _ => {}
+        }
+    }
+
+    fn complete_describe(&mut self, result: Result<Option<TableInfo>, ApiError>) {
+        self.describe_in_flight = false;
+        if std::mem::take(&mut self.describe_outdated) {
+            return;
+        }
+        match result {
+            Ok(info) => {
+                self.describe_failures = 0;
+                self.describe_error = None;
+                self.last_described = Some(self.now);
+                self.set_table(info.map_or(TableState::Missing, TableState::Present));
+            }
+            Err(err) => {
+                self.describe_failures += 1;
+                self.error(format!("DescribeTable {}: {}", self.table_name, err.summary()));
+                self.describe_error = Some(err);
+            }
+        }
+        // Keep polling even while a form is open: the table can change under it.
+        let delay = self.poll_interval();
+        self.next_describe.get_or_insert(self.now + delay);
+    }
+
+    /// Fast while something is changing, slow when stable, backing off on errors.
+    fn poll_interval(&self) -> Duration {
+        if self.describe_failures > 0 {
+            let backoff = FAST_POLL * 2u32.saturating_pow(self.describe_failures.min(4));
+            return backoff.min(SLOW_POLL);
+        }
+        match &self.table {
+            TableState::Present(info) if info.is_transient() => FAST_POLL,
+            _ => SLOW_POLL,
+        }
+    }
+
+    /// Records a new table state and keeps the transient-status clock.
+    fn set_table(&mut self, state: TableState) {
+        let status = match &state {
+            TableState::Present(info) => Some(info.status.clone()),
+            _ => None,
+        };
+        let finished = match (&self.transition, &status) {
+            (Some(t), Some(s)) if &t.status == s => None,
+            (Some(t), _) => Some(t.clone()),
+            (None, _) => None,
+        };
+        if let Some(done) = finished {
+            let took = self.now.saturating_duration_since(done.since).as_secs();
+            let now_is = status.as_ref().map_or("gone", TableStatus::as_str);
+            self.info(format!(
+                "table {} is {now_is} ({} took {took}s)",
+                self.table_name,
+                done.status.as_str()
+            ));
+            self.transition = None;
+        }
+        if let Some(s) = status.filter(TableStatus::is_transient) {
+            if self.transition.is_none() {
+                self.transition = Some(Transition { status: s, since: self.now });
+            }
+        }
+        self.table = state;
+    }
+
+    fn complete_create(&mut self, result: Result<TableInfo, ApiError>) {
+        match result {
+            Ok(info) => {
+                self.modal = Modal::None;
+                self.info(format!("CreateTable {} accepted", info.name));
+                self.set_table(TableState::Present(info));
+                self.table_changed();
+            }
+            Err(err) => self.form_failed(err, "CreateTable"),
+        }
+    }
+
+    fn complete_delete(&mut self, result: Result<(), ApiError>) {
+        match result {
+            Ok(()) => {
+                self.modal = Modal::None;
+                self.info(format!("DeleteTable {} accepted", self.table_name));
+                if let TableState::Present(info) = &self.table {
+                    let mut deleting = info.clone();
+                    deleting.status = TableStatus::Deleting;
+                    self.set_table(TableState::Present(deleting));
+                }
+                self.table_changed();
+            }
+            Err(err) => self.form_failed(err, "DeleteTable"),
+        }
+    }
+
+    /// The call behind an open form failed: keep the form (and what was typed)
+    /// with the reason, and look at the table again.
+    fn form_failed(&mut self, err: ApiError, call: &str) {
+        let text = format!("{call} {}: {}", self.table_name, err.summary());
+        if let Modal::CreateTable(form) | Modal::DeleteTable(form) = &mut self.modal {
+            form.pending = false;
+            form.error = Some(err.summary());
+        }
+        self.error(text);
+        self.poll_soon();
+    }
+}
+
+/// Checks the create form; marks bad fields and returns the spec when all is well.
+fn validate_create(form: &mut Form, table: &str) -> Option<CreateTableSpec> {
+    form.clear_errors();
+    let billing = if form.value(fields::BILLING) == BILLING_ON_DEMAND {
+        Some(BillingMode::OnDemand)
+    } else {
+        let read = check_capacity(form, fields::RCU);
+        let write = check_capacity(form, fields::WCU);
+        read.zip(write).map(|(read, write)| BillingMode::Provisioned { read, write })
+    };
+    Some(CreateTableSpec { name: table.to_string(), billing: billing? })
+}
+
+/// Capacity units are whole numbers from 1 up (the account quota decides the top).
+fn check_capacity(form: &mut Form, label: &str) -> Option<i64> {
+    let text = form.value(label).trim().to_string();
+    let result = match text.parse::<i64>() {
+        _ if text.is_empty() => Err("required: a whole number ≥ 1".to_string()),
+        Ok(n) if n >= 1 && !text.starts_with('+') => Ok(n),
+        Ok(_) => Err("must be at least 1".to_string()),
+        Err(_) if text.chars().all(|c| c.is_ascii_digit()) => Err("too large".to_string()),
+        Err(_) => Err(format!("{text:?} is not a whole number")),
+    };
+    match result {
+        Ok(n) => Some(n),
+        Err(why) => {
+            if let Some(field) = form.field_mut(label) {
+                field.error = Some(why);
+            }
+            None
+        }
+    }
+}
+
+fn validate_delete(form: &mut Form, table: &str) -> Option<()> {
+    form.clear_errors();
+    if form.value(fields::CONFIRM) == table {
+        return Some(());
+    }
+    if let Some(field) = form.field_mut(fields::CONFIRM) {
+        field.error = Some(format!("type {table} exactly to delete it"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,138 @@
+//! Command-line arguments, named as in the aws CLI where they overlap.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::worker::{Connect, Timeouts};
+
+/// A terminal UI for a DynamoDB user-wallet table (`user_id` S HASH, `balance` N).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "wallet-tui", version, about)]
+pub struct Cli {
+    /// The wallet table.
+    #[arg(long, env = "WALLET_TABLE", default_value = "user_wallet", value_parser = parse_table_name)]
+    pub table: String,
+
+    /// Use a named profile from your AWS config (SSO profiles included).
+    #[arg(long, conflicts_with = "local")]
+    pub profile: Option<String>,
+
+    /// The AWS region (otherwise from AWS_REGION or the profile).
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// Send requests to this URL instead of AWS (any DynamoDB-compatible endpoint).
+    /// AWS_ENDPOINT_URL_DYNAMODB is honoured too.
+    #[arg(long, conflicts_with = "local")]
+    pub endpoint_url: Option<String>,
+
+    /// Use DynamoDB Local on 127.0.0.1 (installed and started if nothing answers there).
+    #[arg(long)]
+    pub local: bool,
+
+    /// Port of DynamoDB Local.
+    #[arg(long, default_value_t = 8000, requires = "local")]
+    pub local_port: u16,
+
+    /// Run DynamoDB Local in memory: nothing is kept after exit.
+    #[arg(long, requires = "local")]
+    pub local_in_memory: bool,
+
+    /// Where DynamoDB Local keeps its data (default: the user's data dir).
+    #[arg(long, requires = "local", conflicts_with = "local_in_memory")]
+    pub local_data_dir: Option<PathBuf>,
+
+    /// Refuse every write: browse only.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Seconds allowed to open a connection.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout: u64,
+
+    /// Seconds allowed for one call, retries included.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..))]
+    pub call_timeout: u64,
+
+    /// Log file (default: wallet-tui.log in the user's state dir). Logs never go to the terminal.
+    #[arg(long)]
+    pub log_file: Option<PathBuf>,
+}
+
+impl Cli {
+    /// The connection settings the worker's SDK client is built from.
+    pub fn connect(&self) -> Connect {
+        let operation = Duration::from_secs(self.call_timeout);
+        Connect {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: if self.local {
+                Some(format!("http://127.0.0.1:{}", self.local_port))
+            } else {
+                self.endpoint_url.clone()
+            },
+            local: self.local,
+            timeouts: Timeouts {
+                connect: Duration::from_secs(self.connect_timeout),
+                attempt: operation.min(Timeouts::default().attempt.max(operation / 2)),
+                operation,
+            },
+        }
+    }
+}
+
+/// DynamoDB table names: 3 to 255 characters of `a-z A-Z 0-9 _ - .`.
+pub fn parse_table_name(name: &str) -> Result<String, String> {
+    let len = name.chars().count();
+    if !(3..=255).contains(&len) {
+        return Err(format!("a table name has 3 to 255 characters, this one has {len}"));
+    }
+    match name.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c))) {
+        Some(bad) => Err(format!("{bad:?} is not allowed in a table name (use a-z A-Z 0-9 _ - .)")),
+        None => Ok(name.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("user_wallet", true)]
+    #[case("a.b-c_D9", true)]
+    #[case("ab", false)]
+    #[case("user wallet", false)]
+    #[case("wallet/1", false)]
+    #[case(&"x".repeat(256), false)]
+    #[case(&"x".repeat(255), true)]
+    fn table_names(#[case] name: &str, #[case] ok: bool) {
+        assert_eq!(parse_table_name(name).is_ok(), ok, "{name}");
+    }
+
+    #[test]
+    fn local_points_at_loopback_and_conflicts_with_endpoint() {
+        let cli = Cli::try_parse_from(["wallet-tui", "--local", "--local-port", "8123"])
+            .expect("parses");
+        let connect = cli.connect();
+        assert_eq!(connect.endpoint_url.as_deref(), Some("http://127.0.0.1:8123"));
+        assert!(connect.local);
+        let both = Cli::try_parse_from(["wallet-tui", "--local", "--endpoint-url", "http://x"]);
+        assert!(both.is_err());
+        let port_alone = Cli::try_parse_from(["wallet-tui", "--local-port", "1"]);
+        assert!(port_alone.is_err(), "--local-port needs --local");
+    }
+
+    #[test]
+    fn timeouts_follow_the_flags() {
+        let cli = Cli::try_parse_from(["wallet-tui", "--call-timeout", "4", "--connect-timeout", "1"])
+            .expect("parses");
+        let t = cli.connect().timeouts;
+        assert_eq!(t.operation, Duration::from_secs(4));
+        assert_eq!(t.connect, Duration::from_secs(1));
+        assert!(t.attempt <= t.operation);
+        assert!(Cli::try_parse_from(["wallet-tui", "--call-timeout", "0"]).is_err());
+    }
+}

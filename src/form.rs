@@ -1,0 +1,238 @@
+//! Form state shared by every dialog: text fields, choices, focus and errors.
+//! Rendering lives in `ui::form`; what a form means is decided by `App`.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// What a key did to a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormOutcome {
+    /// Keep editing.
+    Continue,
+    /// Enter: the caller validates and, if valid, sends the request.
+    Submit,
+    /// Esc: close the form, send nothing.
+    Cancel,
+}
+
+/// The editable part of a field.
+#[derive(Debug, Clone)]
+pub enum FieldKind {
+    /// Free text with a cursor.
+    Text(Input),
+    /// One of a few fixed options; Space / Left / Right cycle through them.
+    Choice { options: Vec<&'static str>, selected: usize },
+    /// Shown for context, never focused.
+    Fixed(String),
+}
+
+/// One labelled row of a form, with its own error message.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub error: Option<String>,
+    /// A dimmed note after the value, e.g. "not used on-demand".
+    pub hint: Option<String>,
+}
+
+impl Field {
+    /// A text field with an initial value.
+    pub fn text(label: &'static str, value: &str) -> Self {
+        Self::new(label, FieldKind::Text(Input::new(value.to_string())))
+    }
+
+    /// A choice between fixed options; the first is selected.
+    pub fn choice(label: &'static str, options: Vec<&'static str>) -> Self {
+        Self::new(label, FieldKind::Choice { options, selected: 0 })
+    }
+
+    /// A read-only row.
+    pub fn fixed(label: &'static str, value: impl Into<String>) -> Self {
+        Self::new(label, FieldKind::Fixed(value.into()))
+    }
+
+    fn new(label: &'static str, kind: FieldKind) -> Self {
+        Field { label, kind, error: None, hint: None }
+    }
+
+    /// The text the field shows (for a choice, the selected option).
+    pub fn value(&self) -> &str {
+        match &self.kind {
+            FieldKind::Text(input) => input.value(),
+            FieldKind::Choice { options, selected } => options.get(*selected).copied().unwrap_or(""),
+            FieldKind::Fixed(value) => value,
+        }
+    }
+
+    fn focusable(&self) -> bool {
+        !matches!(self.kind, FieldKind::Fixed(_))
+    }
+}
+
+/// A dialog: a title, fields, the focused field and a form-level message.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub title: String,
+    /// Explanation shown above the fields.
+    pub intro: Option<String>,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// A message about the whole form (e.g. the server's refusal).
+    pub error: Option<String>,
+    /// A request from this form is in flight: further submits are ignored.
+    pub pending: bool,
+}
+
+impl Form {
+    /// A form focused on its first editable field.
+    pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Self {
+        let focus = fields.iter().position(Field::focusable).unwrap_or(0);
+        Form { title: title.into(), intro: None, fields, focus, error: None, pending: false }
+    }
+
+    /// Adds an explanation above the fields.
+    pub fn with_intro(mut self, intro: impl Into<String>) -> Self {
+        self.intro = Some(intro.into());
+        self
+    }
+
+    /// Field by label; forms are small and labels unique.
+    pub fn field(&self, label: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.label == label)
+    }
+
+    /// Mutable field by label.
+    pub fn field_mut(&mut self, label: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.label == label)
+    }
+
+    /// The value of a field by label ("" if absent).
+    pub fn value(&self, label: &str) -> &str {
+        self.field(label).map_or("", Field::value)
+    }
+
+    /// Clears every error before a new validation pass.
+    pub fn clear_errors(&mut self) {
+        self.error = None;
+        self.fields.iter_mut().for_each(|f| f.error = None);
+    }
+
+    /// True when any field or the form carries an error.
+    pub fn has_errors(&self) -> bool {
+        self.error.is_some() || self.fields.iter().any(|f| f.error.is_some())
+    }
+
+    /// Applies a terminal event: moves focus, edits the focused field, or reports
+    /// a submit / cancel.
+    pub fn handle_event(&mut self, event: &Event) -> FormOutcome {
+        let Event::Key(key) = event else {
+            return FormOutcome::Continue;
+        };
+        if key.kind == KeyEventKind::Release {
+            return FormOutcome::Continue;
+        }
+        match key.code {
+            KeyCode::Esc => FormOutcome::Cancel,
+            KeyCode::Enter => FormOutcome::Submit,
+            KeyCode::Tab => self.move_focus(1),
+            KeyCode::BackTab => self.move_focus(-1),
+            KeyCode::Down => self.move_focus(1),
+            KeyCode::Up => self.move_focus(-1),
+            _ => self.edit_focused(event, key),
+        }
+    }
+
+    fn move_focus(&mut self, step: isize) -> FormOutcome {
+        let n = self.fields.len() as isize;
+        let mut at = self.focus as isize;
+        for _ in 0..n {
+            at = (at + step).rem_euclid(n);
+            if self.fields[at as usize].focusable() {
+                self.focus = at as usize;
+                break;
+            }
+        }
+        FormOutcome::Continue
+    }
+
+    fn edit_focused(&mut self, event: &Event, key: &KeyEvent) -> FormOutcome {
+        let Some(field) = self.fields.get_mut(self.focus) else {
+            return FormOutcome::Continue;
+        };
+        match &mut field.kind {
+            FieldKind::Text(input) => {
+                if input.handle_event(event).is_some() {
+                    field.error = None;
+                }
+            }
+            FieldKind::Choice { options, selected } => {
+                let n = options.len().max(1);
+                let step = match key.code {
+                    KeyCode::Left => n - 1,
+                    KeyCode::Right | KeyCode::Char(' ') => 1,
+                    _ => 0,
+                };
+                if !key.modifiers.contains(KeyModifiers::CONTROL) {
+                    *selected = (*selected + step) % n;
+                }
+            }
+            FieldKind::Fixed(_) => {}
+        }
+        FormOutcome::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> Event {
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn sample() -> Form {
+        Form::new(
+            "t",
+            vec![
+                Field::fixed("Table", "user_wallet"),
+                Field::choice("Billing", vec!["provisioned", "on-demand"]),
+                Field::text("RCU", "1"),
+            ],
+        )
+    }
+
+    #[test]
+    fn focus_skips_fixed_fields_and_wraps() {
+        let mut form = sample();
+        assert_eq!(form.focus, 1);
+        form.handle_event(&key(KeyCode::Tab));
+        assert_eq!(form.focus, 2);
+        form.handle_event(&key(KeyCode::Tab));
+        assert_eq!(form.focus, 1, "wraps past the fixed field");
+        form.handle_event(&key(KeyCode::BackTab));
+        assert_eq!(form.focus, 2);
+    }
+
+    #[test]
+    fn typing_edits_the_focused_text_and_clears_its_error() {
+        let mut form = sample();
+        form.focus = 2;
+        form.fields[2].error = Some("bad".into());
+        form.handle_event(&key(KeyCode::Char('0')));
+        assert_eq!(form.value("RCU"), "10");
+        assert!(form.fields[2].error.is_none());
+    }
+
+    #[test]
+    fn space_cycles_a_choice_and_enter_esc_report() {
+        let mut form = sample();
+        form.handle_event(&key(KeyCode::Char(' ')));
+        assert_eq!(form.value("Billing"), "on-demand");
+        form.handle_event(&key(KeyCode::Left));
+        assert_eq!(form.value("Billing"), "provisioned");
+        assert_eq!(form.handle_event(&key(KeyCode::Enter)), FormOutcome::Submit);
+        assert_eq!(form.handle_event(&key(KeyCode::Esc)), FormOutcome::Cancel);
+    }
+}

@@ -1,0 +1,233 @@
+//! Key bindings: the default keymap ships in `assets/keymap.toml`; the help
+//! overlay is generated from the keymap in force.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+/// The default bindings, compiled in.
+pub const DEFAULT_KEYMAP: &str = include_str!("../assets/keymap.toml");
+
+/// What a user can ask for with a key outside of forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Leave the program (stops an embedded DynamoDB Local).
+    Quit,
+    /// Show or hide the help overlay.
+    Help,
+    /// Describe the table again now.
+    Refresh,
+    /// Open the create-table form (only when the table is missing).
+    CreateTable,
+    /// Open the delete-table confirmation (asks for the typed table name).
+    DeleteTable,
+}
+
+impl Action {
+    /// The one-line description shown in the help overlay.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "show / hide this help",
+            Action::Refresh => "describe the table again now",
+            Action::CreateTable => "create the wallet table",
+            Action::DeleteTable => "delete the table (asks for its name)",
+        }
+    }
+}
+
+/// A parsed key: code plus modifiers, as crossterm reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl Key {
+    /// Normalises a terminal key event so `D` matches with or without SHIFT reported.
+    pub fn from_event(ev: &KeyEvent) -> Self {
+        let mut modifiers = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        if !matches!(ev.code, KeyCode::Char(_)) {
+            modifiers |= ev.modifiers & KeyModifiers::SHIFT;
+        }
+        Key { code: ev.code, modifiers }
+    }
+
+    /// Parses `"q"`, `"D"`, `"ctrl-c"`, `"esc"`, `"f5"`, `"shift-tab"`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (flag, len) = if lower.starts_with("ctrl-") {
+                (KeyModifiers::CONTROL, 5)
+            } else if lower.starts_with("alt-") {
+                (KeyModifiers::ALT, 4)
+            } else if lower.starts_with("shift-") && rest.chars().count() > 6 {
+                (KeyModifiers::SHIFT, 6)
+            } else {
+                break;
+            };
+            modifiers |= flag;
+            rest = &rest[len..];
+        }
+        let code = parse_code(rest).ok_or_else(|| format!("unknown key {text:?}"))?;
+        Ok(Key { code, modifiers })
+    }
+
+    /// The spelling used in the help overlay.
+    pub fn label(&self) -> String {
+        let mut out = String::new();
+        for (flag, name) in [
+            (KeyModifiers::CONTROL, "Ctrl-"),
+            (KeyModifiers::ALT, "Alt-"),
+            (KeyModifiers::SHIFT, "Shift-"),
+        ] {
+            if self.modifiers.contains(flag) {
+                out.push_str(name);
+            }
+        }
+        match self.code {
+            KeyCode::Char(' ') => out.push_str("Space"),
+            KeyCode::Char(c) => out.push(c),
+            KeyCode::F(n) => out.push_str(&format!("F{n}")),
+            other => out.push_str(&format!("{other:?}")),
+        }
+        out
+    }
+}
+
+fn parse_code(name: &str) -> Option<KeyCode> {
+    let mut chars = name.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return Some(KeyCode::Char(c));
+    }
+    let lower = name.to_ascii_lowercase();
+    let code = match lower.as_str() {
+        "esc" => KeyCode::Esc,
+        "enter" => KeyCode::Enter,
+        "tab" => KeyCode::Tab,
+        "backtab" => KeyCode::BackTab,
+        "space" => KeyCode::Char(' '),
+        "backspace" => KeyCode::Backspace,
+        "delete" => KeyCode::Delete,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "pageup" => KeyCode::PageUp,
+        "pagedown" => KeyCode::PageDown,
+        f if f.starts_with('f') => KeyCode::F(f[1..].parse().ok()?),
+        _ => return None,
+    };
+    Some(code)
+}
+
+/// Keys bound to actions, in a stable order for the help overlay.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: BTreeMap<Action, Vec<Key>>,
+}
+
+impl Keymap {
+    /// Parses a keymap file (same format as `assets/keymap.toml`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let raw: BTreeMap<Action, Vec<String>> =
+            toml::from_str(text).map_err(|e| format!("keymap: {e}"))?;
+        let mut bindings = BTreeMap::new();
+        for (action, keys) in raw {
+            let keys = keys.iter().map(|k| Key::parse(k)).collect::<Result<Vec<_>, _>>()?;
+            bindings.insert(action, keys);
+        }
+        Ok(Keymap { bindings })
+    }
+
+    /// The keymap shipped with the program.
+    pub fn default_keymap() -> Self {
+        // The asset is checked by a unit test, so failing here means a broken build.
+        Self::parse(DEFAULT_KEYMAP).unwrap_or_else(|e| panic!("assets/keymap.toml: {e}"))
+    }
+
+    /// The action a key event triggers, if any.
+    pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
+        let key = Key::from_event(ev);
+        self.bindings
+            .iter()
+            .find(|(_, keys)| keys.contains(&key))
+            .map(|(action, _)| *action)
+    }
+
+    /// The first key bound to an action, for hints like "press c to create it".
+    pub fn first_key(&self, action: Action) -> String {
+        self.bindings
+            .get(&action)
+            .and_then(|keys| keys.first())
+            .map_or_else(|| "(unbound)".to_string(), Key::label)
+    }
+
+    /// (keys, description) rows for the help overlay.
+    pub fn help_rows(&self) -> Vec<(String, &'static str)> {
+        self.bindings
+            .iter()
+            .map(|(action, keys)| {
+                let labels: Vec<String> = keys.iter().map(Key::label).collect();
+                (labels.join(" / "), action.describe())
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[test]
+    fn default_keymap_binds_every_action() {
+        let keymap = Keymap::parse(DEFAULT_KEYMAP).expect("default keymap parses");
+        for action in [
+            Action::Quit,
+            Action::Help,
+            Action::Refresh,
+            Action::CreateTable,
+            Action::DeleteTable,
+        ] {
+            assert!(keymap.bindings.get(&action).is_some_and(|k| !k.is_empty()), "{action:?}");
+        }
+    }
+
+    #[rstest]
+    #[case("q", KeyCode::Char('q'), KeyModifiers::NONE)]
+    #[case("D", KeyCode::Char('D'), KeyModifiers::NONE)]
+    #[case("ctrl-c", KeyCode::Char('c'), KeyModifiers::CONTROL)]
+    #[case("esc", KeyCode::Esc, KeyModifiers::NONE)]
+    #[case("f5", KeyCode::F(5), KeyModifiers::NONE)]
+    #[case("-", KeyCode::Char('-'), KeyModifiers::NONE)]
+    fn keys_parse(#[case] text: &str, #[case] code: KeyCode, #[case] modifiers: KeyModifiers) {
+        assert_eq!(Key::parse(text), Ok(Key { code, modifiers }));
+    }
+
+    #[rstest]
+    #[case("")]
+    #[case("ctrl-")]
+    #[case("hyper-x")]
+    #[case("fx")]
+    fn bad_keys_are_refused(#[case] text: &str) {
+        assert!(Key::parse(text).is_err());
+    }
+
+    #[test]
+    fn shifted_capital_matches_plain_binding() {
+        let keymap = Keymap::default_keymap();
+        let ev = KeyEvent::new(KeyCode::Char('D'), KeyModifiers::SHIFT);
+        assert_eq!(keymap.action_for(&ev), Some(Action::DeleteTable));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(keymap.action_for(&ctrl_c), Some(Action::Quit));
+        let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(keymap.action_for(&c), Some(Action::CreateTable));
+    }
+}

@@ -1,0 +1,15 @@
+//! wallet-tui: a terminal UI for a DynamoDB user-wallet table.
+//!
+//! The shape: terminal events, worker responses and ticks become [`msg::Msg`]s;
+//! [`app::App::update`] turns each into new state plus [`msg::Request`]s for the
+//! [`worker`], which owns the SDK client; [`ui::render`] draws the state.
+
+pub mod app;
+pub mod cli;
+pub mod form;
+pub mod keymap;
+pub mod local;
+pub mod msg;
+pub mod table;
+pub mod ui;
+pub mod worker;

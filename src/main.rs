@@ -1,0 +1,188 @@
+//! Entry point: arguments, logging, terminal setup and restore, the worker,
+//! the DynamoDB Local supervisor, and the event loop that ties them to `App`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use crossterm::event::EventStream;
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use wallet_tui::app::App;
+use wallet_tui::cli::Cli;
+use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
+use wallet_tui::msg::{LocalEvent, Msg};
+use wallet_tui::worker::{self, WorkerHandle};
+use wallet_tui::{ui, worker::endpoint_label};
+
+/// How often the loop wakes up without input (drives polling and timers).
+const TICK: Duration = Duration::from_millis(250);
+/// Heap cap for DynamoDB Local: its JVM heap grows to GBs on big scans otherwise.
+const LOCAL_MAX_HEAP_MB: u32 = 1024;
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    color_eyre::install()?;
+    let _log_guard = init_logging(cli.log_file.clone())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    if cli.local {
+        // Never wait on the EC2 metadata service for a local endpoint.
+        // SAFETY: set before any other thread reads the environment.
+        unsafe { std::env::set_var("AWS_EC2_METADATA_DISABLED", "true") };
+    }
+    let connect = cli.connect();
+    let config = worker::load_sdk_config(&connect).await;
+    if config.region().is_none() {
+        bail!("no AWS region: pass --region, set AWS_REGION, or set one in your profile (or use --local)");
+    }
+    let label = endpoint_label(&connect, &config);
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let worker = worker::spawn(client, cli.read_only);
+    let mut app = App::new(cli.table.clone(), label, !cli.local, Instant::now());
+    app.read_only = cli.read_only;
+
+    let (local_tx, local_rx) = mpsc::unbounded_channel();
+    let shutdown = CancellationToken::new();
+    let supervisor = if cli.local {
+        let options = local_options(&cli)?;
+        Some(tokio::spawn(supervise_local(options, local_tx, shutdown.clone())))
+    } else {
+        None
+    };
+
+    let mut terminal = ratatui::init();
+    let result = event_loop(&mut terminal, app, worker, local_rx).await;
+    ratatui::restore();
+    shutdown.cancel();
+    if let Some(supervisor) = supervisor {
+        let _ = tokio::time::timeout(Duration::from_secs(10), supervisor).await;
+    }
+    result
+}
+
+fn local_options(cli: &Cli) -> Result<DynamoDbLocalOptions> {
+    let storage = if cli.local_in_memory {
+        Storage::InMemory
+    } else {
+        let dir = cli.local_data_dir.clone().or_else(local::default_data_dir);
+        let Some(dir) = dir else {
+            bail!("no data dir for DynamoDB Local: pass --local-data-dir or --local-in-memory");
+        };
+        Storage::Dir(dir)
+    };
+    Ok(DynamoDbLocalOptions { port: cli.local_port, storage, max_heap_mb: LOCAL_MAX_HEAP_MB })
+}
+
+/// Attaches to a DynamoDB Local already answering on the port, or installs and
+/// starts one, reports progress, and stops it when `shutdown` fires.
+async fn supervise_local(
+    options: DynamoDbLocalOptions,
+    events: mpsc::UnboundedSender<LocalEvent>,
+    shutdown: CancellationToken,
+) {
+    let send = |event| {
+        let _ = events.send(event);
+    };
+    if local::answers(options.port).await {
+        send(LocalEvent::Progress(format!("attached to the server on port {}", options.port)));
+        send(LocalEvent::Ready);
+        return;
+    }
+    let progress = |line: String| {
+        tracing::info!(target: "dynamodb_local", "{line}");
+        let _ = events.send(LocalEvent::Progress(line));
+    };
+    let started = tokio::select! {
+        started = local::start_dynamodb_local(&options, &progress) => started,
+        () = shutdown.cancelled() => return,
+    };
+    let mut server = match started {
+        Ok(server) => server,
+        Err(err) => return send(LocalEvent::Failed(format!("{err:#}"))),
+    };
+    send(LocalEvent::Ready);
+    tokio::select! {
+        () = shutdown.cancelled() => server.stop().await,
+        status = server.exited() => {
+            let why = status.map_or_else(|e| e.to_string(), |s| s.to_string());
+            send(LocalEvent::Failed(format!("DynamoDB Local exited ({why})")));
+        }
+    }
+}
+
+/// The loop: every input becomes a message for `App`; its requests go to the
+/// worker; the screen is redrawn after each message. Nothing here awaits the network.
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    mut app: App,
+    mut worker: WorkerHandle,
+    mut local_events: mpsc::UnboundedReceiver<LocalEvent>,
+) -> Result<()> {
+    let mut terminal_events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    terminal.draw(|frame| ui::render(&app, frame))?;
+    loop {
+        let msg = tokio::select! {
+            event = terminal_events.next() => match event {
+                Some(Ok(event)) => Msg::Term(event),
+                Some(Err(err)) => return Err(err).wrap_err("reading terminal events"),
+                None => break,
+            },
+            Some(response) = worker.responses.recv() => Msg::Worker(response),
+            Some(event) = local_events.recv() => Msg::Local(event),
+            _ = tick.tick() => Msg::Tick,
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        };
+        for request in app.update(Instant::now(), msg) {
+            if worker.requests.send(request).is_err() {
+                bail!("the worker stopped unexpectedly");
+            }
+        }
+        if app.should_quit {
+            break;
+        }
+        terminal.draw(|frame| ui::render(&app, frame))?;
+    }
+    worker.shutdown();
+    Ok(())
+}
+
+/// Logs go to a file, never to the terminal the UI draws on.
+fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking::WorkerGuard> {
+    let path = match path {
+        Some(path) => path,
+        None => default_log_path().ok_or_else(|| eyre!("no state dir for the log: pass --log-file"))?,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .wrap_err_with(|| format!("opening log file {}", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WALLET_TUI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
+    Ok(guard)
+}
+
+fn default_log_path() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "wallet-tui")?;
+    let dir = dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir());
+    Some(dir.join("wallet-tui.log"))
+}

@@ -1,0 +1,129 @@
+//! Messages between the UI loop, the worker task and the local-server supervisor.
+
+use crossterm::event::Event as TermEvent;
+
+use crate::table::{CreateTableSpec, TableInfo};
+
+/// What the UI asks the worker to do. Each request names its table so a reply
+/// for a table the user has since left can be recognised and dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// DescribeTable; a missing table is answered with `Ok(None)`.
+    DescribeTable { table: String },
+    /// CreateTable with the wallet key schema.
+    CreateTable { spec: CreateTableSpec },
+    /// DeleteTable.
+    DeleteTable { table: String },
+}
+
+impl Request {
+    /// True for every request that changes data or tables.
+    pub fn is_write(&self) -> bool {
+        match self {
+            Request::DescribeTable { .. } => false,
+            Request::CreateTable { .. } | Request::DeleteTable { .. } => true,
+        }
+    }
+}
+
+/// The worker's answer to one [`Request`]. Errors travel as values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// Answer to [`Request::DescribeTable`]: `None` when the table does not exist.
+    Described { table: String, result: Result<Option<TableInfo>, ApiError> },
+    /// Answer to [`Request::CreateTable`]: the description CreateTable returned.
+    Created { table: String, result: Result<TableInfo, ApiError> },
+    /// Answer to [`Request::DeleteTable`].
+    Deleted { table: String, result: Result<(), ApiError> },
+}
+
+/// Progress of the embedded DynamoDB Local (only with `--local`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalEvent {
+    /// A step or a line of installer output, shown while waiting.
+    Progress(String),
+    /// The server answers on its port.
+    Ready,
+    /// It could not be installed or started, or it died; the message says why.
+    Failed(String),
+}
+
+/// Everything that can change the [`crate::app::App`]'s state.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key, mouse or resize event from the terminal.
+    Term(TermEvent),
+    /// Periodic wake-up that drives polling and elapsed-time displays.
+    Tick,
+    /// A reply from the worker.
+    Worker(Response),
+    /// News from the DynamoDB Local supervisor.
+    Local(LocalEvent),
+}
+
+/// A failed DynamoDB call, classified so it can be explained in plain words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    /// The service's or transport's own message, for the details.
+    pub message: String,
+}
+
+/// The broad families of failure a user can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// No credentials could be loaded from the aws-config chain.
+    NoCredentials,
+    /// Credentials were sent but refused (bad key, bad signature, expired token).
+    BadCredentials,
+    /// The endpoint did not answer (connection refused, DNS, TLS).
+    Unreachable,
+    /// The call did not finish within the configured timeout.
+    Timeout,
+    /// IAM refused the action.
+    AccessDenied,
+    /// The request was malformed or broke a rule (ValidationException).
+    Validation,
+    /// The table is being created, updated or deleted, or already exists.
+    ResourceInUse,
+    /// The table (or item) does not exist.
+    NotFound,
+    /// Throughput or request-rate limit hit.
+    Throttled,
+    /// An account limit (e.g. too many tables being created at once).
+    LimitExceeded,
+    /// A write refused by the worker because the app runs with `--read-only`.
+    ReadOnly,
+    /// Anything else.
+    Other,
+}
+
+impl ApiError {
+    /// Builds an error of a given kind.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+
+    /// One line for the status bar: what happened, then the service's words.
+    pub fn summary(&self) -> String {
+        let what = match self.kind {
+            ErrorKind::NoCredentials => "no AWS credentials found (try --profile, or --local)",
+            ErrorKind::BadCredentials => "credentials were rejected",
+            ErrorKind::Unreachable => "cannot reach the endpoint",
+            ErrorKind::Timeout => "the call timed out",
+            ErrorKind::AccessDenied => "access denied",
+            ErrorKind::Validation => "request rejected as invalid",
+            ErrorKind::ResourceInUse => "table is in use",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Throttled => "throttled by DynamoDB",
+            ErrorKind::LimitExceeded => "account limit exceeded",
+            ErrorKind::ReadOnly => "read-only mode: writes are disabled",
+            ErrorKind::Other => "call failed",
+        };
+        if self.message.is_empty() {
+            what.to_string()
+        } else {
+            format!("{what}: {}", self.message)
+        }
+    }
+}

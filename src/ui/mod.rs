@@ -1,0 +1,134 @@
+//! Rendering: a pure function of the [`App`] state. No IO, no waiting.
+
+mod form;
+mod help;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use crate::app::{App, Level, Modal};
+use crate::keymap::Action;
+
+/// Below this size the layout cannot be drawn legibly.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+/// Draws the whole screen.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return render_too_small(frame, area);
+    }
+    let [title, body, status_line] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_title(app, frame, title);
+    status::render(app, frame, body);
+    render_status_line(app, frame, status_line);
+    match &app.modal {
+        Modal::None => {}
+        Modal::Help => help::render(app, frame, body),
+        Modal::CreateTable(form) | Modal::DeleteTable(form) => form::render(form, frame, body),
+    }
+}
+
+fn render_too_small(frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "terminal too small ({}×{}): resize to at least {MIN_WIDTH}×{MIN_HEIGHT}",
+        area.width, area.height
+    );
+    let paragraph = Paragraph::new(text).wrap(Wrap { trim: true }).fg(Color::Yellow);
+    frame.render_widget(Clear, area);
+    frame.render_widget(paragraph, area);
+}
+
+fn render_title(app: &App, frame: &mut Frame, area: Rect) {
+    let mut spans = vec![
+        Span::styled(" wallet-tui ", Style::new().add_modifier(Modifier::BOLD).reversed()),
+        Span::raw(format!(" table {} ", app.table_name)),
+        Span::styled(format!("│ {} ", app.endpoint_label), Style::new().fg(Color::DarkGray)),
+    ];
+    if app.read_only {
+        spans.push(Span::styled(" READ-ONLY ", Style::new().fg(Color::Black).bg(Color::Yellow)));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn render_status_line(app: &App, frame: &mut Frame, area: Rect) {
+    let line = match &app.status_line {
+        Some(status) => {
+            let color = match status.level {
+                Level::Info => Color::Green,
+                Level::Error => Color::Red,
+            };
+            Line::from(Span::styled(status.text.clone(), Style::new().fg(color)))
+        }
+        None => key_hints(app),
+    };
+    frame.render_widget(line, area);
+}
+
+fn key_hints(app: &App) -> Line<'static> {
+    let hints = [
+        (Action::Help, "help"),
+        (Action::Refresh, "refresh"),
+        (Action::CreateTable, "create"),
+        (Action::DeleteTable, "delete"),
+        (Action::Quit, "quit"),
+    ];
+    let spans = hints.iter().flat_map(|(action, what)| {
+        [
+            Span::styled(app.keymap.first_key(*action), Style::new().fg(Color::Cyan)),
+            Span::raw(format!(" {what}  ")),
+        ]
+    });
+    Line::from(spans.collect::<Vec<_>>())
+}
+
+/// A rectangle of at most `width`×`height`, centred in `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// Greedy word wrap into lines of at most `width` characters (long words are cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let needed = current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if needed > width && !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+        while current.chars().count() > width {
+            let head: String = current.chars().take(width).collect();
+            current = current.chars().skip(width).collect();
+            lines.push(head);
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! The table-status panel: what DescribeTable says, live.
+
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::app::{App, Connection, FAST_POLL, SLOW_POLL, TableState};
+use crate::keymap::Action;
+use crate::table::{BillingMode, TableInfo, TableStatus, format_bytes};
+
+/// Width of the label column.
+const LABEL: usize = 12;
+
+/// Draws the panel into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let block = Block::bordered().title(format!(" Table {} ", app.table_name));
+    let lines = match (&app.connection, &app.table) {
+        (Connection::Starting(progress), _) => starting(progress),
+        (Connection::Failed(why), _) => vec![
+            Line::styled("DynamoDB Local is not available", Style::new().fg(Color::Red)),
+            Line::raw(why.clone()),
+        ],
+        (Connection::Ready, TableState::Unknown) => unknown(app),
+        (Connection::Ready, TableState::Missing) => missing(app),
+        (Connection::Ready, TableState::Present(info)) => present(app, info),
+    };
+    let paragraph = Paragraph::new(lines).block(block).wrap(Wrap { trim: false });
+    frame.render_widget(paragraph, area);
+}
+
+fn starting(progress: &[String]) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled(
+        "starting DynamoDB Local…",
+        Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+    )];
+    lines.extend(progress.iter().map(|l| Line::styled(l.clone(), Style::new().fg(Color::Gray))));
+    lines
+}
+
+fn unknown(app: &App) -> Vec<Line<'static>> {
+    match &app.describe_error {
+        None => vec![Line::raw("describing table…")],
+        Some(err) => vec![
+            Line::styled("cannot describe the table", Style::new().fg(Color::Red)),
+            Line::raw(err.summary()),
+            Line::styled("retrying automatically; r retries now", Style::new().fg(Color::Gray)),
+        ],
+    }
+}
+
+fn missing(app: &App) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(vec![
+        Span::raw(format!("table {} does not exist", app.table_name)),
+        Span::raw(" — "),
+    ])];
+    if app.read_only {
+        lines[0].push_span(Span::raw("read-only mode, it cannot be created here"));
+    } else {
+        let key = app.keymap.first_key(Action::CreateTable);
+        lines[0].push_span(Span::raw("press "));
+        lines[0].push_span(Span::styled(key, Style::new().fg(Color::Cyan)));
+        lines[0].push_span(Span::raw(" to create it"));
+    }
+    lines
+}
+
+/// The coloured status badge.
+pub fn badge(status: &TableStatus) -> Span<'static> {
+    let color = match status {
+        TableStatus::Active => Color::Green,
+        TableStatus::Creating | TableStatus::Updating => Color::Yellow,
+        TableStatus::Deleting => Color::Red,
+        TableStatus::Other(_) => Color::Magenta,
+    };
+    Span::styled(
+        format!(" {} ", status.as_str()),
+        Style::new().fg(Color::Black).bg(color).add_modifier(Modifier::BOLD),
+    )
+}
+
+fn row(label: &str, value: impl Into<String>) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<LABEL$}"), Style::new().fg(Color::Gray)),
+        Span::raw(value.into()),
+    ])
+}
+
+fn present(app: &App, info: &TableInfo) -> Vec<Line<'static>> {
+    let mut status = Line::from(vec![
+        Span::styled(format!("{:<LABEL$}", "Status"), Style::new().fg(Color::Gray)),
+        badge(&info.status),
+    ]);
+    if let Some(elapsed) = app.transition_elapsed() {
+        status.push_span(Span::raw(format!(" for {}", format_elapsed(elapsed))));
+    }
+    let every = if info.is_transient() { FAST_POLL } else { SLOW_POLL };
+    status.push_span(Span::styled(
+        format!("  (checked every {}s)", every.as_secs()),
+        Style::new().fg(Color::DarkGray),
+    ));
+    let mut lines = vec![
+        status,
+        row("Key schema", key_schema(info)),
+        row("Attributes", attributes(info)),
+        row("Billing", billing(info)),
+        row("Items", item_count(info)),
+        row("Size", info.size_bytes.map_or("-".to_string(), format_bytes)),
+        row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
+        row("ARN", info.arn.clone().unwrap_or_else(|| "-".into())),
+        row("Indexes", indexes(info)),
+    ];
+    if !info.has_wallet_schema() {
+        lines.push(Line::styled(
+            "warning: this is not the wallet schema (user_id S HASH only)",
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    lines
+}
+
+fn key_schema(info: &TableInfo) -> String {
+    let parts: Vec<String> = info
+        .key_schema
+        .iter()
+        .map(|k| {
+            let ty = info.attributes.iter().find(|a| a.name == k.name);
+            let ty = ty.map_or("?", |a| a.attr_type.as_str());
+            format!("{} ({ty}) {}", k.name, k.key_type)
+        })
+        .collect();
+    parts.join(", ")
+}
+
+fn attributes(info: &TableInfo) -> String {
+    let parts: Vec<String> =
+        info.attributes.iter().map(|a| format!("{} {}", a.name, a.attr_type)).collect();
+    parts.join(", ")
+}
+
+fn billing(info: &TableInfo) -> String {
+    match info.billing {
+        BillingMode::OnDemand => "on-demand (PAY_PER_REQUEST)".to_string(),
+        BillingMode::Provisioned { read, write } => {
+            let mut text = format!("provisioned  RCU {read}  WCU {write}");
+            if let Some(n) = info.decreases_today {
+                text.push_str(&format!("  (decreases today: {n})"));
+            }
+            text
+        }
+    }
+}
+
+fn item_count(info: &TableInfo) -> String {
+    info.item_count
+        .map_or("-".to_string(), |n| format!("{n} (approximate, refreshed ~6 h)"))
+}
+
+fn indexes(info: &TableInfo) -> String {
+    if info.indexes.is_empty() {
+        return "none".to_string();
+    }
+    let parts: Vec<String> = info
+        .indexes
+        .iter()
+        .map(|i| match &i.status {
+            Some(s) => format!("{} {} {}", i.kind, i.name, s.as_str()),
+            None => format!("{} {}", i.kind, i.name),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+/// "7s", "2m 05s", "1h 02m".
+pub fn format_elapsed(elapsed: Duration) -> String {
+    let secs = elapsed.as_secs();
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m {:02}s", secs / 60, secs % 60),
+        _ => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+    }
+}

@@ -1,0 +1,92 @@
+//! The one background task that makes every SDK call. The UI sends
+//! [`Request`]s over a channel and reads [`Response`]s; it never awaits the network.
+
+mod client;
+mod dynamo;
+
+pub use client::{Connect, Timeouts, endpoint_label, load_sdk_config};
+
+use aws_sdk_dynamodb::Client;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::msg::{ApiError, ErrorKind, Request, Response};
+
+/// The UI's ends of the worker's channels.
+pub struct WorkerHandle {
+    pub requests: mpsc::UnboundedSender<Request>,
+    pub responses: mpsc::UnboundedReceiver<Response>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// Stops the worker and every call it has in flight.
+    pub fn shutdown(self) {
+        self.task.abort();
+    }
+}
+
+/// Starts the worker on the current tokio runtime. With `read_only`, write
+/// requests are refused here, before any SDK call, whatever the UI asks.
+pub fn spawn(client: Client, read_only: bool) -> WorkerHandle {
+    let (req_tx, req_rx) = mpsc::unbounded_channel();
+    let (resp_tx, resp_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(client, read_only, req_rx, resp_tx));
+    WorkerHandle { requests: req_tx, responses: resp_rx, task }
+}
+
+/// Each request runs as its own job so a slow call never holds up the others;
+/// aborting the loop's task drops the `JoinSet`, which aborts them all.
+async fn run(
+    client: Client,
+    read_only: bool,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+    responses: mpsc::UnboundedSender<Response>,
+) {
+    let mut jobs = JoinSet::new();
+    loop {
+        tokio::select! {
+            request = requests.recv() => {
+                let Some(request) = request else { break };
+                let client = client.clone();
+                let responses = responses.clone();
+                jobs.spawn(async move {
+                    let response = handle(&client, read_only, request).await;
+                    // A closed channel means the UI is shutting down; nothing to do.
+                    let _ = responses.send(response);
+                });
+            }
+            Some(_) = jobs.join_next(), if !jobs.is_empty() => {}
+        }
+    }
+}
+
+async fn handle(client: &Client, read_only: bool, request: Request) -> Response {
+    tracing::debug!(?request, "request");
+    if read_only && request.is_write() {
+        return refuse(request);
+    }
+    match request {
+        Request::DescribeTable { table } => {
+            let result = dynamo::describe_table(client, &table).await;
+            Response::Described { table, result }
+        }
+        Request::CreateTable { spec } => {
+            let result = dynamo::create_table(client, &spec).await;
+            Response::Created { table: spec.name, result }
+        }
+        Request::DeleteTable { table } => {
+            let result = dynamo::delete_table(client, &table).await;
+            Response::Deleted { table, result }
+        }
+    }
+}
+
+fn refuse(request: Request) -> Response {
+    let err = ApiError::new(ErrorKind::ReadOnly, "started with --read-only");
+    match request {
+        Request::CreateTable { spec } => Response::Created { table: spec.name, result: Err(err) },
+        Request::DeleteTable { table } => Response::Deleted { table, result: Err(err) },
+        Request::DescribeTable { table } => Response::Described { table, result: Err(err) },
+    }
+}
