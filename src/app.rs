@@ -29,6 +29,8 @@ pub enum Connection {
 }
 
 /// What is known about the table.
+// One value per app, never in a collection: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableState {
     /// Not described yet (or the last attempt failed before any answer).
@@ -326,10 +328,12 @@ impl App {
     fn submit_form(&mut self) -> Vec<Request> {
         let table = self.table_name.clone();
         let request = match &mut self.modal {
-            Modal::CreateTable(form) if !form.pending => validate_create(form, &table)
-                .map(|spec| Request::CreateTable { spec }),
-            Modal::DeleteTable(form) if !form.pending => validate_delete(form, &table)
-                .map(|()| Request::DeleteTable { table }),
+            Modal::CreateTable(form) if !form.pending => {
+                validate_create(form, &table).map(|spec| Request::CreateTable { spec })
+            }
+            Modal::DeleteTable(form) if !form.pending => {
+                validate_delete(form, &table).map(|()| Request::DeleteTable { table })
+            }
             _ => None,
         };
         if let (Some(_), Modal::CreateTable(form) | Modal::DeleteTable(form)) =
@@ -412,10 +416,10 @@ impl App {
             ));
             self.transition = None;
         }
-        if let Some(s) = status.filter(TableStatus::is_transient) {
-            if self.transition.is_none() {
-                self.transition = Some(Transition { status: s, since: self.now });
-            }
+        if let Some(s) = status.filter(TableStatus::is_transient)
+            && self.transition.is_none()
+        {
+            self.transition = Some(Transition { status: s, since: self.now });
         }
         self.table = state;
     }

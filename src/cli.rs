@@ -114,8 +114,8 @@ mod tests {
 
     #[test]
     fn local_points_at_loopback_and_conflicts_with_endpoint() {
-        let cli = Cli::try_parse_from(["wallet-tui", "--local", "--local-port", "8123"])
-            .expect("parses");
+        let cli =
+            Cli::try_parse_from(["wallet-tui", "--local", "--local-port", "8123"]).expect("parses");
         let connect = cli.connect();
         assert_eq!(connect.endpoint_url.as_deref(), Some("http://127.0.0.1:8123"));
         assert!(connect.local);
@@ -127,8 +127,9 @@ mod tests {
 
     #[test]
     fn timeouts_follow_the_flags() {
-        let cli = Cli::try_parse_from(["wallet-tui", "--call-timeout", "4", "--connect-timeout", "1"])
-            .expect("parses");
+        let cli =
+            Cli::try_parse_from(["wallet-tui", "--call-timeout", "4", "--connect-timeout", "1"])
+                .expect("parses");
         let t = cli.connect().timeouts;
         assert_eq!(t.operation, Duration::from_secs(4));
         assert_eq!(t.connect, Duration::from_secs(1));

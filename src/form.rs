@@ -61,7 +61,9 @@ impl Field {
     pub fn value(&self) -> &str {
         match &self.kind {
             FieldKind::Text(input) => input.value(),
-            FieldKind::Choice { options, selected } => options.get(*selected).copied().unwrap_or(""),
+            FieldKind::Choice { options, selected } => {
+                options.get(*selected).copied().unwrap_or("")
+            }
             FieldKind::Fixed(value) => value,
         }
     }

@@ -155,10 +155,7 @@ impl Keymap {
     /// The action a key event triggers, if any.
     pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
         let key = Key::from_event(ev);
-        self.bindings
-            .iter()
-            .find(|(_, keys)| keys.contains(&key))
-            .map(|(action, _)| *action)
+        self.bindings.iter().find(|(_, keys)| keys.contains(&key)).map(|(action, _)| *action)
     }
 
     /// The first key bound to an action, for hints like "press c to create it".
@@ -189,13 +186,9 @@ mod tests {
     #[test]
     fn default_keymap_binds_every_action() {
         let keymap = Keymap::parse(DEFAULT_KEYMAP).expect("default keymap parses");
-        for action in [
-            Action::Quit,
-            Action::Help,
-            Action::Refresh,
-            Action::CreateTable,
-            Action::DeleteTable,
-        ] {
+        for action in
+            [Action::Quit, Action::Help, Action::Refresh, Action::CreateTable, Action::DeleteTable]
+        {
             assert!(keymap.bindings.get(&action).is_some_and(|k| !k.is_empty()), "{action:?}");
         }
     }

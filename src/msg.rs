@@ -49,6 +49,8 @@ pub enum LocalEvent {
 }
 
 /// Everything that can change the [`crate::app::App`]'s state.
+// Messages are moved one at a time through the loop, never stored in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Msg {
     /// A key, mouse or resize event from the terminal.
@@ -120,10 +122,6 @@ impl ApiError {
             ErrorKind::ReadOnly => "read-only mode: writes are disabled",
             ErrorKind::Other => "call failed",
         };
-        if self.message.is_empty() {
-            what.to_string()
-        } else {
-            format!("{what}: {}", self.message)
-        }
+        if self.message.is_empty() { what.to_string() } else { format!("{what}: {}", self.message) }
     }
 }

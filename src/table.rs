@@ -111,8 +111,7 @@ impl TableInfo {
     pub fn has_wallet_schema(&self) -> bool {
         let key_ok = matches!(self.key_schema.as_slice(),
             [k] if k.name == WALLET_KEY && k.key_type == "HASH");
-        key_ok
-            && self.attributes.iter().any(|a| a.name == WALLET_KEY && a.attr_type == "S")
+        key_ok && self.attributes.iter().any(|a| a.name == WALLET_KEY && a.attr_type == "S")
     }
 }
 

@@ -30,7 +30,8 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
             Style::new().fg(Color::Gray)
         };
         let marker = if focused { "›" } else { " " };
-        let mut spans = vec![Span::styled(format!("{marker}{:<LABEL$} ", field.label), label_style)];
+        let mut spans =
+            vec![Span::styled(format!("{marker}{:<LABEL$} ", field.label), label_style)];
         match &field.kind {
             FieldKind::Text(input) => {
                 let room = inner_width.saturating_sub(LABEL + 2).max(1);
@@ -66,8 +67,12 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::raw(""));
     match (&form.error, form.pending) {
-        (_, true) => lines.push(Line::styled("… waiting for DynamoDB", Style::new().fg(Color::Yellow))),
-        (Some(error), false) => lines.push(Line::styled(error.clone(), Style::new().fg(Color::Red))),
+        (_, true) => {
+            lines.push(Line::styled("… waiting for DynamoDB", Style::new().fg(Color::Yellow)))
+        }
+        (Some(error), false) => {
+            lines.push(Line::styled(error.clone(), Style::new().fg(Color::Red)))
+        }
         (None, false) => lines.push(Line::styled(
             "Enter submit · Esc cancel · Tab next field",
             Style::new().fg(Color::DarkGray),

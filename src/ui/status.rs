@@ -155,8 +155,7 @@ fn billing(info: &TableInfo) -> String {
 }
 
 fn item_count(info: &TableInfo) -> String {
-    info.item_count
-        .map_or("-".to_string(), |n| format!("{n} (approximate, refreshed ~6 h)"))
+    info.item_count.map_or("-".to_string(), |n| format!("{n} (approximate, refreshed ~6 h)"))
 }
 
 fn indexes(info: &TableInfo) -> String {

@@ -57,10 +57,7 @@ pub async fn load_sdk_config(connect: &Connect) -> SdkConfig {
     if let Some(profile) = &connect.profile {
         loader = loader.profile_name(profile);
     }
-    let region = connect
-        .region
-        .clone()
-        .or_else(|| connect.local.then(|| LOCAL_REGION.to_string()));
+    let region = connect.region.clone().or_else(|| connect.local.then(|| LOCAL_REGION.to_string()));
     if let Some(region) = region {
         loader = loader.region(Region::new(region));
     }

@@ -37,11 +37,8 @@ pub async fn create_table(client: &Client, spec: &CreateTableSpec) -> Result<Tab
         .attribute_type(ScalarAttributeType::S)
         .build()
         .map_err(build_error)?;
-    let mut call = client
-        .create_table()
-        .table_name(&spec.name)
-        .key_schema(key)
-        .attribute_definitions(attr);
+    let mut call =
+        client.create_table().table_name(&spec.name).key_schema(key).attribute_definitions(attr);
     call = match spec.billing {
         BillingMode::OnDemand => call.billing_mode(SdkBillingMode::PayPerRequest),
         BillingMode::Provisioned { read, write } => {
