@@ -7,8 +7,15 @@ use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
 
 use crate::form::{Field, Form, FormOutcome};
 use crate::keymap::{Action, Keymap};
-use crate::msg::{ApiError, LocalEvent, Msg, Request, Response};
+use crate::list::WalletList;
+use crate::msg::{ApiError, LocalEvent, Msg, Request, Response, ScanSpec};
 use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
+
+mod browse;
+mod scan;
+
+pub use browse::{DetailView, Pane, Viewport};
+pub use scan::{ScanOutcome, ScanState};
 
 /// How often DescribeTable runs while something is changing.
 pub const FAST_POLL: Duration = Duration::from_secs(1);
@@ -111,6 +118,28 @@ pub struct App {
     next_describe: Option<Instant>,
     describe_failures: u32,
     pub should_quit: bool,
+    /// Every wallet loaded by the scans, with the view the list shows.
+    pub list: WalletList,
+    /// How scans read the table (from the command line).
+    pub scan_spec: ScanSpec,
+    /// The latest scan, running or finished.
+    pub scan: Option<ScanState>,
+    next_scan_id: u64,
+    /// View position of the selected wallet.
+    pub selected: usize,
+    /// First visible row of the list.
+    pub list_offset: usize,
+    /// Which pane arrow keys move.
+    pub focus: Pane,
+    pub detail_view: DetailView,
+    pub detail_scroll: u16,
+    /// The filter box while it is open: what is typed and any error.
+    pub filter_input: Option<(tui_input::Input, Option<String>)>,
+    /// The text of the filter in force, as typed.
+    pub filter_text: String,
+    /// Screen geometry the last frame used, for paging and mouse hits.
+    pub viewport: Viewport,
+    last_settle: Instant,
 }
 
 impl App {
@@ -134,6 +163,19 @@ impl App {
             next_describe: ready.then_some(now),
             describe_failures: 0,
             should_quit: false,
+            list: WalletList::new(),
+            scan_spec: ScanSpec { segments: 4, page_limit: Some(1000), consistent: false },
+            scan: None,
+            next_scan_id: 1,
+            selected: 0,
+            list_offset: 0,
+            focus: Pane::List,
+            detail_view: DetailView::Attributes,
+            detail_scroll: 0,
+            filter_input: None,
+            filter_text: String::new(),
+            viewport: Viewport::default(),
+            last_settle: now,
         }
     }
 
@@ -142,7 +184,10 @@ impl App {
         self.now = now;
         let mut requests = match msg {
             Msg::Term(event) => self.handle_event(&event),
-            Msg::Tick => Vec::new(),
+            Msg::Tick => {
+                self.settle_list();
+                Vec::new()
+            }
             Msg::Worker(response) => {
                 self.handle_response(response);
                 Vec::new()
@@ -153,6 +198,7 @@ impl App {
             }
         };
         requests.extend(self.due_describe());
+        requests.extend(self.due_scan());
         requests
     }
 
@@ -216,8 +262,13 @@ impl App {
     }
 
     fn handle_event(&mut self, event: &Event) -> Vec<Request> {
-        let Event::Key(key) = event else {
-            return Vec::new();
+        let key = match event {
+            Event::Key(key) => key,
+            Event::Mouse(mouse) if matches!(self.modal, Modal::None) => {
+                self.handle_mouse(mouse);
+                return Vec::new();
+            }
+            _ => return Vec::new(),
         };
         if key.kind == KeyEventKind::Release {
             return Vec::new();
@@ -243,6 +294,10 @@ impl App {
                 };
             }
         }
+        if self.filter_input.is_some() {
+            self.handle_filter_key(event);
+            return Vec::new();
+        }
         match self.keymap.action_for(key) {
             Some(action) => self.handle_action(action),
             None => Vec::new(),
@@ -253,20 +308,24 @@ impl App {
         match action {
             Action::Quit => self.should_quit = true,
             Action::Help => self.modal = Modal::Help,
-            Action::Refresh => self.refresh(),
+            Action::Refresh => return self.refresh(),
+            Action::Cancel => return self.cancel_scan(),
             Action::CreateTable => self.open_create_form(),
             Action::DeleteTable => self.open_delete_form(),
+            other => self.handle_browse(other),
         }
         Vec::new()
     }
 
-    fn refresh(&mut self) {
-        if self.connection == Connection::Ready {
-            self.describe_failures = 0;
-            self.poll_soon();
-        } else {
+    /// Describes the table now and, if it is usable, rescans it.
+    fn refresh(&mut self) -> Vec<Request> {
+        if self.connection != Connection::Ready {
             self.error("not connected yet");
+            return Vec::new();
         }
+        self.describe_failures = 0;
+        self.poll_soon();
+        self.start_scan().into_iter().collect()
     }
 
     /// Why a table write cannot start now, if it cannot.
@@ -355,6 +414,8 @@ impl App {
             Response::Deleted { table, result } if table == self.table_name => {
                 self.complete_delete(result)
             }
+            Response::ScanPage(page) => self.complete_scan_page(page),
+            Response::ScanFailed { id, segment, error } => self.scan_failed(id, segment, error),
             // A reply about a table the user has left: stale, ignore it.
             _ => {}
         }
@@ -420,6 +481,9 @@ impl App {
             && self.transition.is_none()
         {
             self.transition = Some(Transition { status: s, since: self.now });
+        }
+        if !matches!(state, TableState::Present(_)) {
+            self.forget_wallets();
         }
         self.table = state;
     }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use crate::msg::ScanSpec;
 use crate::worker::{Connect, Timeouts};
 
 /// A terminal UI for a DynamoDB user-wallet table (`user_id` S HASH, `balance` N).
@@ -44,6 +45,18 @@ pub struct Cli {
     #[arg(long, requires = "local", conflicts_with = "local_in_memory")]
     pub local_data_dir: Option<PathBuf>,
 
+    /// Parallel scan segments (TotalSegments) used to load the list.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scan_segments: u32,
+
+    /// Items per scan page (Limit). DynamoDB also ends a page at 1 MB.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(i32).range(1..))]
+    pub scan_page_limit: i32,
+
+    /// Strongly consistent scans (twice the read cost).
+    #[arg(long)]
+    pub consistent_scan: bool,
+
     /// Refuse every write: browse only.
     #[arg(long)]
     pub read_only: bool,
@@ -79,6 +92,17 @@ impl Cli {
                 attempt: operation.min(Timeouts::default().attempt.max(operation / 2)),
                 operation,
             },
+        }
+    }
+}
+
+impl Cli {
+    /// How the list's scans read the table.
+    pub fn scan_spec(&self) -> ScanSpec {
+        ScanSpec {
+            segments: self.scan_segments,
+            page_limit: Some(self.scan_page_limit),
+            consistent: self.consistent_scan,
         }
     }
 }

@@ -17,13 +17,55 @@ pub enum Action {
     Quit,
     /// Show or hide the help overlay.
     Help,
-    /// Describe the table again now.
+    /// Describe the table again now and start a new scan.
     Refresh,
+    /// Stop the running scan (keeps what it loaded).
+    Cancel,
     /// Open the create-table form (only when the table is missing).
     CreateTable,
     /// Open the delete-table confirmation (asks for the typed table name).
     DeleteTable,
+    /// Select the next wallet / scroll the detail down.
+    Down,
+    /// Select the previous wallet / scroll the detail up.
+    Up,
+    /// One screen down.
+    PageDown,
+    /// One screen up.
+    PageUp,
+    /// First wallet.
+    Top,
+    /// Last wallet.
+    Bottom,
+    /// Move the focus between the list and the detail pane.
+    FocusNext,
+    /// Cycle the list order: user_id ↑/↓, balance ↑/↓, scan order.
+    Sort,
+    /// Open the filter box (user_id substring or `>100`, `<=0`, `=12.50`).
+    Filter,
+    /// Cycle the detail view: attributes, plain JSON, DynamoDB JSON.
+    ToggleJson,
 }
+
+/// Every action, in help order.
+pub const ACTIONS: [Action; 16] = [
+    Action::Quit,
+    Action::Help,
+    Action::Refresh,
+    Action::Cancel,
+    Action::CreateTable,
+    Action::DeleteTable,
+    Action::Down,
+    Action::Up,
+    Action::PageDown,
+    Action::PageUp,
+    Action::Top,
+    Action::Bottom,
+    Action::FocusNext,
+    Action::Sort,
+    Action::Filter,
+    Action::ToggleJson,
+];
 
 impl Action {
     /// The one-line description shown in the help overlay.
@@ -31,9 +73,20 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "show / hide this help",
-            Action::Refresh => "describe the table again now",
+            Action::Refresh => "describe the table and rescan it now",
+            Action::Cancel => "stop the running scan",
             Action::CreateTable => "create the wallet table",
             Action::DeleteTable => "delete the table (asks for its name)",
+            Action::Down => "next wallet / scroll down",
+            Action::Up => "previous wallet / scroll up",
+            Action::PageDown => "one page down",
+            Action::PageUp => "one page up",
+            Action::Top => "first wallet",
+            Action::Bottom => "last wallet",
+            Action::FocusNext => "switch focus: list / detail",
+            Action::Sort => "sort: user_id ↑↓, balance ↑↓, scan order",
+            Action::Filter => "filter: user_id text, or >100 <=0 =12.50",
+            Action::ToggleJson => "detail: attributes / JSON / DynamoDB JSON",
         }
     }
 }
@@ -93,6 +146,8 @@ impl Key {
             KeyCode::Char(' ') => out.push_str("Space"),
             KeyCode::Char(c) => out.push(c),
             KeyCode::F(n) => out.push_str(&format!("F{n}")),
+            KeyCode::PageDown => out.push_str("PgDn"),
+            KeyCode::PageUp => out.push_str("PgUp"),
             other => out.push_str(&format!("{other:?}")),
         }
         out
@@ -166,13 +221,14 @@ impl Keymap {
             .map_or_else(|| "(unbound)".to_string(), Key::label)
     }
 
-    /// (keys, description) rows for the help overlay.
+    /// (keys, description) rows for the help overlay, in [`ACTIONS`] order.
     pub fn help_rows(&self) -> Vec<(String, &'static str)> {
-        self.bindings
+        ACTIONS
             .iter()
-            .map(|(action, keys)| {
+            .filter_map(|action| {
+                let keys = self.bindings.get(action)?;
                 let labels: Vec<String> = keys.iter().map(Key::label).collect();
-                (labels.join(" / "), action.describe())
+                Some((labels.join(" / "), action.describe()))
             })
             .collect()
     }

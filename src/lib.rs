@@ -5,11 +5,16 @@
 //! [`worker`], which owns the SDK client; [`ui::render`] draws the state.
 
 pub mod app;
+pub mod balance;
+pub mod capacity;
 pub mod cli;
 pub mod form;
+pub mod json;
 pub mod keymap;
+pub mod list;
 pub mod local;
 pub mod msg;
 pub mod table;
 pub mod ui;
+pub mod wallet;
 pub mod worker;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
-use crossterm::event::EventStream;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
@@ -51,6 +51,7 @@ async fn run(cli: Cli) -> Result<()> {
     let worker = worker::spawn(client, cli.read_only);
     let mut app = App::new(cli.table.clone(), label, !cli.local, Instant::now());
     app.read_only = cli.read_only;
+    app.scan_spec = cli.scan_spec();
 
     let (local_tx, local_rx) = mpsc::unbounded_channel();
     let shutdown = CancellationToken::new();
@@ -61,9 +62,9 @@ async fn run(cli: Cli) -> Result<()> {
         None
     };
 
-    let mut terminal = ratatui::init();
+    let mut terminal = init_terminal()?;
     let result = event_loop(&mut terminal, app, worker, local_rx).await;
-    ratatui::restore();
+    restore_terminal();
     shutdown.cancel();
     if let Some(supervisor) = supervisor {
         let _ = tokio::time::timeout(Duration::from_secs(10), supervisor).await;
@@ -134,11 +135,17 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    app.viewport = ui::viewport(terminal.get_frame().area());
     terminal.draw(|frame| ui::render(&app, frame))?;
     loop {
         let msg = tokio::select! {
             event = terminal_events.next() => match event {
-                Some(Ok(event)) => Msg::Term(event),
+                Some(Ok(event)) => {
+                    if let Event::Resize(width, height) = event {
+                        app.viewport = ui::viewport(ratatui::layout::Rect::new(0, 0, width, height));
+                    }
+                    Msg::Term(event)
+                }
                 Some(Err(err)) => return Err(err).wrap_err("reading terminal events"),
                 None => break,
             },
@@ -160,6 +167,24 @@ async fn event_loop(
     }
     worker.shutdown();
     Ok(())
+}
+
+/// Raw mode, alternate screen and mouse capture, each undone by
+/// [`restore_terminal`] on every exit path, panics included.
+fn init_terminal() -> Result<DefaultTerminal> {
+    let terminal = ratatui::init();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+    crossterm::execute!(std::io::stdout(), EnableMouseCapture)?;
+    Ok(terminal)
+}
+
+fn restore_terminal() {
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
 }
 
 /// Logs go to a file, never to the terminal the UI draws on.

@@ -3,6 +3,21 @@
 use crossterm::event::Event as TermEvent;
 
 use crate::table::{CreateTableSpec, TableInfo};
+use crate::wallet::Wallet;
+
+/// Identifies one scan; pages of any other scan are stale and dropped.
+pub type ScanId = u64;
+
+/// How a scan reads the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanSpec {
+    /// Parallel scan segments (`TotalSegments`); 1 means a plain scan.
+    pub segments: u32,
+    /// Items per page (`Limit`); DynamoDB also stops a page at 1 MB.
+    pub page_limit: Option<i32>,
+    /// Strongly consistent reads cost twice as much.
+    pub consistent: bool,
+}
 
 /// What the UI asks the worker to do. Each request names its table so a reply
 /// for a table the user has since left can be recognised and dropped.
@@ -14,20 +29,26 @@ pub enum Request {
     CreateTable { spec: CreateTableSpec },
     /// DeleteTable.
     DeleteTable { table: String },
+    /// Start a (parallel) scan, streaming pages back; cancels any scan running.
+    Scan { id: ScanId, table: String, spec: ScanSpec },
+    /// Stop the scan with this id if it is still running.
+    CancelScan { id: ScanId },
 }
 
 impl Request {
     /// True for every request that changes data or tables.
     pub fn is_write(&self) -> bool {
         match self {
-            Request::DescribeTable { .. } => false,
+            Request::DescribeTable { .. } | Request::Scan { .. } | Request::CancelScan { .. } => {
+                false
+            }
             Request::CreateTable { .. } | Request::DeleteTable { .. } => true,
         }
     }
 }
 
 /// The worker's answer to one [`Request`]. Errors travel as values.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Response {
     /// Answer to [`Request::DescribeTable`]: `None` when the table does not exist.
     Described { table: String, result: Result<Option<TableInfo>, ApiError> },
@@ -35,6 +56,26 @@ pub enum Response {
     Created { table: String, result: Result<TableInfo, ApiError> },
     /// Answer to [`Request::DeleteTable`].
     Deleted { table: String, result: Result<(), ApiError> },
+    /// One page of a scan, sent as soon as it arrives.
+    ScanPage(ScanPage),
+    /// A scan segment stopped on an error; the other segments go on.
+    ScanFailed { id: ScanId, segment: u32, error: ApiError },
+}
+
+/// One page of one scan segment, converted to wallets by the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanPage {
+    pub id: ScanId,
+    pub segment: u32,
+    pub wallets: Vec<Wallet>,
+    /// Items DynamoDB read for this page (before any filter).
+    pub scanned: u64,
+    /// Items that are not wallets (no string `user_id`), skipped.
+    pub skipped: u64,
+    /// Read capacity the endpoint reported, if it reports any.
+    pub consumed_rcu: Option<f64>,
+    /// The last page of this segment.
+    pub last: bool,
 }
 
 /// Progress of the embedded DynamoDB Local (only with `--local`).

@@ -39,9 +39,7 @@ async fn create_table(client: &Client, name: &str) -> Option<TableStatus> {
         .send()
         .await
         .expect("CreateTable");
-    out.table_description()
-        .and_then(|d| d.table_status())
-        .cloned()
+    out.table_description().and_then(|d| d.table_status()).cloned()
 }
 
 async fn table_status(client: &Client, name: &str) -> Option<TableStatus> {
@@ -69,25 +67,14 @@ async fn dynamodb_local_serves_and_stops() {
 
     let table = support::unique_table("smoke_");
     create_table(&client, &table).await;
-    assert_eq!(
-        table_status(&client, &table).await,
-        Some(TableStatus::Active)
-    );
+    assert_eq!(table_status(&client, &table).await, Some(TableStatus::Active));
     let listed = client.list_tables().send().await.expect("ListTables");
     assert!(listed.table_names().contains(&table));
 
-    client
-        .delete_table()
-        .table_name(&table)
-        .send()
-        .await
-        .expect("DeleteTable");
+    client.delete_table().table_name(&table).send().await.expect("DeleteTable");
 
     server.stop().await;
-    assert!(
-        !local::answers(port).await,
-        "port {port} still answers after stop"
-    );
+    assert!(!local::answers(port).await, "port {port} still answers after stop");
 }
 
 #[tokio::test]
@@ -101,14 +88,8 @@ async fn dynalite_goes_through_creating() {
     client.list_tables().send().await.expect("ListTables");
 
     let table = support::unique_table("smoke_");
-    assert_eq!(
-        create_table(&client, &table).await,
-        Some(TableStatus::Creating)
-    );
-    assert_eq!(
-        table_status(&client, &table).await,
-        Some(TableStatus::Creating)
-    );
+    assert_eq!(create_table(&client, &table).await, Some(TableStatus::Creating));
+    assert_eq!(table_status(&client, &table).await, Some(TableStatus::Creating));
 
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -116,25 +97,14 @@ async fn dynalite_goes_through_creating() {
         if status == Some(TableStatus::Active) {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "table still {status:?} after 10 s"
-        );
+        assert!(Instant::now() < deadline, "table still {status:?} after 10 s");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
-    client
-        .delete_table()
-        .table_name(&table)
-        .send()
-        .await
-        .expect("DeleteTable");
+    client.delete_table().table_name(&table).send().await.expect("DeleteTable");
 
     server.stop().await;
-    assert!(
-        !local::answers(port).await,
-        "port {port} still answers after stop"
-    );
+    assert!(!local::answers(port).await, "port {port} still answers after stop");
 }
 
 #[tokio::test]
@@ -162,16 +132,9 @@ async fn dynamodb_local_keeps_tables_in_a_data_dir() {
     let server = start(local::free_port().expect("free port"))
         .await
         .unwrap_or_else(|e| panic!("cannot restart DynamoDB Local: {e}"));
-    let listed = support::sdk_client(&server.endpoint())
-        .list_tables()
-        .send()
-        .await
-        .expect("ListTables");
-    assert!(
-        listed.table_names().contains(&table),
-        "{table} not kept in {}",
-        data_dir.display()
-    );
+    let listed =
+        support::sdk_client(&server.endpoint()).list_tables().send().await.expect("ListTables");
+    assert!(listed.table_names().contains(&table), "{table} not kept in {}", data_dir.display());
     server.stop().await;
     std::fs::remove_dir_all(&data_dir).expect("remove data dir");
 }

@@ -39,12 +39,8 @@ async fn call(worker: &mut WorkerHandle, req: Request) -> Response {
 
 /// The SDK client exactly as the application builds it for a local endpoint.
 async fn app_client(endpoint: String, timeouts: Timeouts) -> Client {
-    let connect = Connect {
-        endpoint_url: Some(endpoint),
-        local: true,
-        timeouts,
-        ..Default::default()
-    };
+    let connect =
+        Connect { endpoint_url: Some(endpoint), local: true, timeouts, ..Default::default() };
     let config = worker::load_sdk_config(&connect).await;
     Client::new(&config)
 }
@@ -58,9 +54,7 @@ async fn start(read_only: bool) -> (LocalServer, Client, WorkerHandle) {
 }
 
 async fn describe(worker: &mut WorkerHandle, table: &str) -> Result<Option<TableInfo>, ApiError> {
-    let req = Request::DescribeTable {
-        table: table.to_string(),
-    };
+    let req = Request::DescribeTable { table: table.to_string() };
     match call(worker, req).await {
         Response::Described { table: t, result } if t == table => result,
         other => panic!("DescribeTable {table}: unexpected response {other:?}"),
@@ -72,10 +66,7 @@ async fn create(
     table: &str,
     billing: BillingMode,
 ) -> Result<TableInfo, ApiError> {
-    let spec = CreateTableSpec {
-        name: table.to_string(),
-        billing,
-    };
+    let spec = CreateTableSpec { name: table.to_string(), billing };
     match call(worker, Request::CreateTable { spec }).await {
         Response::Created { table: t, result } if t == table => result,
         other => panic!("CreateTable {table}: unexpected response {other:?}"),
@@ -83,9 +74,7 @@ async fn create(
 }
 
 async fn delete(worker: &mut WorkerHandle, table: &str) -> Result<(), ApiError> {
-    let req = Request::DeleteTable {
-        table: table.to_string(),
-    };
+    let req = Request::DeleteTable { table: table.to_string() };
     match call(worker, req).await {
         Response::Deleted { table: t, result } if t == table => result,
         other => panic!("DeleteTable {table}: unexpected response {other:?}"),
@@ -122,17 +111,11 @@ fn assert_wallet_table(info: &TableInfo, table: &str, billing: &BillingMode) {
     assert_eq!(info.name, table);
     assert_eq!(
         info.key_schema,
-        vec![KeyElement {
-            name: "user_id".into(),
-            key_type: "HASH".into()
-        }]
+        vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }]
     );
     assert_eq!(
         info.attributes,
-        vec![AttributeDef {
-            name: "user_id".into(),
-            attr_type: "S".into()
-        }]
+        vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }]
     );
     assert_eq!(&info.billing, billing, "billing of {table}");
     assert!(info.has_wallet_schema(), "not the wallet schema: {info:?}");
@@ -162,9 +145,7 @@ async fn round_trip(prefix: &str, billing: BillingMode) {
     assert_eq!(described.item_count, Some(0));
     assert!(described.created.is_some(), "no creation time: {described:?}");
 
-    delete(&mut worker, &table)
-        .await
-        .unwrap_or_else(|e| panic!("DeleteTable {table}: {e:?}"));
+    delete(&mut worker, &table).await.unwrap_or_else(|e| panic!("DeleteTable {table}: {e:?}"));
     wait_until_gone(&mut worker, &table).await;
 
     worker.shutdown();
@@ -202,9 +183,7 @@ async fn creating_an_existing_table_is_resource_in_use() {
     let again = create(&mut worker, &table, one_by_one).await;
     expect_kind("second CreateTable", again, ErrorKind::ResourceInUse);
 
-    delete(&mut worker, &table)
-        .await
-        .unwrap_or_else(|e| panic!("DeleteTable {table}: {e:?}"));
+    delete(&mut worker, &table).await.unwrap_or_else(|e| panic!("DeleteTable {table}: {e:?}"));
     wait_until_gone(&mut worker, &table).await;
     worker.shutdown();
     server.stop().await;
@@ -240,17 +219,9 @@ async fn read_only_worker_refuses_writes() {
 
     // CreateTable is refused, and nothing was created.
     let table = support::unique_table("wl_ro_create_");
-    let result = create(
-        &mut worker,
-        &table,
-        BillingMode::Provisioned { read: 1, write: 1 },
-    )
-    .await;
+    let result = create(&mut worker, &table, BillingMode::Provisioned { read: 1, write: 1 }).await;
     expect_kind("read-only CreateTable", result, ErrorKind::ReadOnly);
-    assert!(
-        !exists_raw(&client, &table).await,
-        "{table} exists after a refused CreateTable"
-    );
+    assert!(!exists_raw(&client, &table).await, "{table} exists after a refused CreateTable");
 
     // DeleteTable is refused, and the table is still there.
     let kept = support::unique_table("wl_ro_delete_");
@@ -281,10 +252,7 @@ async fn read_only_worker_refuses_writes() {
 
     let result = delete(&mut worker, &kept).await;
     expect_kind("read-only DeleteTable", result, ErrorKind::ReadOnly);
-    assert!(
-        exists_raw(&client, &kept).await,
-        "{kept} is gone after a refused DeleteTable"
-    );
+    assert!(exists_raw(&client, &kept).await, "{kept} is gone after a refused DeleteTable");
 
     client
         .delete_table()
@@ -299,10 +267,7 @@ async fn read_only_worker_refuses_writes() {
 #[tokio::test]
 async fn unreachable_endpoint_is_classified_unreachable() {
     let port = local::free_port().expect("no free TCP port");
-    assert!(
-        !local::answers(port).await,
-        "port {port} is supposed to be free"
-    );
+    assert!(!local::answers(port).await, "port {port} is supposed to be free");
     let timeouts = Timeouts {
         connect: Duration::from_secs(1),
         attempt: Duration::from_secs(2),

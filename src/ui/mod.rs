@@ -1,21 +1,72 @@
 //! Rendering: a pure function of the [`App`] state. No IO, no waiting.
 
+mod detail;
 mod form;
 mod help;
+mod list;
 mod status;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use crate::app::{App, Level, Modal};
+use crate::app::{App, Level, Modal, Viewport};
 use crate::keymap::Action;
 
 /// Below this size the layout cannot be drawn legibly.
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 10;
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// Rows of the table-status panel, borders included.
+const STATUS_HEIGHT: u16 = 7;
+/// The detail pane goes beside the list from this width on, below it otherwise.
+const SIDE_BY_SIDE: u16 = 110;
+
+/// Where each pane goes on a screen of a given size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub title: Rect,
+    pub status: Rect,
+    pub list: Rect,
+    pub detail: Rect,
+    pub status_line: Rect,
+    /// Everything between the title and the status line (for overlays).
+    pub body: Rect,
+}
+
+/// The layout: a pure function of the screen size.
+pub fn layout(area: Rect) -> Areas {
+    let [title, body, status_line] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
+            .areas(area);
+    let [status, main] =
+        Layout::vertical([Constraint::Length(STATUS_HEIGHT), Constraint::Min(1)]).areas(body);
+    let [list, detail] = if area.width >= SIDE_BY_SIDE {
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(main)
+    } else {
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main)
+    };
+    Areas { title, status, list, detail, status_line, body }
+}
+
+/// Where list rows and the detail text land on a screen of this size (for
+/// paging and mouse hits): inside the borders, below the list's header row.
+pub fn viewport(area: Rect) -> Viewport {
+    let areas = layout(area);
+    let list = areas.list.inner(Margin::new(1, 1));
+    let detail = areas.detail.inner(Margin::new(1, 1));
+    Viewport {
+        list_x: list.x,
+        list_y: list.y + 1,
+        list_width: list.width,
+        list_rows: list.height.saturating_sub(1),
+        detail_x: detail.x,
+        detail_y: detail.y,
+        detail_width: detail.width,
+        detail_rows: detail.height,
+    }
+}
 
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
@@ -23,16 +74,18 @@ pub fn render(app: &App, frame: &mut Frame) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return render_too_small(frame, area);
     }
-    let [title, body, status_line] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
-            .areas(area);
-    render_title(app, frame, title);
-    status::render(app, frame, body);
-    render_status_line(app, frame, status_line);
+    let areas = layout(area);
+    render_title(app, frame, areas.title);
+    status::render(app, frame, areas.status);
+    list::render(app, frame, areas.list);
+    detail::render(app, frame, areas.detail);
+    render_status_line(app, frame, areas.status_line);
     match &app.modal {
         Modal::None => {}
-        Modal::Help => help::render(app, frame, body),
-        Modal::CreateTable(form) | Modal::DeleteTable(form) => form::render(form, frame, body),
+        Modal::Help => help::render(app, frame, areas.body),
+        Modal::CreateTable(form) | Modal::DeleteTable(form) => {
+            form::render(form, frame, areas.body)
+        }
     }
 }
 
@@ -75,7 +128,10 @@ fn render_status_line(app: &App, frame: &mut Frame, area: Rect) {
 fn key_hints(app: &App) -> Line<'static> {
     let hints = [
         (Action::Help, "help"),
-        (Action::Refresh, "refresh"),
+        (Action::Refresh, "rescan"),
+        (Action::Sort, "sort"),
+        (Action::Filter, "filter"),
+        (Action::ToggleJson, "json"),
         (Action::CreateTable, "create"),
         (Action::DeleteTable, "delete"),
         (Action::Quit, "quit"),

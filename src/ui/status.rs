@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
@@ -13,7 +13,7 @@ use crate::keymap::Action;
 use crate::table::{BillingMode, TableInfo, TableStatus, format_bytes};
 
 /// Width of the label column.
-const LABEL: usize = 12;
+const LABEL: usize = 11;
 
 /// Draws the panel into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -26,7 +26,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ],
         (Connection::Ready, TableState::Unknown) => unknown(app),
         (Connection::Ready, TableState::Missing) => missing(app),
-        (Connection::Ready, TableState::Present(info)) => present(app, info),
+        (Connection::Ready, TableState::Present(info)) => {
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .spacing(1)
+                    .areas(inner);
+            let (left_lines, right_lines) = present(app, info);
+            frame.render_widget(Paragraph::new(left_lines), left);
+            frame.render_widget(Paragraph::new(right_lines), right);
+            return;
+        }
     };
     let paragraph = Paragraph::new(lines).block(block).wrap(Wrap { trim: false });
     frame.render_widget(paragraph, area);
@@ -89,7 +100,8 @@ fn row(label: &str, value: impl Into<String>) -> Line<'static> {
     ])
 }
 
-fn present(app: &App, info: &TableInfo) -> Vec<Line<'static>> {
+/// Left column: status and schema; right column: capacity, size, indexes.
+fn present(app: &App, info: &TableInfo) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     let mut status = Line::from(vec![
         Span::styled(format!("{:<LABEL$}", "Status"), Style::new().fg(Color::Gray)),
         badge(&info.status),
@@ -99,27 +111,29 @@ fn present(app: &App, info: &TableInfo) -> Vec<Line<'static>> {
     }
     let every = if info.is_transient() { FAST_POLL } else { SLOW_POLL };
     status.push_span(Span::styled(
-        format!("  (checked every {}s)", every.as_secs()),
+        format!(" every {}s", every.as_secs()),
         Style::new().fg(Color::DarkGray),
     ));
-    let mut lines = vec![
+    let left = vec![
         status,
         row("Key schema", key_schema(info)),
         row("Attributes", attributes(info)),
+        row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
+        row("ARN", info.arn.clone().unwrap_or_else(|| "-".into())),
+    ];
+    let mut right = vec![
         row("Billing", billing(info)),
         row("Items", item_count(info)),
         row("Size", info.size_bytes.map_or("-".to_string(), format_bytes)),
-        row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
-        row("ARN", info.arn.clone().unwrap_or_else(|| "-".into())),
         row("Indexes", indexes(info)),
     ];
     if !info.has_wallet_schema() {
-        lines.push(Line::styled(
-            "warning: this is not the wallet schema (user_id S HASH only)",
+        right.push(Line::styled(
+            "not the wallet schema (user_id S HASH only)",
             Style::new().fg(Color::Yellow),
         ));
     }
-    lines
+    (left, right)
 }
 
 fn key_schema(info: &TableInfo) -> String {
@@ -145,17 +159,13 @@ fn billing(info: &TableInfo) -> String {
     match info.billing {
         BillingMode::OnDemand => "on-demand (PAY_PER_REQUEST)".to_string(),
         BillingMode::Provisioned { read, write } => {
-            let mut text = format!("provisioned  RCU {read}  WCU {write}");
-            if let Some(n) = info.decreases_today {
-                text.push_str(&format!("  (decreases today: {n})"));
-            }
-            text
+            format!("provisioned · {read} RCU · {write} WCU")
         }
     }
 }
 
 fn item_count(info: &TableInfo) -> String {
-    info.item_count.map_or("-".to_string(), |n| format!("{n} (approximate, refreshed ~6 h)"))
+    info.item_count.map_or("-".to_string(), |n| format!("{n} (approx.)"))
 }
 
 fn indexes(info: &TableInfo) -> String {

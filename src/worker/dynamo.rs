@@ -8,11 +8,17 @@ use aws_sdk_dynamodb::types::{
     ProvisionedThroughput, ScalarAttributeType, TableDescription,
 };
 
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::balance::Balance;
 use crate::msg::{ApiError, ErrorKind};
 use crate::table::{
     AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, TableInfo, TableStatus,
     WALLET_KEY,
 };
+use crate::wallet::{AttrValue, BALANCE, USER_ID, UserId, Wallet};
 
 /// DescribeTable; ResourceNotFound is an answer (`None`), not an error.
 pub async fn describe_table(client: &Client, table: &str) -> Result<Option<TableInfo>, ApiError> {
@@ -61,6 +67,46 @@ pub async fn create_table(client: &Client, spec: &CreateTableSpec) -> Result<Tab
 pub async fn delete_table(client: &Client, table: &str) -> Result<(), ApiError> {
     client.delete_table().table_name(table).send().await.map_err(classify)?;
     Ok(())
+}
+
+/// Converts a scanned or fetched item; `None` if it has no string `user_id`.
+pub fn wallet_from_item(item: &HashMap<String, AttributeValue>) -> Option<Wallet> {
+    let user_id = UserId::new(item.get(USER_ID)?.as_s().ok()?);
+    let balance =
+        item.get(BALANCE).and_then(|v| v.as_n().ok()).and_then(|n| Balance::parse(n).ok());
+    let mut extra: Vec<(Box<str>, AttrValue)> = item
+        .iter()
+        .filter(|(name, _)| *name != USER_ID && !(*name == BALANCE && balance.is_some()))
+        .map(|(name, value)| (name.as_str().into(), attr_value(value)))
+        .collect();
+    // The SDK hands items over as hash maps: sort for a stable display.
+    extra.sort_by(|a, b| a.0.cmp(&b.0));
+    Some(Wallet { user_id, balance, extra: extra.into() })
+}
+
+/// An SDK attribute value in the app's compact form.
+pub fn attr_value(value: &AttributeValue) -> AttrValue {
+    let strs = |v: &[String]| v.iter().map(|s| s.as_str().into()).collect();
+    match value {
+        AttributeValue::S(s) => AttrValue::S(s.as_str().into()),
+        AttributeValue::N(n) => AttrValue::N(n.as_str().into()),
+        AttributeValue::B(b) => AttrValue::B(b.as_ref().into()),
+        AttributeValue::Bool(b) => AttrValue::Bool(*b),
+        AttributeValue::Null(_) => AttrValue::Null,
+        AttributeValue::Ss(v) => AttrValue::Ss(strs(v)),
+        AttributeValue::Ns(v) => AttrValue::Ns(strs(v)),
+        AttributeValue::Bs(v) => AttrValue::Bs(v.iter().map(|b| b.as_ref().into()).collect()),
+        AttributeValue::L(v) => AttrValue::L(v.iter().map(attr_value).collect()),
+        AttributeValue::M(m) => {
+            let mut entries: Vec<_> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            AttrValue::M(
+                entries.into_iter().map(|(k, v)| (k.as_str().into(), attr_value(v))).collect(),
+            )
+        }
+        // A type newer than this SDK: show it as NULL rather than drop the item.
+        _ => AttrValue::Null,
+    }
 }
 
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> ApiError {

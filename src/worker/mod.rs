@@ -3,14 +3,16 @@
 
 mod client;
 mod dynamo;
+mod scan;
 
 pub use client::{Connect, Timeouts, endpoint_label, load_sdk_config};
 
 use aws_sdk_dynamodb::Client;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
-use crate::msg::{ApiError, ErrorKind, Request, Response};
+use crate::msg::{ApiError, ErrorKind, Request, Response, ScanId};
 
 /// The UI's ends of the worker's channels.
 pub struct WorkerHandle {
@@ -44,16 +46,38 @@ async fn run(
     responses: mpsc::UnboundedSender<Response>,
 ) {
     let mut jobs = JoinSet::new();
+    // The running scan: a new one cancels it (newest request wins).
+    let mut scan: Option<(ScanId, CancellationToken)> = None;
     loop {
         tokio::select! {
             request = requests.recv() => {
                 let Some(request) = request else { break };
+                let request = match request {
+                    Request::Scan { id, table, spec } => {
+                        if let Some((_, running)) = scan.take() {
+                            running.cancel();
+                        }
+                        let cancel = CancellationToken::new();
+                        scan = Some((id, cancel.clone()));
+                        let job = scan::run(client.clone(), id, table, spec, cancel, responses.clone());
+                        jobs.spawn(job);
+                        continue;
+                    }
+                    Request::CancelScan { id } => {
+                        if let Some((_, running)) = scan.take_if(|(running, _)| *running == id) {
+                            running.cancel();
+                        }
+                        continue;
+                    }
+                    other => other,
+                };
                 let client = client.clone();
                 let responses = responses.clone();
                 jobs.spawn(async move {
-                    let response = handle(&client, read_only, request).await;
-                    // A closed channel means the UI is shutting down; nothing to do.
-                    let _ = responses.send(response);
+                    if let Some(response) = handle(&client, read_only, request).await {
+                        // A closed channel means the UI is shutting down; nothing to do.
+                        let _ = responses.send(response);
+                    }
                 });
             }
             Some(_) = jobs.join_next(), if !jobs.is_empty() => {}
@@ -61,12 +85,13 @@ async fn run(
     }
 }
 
-async fn handle(client: &Client, read_only: bool, request: Request) -> Response {
+/// Runs one call; `None` for requests the loop itself handles (scans).
+async fn handle(client: &Client, read_only: bool, request: Request) -> Option<Response> {
     tracing::debug!(?request, "request");
     if read_only && request.is_write() {
         return refuse(request);
     }
-    match request {
+    let response = match request {
         Request::DescribeTable { table } => {
             let result = dynamo::describe_table(client, &table).await;
             Response::Described { table, result }
@@ -79,14 +104,19 @@ async fn handle(client: &Client, read_only: bool, request: Request) -> Response 
             let result = dynamo::delete_table(client, &table).await;
             Response::Deleted { table, result }
         }
-    }
+        Request::Scan { .. } | Request::CancelScan { .. } => return None,
+    };
+    Some(response)
 }
 
-fn refuse(request: Request) -> Response {
+/// The answer to a write in read-only mode, given without calling DynamoDB.
+fn refuse(request: Request) -> Option<Response> {
     let err = ApiError::new(ErrorKind::ReadOnly, "started with --read-only");
     match request {
-        Request::CreateTable { spec } => Response::Created { table: spec.name, result: Err(err) },
-        Request::DeleteTable { table } => Response::Deleted { table, result: Err(err) },
-        Request::DescribeTable { table } => Response::Described { table, result: Err(err) },
+        Request::CreateTable { spec } => {
+            Some(Response::Created { table: spec.name, result: Err(err) })
+        }
+        Request::DeleteTable { table } => Some(Response::Deleted { table, result: Err(err) }),
+        Request::DescribeTable { .. } | Request::Scan { .. } | Request::CancelScan { .. } => None,
     }
 }

@@ -19,11 +19,7 @@ fn progress(name: &'static str) -> impl Fn(String) + Send + Sync {
 /// Starts DynamoDB Local in memory on a free port (512 MiB heap); panics if it cannot start.
 pub async fn dynamodb_local() -> LocalServer {
     let port = local::free_port().expect("no free TCP port");
-    let opts = DynamoDbLocalOptions {
-        port,
-        storage: Storage::InMemory,
-        max_heap_mb: 512,
-    };
+    let opts = DynamoDbLocalOptions { port, storage: Storage::InMemory, max_heap_mb: 512 };
     match local::start_dynamodb_local(&opts, &progress("dynamodb-local")).await {
         Ok(server) => server,
         Err(e) => panic!("cannot start DynamoDB Local: {e}"),
@@ -34,12 +30,8 @@ pub async fn dynamodb_local() -> LocalServer {
 /// panics if it cannot start.
 pub async fn dynalite(ms: u64) -> LocalServer {
     let port = local::free_port().expect("no free TCP port");
-    let opts = DynaliteOptions {
-        port,
-        create_table_ms: ms,
-        update_table_ms: ms,
-        delete_table_ms: ms,
-    };
+    let opts =
+        DynaliteOptions { port, create_table_ms: ms, update_table_ms: ms, delete_table_ms: ms };
     match local::start_dynalite(&opts, &progress("dynalite")).await {
         Ok(server) => server,
         Err(e) => panic!("cannot start dynalite: {e}"),
@@ -74,8 +66,7 @@ pub fn unique_table(prefix: &str) -> String {
     let name = format!("{prefix}{}", uuid::Uuid::new_v4().simple());
     assert!(name.len() <= 255, "table name too long: {name}");
     assert!(
-        name.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')),
+        name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')),
         "invalid table name: {name}"
     );
     name

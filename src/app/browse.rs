@@ -1,0 +1,203 @@
+//! Browsing the list: selection, paging, sort, filter, the detail view, mouse.
+
+use crossterm::event::{Event, KeyCode, MouseButton, MouseEvent, MouseEventKind};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::App;
+use crate::keymap::Action;
+use crate::list::Filter;
+
+/// Which pane the movement keys act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    List,
+    Detail,
+}
+
+/// How the detail pane shows the selected wallet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailView {
+    /// One row per attribute: name, DynamoDB type, value.
+    Attributes,
+    /// `{"user_id": "…", "balance": 12.5}` with numbers exact.
+    Json,
+    /// `{"user_id": {"S": "…"}, "balance": {"N": "12.5"}}`.
+    DynamoJson,
+}
+
+/// Where the last frame put the list rows and the detail pane, in screen cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Viewport {
+    /// The first wallet row (below the header) and how many rows fit.
+    pub list_x: u16,
+    pub list_y: u16,
+    pub list_width: u16,
+    pub list_rows: u16,
+    pub detail_x: u16,
+    pub detail_y: u16,
+    pub detail_width: u16,
+    pub detail_rows: u16,
+}
+
+/// Rows the wheel moves per notch.
+const WHEEL_STEP: usize = 3;
+
+impl App {
+    /// The wallet under the cursor.
+    pub fn selected_wallet(&self) -> Option<&crate::wallet::Wallet> {
+        self.list.get(self.selected)
+    }
+
+    pub(super) fn handle_browse(&mut self, action: Action) {
+        let page = usize::from(self.viewport.list_rows.max(1));
+        match (action, self.focus) {
+            (Action::Down, Pane::List) => self.move_selection(1),
+            (Action::Up, Pane::List) => self.move_selection(-1),
+            (Action::PageDown, Pane::List) => self.move_selection(page as isize),
+            (Action::PageUp, Pane::List) => self.move_selection(-(page as isize)),
+            (Action::Top, Pane::List) => self.select(0),
+            (Action::Bottom, Pane::List) => self.select(self.list.len().saturating_sub(1)),
+            (Action::Down, Pane::Detail) => self.scroll_detail(1),
+            (Action::Up, Pane::Detail) => self.scroll_detail(-1),
+            (Action::PageDown, Pane::Detail) => self.scroll_detail(page as i32),
+            (Action::PageUp, Pane::Detail) => self.scroll_detail(-(page as i32)),
+            (Action::Top, Pane::Detail) => self.detail_scroll = 0,
+            (Action::Bottom, Pane::Detail) => self.detail_scroll = u16::MAX / 2,
+            (Action::FocusNext, _) => {
+                self.focus = match self.focus {
+                    Pane::List => Pane::Detail,
+                    Pane::Detail => Pane::List,
+                }
+            }
+            (Action::Sort, _) => self.cycle_sort(),
+            (Action::Filter, _) => self.open_filter(),
+            (Action::ToggleJson, _) => {
+                self.detail_view = match self.detail_view {
+                    DetailView::Attributes => DetailView::Json,
+                    DetailView::Json => DetailView::DynamoJson,
+                    DetailView::DynamoJson => DetailView::Attributes,
+                };
+                self.detail_scroll = 0;
+            }
+            _ => {}
+        }
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let target = self.selected.saturating_add_signed(delta);
+        self.select(target);
+    }
+
+    /// Selects a view position (clamped) and scrolls it into view.
+    pub(super) fn select(&mut self, position: usize) {
+        let last = self.list.len().saturating_sub(1);
+        let position = position.min(last);
+        if position != self.selected {
+            self.detail_scroll = 0;
+        }
+        self.selected = position;
+        self.scroll_into_view();
+    }
+
+    fn scroll_into_view(&mut self) {
+        let rows = usize::from(self.viewport.list_rows.max(1));
+        if self.selected < self.list_offset {
+            self.list_offset = self.selected;
+        } else if self.selected >= self.list_offset + rows {
+            self.list_offset = self.selected + 1 - rows;
+        }
+    }
+
+    /// Keeps the selection on a real row after the view shrank or reordered.
+    pub(super) fn clamp_selection(&mut self) {
+        self.select(self.selected);
+    }
+
+    fn scroll_detail(&mut self, delta: i32) {
+        self.detail_scroll = self.detail_scroll.saturating_add_signed(delta as i16);
+    }
+
+    /// Next order; the selected wallet stays selected.
+    fn cycle_sort(&mut self) {
+        let keep = self.selected_wallet().map(|w| w.user_id.clone());
+        let next = self.list.sort().next();
+        self.list.set_sort(next);
+        self.reselect(keep);
+        self.info(format!("sorted by {}", next.label()));
+    }
+
+    fn reselect(&mut self, id: Option<crate::wallet::UserId>) {
+        let position = id.and_then(|id| self.list.position_of(&id)).unwrap_or(0);
+        self.list_offset = position.saturating_sub(usize::from(self.viewport.list_rows) / 2);
+        self.select(position);
+    }
+
+    fn open_filter(&mut self) {
+        let current = match self.list.filter() {
+            Filter::All => String::new(),
+            _ => self.filter_text.clone(),
+        };
+        self.filter_input = Some((Input::new(current), None));
+    }
+
+    /// Keys while the filter box is open: Enter applies, Esc clears and closes.
+    pub(super) fn handle_filter_key(&mut self, event: &Event) {
+        let Event::Key(key) = event else { return };
+        let Some((input, error)) = self.filter_input.as_mut() else { return };
+        match key.code {
+            KeyCode::Esc => {
+                self.filter_input = None;
+                self.apply_filter(Filter::All, String::new());
+            }
+            KeyCode::Enter => match Filter::parse(input.value()) {
+                Ok(filter) => {
+                    let text = input.value().trim().to_string();
+                    self.filter_input = None;
+                    self.apply_filter(filter, text);
+                }
+                Err(why) => *error = Some(why),
+            },
+            _ => {
+                if input.handle_event(event).is_some() {
+                    *error = None;
+                }
+            }
+        }
+    }
+
+    fn apply_filter(&mut self, filter: Filter, text: String) {
+        let keep = self.selected_wallet().map(|w| w.user_id.clone());
+        self.list.set_filter(filter);
+        self.filter_text = text;
+        self.reselect(keep);
+    }
+
+    /// Wheel scrolls the pane under the pointer; a click selects a row.
+    pub(super) fn handle_mouse(&mut self, mouse: &MouseEvent) {
+        let vp = self.viewport;
+        let in_list = mouse.column >= vp.list_x
+            && mouse.column < vp.list_x + vp.list_width
+            && mouse.row >= vp.list_y.saturating_sub(1)
+            && mouse.row < vp.list_y + vp.list_rows;
+        let in_detail = mouse.column >= vp.detail_x
+            && mouse.column < vp.detail_x + vp.detail_width
+            && mouse.row >= vp.detail_y
+            && mouse.row < vp.detail_y + vp.detail_rows;
+        match mouse.kind {
+            MouseEventKind::ScrollDown if in_list => self.move_selection(WHEEL_STEP as isize),
+            MouseEventKind::ScrollUp if in_list => self.move_selection(-(WHEEL_STEP as isize)),
+            MouseEventKind::ScrollDown if in_detail => self.scroll_detail(WHEEL_STEP as i32),
+            MouseEventKind::ScrollUp if in_detail => self.scroll_detail(-(WHEEL_STEP as i32)),
+            MouseEventKind::Down(MouseButton::Left) if in_list && mouse.row >= vp.list_y => {
+                self.focus = super::Pane::List;
+                let row = usize::from(mouse.row - vp.list_y);
+                if self.list_offset + row < self.list.len() {
+                    self.select(self.list_offset + row);
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) if in_detail => self.focus = Pane::Detail,
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,1159 @@
+//! The exact money type: a DynamoDB number (type N) held as `coefficient × 10^exponent`.
+//!
+//! Money is never `f64`. DynamoDB keeps up to 38 significant digits, with magnitudes from
+//! 1E-130 to 9.9999999999999999999999999999999999999E+125 (and zero); 38 digits fit in an
+//! `i128`, so a [`Balance`] is small, `Copy` and exact. [`Sum`] adds up millions of them
+//! exactly and quickly.
+
+use std::cmp::Ordering;
+use std::fmt::{self, Write as _};
+use std::ops::Neg;
+use std::str::FromStr;
+
+use bigdecimal::BigDecimal;
+use bigdecimal::num_bigint::{BigInt, Sign};
+
+/// Most significant digits DynamoDB keeps.
+const MAX_DIGITS: u32 = 38;
+/// Largest allowed exponent of the leading digit (9.99…E+125).
+const MAX_ADJUSTED: i64 = 125;
+/// Smallest allowed exponent of the leading digit of a non-zero number (1E-130).
+const MIN_ADJUSTED: i64 = -130;
+/// Smallest stored exponent: a 38-digit coefficient whose leading digit sits at 1E-130.
+const MIN_EXPONENT: i64 = MIN_ADJUSTED - (MAX_DIGITS as i64 - 1);
+/// Largest stored exponent: a one-digit coefficient at 1E+125.
+const MAX_EXPONENT: i64 = MAX_ADJUSTED;
+/// Input longer than this (in bytes) is refused without being looked at.
+const MAX_INPUT_LEN: usize = 200;
+/// Plain notation is used while the magnitude's plain form is at most this many characters.
+const MAX_PLAIN_LEN: i32 = 40;
+
+/// `POW10[n] == 10^n` for every shift two coefficients can need when they are aligned.
+const POW10: [u128; 39] = {
+    let mut table = [1u128; 39];
+    let mut i = 1;
+    while i < table.len() {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// An exact DynamoDB number: `coefficient × 10^exponent`, normalised (no trailing
+/// zeros in the coefficient; zero is (0, 0)), so equal values have equal representations:
+/// "0.10" == "0.1" == "1E-1", "1E+2" == "100", "-0" == "0".
+///
+/// Invariants: `|coefficient| < 10^38` and, unless zero, the leading digit's exponent
+/// (`exponent + digits - 1`) lies in `-130..=125`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Balance {
+    coefficient: i128,
+    exponent: i16,
+}
+
+/// Why a text (or a computed value) is not a number DynamoDB can store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BalanceError {
+    /// Nothing but whitespace was given.
+    Empty,
+    /// More than 200 bytes: refused without scanning.
+    TooLong,
+    /// A control character (NUL, newline, tab, ...) inside the number.
+    ControlCharacter,
+    /// "NaN", "inf" or "Infinity", in any case and with any sign.
+    NotFinite,
+    /// More than one leading sign, as in "--5" or "+-5".
+    DoubleSign,
+    /// Digit groups separated by `,`, `_`, `'` or a space, as in "1,000" or "1 000".
+    ThousandsSeparator {
+        /// The input with the separators removed.
+        suggestion: String,
+    },
+    /// A single comma used as a decimal point, as in "1,5".
+    DecimalComma {
+        /// The input with the comma replaced by a point.
+        suggestion: String,
+    },
+    /// Anything else that does not follow the number grammar, as in "12a" or "1.2.3".
+    NotANumber {
+        /// The (trimmed) input.
+        text: String,
+    },
+    /// More than 38 significant digits.
+    TooManyDigits {
+        /// How many significant digits the number has.
+        digits: u32,
+    },
+    /// Magnitude above 9.9999999999999999999999999999999999999E+125.
+    TooLarge,
+    /// Non-zero magnitude below 1E-130.
+    TooSmall,
+}
+
+impl fmt::Display for BalanceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BalanceError::Empty => f.write_str("enter a number"),
+            BalanceError::TooLong => f.write_str("too long to be a number"),
+            BalanceError::ControlCharacter => {
+                f.write_str("control characters (such as newlines) are not allowed in a number")
+            }
+            BalanceError::NotFinite => {
+                f.write_str("NaN and infinity are not numbers DynamoDB can store")
+            }
+            BalanceError::DoubleSign => f.write_str("only one leading sign"),
+            BalanceError::ThousandsSeparator { suggestion } => {
+                write!(f, "no thousands separators: write {suggestion}")
+            }
+            BalanceError::DecimalComma { suggestion } => {
+                write!(f, "use a point for decimals: write {suggestion}")
+            }
+            BalanceError::NotANumber { text } => write!(f, "\"{text}\" is not a number"),
+            BalanceError::TooManyDigits { digits } => {
+                write!(f, "{digits} significant digits: DynamoDB keeps at most {MAX_DIGITS}")
+            }
+            BalanceError::TooLarge => f.write_str(
+                "too large: DynamoDB numbers go up to 9.9999999999999999999999999999999999999E+125",
+            ),
+            BalanceError::TooSmall => {
+                f.write_str("too small: the smallest non-zero DynamoDB number is 1E-130")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BalanceError {}
+
+/// A syntactically valid number, not yet checked against DynamoDB's limits.
+struct Parts<'a> {
+    negative: bool,
+    int: &'a [u8],
+    frac: &'a [u8],
+    exp: i32,
+}
+
+/// The strict grammar: `[+-]digits[.digits][(e|E)[+-]d{1,4}]` with at least one mantissa
+/// digit. `None` when `text` does not match.
+fn scan(text: &str) -> Option<Parts<'_>> {
+    let bytes = text.as_bytes();
+    let (negative, rest) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, bytes),
+    };
+    let (int, rest) = rest.split_at(leading_digits(rest));
+    let (frac, rest) = match rest.split_first() {
+        Some((b'.', rest)) => rest.split_at(leading_digits(rest)),
+        _ => (&rest[..0], rest),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let exp = match rest.split_first() {
+        None => 0,
+        Some((b'e' | b'E', rest)) => {
+            let (negative_exp, digits) = match rest.split_first() {
+                Some((b'-', digits)) => (true, digits),
+                Some((b'+', digits)) => (false, digits),
+                _ => (false, rest),
+            };
+            if digits.is_empty() || digits.len() > 4 || leading_digits(digits) != digits.len() {
+                return None;
+            }
+            let value = digits.iter().fold(0i32, |acc, d| acc * 10 + i32::from(d - b'0'));
+            if negative_exp { -value } else { value }
+        }
+        Some(_) => return None,
+    };
+    Some(Parts { negative, int, frac, exp })
+}
+
+/// How many ASCII digits `bytes` starts with.
+fn leading_digits(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// Checks DynamoDB's limits for a non-zero number whose leading digit has exponent
+/// `adjusted` and which has `digits` significant digits. Range is checked first.
+fn check_limits(adjusted: i64, digits: u64) -> Result<(), BalanceError> {
+    if adjusted > MAX_ADJUSTED {
+        Err(BalanceError::TooLarge)
+    } else if adjusted < MIN_ADJUSTED {
+        Err(BalanceError::TooSmall)
+    } else if digits > u64::from(MAX_DIGITS) {
+        Err(BalanceError::TooManyDigits { digits: u32::try_from(digits).unwrap_or(u32::MAX) })
+    } else {
+        Ok(())
+    }
+}
+
+/// Number of decimal digits of a non-zero magnitude.
+fn digit_count(magnitude: u128) -> u32 {
+    magnitude.checked_ilog10().map_or(1, |log| log + 1)
+}
+
+/// A fixed-size, stack-allocated string for formatting without allocating.
+struct StackStr<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackStr<N> {
+    fn new() -> Self {
+        StackStr { buf: [0; N], len: 0 }
+    }
+
+    fn as_str(&self) -> Result<&str, fmt::Error> {
+        let bytes = self.buf.get(..self.len).ok_or(fmt::Error)?;
+        std::str::from_utf8(bytes).map_err(|_| fmt::Error)
+    }
+
+    fn push_zeros(&mut self, count: i32) -> fmt::Result {
+        for _ in 0..count {
+            self.write_str("0")?;
+        }
+        Ok(())
+    }
+}
+
+impl<const N: usize> fmt::Write for StackStr<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
+        self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl Balance {
+    /// Zero, the only value with coefficient 0 (there is no negative zero).
+    pub const ZERO: Balance = Balance { coefficient: 0, exponent: 0 };
+
+    /// Parses a number typed by a user or read from DynamoDB, strictly.
+    ///
+    /// Surrounding whitespace is trimmed; then an optional single sign, digits with at most
+    /// one `.` (at least one digit: ".5" and "5." are fine, "." is not) and an optional
+    /// exponent `e`/`E` with an optional sign and 1 to 4 digits. The number must fit
+    /// DynamoDB: at most 38 significant digits (leading and trailing zeros do not count) and
+    /// a magnitude of zero or between 1E-130 and 9.99…E+125. Each refusal is a specific
+    /// [`BalanceError`]; input longer than 200 bytes is refused without being scanned.
+    pub fn parse(text: &str) -> Result<Balance, BalanceError> {
+        if text.len() > MAX_INPUT_LEN {
+            return Err(BalanceError::TooLong);
+        }
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(BalanceError::Empty);
+        }
+        match scan(text) {
+            Some(parts) => Balance::from_parts_text(&parts),
+            None => Err(diagnose(text)),
+        }
+    }
+
+    /// Converts scanned text to a balance, checking DynamoDB's limits.
+    fn from_parts_text(parts: &Parts<'_>) -> Result<Balance, BalanceError> {
+        let mut buf = [0u8; MAX_INPUT_LEN];
+        let total = parts.int.len() + parts.frac.len();
+        let digits = buf.get_mut(..total).ok_or(BalanceError::TooLong)?;
+        let (int_part, frac_part) = digits.split_at_mut(parts.int.len());
+        int_part.copy_from_slice(parts.int);
+        frac_part.copy_from_slice(parts.frac);
+        let digits = &*digits;
+
+        let Some(first) = digits.iter().position(|&d| d != b'0') else {
+            return Ok(Balance::ZERO);
+        };
+        let last = digits.iter().rposition(|&d| d != b'0').unwrap_or(first);
+        // The digit at index i is worth 10^(exp - frac.len() + total - 1 - i).
+        let units = i64::from(parts.exp) - parts.frac.len() as i64 + total as i64 - 1;
+        let exponent = units - last as i64;
+        let adjusted = units - first as i64;
+        check_limits(adjusted, (last - first + 1) as u64)?;
+        let magnitude = digits
+            .get(first..=last)
+            .unwrap_or_default()
+            .iter()
+            .fold(0u128, |acc, d| acc * 10 + u128::from(d - b'0'));
+        Balance::from_magnitude(parts.negative, magnitude, exponent)
+    }
+
+    /// Builds a normalised balance from a sign, a magnitude and an exponent, checking
+    /// DynamoDB's limits.
+    fn from_magnitude(
+        negative: bool,
+        mut magnitude: u128,
+        mut exponent: i64,
+    ) -> Result<Balance, BalanceError> {
+        if magnitude == 0 {
+            return Ok(Balance::ZERO);
+        }
+        while magnitude.is_multiple_of(10) {
+            magnitude /= 10;
+            exponent += 1;
+        }
+        let digits = digit_count(magnitude);
+        check_limits(exponent + i64::from(digits) - 1, u64::from(digits))?;
+        // Both conversions hold after `check_limits`: |magnitude| < 10^38 and the exponent
+        // lies in MIN_EXPONENT..=MAX_EXPONENT.
+        let magnitude = i128::try_from(magnitude)
+            .map_err(|_| BalanceError::TooManyDigits { digits: MAX_DIGITS + 1 })?;
+        let exponent = i16::try_from(exponent).map_err(|_| {
+            if exponent > 0 { BalanceError::TooLarge } else { BalanceError::TooSmall }
+        })?;
+        Ok(Balance { coefficient: if negative { -magnitude } else { magnitude }, exponent })
+    }
+
+    /// Whether this is zero.
+    pub fn is_zero(&self) -> bool {
+        self.coefficient == 0
+    }
+
+    /// Whether this is below zero.
+    pub fn is_negative(&self) -> bool {
+        self.coefficient < 0
+    }
+
+    /// The number of significant digits (1..=38; 0 for zero).
+    pub fn significant_digits(&self) -> u32 {
+        if self.coefficient == 0 { 0 } else { digit_count(self.coefficient.unsigned_abs()) }
+    }
+
+    /// The normalised coefficient: the value is `coefficient × 10^exponent` and the
+    /// coefficient has no trailing zeros.
+    pub fn coefficient(&self) -> i128 {
+        self.coefficient
+    }
+
+    /// The normalised exponent (0 for zero).
+    pub fn exponent(&self) -> i16 {
+        self.exponent
+    }
+
+    /// The exact value as a [`BigDecimal`].
+    pub fn to_bigdecimal(&self) -> BigDecimal {
+        BigDecimal::new(BigInt::from(self.coefficient), -i64::from(self.exponent))
+    }
+
+    /// The exact value of `value`, if DynamoDB can store it: refuses more than 38
+    /// significant digits and magnitudes out of range, with the same errors as [`parse`].
+    ///
+    /// [`parse`]: Balance::parse
+    pub fn from_bigdecimal(value: &BigDecimal) -> Result<Balance, BalanceError> {
+        let (int, scale) = value.as_bigint_and_scale();
+        if int.sign() == Sign::NoSign {
+            return Ok(Balance::ZERO);
+        }
+        // The range depends only on the leading digit: check it before printing digits.
+        let digits = i64::try_from(value.digits()).unwrap_or(i64::MAX);
+        let adjusted = digits.saturating_sub(1).saturating_sub(scale);
+        check_limits(adjusted, 1)?;
+        let text = int.magnitude().to_string();
+        let significant = text.trim_end_matches('0');
+        let trailing = (text.len() - significant.len()) as i64;
+        check_limits(adjusted, significant.len() as u64)?;
+        let magnitude = significant
+            .bytes()
+            .fold(0u128, |acc, d| acc.saturating_mul(10).saturating_add(u128::from(d - b'0')));
+        Balance::from_magnitude(int.sign() == Sign::Minus, magnitude, trailing - scale)
+    }
+
+    /// The exact sum, or an error if it needs more than 38 significant digits or leaves
+    /// DynamoDB's range.
+    pub fn checked_add(self, other: Balance) -> Result<Balance, BalanceError> {
+        if other.is_zero() {
+            return Ok(self);
+        }
+        if self.is_zero() {
+            return Ok(other);
+        }
+        let (high, low) =
+            if self.exponent >= other.exponent { (self, other) } else { (other, self) };
+        let shift = usize::try_from(high.exponent - low.exponent).unwrap_or(usize::MAX);
+        let aligned = POW10
+            .get(shift)
+            .and_then(|&p| i128::try_from(p).ok())
+            .and_then(|p| high.coefficient.checked_mul(p))
+            .and_then(|h| h.checked_add(low.coefficient));
+        match aligned {
+            Some(sum) => {
+                Balance::from_magnitude(sum < 0, sum.unsigned_abs(), i64::from(low.exponent))
+            }
+            None => Balance::from_bigdecimal(&(self.to_bigdecimal() + other.to_bigdecimal())),
+        }
+    }
+
+    /// The exact difference, or an error if it needs more than 38 significant digits or
+    /// leaves DynamoDB's range.
+    pub fn checked_sub(self, other: Balance) -> Result<Balance, BalanceError> {
+        self.checked_add(-other)
+    }
+
+    /// Compares magnitudes of two non-zero balances without allocating.
+    fn cmp_magnitude(&self, other: &Balance) -> Ordering {
+        let (a, b) = (self.coefficient.unsigned_abs(), other.coefficient.unsigned_abs());
+        let shift = self.exponent.abs_diff(other.exponent);
+        match self.exponent.cmp(&other.exponent) {
+            Ordering::Equal => a.cmp(&b),
+            Ordering::Greater => cmp_scaled(a, shift, b),
+            Ordering::Less => cmp_scaled(b, shift, a).reverse(),
+        }
+    }
+}
+
+/// Compares `a × 10^shift` with `b`, for `a ≥ 1` and `b < 10^38`: aligns the coefficients
+/// when the product fits a `u128`; when it does not, `a × 10^shift ≥ 2^128 > 10^38 > b`.
+/// (Equivalent to comparing leading-digit exponents first, without counting digits.)
+fn cmp_scaled(a: u128, shift: u16, b: u128) -> Ordering {
+    match POW10.get(usize::from(shift)).and_then(|&scale| a.checked_mul(scale)) {
+        Some(scaled) => scaled.cmp(&b),
+        // shift ≥ 39 (so a × 10^shift ≥ 10^39) or the product overflowed.
+        None => Ordering::Greater,
+    }
+}
+
+/// Picks the most helpful error for trimmed, non-empty text that does not match the grammar.
+fn diagnose(text: &str) -> BalanceError {
+    if text.chars().any(char::is_control) {
+        return BalanceError::ControlCharacter;
+    }
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if ["nan", "inf", "infinity"].iter().any(|word| unsigned.eq_ignore_ascii_case(word)) {
+        return BalanceError::NotFinite;
+    }
+    if text.starts_with(['-', '+']) && unsigned.starts_with(['-', '+']) {
+        return BalanceError::DoubleSign;
+    }
+    let not_a_number = || BalanceError::NotANumber { text: text.to_owned() };
+    let is_separator = |c: char| matches!(c, ',' | '_' | '\'') || c.is_whitespace();
+    if !text.contains(is_separator) {
+        return not_a_number();
+    }
+    // Separators count only between two digits, as in "1,000" or "1 000".
+    let chars: Vec<char> = text.chars().collect();
+    let between_digits = chars.iter().enumerate().all(|(i, &c)| {
+        !is_separator(c)
+            || (i > 0
+                && chars.get(i - 1).is_some_and(char::is_ascii_digit)
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+    });
+    let stripped: String = chars.iter().filter(|&&c| !is_separator(c)).collect();
+    if !between_digits || scan(&stripped).is_none() {
+        return not_a_number();
+    }
+    let separators: Vec<usize> = (0..chars.len()).filter(|&i| is_separator(chars[i])).collect();
+    if let [comma] = separators[..]
+        && chars[comma] == ','
+        && !text.contains('.')
+        && leading_digits(text.get(comma + 1..).unwrap_or_default().as_bytes()) != 3
+    {
+        return BalanceError::DecimalComma { suggestion: text.replacen(',', ".", 1) };
+    }
+    BalanceError::ThousandsSeparator { suggestion: stripped }
+}
+
+impl FromStr for Balance {
+    type Err = BalanceError;
+
+    /// Same as [`Balance::parse`].
+    fn from_str(text: &str) -> Result<Balance, BalanceError> {
+        Balance::parse(text)
+    }
+}
+
+impl Neg for Balance {
+    type Output = Balance;
+
+    /// The same magnitude with the opposite sign (zero stays zero). Always representable.
+    fn neg(self) -> Balance {
+        Balance { coefficient: -self.coefficient, exponent: self.exponent }
+    }
+}
+
+impl Ord for Balance {
+    /// Exact numeric order; never allocates.
+    fn cmp(&self, other: &Balance) -> Ordering {
+        // Same exponent (the common case for money, and always so for two zeros): the
+        // coefficients compare directly, signs included.
+        if self.exponent == other.exponent {
+            return self.coefficient.cmp(&other.coefficient);
+        }
+        // Different exponents, so at most one is zero (zero's exponent is 0).
+        let (a, b) = (self.coefficient.signum(), other.coefficient.signum());
+        match a.cmp(&b) {
+            Ordering::Equal if a < 0 => other.cmp_magnitude(self),
+            Ordering::Equal => self.cmp_magnitude(other),
+            unequal => unequal,
+        }
+    }
+}
+
+impl PartialOrd for Balance {
+    fn partial_cmp(&self, other: &Balance) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Balance {
+    /// The canonical text: plain notation ("100", "-0.5", "0.000001") while the magnitude's
+    /// plain form is at most 40 characters, otherwise scientific ("1.5E+100", "-1.2E-120").
+    /// Width, fill, alignment, `+` and `0` flags are honoured.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut digits = StackStr::<40>::new();
+        write!(digits, "{}", self.coefficient.unsigned_abs())?;
+        let digits = digits.as_str()?;
+        let n = digits.len() as i32;
+        let e = i32::from(self.exponent);
+        let plain_len = if e >= 0 {
+            n + e
+        } else if n > -e {
+            n + 1
+        } else {
+            2 - e
+        };
+        let mut out = StackStr::<48>::new();
+        if plain_len <= MAX_PLAIN_LEN {
+            if e >= 0 {
+                out.write_str(digits)?;
+                out.push_zeros(e)?;
+            } else if n > -e {
+                let (int, frac) = digits.split_at_checked((n + e) as usize).ok_or(fmt::Error)?;
+                write!(out, "{int}.{frac}")?;
+            } else {
+                out.write_str("0.")?;
+                out.push_zeros(-e - n)?;
+                out.write_str(digits)?;
+            }
+        } else {
+            let (lead, rest) = digits.split_at_checked(1).ok_or(fmt::Error)?;
+            out.write_str(lead)?;
+            if !rest.is_empty() {
+                write!(out, ".{rest}")?;
+            }
+            write!(out, "E{:+}", e + n - 1)?;
+        }
+        f.pad_integral(self.coefficient >= 0, "", out.as_str()?)
+    }
+}
+
+impl fmt::Debug for Balance {
+    /// Same as Display.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// An exact running total over many balances, cheap to update.
+///
+/// Keeps one `i128` accumulator per exponent (balances with the same exponent add as plain
+/// integers) and spills an accumulator into a [`BigDecimal`] only when it would overflow.
+#[derive(Clone, Debug, Default)]
+pub struct Sum {
+    /// Accumulator for exponent `MIN_EXPONENT + index`; allocated on first use.
+    slots: Vec<i128>,
+    /// Whatever overflowed the accumulators.
+    spill: BigDecimal,
+}
+
+impl Sum {
+    /// Adds a balance to the total.
+    pub fn add(&mut self, balance: Balance) {
+        self.accumulate(balance.coefficient, balance.exponent);
+    }
+
+    /// Removes a balance from the total (for example the old balance of a changed wallet).
+    pub fn sub(&mut self, balance: Balance) {
+        self.accumulate(-balance.coefficient, balance.exponent);
+    }
+
+    fn accumulate(&mut self, coefficient: i128, exponent: i16) {
+        if self.slots.is_empty() {
+            self.slots = vec![0; (MAX_EXPONENT - MIN_EXPONENT + 1) as usize];
+        }
+        let index = usize::try_from(i64::from(exponent) - MIN_EXPONENT).unwrap_or(usize::MAX);
+        match self.slots.get_mut(index) {
+            Some(slot) => match slot.checked_add(coefficient) {
+                Some(sum) => *slot = sum,
+                None => {
+                    self.spill += scaled(*slot, i64::from(exponent));
+                    *slot = coefficient;
+                }
+            },
+            None => self.spill += scaled(coefficient, i64::from(exponent)),
+        }
+    }
+
+    /// The exact total.
+    pub fn total(&self) -> BigDecimal {
+        let mut total = self.spill.clone();
+        for (index, &slot) in self.slots.iter().enumerate() {
+            if slot != 0 {
+                total += scaled(slot, index as i64 + MIN_EXPONENT);
+            }
+        }
+        total
+    }
+}
+
+/// `coefficient × 10^exponent` as a BigDecimal.
+fn scaled(coefficient: i128, exponent: i64) -> BigDecimal {
+    BigDecimal::new(BigInt::from(coefficient), -exponent)
+}
+
+impl fmt::Display for Sum {
+    /// The exact total in plain notation without trailing zeros, e.g. "1234.5".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.total().normalized().to_plain_string();
+        let (nonnegative, magnitude) = match text.strip_prefix('-') {
+            Some(magnitude) => (false, magnitude),
+            None => (true, text.as_str()),
+        };
+        f.pad_integral(nonnegative, "", magnitude)
+    }
+}
+
+impl Extend<Balance> for Sum {
+    fn extend<I: IntoIterator<Item = Balance>>(&mut self, balances: I) {
+        for balance in balances {
+            self.add(balance);
+        }
+    }
+}
+
+impl FromIterator<Balance> for Sum {
+    fn from_iter<I: IntoIterator<Item = Balance>>(balances: I) -> Sum {
+        let mut sum = Sum::default();
+        sum.extend(balances);
+        sum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bigdecimal::Zero as _;
+    use rstest::rstest;
+
+    /// Parses a known-good literal.
+    fn b(text: &str) -> Balance {
+        match Balance::parse(text) {
+            Ok(balance) => balance,
+            Err(error) => panic!("{text:?} should parse: {error}"),
+        }
+    }
+
+    fn bd(text: &str) -> BigDecimal {
+        match text.parse() {
+            Ok(value) => value,
+            Err(error) => panic!("{text:?} is not a BigDecimal: {error}"),
+        }
+    }
+
+    fn not_a_number(text: &str) -> BalanceError {
+        BalanceError::NotANumber { text: text.to_owned() }
+    }
+
+    fn separators(suggestion: &str) -> BalanceError {
+        BalanceError::ThousandsSeparator { suggestion: suggestion.to_owned() }
+    }
+
+    const MAX: &str = "9.9999999999999999999999999999999999999E+125";
+
+    #[rstest]
+    #[case::empty("", BalanceError::Empty)]
+    #[case::spaces("   ", BalanceError::Empty)]
+    #[case::tabs_and_newlines(" \t\n ", BalanceError::Empty)]
+    #[case::comma("1,000", separators("1000"))]
+    #[case::commas("-1,234,567.89", separators("-1234567.89"))]
+    #[case::underscore("1_000", separators("1000"))]
+    #[case::space("1 000", separators("1000"))]
+    #[case::no_break_space("1\u{a0}000", separators("1000"))]
+    #[case::apostrophe("1'000", separators("1000"))]
+    #[case::decimal_comma("1,5", BalanceError::DecimalComma { suggestion: "1.5".to_owned() })]
+    #[case::trailing_comma("1000,", not_a_number("1000,"))]
+    #[case::sign_space("- 5", not_a_number("- 5"))]
+    #[case::nan("NaN", BalanceError::NotFinite)]
+    #[case::nan_lower("nan", BalanceError::NotFinite)]
+    #[case::inf("inf", BalanceError::NotFinite)]
+    #[case::minus_infinity("-Infinity", BalanceError::NotFinite)]
+    #[case::infinity_caps("INFINITY", BalanceError::NotFinite)]
+    #[case::double_minus("--5", BalanceError::DoubleSign)]
+    #[case::plus_minus("+-5", BalanceError::DoubleSign)]
+    #[case::plus_plus("++5", BalanceError::DoubleSign)]
+    #[case::letter("12a", not_a_number("12a"))]
+    #[case::hex("0x10", not_a_number("0x10"))]
+    #[case::two_points("1.2.3", not_a_number("1.2.3"))]
+    #[case::bare_exponent("1e", not_a_number("1e"))]
+    #[case::exponent_sign_only("1e+", not_a_number("1e+"))]
+    #[case::exponent_without_mantissa("e5", not_a_number("e5"))]
+    #[case::five_digit_exponent("1e00001", not_a_number("1e00001"))]
+    #[case::fractional_exponent("1e1.5", not_a_number("1e1.5"))]
+    #[case::point_only(".", not_a_number("."))]
+    #[case::minus_only("-", not_a_number("-"))]
+    #[case::plus_only("+", not_a_number("+"))]
+    #[case::point_exponent(".e5", not_a_number(".e5"))]
+    #[case::currency("$5", not_a_number("$5"))]
+    #[case::unicode_minus("\u{2212}5", not_a_number("\u{2212}5"))]
+    #[case::fullwidth_digit("\u{ff11}", not_a_number("\u{ff11}"))]
+    #[case::nul("\u{0}1", BalanceError::ControlCharacter)]
+    #[case::inner_newline("1\n2", BalanceError::ControlCharacter)]
+    #[case::inner_tab("1\t2", BalanceError::ControlCharacter)]
+    #[case::escape("\u{1b}[31m5", BalanceError::ControlCharacter)]
+    #[case::huge_exponent("1e400", BalanceError::TooLarge)]
+    #[case::tiny_exponent("1e-400", BalanceError::TooSmall)]
+    #[case::just_too_large("1E+126", BalanceError::TooLarge)]
+    #[case::negative_too_large("-1E+126", BalanceError::TooLarge)]
+    #[case::carried_too_large(
+        "99.99999999999999999999999999999999999E+125",
+        BalanceError::TooLarge
+    )]
+    #[case::just_too_small("9.9999999999999999999999999999999999999E-131", BalanceError::TooSmall)]
+    #[case::negative_too_small("-0.5E-130", BalanceError::TooSmall)]
+    #[case::digits_39(
+        "123456789012345678901234567890123456789",
+        BalanceError::TooManyDigits { digits: 39 }
+    )]
+    #[case::digits_39_fraction(
+        "-0.000123456789012345678901234567890123456789",
+        BalanceError::TooManyDigits { digits: 39 }
+    )]
+    #[case::digits_41_with_zeros(
+        "1000000000000000000000000000000000000000.1",
+        BalanceError::TooManyDigits { digits: 41 }
+    )]
+    #[case::too_long_201(&"0".repeat(201), BalanceError::TooLong)]
+    fn bad_input_is_refused(#[case] input: &str, #[case] expected: BalanceError) {
+        assert_eq!(Balance::parse(input), Err(expected));
+        assert_eq!(input.parse::<Balance>().err(), Balance::parse(input).err());
+    }
+
+    #[test]
+    fn megabyte_paste_is_refused_quickly() {
+        let paste = "1".repeat(1 << 20);
+        let start = std::time::Instant::now();
+        let result = Balance::parse(&paste);
+        let elapsed = start.elapsed();
+        assert_eq!(result, Err(BalanceError::TooLong));
+        assert_eq!(result.map_err(|e| e.to_string()), Err("too long to be a number".to_owned()));
+        assert!(elapsed < std::time::Duration::from_millis(5), "took {elapsed:?}");
+    }
+
+    #[rstest]
+    #[case("", "enter a number")]
+    #[case("1,000", "no thousands separators: write 1000")]
+    #[case("1 000", "no thousands separators: write 1000")]
+    #[case("1,5", "use a point for decimals: write 1.5")]
+    #[case("Infinity", "NaN and infinity are not numbers DynamoDB can store")]
+    #[case("--5", "only one leading sign")]
+    #[case("12a", "\"12a\" is not a number")]
+    #[case(
+        "123456789012345678901234567890123456789",
+        "39 significant digits: DynamoDB keeps at most 38"
+    )]
+    #[case(
+        "1e400",
+        "too large: DynamoDB numbers go up to 9.9999999999999999999999999999999999999E+125"
+    )]
+    #[case("1e-400", "too small: the smallest non-zero DynamoDB number is 1E-130")]
+    #[case("1\n2", "control characters (such as newlines) are not allowed in a number")]
+    fn errors_read_well(#[case] input: &str, #[case] message: &str) {
+        let error = Balance::parse(input).err().map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some(message));
+        let boxed: Box<dyn std::error::Error> = Box::new(BalanceError::Empty);
+        assert_eq!(boxed.to_string(), "enter a number");
+    }
+
+    #[rstest]
+    #[case("0", "0")]
+    #[case("-0", "0")]
+    #[case("+0.000e-5", "0")]
+    #[case("0e9999", "0")]
+    #[case("0.10", "0.1")]
+    #[case("1E-1", "0.1")]
+    #[case("1E+2", "100")]
+    #[case("1e2", "100")]
+    #[case("-0.5", "-0.5")]
+    #[case("+7", "7")]
+    #[case(" 12.50 ", "12.5")]
+    #[case("\t12.50\n", "12.5")]
+    #[case(".5", "0.5")]
+    #[case("5.", "5")]
+    #[case("007", "7")]
+    #[case("12.34", "12.34")]
+    #[case("0.000001", "0.000001")]
+    #[case("1e-6", "0.000001")]
+    #[case("100", "100")]
+    #[case("1E0001", "10")]
+    #[case("1000000000000000000000000000000000000000000", "1E+42")]
+    #[case("1E+39", "1000000000000000000000000000000000000000")]
+    #[case("1E+40", "1E+40")]
+    #[case("1E-38", "0.00000000000000000000000000000000000001")]
+    #[case("1E-39", "1E-39")]
+    #[case("1.5E+100", "1.5E+100")]
+    #[case("-12345E-124", "-1.2345E-120")]
+    #[case("12345678901234567890123456789012345678", "12345678901234567890123456789012345678")]
+    #[case(
+        "-0.12345678901234567890123456789012345678",
+        "-0.12345678901234567890123456789012345678"
+    )]
+    #[case("1234567890123456789012345678901234567.8", "1234567890123456789012345678901234567.8")]
+    #[case("0.000100", "0.0001")]
+    #[case(MAX, MAX)]
+    #[case(
+        "-9.9999999999999999999999999999999999999E+125",
+        "-9.9999999999999999999999999999999999999E+125"
+    )]
+    #[case("1E-130", "1E-130")]
+    #[case("-1E-130", "-1E-130")]
+    #[case("0.00001E-125", "1E-130")]
+    #[case(
+        "9.9999999999999999999999999999999999999E-130",
+        "9.9999999999999999999999999999999999999E-130"
+    )]
+    fn good_input_has_canonical_text(#[case] input: &str, #[case] canonical: &str) {
+        let balance = b(input);
+        assert_eq!(balance.to_string(), canonical);
+        assert_eq!(format!("{balance:?}"), canonical);
+        assert_eq!(Balance::parse(canonical), Ok(balance));
+        assert_eq!(Balance::from_bigdecimal(&balance.to_bigdecimal()), Ok(balance));
+        assert_eq!(balance.to_bigdecimal(), bd(input.trim()));
+    }
+
+    #[rstest]
+    #[case("0", 0, 0, 0)]
+    #[case("0.10", 1, -1, 1)]
+    #[case("1E+2", 1, 2, 1)]
+    #[case("100", 1, 2, 1)]
+    #[case("-12.50", -125, -1, 3)]
+    #[case("0.000100", 1, -4, 1)]
+    #[case("1000000000000000000000000000000000000000000", 1, 42, 1)]
+    #[case("12345678901234567890123456789012345678", 12345678901234567890123456789012345678, 0, 38)]
+    #[case(
+        "-0.12345678901234567890123456789012345678",
+        -12345678901234567890123456789012345678,
+        -38,
+        38
+    )]
+    #[case(MAX, 99999999999999999999999999999999999999, 88, 38)]
+    #[case("1E-130", 1, -130, 1)]
+    fn representation_is_normalised(
+        #[case] input: &str,
+        #[case] coefficient: i128,
+        #[case] exponent: i16,
+        #[case] digits: u32,
+    ) {
+        let balance = b(input);
+        assert_eq!(balance.coefficient(), coefficient);
+        assert_eq!(balance.exponent(), exponent);
+        assert_eq!(balance.significant_digits(), digits);
+        assert_eq!(balance.is_zero(), coefficient == 0);
+        assert_eq!(balance.is_negative(), coefficient < 0);
+    }
+
+    #[test]
+    fn equal_values_are_identical() {
+        use std::collections::HashSet;
+        let same = ["0.10", "0.1", "1E-1", "+.1", "00.1000", "10e-2"];
+        let set: HashSet<Balance> = same.iter().map(|s| b(s)).collect();
+        assert_eq!(set.len(), 1);
+        assert_eq!(b("1E+2"), b("100"));
+        assert_eq!(b("-0"), Balance::ZERO);
+        assert_eq!(-Balance::ZERO, Balance::ZERO);
+        assert_eq!(-b("1.5"), b("-1.5"));
+    }
+
+    #[test]
+    fn display_honours_width_and_sign_flags() {
+        assert_eq!(format!("{:>8}", b("-12.5")), "   -12.5");
+        assert_eq!(format!("{:<6}|", b("1.5")), "1.5   |");
+        assert_eq!(format!("{:+}", b("1.5")), "+1.5");
+        assert_eq!(format!("{:08}", b("-12.5")), "-00012.5");
+    }
+
+    #[rstest]
+    #[case("-0.5", "0")]
+    #[case("0", "0.1")]
+    #[case("0.1", "1E+2")]
+    #[case("-0.5", "1E+2")]
+    #[case("-1E+2", "-0.5")]
+    #[case("-1E+100", "-1E-100")]
+    #[case("1E-100", "1E+100")]
+    #[case("1E-130", "2E-130")]
+    #[case("0.99", "1")]
+    #[case("0.999999", "1.1")]
+    #[case("9", "10")]
+    #[case("99", "100")]
+    #[case("1.9", "1.95")]
+    #[case("-1.95", "-1.9")]
+    #[case("12345678901234567890123456789012345677", "12345678901234567890123456789012345678")]
+    #[case(
+        "-0.12345678901234567890123456789012345679",
+        "-0.12345678901234567890123456789012345678"
+    )]
+    #[case("1.2345678901234567890123456789012345678", "1.2345678901234567890123456789012345679")]
+    #[case("1.2345678901234567890123456789012345678", "1.23456789012345678901234567890123457")]
+    #[case("9.9999999999999999999999999999999999998E+125", MAX)]
+    #[case("-9.9999999999999999999999999999999999999E+125", "-1E-130")]
+    #[case("1", "99999999999999999999999999999999999999E+1")]
+    #[case("99999999999999999999999999999999999999", "1E+38")]
+    #[case("-1E+38", "-99999999999999999999999999999999999999")]
+    #[case("99999999999999999999999999999999999999E-167", "1E-128")]
+    fn order_is_numeric(#[case] smaller: &str, #[case] larger: &str) {
+        let (smaller, larger) = (b(smaller), b(larger));
+        assert!(smaller < larger, "{smaller} < {larger}");
+        assert!(larger > smaller, "{larger} > {smaller}");
+        assert_eq!(smaller.cmp(&larger), Ordering::Less);
+        assert_eq!(smaller.max(larger), larger);
+        assert_eq!(smaller.min(larger), smaller);
+    }
+
+    #[test]
+    fn equal_values_compare_equal() {
+        assert_eq!(b("0.1").cmp(&b("0.10")), Ordering::Equal);
+        assert_eq!(b("-0").cmp(&b("0")), Ordering::Equal);
+        let mut sorted: Vec<Balance> =
+            ["1E+2", "0.10", "-0.5", "0", "0.1", "-1E+2"].iter().map(|s| b(s)).collect();
+        sorted.sort();
+        let texts: Vec<String> = sorted.iter().map(Balance::to_string).collect();
+        assert_eq!(texts, ["-100", "-0.5", "0", "0.1", "0.1", "100"]);
+    }
+
+    /// A tiny deterministic pseudo-random generator (Knuth's MMIX LCG).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 >> 11
+        }
+
+        fn below(&mut self, bound: u64) -> u64 {
+            self.next() % bound
+        }
+
+        fn range(&mut self, low: i64, high: i64) -> i64 {
+            low + self.below((high - low + 1) as u64) as i64
+        }
+
+        fn digits(&mut self, count: u32) -> u128 {
+            (0..count).fold(0u128, |acc, _| acc * 10 + u128::from(self.below(10)))
+        }
+
+        fn balance(&mut self) -> Balance {
+            if self.below(10) == 0 {
+                return Balance::ZERO;
+            }
+            let digits = if self.below(2) == 0 { self.range(1, 4) } else { self.range(1, 38) };
+            let mut magnitude = self.digits(digits as u32);
+            if magnitude == 0 {
+                magnitude = 1;
+            }
+            let exponent = if self.below(2) == 0 {
+                self.range(-6, 3)
+            } else {
+                self.range(MIN_ADJUSTED, MAX_ADJUSTED) - digits + 1
+            };
+            let exponent = exponent.clamp(MIN_ADJUSTED, MAX_ADJUSTED - digits + 1);
+            match Balance::from_magnitude(self.below(2) == 0, magnitude, exponent) {
+                Ok(balance) => balance,
+                Err(error) => panic!("{magnitude}E{exponent}: {error}"),
+            }
+        }
+
+        /// A value close to `base`: equal, a neighbour, or the same leading digit with a
+        /// different exponent.
+        fn near(&mut self, base: Balance) -> Balance {
+            let magnitude = base.coefficient.unsigned_abs();
+            let exponent = i64::from(base.exponent);
+            let negative = base.is_negative() != (self.below(8) == 0);
+            let candidate = match self.below(4) {
+                0 => Balance::from_magnitude(negative, magnitude, exponent),
+                1 => Balance::from_magnitude(negative, magnitude + 1, exponent),
+                2 => Balance::from_magnitude(negative, magnitude.saturating_sub(1), exponent),
+                _ => match magnitude.checked_mul(10) {
+                    Some(shifted) => Balance::from_magnitude(
+                        negative,
+                        shifted + u128::from(self.below(10)),
+                        exponent - 1,
+                    ),
+                    None => Ok(base),
+                },
+            };
+            candidate.unwrap_or(base)
+        }
+    }
+
+    #[test]
+    fn order_matches_bigdecimal_for_random_pairs() {
+        let mut rng = Lcg(0x5eed);
+        let mut orderings = [0usize; 3];
+        for i in 0..4000 {
+            let a = rng.balance();
+            let other = if i % 2 == 0 { rng.balance() } else { rng.near(a) };
+            for (x, y) in [(a, other), (other, a)] {
+                let expected = x.to_bigdecimal().cmp(&y.to_bigdecimal());
+                assert_eq!(x.cmp(&y), expected, "{x} vs {y}");
+                assert_eq!(x == y, expected == Ordering::Equal, "{x} vs {y}");
+                orderings[(expected as i8 + 1) as usize] += 1;
+            }
+            assert_eq!(Balance::parse(&a.to_string()), Ok(a), "{a}");
+            assert_eq!(Balance::from_bigdecimal(&a.to_bigdecimal()), Ok(a), "{a}");
+            assert!(a.to_string().len() <= 45, "{a}");
+        }
+        assert!(orderings.iter().all(|&n| n > 100), "{orderings:?}");
+    }
+
+    #[rstest]
+    #[case("1.2300", "1.23")]
+    #[case("-0", "0")]
+    #[case("100e10", "1000000000000")]
+    #[case("100e40", "1E+42")]
+    #[case("1200E-63", "1.2E-60")]
+    #[case("0.0000000000000000000000000000000000000000000000000000000000012", "1.2E-60")]
+    #[case(MAX, MAX)]
+    #[case("1E-130", "1E-130")]
+    fn from_bigdecimal_normalises(#[case] input: &str, #[case] canonical: &str) {
+        assert_eq!(
+            Balance::from_bigdecimal(&bd(input)).map(|b| b.to_string()).as_deref(),
+            Ok(canonical)
+        );
+    }
+
+    #[rstest]
+    #[case("123456789012345678901234567890123456789", BalanceError::TooManyDigits { digits: 39 })]
+    #[case(
+        "-1234567890123456789012345678901234567891E-50",
+        BalanceError::TooManyDigits { digits: 40 }
+    )]
+    #[case("1E+126", BalanceError::TooLarge)]
+    #[case("1E-131", BalanceError::TooSmall)]
+    #[case("99.99999999999999999999999999999999999E+125", BalanceError::TooLarge)]
+    fn from_bigdecimal_refuses_like_parse(#[case] input: &str, #[case] expected: BalanceError) {
+        assert_eq!(Balance::from_bigdecimal(&bd(input)), Err(expected.clone()));
+        assert_eq!(Balance::parse(input), Err(expected));
+    }
+
+    #[rstest]
+    #[case("-1E+100000", BalanceError::TooLarge)]
+    #[case("1E-100000", BalanceError::TooSmall)]
+    #[case("1E+100000000000", BalanceError::TooLarge)]
+    fn from_bigdecimal_refuses_extreme_exponents(
+        #[case] input: &str,
+        #[case] expected: BalanceError,
+    ) {
+        assert_eq!(Balance::from_bigdecimal(&bd(input)), Err(expected));
+        // The text grammar allows at most four exponent digits.
+        assert_eq!(Balance::parse(input), Err(not_a_number(input)));
+    }
+
+    #[rstest]
+    #[case("0.1", "0.2", "0.3")]
+    #[case("0.1", "-0.1", "0")]
+    #[case("1E+2", "0.01", "100.01")]
+    #[case("-5", "2.5", "-2.5")]
+    #[case("0", "-7", "-7")]
+    #[case("-7", "0", "-7")]
+    #[case("99999999999999999999999999999999999999", "1", "1E+38")]
+    #[case(
+        "0.99999999999999999999999999999999999999",
+        "0.00000000000000000000000000000000000001",
+        "1"
+    )]
+    #[case(MAX, "-9.9999999999999999999999999999999999998E+125", "1E+88")]
+    #[case("1E+100", "-1E+100", "0")]
+    #[case("1E-130", "1E-130", "2E-130")]
+    fn checked_add_is_exact(#[case] a: &str, #[case] other: &str, #[case] sum: &str) {
+        let (a, other, sum) = (b(a), b(other), b(sum));
+        assert_eq!(a.checked_add(other), Ok(sum));
+        assert_eq!(other.checked_add(a), Ok(sum));
+        assert_eq!(sum.checked_sub(other), Ok(a));
+        assert_eq!(sum.checked_sub(a), Ok(other));
+    }
+
+    #[rstest]
+    #[case(
+        "99999999999999999999999999999999999999",
+        "2",
+        BalanceError::TooManyDigits { digits: 39 }
+    )]
+    #[case(
+        "-12345678901234567890123456789012345678",
+        "-0.1",
+        BalanceError::TooManyDigits { digits: 39 }
+    )]
+    #[case("1E+100", "1E-100", BalanceError::TooManyDigits { digits: 201 })]
+    #[case("1E+100", "1", BalanceError::TooManyDigits { digits: 101 })]
+    #[case(MAX, "1E+88", BalanceError::TooLarge)]
+    #[case(MAX, MAX, BalanceError::TooLarge)]
+    #[case("-9.9999999999999999999999999999999999999E+125", "-1E+88", BalanceError::TooLarge)]
+    fn checked_add_refuses(#[case] a: &str, #[case] other: &str, #[case] expected: BalanceError) {
+        let (a, other) = (b(a), b(other));
+        assert_eq!(a.checked_add(other), Err(expected.clone()));
+        assert_eq!(other.checked_add(a), Err(expected.clone()));
+        assert_eq!(a.checked_sub(-other), Err(expected));
+    }
+
+    #[test]
+    fn checked_sub_underflow_is_too_small() {
+        let a = b("1.1E-130");
+        assert_eq!(a.checked_sub(b("1E-130")), Err(BalanceError::TooSmall));
+        assert_eq!(a.checked_sub(a), Ok(Balance::ZERO));
+    }
+
+    #[rstest]
+    #[case(&["1234", "0.5"], "1234.5")]
+    #[case(&["0.25", "0.25"], "0.5")]
+    #[case(&["1E+2"], "100")]
+    #[case(&["-0.5", "0.25"], "-0.25")]
+    #[case(&[], "0")]
+    #[case(&["0.1", "-0.1"], "0")]
+    #[case(&[MAX, MAX], &format!("1{}8{}", "9".repeat(37), "0".repeat(88)))]
+    #[case(&["1E-130", "-1E-129"], &format!("-0.{}9", "0".repeat(129)))]
+    fn sum_prints_plain_total(#[case] inputs: &[&str], #[case] expected: &str) {
+        let sum: Sum = inputs.iter().map(|s| b(s)).collect();
+        assert_eq!(sum.to_string(), expected);
+        assert_eq!(sum.total(), bd(expected));
+    }
+
+    #[test]
+    fn sum_matches_bigdecimal_over_mixed_exponents_and_spills() {
+        let mut rng = Lcg(42);
+        let mut sum = Sum::default();
+        let mut expected = BigDecimal::from(0);
+        let mut added = Vec::new();
+        for i in 0..3000 {
+            // Every third value is a 38-digit coefficient at one exponent, to force spills.
+            let balance = if i % 3 == 0 {
+                b("-99999999999999999999999999999999999999E-2")
+            } else {
+                rng.balance()
+            };
+            sum.add(balance);
+            expected += balance.to_bigdecimal();
+            added.push(balance);
+        }
+        assert!(!sum.spill.is_zero(), "the test should overflow an accumulator");
+        assert_eq!(sum.total(), expected);
+
+        let mut undone = sum.clone();
+        for &balance in &added[1000..] {
+            undone.sub(balance);
+        }
+        let first: Sum = added[..1000].iter().copied().collect();
+        assert_eq!(undone.total(), first.total());
+        for &balance in &added[..1000] {
+            undone.sub(balance);
+        }
+        assert_eq!(undone.total(), BigDecimal::from(0));
+        assert_eq!(undone.to_string(), "0");
+    }
+
+    #[test]
+    fn sum_sub_replaces_a_changed_balance() {
+        let mut sum: Sum = ["10.50", "3", "0.25"].iter().map(|s| b(s)).collect();
+        sum.sub(b("3"));
+        sum.add(b("4.75"));
+        assert_eq!(sum.to_string(), "15.5");
+        assert_eq!(format!("{sum:>6}"), "  15.5");
+    }
+}

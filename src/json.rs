@@ -1,0 +1,124 @@
+//! Wallets as JSON text, numbers kept exact: plain JSON (`"balance": 12.5`)
+//! and DynamoDB JSON (`"balance": {"N": "12.5"}`).
+
+use aws_smithy_types::base64;
+
+use crate::wallet::{AttrValue, BALANCE, USER_ID, Wallet};
+
+/// The two JSON shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Values as JSON values; numbers unquoted and exact; binaries base64; sets as arrays.
+    Plain,
+    /// Every value wrapped in its type descriptor, as DynamoDB's API writes it.
+    Dynamo,
+}
+
+/// Every attribute of a wallet as `(name, value)`, key and balance first.
+pub fn attributes(wallet: &Wallet) -> Vec<(&str, AttrValue)> {
+    let mut attrs = vec![(USER_ID, AttrValue::S(wallet.user_id.to_text().into()))];
+    if let Some(balance) = wallet.balance {
+        attrs.push((BALANCE, AttrValue::N(balance.to_string().into())));
+    }
+    attrs.extend(wallet.extra.iter().map(|(name, value)| (&**name, value.clone())));
+    attrs
+}
+
+/// A wallet as pretty-printed JSON, one attribute per line.
+pub fn wallet_json(wallet: &Wallet, shape: Shape) -> String {
+    let attrs = attributes(wallet);
+    let mut out = String::from("{\n");
+    for (i, (name, value)) in attrs.iter().enumerate() {
+        out.push_str("  ");
+        out.push_str(&quote(name));
+        out.push_str(": ");
+        out.push_str(&value_json(value, shape));
+        out.push_str(if i + 1 < attrs.len() { ",\n" } else { "\n" });
+    }
+    out.push('}');
+    out
+}
+
+/// One value as compact JSON.
+pub fn value_json(value: &AttrValue, shape: Shape) -> String {
+    let plain = match value {
+        AttrValue::S(s) => quote(s),
+        AttrValue::N(n) => match shape {
+            Shape::Plain => n.to_string(),
+            Shape::Dynamo => quote(n),
+        },
+        AttrValue::B(b) => quote(&base64::encode(b)),
+        AttrValue::Bool(b) => b.to_string(),
+        AttrValue::Null => match shape {
+            Shape::Plain => "null".to_string(),
+            Shape::Dynamo => "true".to_string(),
+        },
+        AttrValue::Ss(v) => array(v.iter().map(|s| quote(s))),
+        AttrValue::Ns(v) => match shape {
+            Shape::Plain => array(v.iter().map(|n| n.to_string())),
+            Shape::Dynamo => array(v.iter().map(|n| quote(n))),
+        },
+        AttrValue::Bs(v) => array(v.iter().map(|b| quote(&base64::encode(b)))),
+        AttrValue::L(v) => array(v.iter().map(|x| value_json(x, shape))),
+        AttrValue::M(m) => {
+            let fields: Vec<String> =
+                m.iter().map(|(k, v)| format!("{}: {}", quote(k), value_json(v, shape))).collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+    };
+    match shape {
+        Shape::Plain => plain,
+        Shape::Dynamo => format!("{{{}: {plain}}}", quote(value.type_name())),
+    }
+}
+
+fn array(items: impl Iterator<Item = String>) -> String {
+    format!("[{}]", items.collect::<Vec<_>>().join(", "))
+}
+
+/// A JSON string literal with every needed escape.
+fn quote(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::balance::Balance;
+    use crate::wallet::UserId;
+
+    fn sample() -> Wallet {
+        Wallet {
+            user_id: UserId::new("3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"),
+            balance: Some(Balance::parse("12345678901234567890123456789012345.678").expect("n")),
+            extra: Box::new([
+                ("currency".into(), AttrValue::S("EUR \"€\"\n".into())),
+                ("flags".into(), AttrValue::Ns(Box::new(["1".into(), "2.5".into()]))),
+                ("gone".into(), AttrValue::Null),
+            ]),
+        }
+    }
+
+    #[test]
+    fn plain_json_keeps_numbers_exact() {
+        let text = wallet_json(&sample(), Shape::Plain);
+        assert_eq!(
+            text,
+            "{\n  \"user_id\": \"3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b\",\n  \
+             \"balance\": 12345678901234567890123456789012345.678,\n  \
+             \"currency\": \"EUR \\\"€\\\"\\n\",\n  \"flags\": [1, 2.5],\n  \"gone\": null\n}"
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(parsed["currency"], "EUR \"€\"\n");
+    }
+
+    #[test]
+    fn dynamo_json_wraps_types() {
+        let text = wallet_json(&sample(), Shape::Dynamo);
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(parsed["balance"]["N"], "12345678901234567890123456789012345.678");
+        assert_eq!(parsed["user_id"]["S"], "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b");
+        assert_eq!(parsed["flags"]["NS"][1], "2.5");
+        assert_eq!(parsed["gone"]["NULL"], true);
+    }
+}

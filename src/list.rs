@@ -1,0 +1,356 @@
+//! The loaded wallets: a compact store with an index by `user_id`, plus the
+//! filtered and sorted view the list pane shows, and its aggregates.
+//! Written for a million rows: no per-row maps, no rebuilding per page.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use crate::balance::{Balance, Sum};
+use crate::wallet::{UserId, Wallet};
+
+/// The list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// The order pages arrived in.
+    #[default]
+    Loaded,
+    UserIdAsc,
+    UserIdDesc,
+    BalanceAsc,
+    BalanceDesc,
+}
+
+impl SortKey {
+    /// The next order for the `s` key.
+    pub fn next(self) -> Self {
+        match self {
+            SortKey::Loaded => SortKey::UserIdAsc,
+            SortKey::UserIdAsc => SortKey::UserIdDesc,
+            SortKey::UserIdDesc => SortKey::BalanceAsc,
+            SortKey::BalanceAsc => SortKey::BalanceDesc,
+            SortKey::BalanceDesc => SortKey::Loaded,
+        }
+    }
+
+    /// Label for the list title.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Loaded => "scan order",
+            SortKey::UserIdAsc => "user_id ↑",
+            SortKey::UserIdDesc => "user_id ↓",
+            SortKey::BalanceAsc => "balance ↑",
+            SortKey::BalanceDesc => "balance ↓",
+        }
+    }
+
+    /// Exact comparison; wallets without a balance sort last either way, ties by user_id.
+    fn compare(self, a: &Wallet, b: &Wallet) -> Ordering {
+        let by_balance = |descending: bool| match (&a.balance, &b.balance) {
+            (Some(x), Some(y)) if descending => y.cmp(x),
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        match self {
+            SortKey::Loaded => Ordering::Equal,
+            SortKey::UserIdAsc => a.user_id.cmp(&b.user_id),
+            SortKey::UserIdDesc => b.user_id.cmp(&a.user_id),
+            SortKey::BalanceAsc => by_balance(false).then_with(|| a.user_id.cmp(&b.user_id)),
+            SortKey::BalanceDesc => by_balance(true).then_with(|| a.user_id.cmp(&b.user_id)),
+        }
+    }
+}
+
+/// A numeric comparison for balance filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Eq,
+    Ne,
+    Ge,
+    Gt,
+}
+
+/// Which wallets the view shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Filter {
+    #[default]
+    All,
+    /// `user_id` contains this text (case-insensitive).
+    IdContains(String),
+    /// `balance <op> value`; wallets without a balance never match.
+    Balance(CmpOp, Balance),
+}
+
+impl Filter {
+    /// Parses the filter box: `>100`, `<=0`, `=12.50`, `!=0` compare balances;
+    /// anything else is a `user_id` substring; empty shows everything.
+    pub fn parse(text: &str) -> Result<Filter, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Filter::All);
+        }
+        let ops = [
+            ("<=", CmpOp::Le),
+            (">=", CmpOp::Ge),
+            ("!=", CmpOp::Ne),
+            ("==", CmpOp::Eq),
+            ("<", CmpOp::Lt),
+            (">", CmpOp::Gt),
+            ("=", CmpOp::Eq),
+        ];
+        for (prefix, op) in ops {
+            if let Some(rest) = text.strip_prefix(prefix) {
+                let value = Balance::parse(rest).map_err(|e| format!("balance {prefix} …: {e}"))?;
+                return Ok(Filter::Balance(op, value));
+            }
+        }
+        Ok(Filter::IdContains(text.to_lowercase()))
+    }
+
+    fn matches(&self, wallet: &Wallet) -> bool {
+        match self {
+            Filter::All => true,
+            Filter::IdContains(needle) => {
+                wallet.user_id.with_text(|id| contains_ignore_case(id, needle))
+            }
+            Filter::Balance(op, value) => wallet.balance.is_some_and(|b| {
+                let ord = b.cmp(value);
+                match op {
+                    CmpOp::Lt => ord.is_lt(),
+                    CmpOp::Le => ord.is_le(),
+                    CmpOp::Eq => ord.is_eq(),
+                    CmpOp::Ne => ord.is_ne(),
+                    CmpOp::Ge => ord.is_ge(),
+                    CmpOp::Gt => ord.is_gt(),
+                }
+            }),
+        }
+    }
+}
+
+/// `needle` is already lower-case.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    if haystack.bytes().all(|b| !b.is_ascii_uppercase()) {
+        return haystack.contains(needle);
+    }
+    haystack.to_lowercase().contains(needle)
+}
+
+/// Count, exact total, min and max over the wallets in view.
+#[derive(Debug, Clone, Default)]
+pub struct Aggregates {
+    pub count: usize,
+    /// Wallets in view without a numeric balance.
+    pub without_balance: usize,
+    pub total: Sum,
+    pub min: Option<Balance>,
+    pub max: Option<Balance>,
+}
+
+impl Aggregates {
+    fn add(&mut self, wallet: &Wallet) {
+        self.count += 1;
+        let Some(b) = wallet.balance else {
+            self.without_balance += 1;
+            return;
+        };
+        self.total.add(b);
+        self.min = Some(self.min.map_or(b, |m| m.min(b)));
+        self.max = Some(self.max.map_or(b, |m| m.max(b)));
+    }
+}
+
+/// All loaded wallets and the view over them.
+#[derive(Debug, Clone, Default)]
+pub struct WalletList {
+    wallets: Vec<Wallet>,
+    by_id: HashMap<UserId, u32>,
+    /// Indices into `wallets`: the filtered rows in `sort` order...
+    view: Vec<u32>,
+    /// ...except the last `unsorted_tail` entries, appended since the last sort.
+    unsorted_tail: usize,
+    sort: SortKey,
+    filter: Filter,
+    aggregates: Aggregates,
+    /// Set when a change invalidated the view; `settle` rebuilds it.
+    stale: bool,
+}
+
+impl WalletList {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets every wallet (a new scan starts), keeping sort and filter.
+    pub fn clear(&mut self) {
+        *self = WalletList { sort: self.sort, filter: self.filter.clone(), ..Self::default() };
+    }
+
+    /// Wallets loaded.
+    pub fn loaded(&self) -> usize {
+        self.wallets.len()
+    }
+
+    /// Wallets in view (matching the filter).
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    /// True when no wallet is in view.
+    pub fn is_empty(&self) -> bool {
+        self.view.is_empty()
+    }
+
+    /// The wallet at a view position.
+    pub fn get(&self, position: usize) -> Option<&Wallet> {
+        self.view.get(position).and_then(|&i| self.wallets.get(i as usize))
+    }
+
+    /// The wallets at view positions `range` (for drawing only the visible rows).
+    pub fn window(&self, start: usize, len: usize) -> impl Iterator<Item = &Wallet> {
+        let end = start.saturating_add(len).min(self.view.len());
+        let start = start.min(end);
+        self.view[start..end].iter().map(|&i| &self.wallets[i as usize])
+    }
+
+    /// Where a wallet is in the view.
+    pub fn position_of(&self, id: &UserId) -> Option<usize> {
+        let index = *self.by_id.get(id)?;
+        self.view.iter().position(|&i| i == index)
+    }
+
+    /// The wallet with this id, loaded or not in view.
+    pub fn find(&self, id: &UserId) -> Option<&Wallet> {
+        self.by_id.get(id).map(|&i| &self.wallets[i as usize])
+    }
+
+    pub fn sort(&self) -> SortKey {
+        self.sort
+    }
+
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    pub fn aggregates(&self) -> &Aggregates {
+        &self.aggregates
+    }
+
+    /// True while rows appended since the last sort are not in order yet.
+    pub fn needs_settle(&self) -> bool {
+        self.stale || (self.unsorted_tail > 0 && self.sort != SortKey::Loaded)
+    }
+
+    /// Adds a page of wallets; a wallet already loaded is replaced in place.
+    /// Cheap: new rows are appended to the view and merged into order by `settle`.
+    pub fn extend(&mut self, page: impl IntoIterator<Item = Wallet>) {
+        for wallet in page {
+            self.upsert(wallet);
+        }
+    }
+
+    /// Inserts or replaces one wallet (a scanned page, or a write's new value).
+    pub fn upsert(&mut self, wallet: Wallet) {
+        if let Some(&i) = self.by_id.get(&wallet.user_id) {
+            self.wallets[i as usize] = wallet;
+            self.stale = true;
+            return;
+        }
+        let Ok(index) = u32::try_from(self.wallets.len()) else {
+            return; // 4 billion wallets: beyond what a terminal list is for.
+        };
+        self.by_id.insert(wallet.user_id.clone(), index);
+        if !self.stale && self.filter.matches(&wallet) {
+            self.aggregates.add(&wallet);
+            self.view.push(index);
+            self.unsorted_tail += 1;
+        }
+        self.wallets.push(wallet);
+    }
+
+    /// Removes a wallet (deleted by a write). Returns it if it was loaded.
+    pub fn remove(&mut self, id: &UserId) -> Option<Wallet> {
+        let index = self.by_id.remove(id)? as usize;
+        let removed = self.wallets.swap_remove(index);
+        if let Some(moved) = self.wallets.get(index) {
+            self.by_id.insert(moved.user_id.clone(), index as u32);
+        }
+        self.stale = true;
+        self.settle();
+        Some(removed)
+    }
+
+    /// Changes the order and rebuilds the view.
+    pub fn set_sort(&mut self, sort: SortKey) {
+        self.sort = sort;
+        self.stale = true;
+        self.settle();
+    }
+
+    /// Changes the filter and rebuilds the view.
+    pub fn set_filter(&mut self, filter: Filter) {
+        self.filter = filter;
+        self.stale = true;
+        self.settle();
+    }
+
+    /// Brings the view up to date: a full rebuild after edits, otherwise the
+    /// appended tail is sorted and merged in (linear, not a full re-sort).
+    pub fn settle(&mut self) {
+        if self.stale {
+            return self.rebuild();
+        }
+        if self.unsorted_tail == 0 || self.sort == SortKey::Loaded {
+            self.unsorted_tail = 0;
+            return;
+        }
+        let split = self.view.len() - self.unsorted_tail;
+        let (wallets, sort) = (&self.wallets, self.sort);
+        let cmp = |a: &u32, b: &u32| sort.compare(&wallets[*a as usize], &wallets[*b as usize]);
+        self.view[split..].sort_unstable_by(cmp);
+        let mut merged = Vec::with_capacity(self.view.len());
+        let (mut left, mut right) =
+            (self.view[..split].iter().peekable(), self.view[split..].iter().peekable());
+        while let (Some(a), Some(b)) = (left.peek(), right.peek()) {
+            if cmp(a, b).is_le() {
+                merged.push(**a);
+                left.next();
+            } else {
+                merged.push(**b);
+                right.next();
+            }
+        }
+        merged.extend(left);
+        merged.extend(right);
+        self.view = merged;
+        self.unsorted_tail = 0;
+    }
+
+    fn rebuild(&mut self) {
+        let mut aggregates = Aggregates::default();
+        let mut view = Vec::with_capacity(self.wallets.len());
+        for (i, wallet) in self.wallets.iter().enumerate() {
+            if self.filter.matches(wallet) {
+                aggregates.add(wallet);
+                view.push(i as u32);
+            }
+        }
+        if self.sort != SortKey::Loaded {
+            let (wallets, sort) = (&self.wallets, self.sort);
+            view.sort_unstable_by(|a, b| {
+                sort.compare(&wallets[*a as usize], &wallets[*b as usize])
+            });
+        }
+        self.view = view;
+        self.aggregates = aggregates;
+        self.unsorted_tail = 0;
+        self.stale = false;
+    }
+}
+
+#[cfg(test)]
+mod tests;

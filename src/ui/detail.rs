@@ -1,0 +1,68 @@
+//! The detail pane: the selected wallet's attributes with their types, or its
+//! JSON, plus its size and what reading and writing it costs.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+
+use crate::app::{App, DetailView, Pane};
+use crate::capacity::{self, Consistency};
+use crate::json::{self, Shape};
+use crate::ui::list::format_units;
+
+/// Width of the name column in the attributes view.
+const NAME: usize = 14;
+
+/// Draws the pane into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let focused = app.focus == Pane::Detail;
+    let view = match app.detail_view {
+        DetailView::Attributes => "attributes",
+        DetailView::Json => "JSON",
+        DetailView::DynamoJson => "DynamoDB JSON",
+    };
+    let mut block = Block::bordered()
+        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .title(format!(" Wallet · {view} "));
+    let Some(wallet) = app.selected_wallet() else {
+        let text = Line::styled("no wallet selected", Style::new().fg(Color::DarkGray));
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    };
+    let attrs = json::attributes(wallet);
+    let size = capacity::item_size(attrs.iter().map(|(name, value)| (*name, value)));
+    block = block.title_bottom(Line::from(format!(
+        " {size} B · read {} RCU strong, {} eventual · write {} WCU ",
+        format_units(capacity::read_units(size, Consistency::Strong)),
+        format_units(capacity::read_units(size, Consistency::Eventual)),
+        format_units(capacity::write_units(size)),
+    )));
+    let lines: Vec<Line> = match app.detail_view {
+        DetailView::Attributes => attrs
+            .iter()
+            .map(|(name, value)| {
+                Line::from(vec![
+                    Span::styled(format!("{name:<NAME$} "), Style::new().fg(Color::Gray)),
+                    Span::styled(
+                        format!("{:<4} ", value.type_name()),
+                        Style::new().fg(Color::Cyan),
+                    ),
+                    Span::raw(json::value_json(value, Shape::Plain)),
+                ])
+            })
+            .collect(),
+        DetailView::Json => text_lines(json::wallet_json(wallet, Shape::Plain)),
+        DetailView::DynamoJson => text_lines(json::wallet_json(wallet, Shape::Dynamo)),
+    };
+    let paragraph = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((app.detail_scroll.min(1000), 0));
+    frame.render_widget(paragraph, area);
+}
+
+fn text_lines(text: String) -> Vec<Line<'static>> {
+    text.lines().map(|l| Line::raw(l.to_string())).collect()
+}

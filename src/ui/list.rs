@@ -1,0 +1,230 @@
+//! The wallet list: only the visible rows are built, whatever the list's size.
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table};
+
+use crate::app::{App, Pane, ScanOutcome, ScanState};
+use crate::json::{Shape, value_json};
+use crate::list::Aggregates;
+use crate::wallet::{AttrValue, Wallet};
+
+const ID_WIDTH: u16 = 36;
+const MIN_BALANCE_WIDTH: usize = 12;
+/// Extra columns are added while each gets at least this much room.
+const MIN_EXTRA_WIDTH: u16 = 10;
+
+/// Draws the list into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let focused = app.focus == Pane::List && app.filter_input.is_none();
+    let block = Block::bordered()
+        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .title(title(app))
+        .title_bottom(footer(app.list.aggregates()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height < 2 || inner.width < 4 {
+        return;
+    }
+    let (table_area, filter_area) = match app.filter_input {
+        Some(_) => {
+            let table = Rect { height: inner.height - 1, ..inner };
+            (table, Some(Rect { y: inner.bottom() - 1, height: 1, ..inner }))
+        }
+        None => (inner, None),
+    };
+    render_rows(app, frame, table_area, focused);
+    if let Some(area) = filter_area {
+        render_filter(app, frame, area);
+    }
+    if app.list.is_empty() {
+        let text = empty_text(app);
+        let y = table_area.y + 1;
+        if y < table_area.bottom() {
+            let line = Line::styled(text, Style::new().fg(Color::DarkGray));
+            frame.render_widget(line, Rect { y, height: 1, ..table_area });
+        }
+    }
+}
+
+fn empty_text(app: &App) -> &'static str {
+    match (&app.scan, app.list.loaded()) {
+        (None, _) => "no scan yet",
+        (Some(s), 0) if s.outcome == ScanOutcome::Running => "scanning…",
+        (Some(_), 0) => "the table has no wallets",
+        (Some(_), _) => "no wallet matches the filter",
+    }
+}
+
+fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
+    let rows_visible = usize::from(area.height.saturating_sub(1));
+    let offset = visible_offset(app, rows_visible);
+    let window: Vec<&Wallet> = app.list.window(offset, rows_visible).collect();
+    let balance_width = window
+        .iter()
+        .filter_map(|w| w.balance.map(|b| b.to_string().chars().count()))
+        .max()
+        .unwrap_or(0)
+        .max(MIN_BALANCE_WIDTH);
+    let balance_width = (balance_width as u16).min(area.width.saturating_sub(ID_WIDTH + 1).max(8));
+    let extras = extra_columns(&window, area.width.saturating_sub(ID_WIDTH + balance_width + 2));
+    let mut header = vec![
+        Cell::from("user_id"),
+        Cell::from(format!("{:>w$}", "balance", w = balance_width as usize)),
+    ];
+    header.extend(extras.iter().map(|name| Cell::from(name.clone())));
+    let rows = window.iter().enumerate().map(|(i, wallet)| {
+        let mut cells = vec![
+            Cell::from(wallet.user_id.to_text()),
+            Cell::from(balance_cell(wallet, balance_width as usize)),
+        ];
+        cells.extend(extras.iter().map(|name| Cell::from(extra_text(wallet.attr(name)))));
+        let mut row = Row::new(cells);
+        if offset + i == app.selected {
+            let style = if focused {
+                Style::new().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::new().bg(Color::DarkGray)
+            };
+            row = row.style(style);
+        }
+        row
+    });
+    let mut widths = vec![Constraint::Length(ID_WIDTH), Constraint::Length(balance_width)];
+    widths.extend(extras.iter().map(|_| Constraint::Min(MIN_EXTRA_WIDTH)));
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::new().fg(Color::Gray).add_modifier(Modifier::BOLD)))
+        .column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+/// The offset the app asked for, pulled back so the selection stays visible
+/// even if the terminal shrank since.
+fn visible_offset(app: &App, rows: usize) -> usize {
+    let rows = rows.max(1);
+    let mut offset = app.list_offset.min(app.list.len().saturating_sub(1));
+    if app.selected < offset {
+        offset = app.selected;
+    } else if app.selected >= offset + rows {
+        offset = app.selected + 1 - rows;
+    }
+    offset
+}
+
+fn balance_cell(wallet: &Wallet, width: usize) -> Span<'static> {
+    match wallet.balance {
+        Some(b) => {
+            let style = if b.is_negative() { Style::new().fg(Color::Red) } else { Style::new() };
+            Span::styled(format!("{:>width$}", b.to_string()), style)
+        }
+        None => Span::styled(format!("{:>width$}", "—"), Style::new().fg(Color::DarkGray)),
+    }
+}
+
+/// Other attribute names present in the visible rows, as many as fit.
+fn extra_columns(window: &[&Wallet], room: u16) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for wallet in window {
+        for (name, _) in wallet.extra.iter() {
+            if !names.iter().any(|n| n == &**name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.sort();
+    let fit = usize::from(room / (MIN_EXTRA_WIDTH + 1));
+    names.truncate(fit);
+    names
+}
+
+fn extra_text(value: Option<&AttrValue>) -> String {
+    match value {
+        None => String::new(),
+        Some(AttrValue::S(s)) => s.to_string(),
+        Some(AttrValue::N(n)) => n.to_string(),
+        Some(other) => value_json(other, Shape::Plain),
+    }
+}
+
+fn title(app: &App) -> Line<'static> {
+    let mut text = format!(" Wallets · {} loaded", group(app.list.loaded() as u64));
+    if let Some(scan) = &app.scan {
+        text.push_str(&scan_progress(scan, app.list.loaded(), app.now));
+    }
+    text.push_str(&format!(" · {}", app.list.sort().label()));
+    if !app.filter_text.is_empty() {
+        text.push_str(&format!(
+            " · filter {} ({} match)",
+            app.filter_text,
+            group(app.list.len() as u64)
+        ));
+    }
+    text.push(' ');
+    Line::from(text)
+}
+
+fn scan_progress(scan: &ScanState, loaded: usize, now: Instant) -> String {
+    let state = match &scan.outcome {
+        ScanOutcome::Running => "more…".to_string(),
+        ScanOutcome::Complete => "complete".to_string(),
+        ScanOutcome::Cancelled => "stopped (r rescans)".to_string(),
+        ScanOutcome::Failed(_) => "failed (r rescans)".to_string(),
+    };
+    format!(
+        " · {} pages · {}/s · {} RCU · {state}",
+        scan.pages,
+        group(scan.rate(loaded, now) as u64),
+        format_units(scan.rcu)
+    )
+}
+
+fn footer(agg: &Aggregates) -> Line<'static> {
+    let mut text = format!(" count {} · total {}", group(agg.count as u64), agg.total);
+    if let (Some(min), Some(max)) = (agg.min, agg.max) {
+        text.push_str(&format!(" · min {min} · max {max}"));
+    }
+    if agg.without_balance > 0 {
+        text.push_str(&format!(" · {} without balance", agg.without_balance));
+    }
+    text.push(' ');
+    Line::from(text)
+}
+
+fn render_filter(app: &App, frame: &mut Frame, area: Rect) {
+    let Some((input, error)) = &app.filter_input else { return };
+    let prompt = "filter: ";
+    let room = usize::from(area.width).saturating_sub(prompt.len() + 1).max(1);
+    let scroll = input.visual_scroll(room);
+    let shown: String = input.value().chars().skip(scroll).take(room).collect();
+    let mut spans = vec![Span::styled(prompt, Style::new().fg(Color::Cyan)), Span::raw(shown)];
+    if let Some(error) = error {
+        spans.push(Span::styled(format!("  ✗ {error}"), Style::new().fg(Color::Red)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let x = area.x + (prompt.len() + input.visual_cursor().saturating_sub(scroll)) as u16;
+    if x < area.right() {
+        frame.set_cursor_position((x, area.y));
+    }
+}
+
+/// 1234567 → "1,234,567".
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Capacity units: whole numbers plainly, fractions with one decimal.
+pub fn format_units(units: f64) -> String {
+    if units.fract() == 0.0 { format!("{units:.0}") } else { format!("{units:.1}") }
+}

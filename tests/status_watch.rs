@@ -1,0 +1,343 @@
+//! The real `App` and the real worker, wired together the way the main loop wires
+//! them, against dynalite (which, unlike DynamoDB Local, keeps tables CREATING and
+//! DELETING for a while). Keys go in as terminal events; the screen is rendered
+//! into a `TestBackend` and read back as text.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use wallet_tui::app::{App, Modal, TableState, fields};
+use wallet_tui::msg::{Msg, Request, Response};
+use wallet_tui::table::{BillingMode, CreateTableSpec, TableStatus};
+use wallet_tui::worker::{self, Connect, WorkerHandle};
+
+/// How long dynalite keeps a table CREATING / UPDATING / DELETING.
+const DYNALITE_DELAY_MS: u64 = 2000;
+/// The loop's wake-up interval (the real loop uses 250 ms).
+const TICK: Duration = Duration::from_millis(100);
+/// How long any one phase (describe, create, delete) may take.
+const PHASE_LIMIT: Duration = Duration::from_secs(15);
+
+/// The main loop in miniature: ticks and worker responses become messages for the
+/// app, and the app's requests go to the worker.
+struct Harness {
+    app: App,
+    worker: WorkerHandle,
+    terminal: Terminal<TestBackend>,
+    next_tick: tokio::time::Instant,
+    /// Every change of the table state the app showed, in order: "unknown", "missing"
+    /// or the table status.
+    seen: Vec<String>,
+    /// The status each DescribeTable answer reported ("missing" for no table), with how
+    /// long the app had been showing a transient status when it arrived.
+    described: Vec<(String, Option<Duration>)>,
+}
+
+impl Harness {
+    /// Feeds one message to the app, sends the requests it returns to the worker and
+    /// returns them for inspection.
+    fn update(&mut self, msg: Msg) -> Vec<Request> {
+        let requests = self.app.update(Instant::now(), msg);
+        for request in &requests {
+            self.worker
+                .requests
+                .send(request.clone())
+                .unwrap_or_else(|_| panic!("the worker stopped; cannot send {request:?}"));
+        }
+        let state = state_label(&self.app.table);
+        if self.seen.last() != Some(&state) {
+            self.seen.push(state);
+        }
+        requests
+    }
+
+    /// Waits for the next worker response or tick, whichever comes first, and handles it.
+    async fn step(&mut self) {
+        let msg = tokio::select! {
+            response = self.worker.responses.recv() => {
+                let response = response.expect("the worker's response channel closed");
+                if let Response::Described { result: Ok(info), .. } = &response {
+                    let status = info.as_ref().map_or("missing", |i| i.status.as_str());
+                    let now = Instant::now();
+                    let shown = self.app.transition.as_ref().map(|t| now - t.since);
+                    self.described.push((status.to_string(), shown));
+                }
+                Msg::Worker(response)
+            }
+            () = tokio::time::sleep_until(self.next_tick) => {
+                self.next_tick += TICK;
+                Msg::Tick
+            }
+        };
+        self.update(msg);
+    }
+
+    /// Runs the loop until `done` holds, calling `each` after every message; panics
+    /// with the history so far if it takes longer than [`PHASE_LIMIT`].
+    async fn run_until(
+        &mut self,
+        what: &str,
+        mut done: impl FnMut(&Self) -> bool,
+        mut each: impl FnMut(&mut Self),
+    ) {
+        let deadline = Instant::now() + PHASE_LIMIT;
+        while !done(self) {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not reached within {PHASE_LIMIT:?}; states seen {:?}, described {:?}, \
+                 status line {:?}, describe error {:?}",
+                self.seen,
+                self.described,
+                self.app.status_line,
+                self.app.describe_error,
+            );
+            self.step().await;
+            each(self);
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) -> Vec<Request> {
+        let event = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+        self.update(Msg::Term(event))
+    }
+
+    fn type_text(&mut self, text: &str) -> Vec<Request> {
+        text.chars().flat_map(|c| self.key(KeyCode::Char(c))).collect()
+    }
+
+    /// Renders the app and returns the screen as text, one line per row.
+    fn screen(&mut self) -> String {
+        let app = &self.app;
+        self.terminal
+            .draw(|frame| wallet_tui::ui::render(app, frame))
+            .expect("draw into TestBackend");
+        let buffer = self.terminal.backend().buffer();
+        let width = usize::from(buffer.area.width);
+        buffer
+            .content()
+            .chunks(width)
+            .map(|row| row.iter().map(|cell| cell.symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn table_status(&self) -> Option<&TableStatus> {
+        match &self.app.table {
+            TableState::Present(info) => Some(&info.status),
+            _ => None,
+        }
+    }
+}
+
+fn state_label(state: &TableState) -> String {
+    match state {
+        TableState::Unknown => "unknown".to_string(),
+        TableState::Missing => "missing".to_string(),
+        TableState::Present(info) => info.status.as_str().to_string(),
+    }
+}
+
+fn has_status(app: &App, status: &TableStatus) -> bool {
+    matches!(&app.table, TableState::Present(info) if &info.status == status)
+}
+
+/// The screen row with the table's status badge.
+fn status_row(screen: &str) -> &str {
+    screen
+        .lines()
+        .find(|line| line.contains("Status "))
+        .unwrap_or_else(|| panic!("no Status row on the screen:\n{screen}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_and_delete_show_live_status() {
+    let started = Instant::now();
+    let server = support::dynalite(DYNALITE_DELAY_MS).await;
+    eprintln!("dynalite started in {:?}", started.elapsed());
+    let connect =
+        Connect { endpoint_url: Some(server.endpoint()), local: true, ..Default::default() };
+    let config = worker::load_sdk_config(&connect).await;
+    let worker = worker::spawn(aws_sdk_dynamodb::Client::new(&config), false);
+    let table = support::unique_table("sw_");
+    let label = worker::endpoint_label(&connect, &config);
+    let mut h = Harness {
+        app: App::new(table.clone(), label, true, Instant::now()),
+        worker,
+        terminal: Terminal::new(TestBackend::new(100, 30)).expect("TestBackend terminal"),
+        next_tick: tokio::time::Instant::now(),
+        seen: Vec::new(),
+        described: Vec::new(),
+    };
+
+    // The table does not exist yet.
+    h.run_until("table described as missing", |h| h.app.table == TableState::Missing, |_| {}).await;
+    let screen = h.screen();
+    assert!(screen.contains(&format!("table {table} does not exist")), "{screen}");
+    assert!(screen.contains("press c to create it"), "{screen}");
+
+    // c opens the create form; Enter submits its defaults (provisioned 1/1).
+    h.key(KeyCode::Char('c'));
+    assert!(
+        matches!(h.app.modal, Modal::CreateTable(_)),
+        "c did not open the create form: {:?}; status line {:?}",
+        h.app.modal,
+        h.app.status_line
+    );
+    let sent = h.key(KeyCode::Enter);
+    let expected = Request::CreateTable {
+        spec: CreateTableSpec {
+            name: table.clone(),
+            billing: BillingMode::Provisioned { read: 1, write: 1 },
+        },
+    };
+    assert!(sent.contains(&expected), "Enter sent {sent:?}");
+    assert!(
+        matches!(&h.app.modal, Modal::CreateTable(form) if form.pending),
+        "the form should wait for CreateTable: {:?}",
+        h.app.modal
+    );
+
+    // CREATING, with a running clock, then ACTIVE.
+    let creating_since = Instant::now();
+    let mut creating_screen = None;
+    let mut longest_creating = Duration::ZERO;
+    h.run_until(
+        "table ACTIVE after CreateTable",
+        |h| has_status(&h.app, &TableStatus::Active),
+        |h| {
+            if h.table_status() != Some(&TableStatus::Creating) {
+                return;
+            }
+            let elapsed = h.app.transition_elapsed().expect("CREATING but no transition clock");
+            longest_creating = longest_creating.max(elapsed);
+            if elapsed >= Duration::from_secs(1) && creating_screen.is_none() {
+                creating_screen = Some(h.screen());
+            }
+        },
+    )
+    .await;
+    eprintln!(
+        "ACTIVE {:?} after CreateTable; longest CREATING seen {longest_creating:?}",
+        creating_since.elapsed()
+    );
+    assert!(
+        h.seen.ends_with(&["CREATING".to_string(), "ACTIVE".to_string()]),
+        "expected CREATING then ACTIVE, saw {:?}",
+        h.seen
+    );
+    // The server itself still said CREATING after a second, not just the app's clock.
+    assert!(
+        h.described
+            .iter()
+            .any(|(s, shown)| s == "CREATING" && shown.is_some_and(|d| d >= Duration::from_secs(1))),
+        "DescribeTable never reported CREATING after 1 s: {:?}",
+        h.described
+    );
+    assert!(
+        longest_creating >= Duration::from_secs(1),
+        "CREATING was shown for only {longest_creating:?}"
+    );
+    assert!(matches!(h.app.modal, Modal::None), "{:?}", h.app.modal);
+    let screen = creating_screen.expect("no screen rendered while CREATING for ≥ 1 s");
+    let row = status_row(&screen);
+    assert!(
+        row.contains("CREATING") && row.contains("for 1s"),
+        "status row while CREATING: {row:?}\n{screen}"
+    );
+    let screen = h.screen();
+    let row = status_row(&screen);
+    assert!(
+        row.contains("ACTIVE") && !row.contains(" for "),
+        "status row once ACTIVE: {row:?}\n{screen}"
+    );
+    let TableState::Present(info) = &h.app.table else { unreachable!("ACTIVE was checked") };
+    assert_eq!(info.billing, BillingMode::Provisioned { read: 1, write: 1 });
+    assert!(info.has_wallet_schema(), "{info:?}");
+    let done = h.app.status_line.as_ref().map(|s| s.text.clone());
+    assert!(
+        done.as_deref().is_some_and(|t| t.contains("is ACTIVE (CREATING took")),
+        "status line once ACTIVE: {done:?}"
+    );
+
+    // A wrong name in the delete form: nothing is sent, the form stays with an error.
+    h.key(KeyCode::Char('D'));
+    assert!(
+        matches!(h.app.modal, Modal::DeleteTable(_)),
+        "D did not open the delete form: {:?}; status line {:?}",
+        h.app.modal,
+        h.app.status_line
+    );
+    let mut sent = h.type_text("not-the-table");
+    sent.extend(h.key(KeyCode::Enter));
+    assert!(!sent.iter().any(Request::is_write), "a wrong name sent {sent:?}");
+    let Modal::DeleteTable(form) = &h.app.modal else {
+        panic!("the delete form closed after a wrong name: {:?}", h.app.modal);
+    };
+    assert!(!form.pending, "the form waits for a request never sent");
+    let error = form.field(fields::CONFIRM).and_then(|f| f.error.clone());
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains(&table)),
+        "no error on the confirmation field: {error:?}"
+    );
+    let screen = h.screen();
+    assert!(screen.contains("✗ type "), "{screen}");
+
+    // Esc closes it; r describes again: the table is still there.
+    h.key(KeyCode::Esc);
+    assert!(matches!(h.app.modal, Modal::None), "{:?}", h.app.modal);
+    let answers = h.described.len();
+    h.key(KeyCode::Char('r'));
+    h.run_until("an answer to r", |h| h.described.len() > answers, |_| {}).await;
+    let answer = h.described.get(answers).map(|(s, _)| s.as_str());
+    assert_eq!(answer, Some("ACTIVE"), "{:?}", h.described);
+
+    // D again, with the right name.
+    h.key(KeyCode::Char('D'));
+    assert!(matches!(h.app.modal, Modal::DeleteTable(_)), "{:?}", h.app.modal);
+    let mut sent = h.type_text(&table);
+    sent.extend(h.key(KeyCode::Enter));
+    let writes: Vec<_> = sent.iter().filter(|r| r.is_write()).collect();
+    assert_eq!(writes, [&Request::DeleteTable { table: table.clone() }]);
+
+    // DELETING, then gone.
+    let deleting_since = Instant::now();
+    let mut deleting_screen = None;
+    h.run_until(
+        "table missing after DeleteTable",
+        |h| h.app.table == TableState::Missing,
+        |h| {
+            if h.table_status() == Some(&TableStatus::Deleting) && deleting_screen.is_none() {
+                deleting_screen = Some(h.screen());
+            }
+        },
+    )
+    .await;
+    eprintln!("gone {:?} after DeleteTable", deleting_since.elapsed());
+    assert!(
+        h.seen.ends_with(&["DELETING".to_string(), "missing".to_string()]),
+        "expected DELETING then missing, saw {:?}",
+        h.seen
+    );
+    assert!(
+        h.described.iter().any(|(s, _)| s == "DELETING"),
+        "DescribeTable never reported DELETING: {:?}",
+        h.described
+    );
+    let screen = deleting_screen.expect("no screen rendered while DELETING");
+    assert!(status_row(&screen).contains("DELETING"), "{screen}");
+    let gone = h.app.status_line.as_ref().map(|s| s.text.clone());
+    assert!(
+        gone.as_deref().is_some_and(|t| t.contains("is gone (DELETING took")),
+        "status line once deleted: {gone:?}"
+    );
+    assert!(h.screen().contains("does not exist"));
+
+    eprintln!("states seen: {:?}", h.seen);
+    eprintln!("described: {:?}", h.described);
+    h.worker.shutdown();
+    server.stop().await;
+}
