@@ -20,7 +20,7 @@ pub fn attributes(wallet: &Wallet) -> Vec<(&str, AttrValue)> {
     if let Some(balance) = wallet.balance {
         attrs.push((BALANCE, AttrValue::N(balance.to_string().into())));
     }
-    attrs.extend(wallet.extra.iter().map(|(name, value)| (&**name, value.clone())));
+    attrs.extend(wallet.extra.iter());
     attrs
 }
 
@@ -85,16 +85,16 @@ fn quote(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::balance::Balance;
-    use crate::wallet::UserId;
+    use crate::wallet::{Extras, UserId};
 
     fn sample() -> Wallet {
         Wallet {
             user_id: UserId::new("3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b"),
             balance: Some(Balance::parse("12345678901234567890123456789012345.678").expect("n")),
-            extra: Box::new([
-                ("currency".into(), AttrValue::S("EUR \"€\"\n".into())),
-                ("flags".into(), AttrValue::Ns(Box::new(["1".into(), "2.5".into()]))),
-                ("gone".into(), AttrValue::Null),
+            extra: Extras::new([
+                ("currency", &AttrValue::S("EUR \"€\"\n".into())),
+                ("flags", &AttrValue::Ns(Box::new(["1".into(), "2.5".into()]))),
+                ("gone", &AttrValue::Null),
             ]),
         }
     }

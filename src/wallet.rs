@@ -119,14 +119,222 @@ impl AttrValue {
 pub struct Wallet {
     pub user_id: UserId,
     pub balance: Option<Balance>,
-    /// Every other attribute, sorted by name.
-    pub extra: Box<[(Box<str>, AttrValue)]>,
+    /// Every other attribute, packed.
+    pub extra: Extras,
 }
 
 impl Wallet {
     /// The value of another attribute by name.
-    pub fn attr(&self, name: &str) -> Option<&AttrValue> {
-        self.extra.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
+    pub fn attr(&self, name: &str) -> Option<AttrValue> {
+        self.extra.get(name)
+    }
+}
+
+/// A wallet's other attributes (`currency`, `updated_at`, ...) packed into one
+/// byte buffer: one allocation per wallet instead of one per name and value.
+/// Only the rows on screen are ever unpacked.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Extras(Box<[u8]>);
+
+mod tag {
+    pub const S: u8 = 0;
+    pub const N: u8 = 1;
+    pub const B: u8 = 2;
+    pub const FALSE: u8 = 3;
+    pub const TRUE: u8 = 4;
+    pub const NULL: u8 = 5;
+    pub const SS: u8 = 6;
+    pub const NS: u8 = 7;
+    pub const BS: u8 = 8;
+    pub const L: u8 = 9;
+    pub const M: u8 = 10;
+}
+
+impl Extras {
+    /// Packs attributes, in the order given (callers sort them by name).
+    pub fn new<'a>(attrs: impl IntoIterator<Item = (&'a str, &'a AttrValue)>) -> Self {
+        let mut out = Vec::new();
+        for (name, value) in attrs {
+            put_bytes(&mut out, name.as_bytes());
+            put_value(&mut out, value);
+        }
+        Extras(out.into_boxed_slice())
+    }
+
+    /// True when the wallet has no other attribute.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Unpacks every attribute.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, AttrValue)> {
+        let mut reader = Reader(&self.0);
+        std::iter::from_fn(move || {
+            let name = reader.text()?;
+            let value = reader.value()?;
+            Some((name, value))
+        })
+    }
+
+    /// The attribute names only.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let mut reader = Reader(&self.0);
+        std::iter::from_fn(move || {
+            let name = reader.text()?;
+            reader.skip_value()?;
+            Some(name)
+        })
+    }
+
+    /// One attribute by name.
+    pub fn get(&self, wanted: &str) -> Option<AttrValue> {
+        let mut reader = Reader(&self.0);
+        loop {
+            let name = reader.text()?;
+            if name == wanted {
+                return reader.value();
+            }
+            reader.skip_value()?;
+        }
+    }
+}
+
+impl fmt::Debug for Extras {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+fn put_len(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_len(out, bytes.len());
+    out.extend_from_slice(bytes);
+}
+
+fn put_value(out: &mut Vec<u8>, value: &AttrValue) {
+    let texts = |out: &mut Vec<u8>, tag: u8, items: &[Box<str>]| {
+        out.push(tag);
+        put_len(out, items.len());
+        items.iter().for_each(|s| put_bytes(out, s.as_bytes()));
+    };
+    match value {
+        AttrValue::S(s) => {
+            out.push(tag::S);
+            put_bytes(out, s.as_bytes());
+        }
+        AttrValue::N(n) => {
+            out.push(tag::N);
+            put_bytes(out, n.as_bytes());
+        }
+        AttrValue::B(b) => {
+            out.push(tag::B);
+            put_bytes(out, b);
+        }
+        AttrValue::Bool(b) => out.push(if *b { tag::TRUE } else { tag::FALSE }),
+        AttrValue::Null => out.push(tag::NULL),
+        AttrValue::Ss(items) => texts(out, tag::SS, items),
+        AttrValue::Ns(items) => texts(out, tag::NS, items),
+        AttrValue::Bs(items) => {
+            out.push(tag::BS);
+            put_len(out, items.len());
+            items.iter().for_each(|b| put_bytes(out, b));
+        }
+        AttrValue::L(items) => {
+            out.push(tag::L);
+            put_len(out, items.len());
+            items.iter().for_each(|v| put_value(out, v));
+        }
+        AttrValue::M(entries) => {
+            out.push(tag::M);
+            put_len(out, entries.len());
+            for (name, v) in entries.iter() {
+                put_bytes(out, name.as_bytes());
+                put_value(out, v);
+            }
+        }
+    }
+}
+
+/// Reads what `put_*` wrote. Returns `None` at the end (or on a malformed
+/// buffer, which only this module can produce).
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&first, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(first)
+    }
+
+    fn len(&mut self) -> Option<usize> {
+        let mut n = 0usize;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= usize::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(n);
+            }
+        }
+        None
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.len()?;
+        if n > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn text(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+
+    fn texts(&mut self) -> Option<Box<[Box<str>]>> {
+        let n = self.len()?;
+        (0..n).map(|_| self.text().map(Into::into)).collect()
+    }
+
+    fn value(&mut self) -> Option<AttrValue> {
+        Some(match self.byte()? {
+            tag::S => AttrValue::S(self.text()?.into()),
+            tag::N => AttrValue::N(self.text()?.into()),
+            tag::B => AttrValue::B(self.bytes()?.into()),
+            tag::FALSE => AttrValue::Bool(false),
+            tag::TRUE => AttrValue::Bool(true),
+            tag::NULL => AttrValue::Null,
+            tag::SS => AttrValue::Ss(self.texts()?),
+            tag::NS => AttrValue::Ns(self.texts()?),
+            tag::BS => {
+                let n = self.len()?;
+                AttrValue::Bs((0..n).map(|_| self.bytes().map(Into::into)).collect::<Option<_>>()?)
+            }
+            tag::L => {
+                let n = self.len()?;
+                AttrValue::L((0..n).map(|_| self.value()).collect::<Option<_>>()?)
+            }
+            tag::M => {
+                let n = self.len()?;
+                let entries = (0..n)
+                    .map(|_| Some((self.text()?.into(), self.value()?)))
+                    .collect::<Option<_>>()?;
+                AttrValue::M(entries)
+            }
+            _ => return None,
+        })
+    }
+
+    fn skip_value(&mut self) -> Option<()> {
+        self.value().map(drop)
     }
 }
 
@@ -163,6 +371,40 @@ mod tests {
         let mut expected = texts.clone();
         expected.sort();
         assert_eq!(texts, expected);
+    }
+
+    #[test]
+    fn extras_round_trip_every_type() {
+        let values = vec![
+            ("a", AttrValue::S("héllo \u{0} world".into())),
+            ("b", AttrValue::N("-12.5E+3".into())),
+            ("c", AttrValue::B(vec![0u8, 255, 7].into())),
+            ("d", AttrValue::Bool(true)),
+            ("e", AttrValue::Bool(false)),
+            ("f", AttrValue::Null),
+            ("g", AttrValue::Ss(vec!["x".into(), "".into()].into())),
+            ("h", AttrValue::Ns(vec!["1".into(), "2.5".into()].into())),
+            ("i", AttrValue::Bs(vec![vec![1u8].into(), vec![].into()].into())),
+            ("j", AttrValue::L(vec![AttrValue::Null, AttrValue::S("y".into())].into())),
+            (
+                "k",
+                AttrValue::M(
+                    vec![("inner".into(), AttrValue::L(vec![AttrValue::Bool(true)].into()))].into(),
+                ),
+            ),
+            ("long", AttrValue::S("z".repeat(300).into())),
+        ];
+        let extras = Extras::new(values.iter().map(|(n, v)| (*n, v)));
+        let back: Vec<(String, AttrValue)> =
+            extras.iter().map(|(n, v)| (n.to_string(), v)).collect();
+        let expected: Vec<(String, AttrValue)> =
+            values.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+        assert_eq!(back, expected);
+        assert_eq!(extras.get("k"), Some(values[10].1.clone()));
+        assert_eq!(extras.get("long"), Some(values[11].1.clone()));
+        assert_eq!(extras.get("missing"), None);
+        assert_eq!(extras.names().collect::<Vec<_>>().len(), values.len());
+        assert!(Extras::default().is_empty());
     }
 
     #[test]

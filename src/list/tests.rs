@@ -3,13 +3,13 @@
 use rstest::rstest;
 
 use super::*;
-use crate::wallet::AttrValue;
+use crate::wallet::{AttrValue, Extras};
 
 fn wallet(id: &str, balance: Option<&str>) -> Wallet {
     Wallet {
         user_id: UserId::new(id),
         balance: balance.map(|b| Balance::parse(b).expect("valid balance")),
-        extra: Box::new([]),
+        extra: Extras::default(),
     }
 }
 
@@ -167,9 +167,9 @@ fn clear_keeps_sort_and_filter() {
 #[test]
 fn other_attributes_are_kept() {
     let mut w = wallet("a", Some("1"));
-    w.extra = Box::new([("currency".into(), AttrValue::S("EUR".into()))]);
+    w.extra = Extras::new([("currency", &AttrValue::S("EUR".into()))]);
     let mut list = WalletList::new();
     list.upsert(w);
-    let got = list.get(0).and_then(|w| w.attr("currency").cloned());
+    let got = list.get(0).and_then(|w| w.attr("currency"));
     assert_eq!(got, Some(AttrValue::S("EUR".into())));
 }

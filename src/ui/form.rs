@@ -61,8 +61,15 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
         }
         lines.push(Line::from(spans));
         if let Some(error) = &field.error {
-            let text = format!("{:>width$}✗ {error}", "", width = LABEL + 2);
-            lines.push(Line::styled(text, Style::new().fg(Color::Red)));
+            let indent = " ".repeat(LABEL + 2);
+            let room = inner_width.saturating_sub(LABEL + 4).max(1);
+            for (i, part) in super::wrap_words(error, room).into_iter().enumerate() {
+                let mark = if i == 0 { "✗ " } else { "  " };
+                lines.push(Line::styled(
+                    format!("{indent}{mark}{part}"),
+                    Style::new().fg(Color::Red),
+                ));
+            }
         }
     }
     lines.push(Line::raw(""));
@@ -70,9 +77,11 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
         (_, true) => {
             lines.push(Line::styled("… waiting for DynamoDB", Style::new().fg(Color::Yellow)))
         }
-        (Some(error), false) => {
-            lines.push(Line::styled(error.clone(), Style::new().fg(Color::Red)))
-        }
+        (Some(error), false) => lines.extend(
+            super::wrap_words(error, inner_width)
+                .into_iter()
+                .map(|l| Line::styled(l, Style::new().fg(Color::Red))),
+        ),
         (None, false) => lines.push(Line::styled(
             "Enter submit · Esc cancel · Tab next field",
             Style::new().fg(Color::DarkGray),

@@ -82,7 +82,7 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             Cell::from(wallet.user_id.to_text()),
             Cell::from(balance_cell(wallet, balance_width as usize)),
         ];
-        cells.extend(extras.iter().map(|name| Cell::from(extra_text(wallet.attr(name)))));
+        cells.extend(extras.iter().map(|name| Cell::from(extra_text(wallet.attr(name).as_ref()))));
         let mut row = Row::new(cells);
         if offset + i == app.selected {
             let style = if focused {
@@ -129,8 +129,8 @@ fn balance_cell(wallet: &Wallet, width: usize) -> Span<'static> {
 fn extra_columns(window: &[&Wallet], room: u16) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for wallet in window {
-        for (name, _) in wallet.extra.iter() {
-            if !names.iter().any(|n| n == &**name) {
+        for name in wallet.extra.names() {
+            if !names.iter().any(|n| n == name) {
                 names.push(name.to_string());
             }
         }

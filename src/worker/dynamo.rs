@@ -18,7 +18,7 @@ use crate::table::{
     AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, TableInfo, TableStatus,
     WALLET_KEY,
 };
-use crate::wallet::{AttrValue, BALANCE, USER_ID, UserId, Wallet};
+use crate::wallet::{AttrValue, BALANCE, Extras, USER_ID, UserId, Wallet};
 
 /// DescribeTable; ResourceNotFound is an answer (`None`), not an error.
 pub async fn describe_table(client: &Client, table: &str) -> Result<Option<TableInfo>, ApiError> {
@@ -74,14 +74,15 @@ pub fn wallet_from_item(item: &HashMap<String, AttributeValue>) -> Option<Wallet
     let user_id = UserId::new(item.get(USER_ID)?.as_s().ok()?);
     let balance =
         item.get(BALANCE).and_then(|v| v.as_n().ok()).and_then(|n| Balance::parse(n).ok());
-    let mut extra: Vec<(Box<str>, AttrValue)> = item
+    let mut extra: Vec<(&str, AttrValue)> = item
         .iter()
         .filter(|(name, _)| *name != USER_ID && !(*name == BALANCE && balance.is_some()))
-        .map(|(name, value)| (name.as_str().into(), attr_value(value)))
+        .map(|(name, value)| (name.as_str(), attr_value(value)))
         .collect();
     // The SDK hands items over as hash maps: sort for a stable display.
-    extra.sort_by(|a, b| a.0.cmp(&b.0));
-    Some(Wallet { user_id, balance, extra: extra.into() })
+    extra.sort_by(|a, b| a.0.cmp(b.0));
+    let extra = Extras::new(extra.iter().map(|(name, value)| (*name, value)));
+    Some(Wallet { user_id, balance, extra })
 }
 
 /// An SDK attribute value in the app's compact form.

@@ -5,7 +5,7 @@ mod client;
 mod dynamo;
 mod scan;
 
-pub use client::{Connect, Timeouts, endpoint_label, load_sdk_config};
+pub use client::{Connect, LOCAL_ACCESS_KEY, Timeouts, endpoint_label, load_sdk_config};
 
 use aws_sdk_dynamodb::Client;
 use tokio::sync::mpsc;

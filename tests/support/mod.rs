@@ -49,8 +49,8 @@ pub fn sdk_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
-            "wallettest",
-            "wallettest",
+            wallet_tui::worker::LOCAL_ACCESS_KEY,
+            "local",
             None,
             None,
             "wallet-tui-tests",
