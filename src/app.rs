@@ -576,3 +576,6 @@ fn validate_delete(form: &mut Form, table: &str) -> Option<()> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod browse_tests;

@@ -34,7 +34,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let attrs = json::attributes(wallet);
     let size = capacity::item_size(attrs.iter().map(|(name, value)| (*name, value)));
     block = block.title_bottom(Line::from(format!(
-        " {size} B · read {} RCU strong, {} eventual · write {} WCU ",
+        " {size} B · RCU {} strong / {} eventual · WCU {} ",
         format_units(capacity::read_units(size, Consistency::Strong)),
         format_units(capacity::read_units(size, Consistency::Eventual)),
         format_units(capacity::write_units(size)),

@@ -106,7 +106,8 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
 /// even if the terminal shrank since.
 fn visible_offset(app: &App, rows: usize) -> usize {
     let rows = rows.max(1);
-    let mut offset = app.list_offset.min(app.list.len().saturating_sub(1));
+    // Never leave rows empty at the bottom while there are wallets above.
+    let mut offset = app.list_offset.min(app.list.len().saturating_sub(rows));
     if app.selected < offset {
         offset = app.selected;
     } else if app.selected >= offset + rows {

@@ -161,3 +161,64 @@ fn word_wrap_fits_width() {
     assert_eq!(lines, vec!["aaa bbb", "ccc", "ddddddd", "ddd e"]);
     assert!(super::wrap_words("", 5).is_empty());
 }
+
+/// An app with a few wallets loaded by a finished scan, at a frozen time.
+fn with_wallets() -> App {
+    use crate::balance::Balance;
+    use crate::msg::ScanPage;
+    use crate::wallet::{AttrValue, Extras, UserId, Wallet};
+    let (mut app, t0) = app_with(Some(info(TableStatus::Active)));
+    let wallet = |id: &str, balance: Option<&str>, currency: &str| Wallet {
+        user_id: UserId::new(id),
+        balance: balance.map(|b| Balance::parse(b).expect("balance")),
+        extra: Extras::new([
+            ("currency", &AttrValue::S(currency.into())),
+            ("updated_at", &AttrValue::S("2026-11-26T12:00:00Z".into())),
+        ]),
+    };
+    let wallets = vec![
+        wallet("3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b", Some("1250.5"), "EUR"),
+        wallet("00000000-0000-4000-8000-000000000001", Some("-0.5"), "USD"),
+        wallet("9a0e7c55-1d2b-4c3d-9e4f-5a6b7c8d9e0f", Some("12345678901234567890123456789012345678"), "JPY"),
+        wallet("legacy-user-42", None, "GBP"),
+    ];
+    let t1 = t0 + Duration::from_millis(500);
+    for segment in 0..app.scan_spec.segments {
+        let wallets = if segment == 0 { wallets.clone() } else { vec![] };
+        let page = ScanPage { id: 1, segment, scanned: wallets.len() as u64, wallets, skipped: 0, consumed_rcu: Some(0.5), last: true };
+        app.update(t1, Msg::Worker(Response::ScanPage(page)));
+    }
+    app.status_line = None;
+    app
+}
+
+#[test]
+fn list_and_detail_side_by_side() {
+    let mut app = with_wallets();
+    app.viewport = super::viewport(ratatui::layout::Rect::new(0, 0, 130, 24));
+    app.update(app.now, key('s'));
+    app.update(app.now, key('s'));
+    app.update(app.now, key('s'));
+    app.status_line = None;
+    assert_snapshot!(draw(&app, 130, 24));
+}
+
+#[test]
+fn list_stacked_with_filter_box_and_dynamodb_json() {
+    let mut app = with_wallets();
+    app.update(app.now, key('J'));
+    app.update(app.now, key('J'));
+    app.update(app.now, key('/'));
+    for c in ">0".chars() {
+        app.update(app.now, key(c));
+    }
+    assert_snapshot!(draw(&app, 100, 34));
+}
+
+#[test]
+fn wallet_without_balance_in_detail() {
+    let mut app = with_wallets();
+    app.update(app.now, key('G'));
+    app.update(app.now, key('J'));
+    assert_snapshot!(draw(&app, 120, 22));
+}

@@ -1,0 +1,251 @@
+//! Scan lifecycle and browsing, with canned pages.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::*;
+use crate::balance::Balance;
+use crate::list::SortKey;
+use crate::msg::{ErrorKind, ScanPage};
+use crate::table::{AttributeDef, KeyElement};
+use crate::wallet::{Extras, UserId, Wallet};
+
+const TABLE: &str = "user_wallet";
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Term(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn active() -> TableInfo {
+    TableInfo {
+        name: TABLE.into(),
+        status: TableStatus::Active,
+        key_schema: vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }],
+        attributes: vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }],
+        billing: BillingMode::OnDemand,
+        item_count: None,
+        size_bytes: None,
+        created: None,
+        arn: None,
+        indexes: vec![],
+        decreases_today: None,
+    }
+}
+
+fn wallet(id: &str, balance: &str) -> Wallet {
+    Wallet {
+        user_id: UserId::new(id),
+        balance: Some(Balance::parse(balance).expect("balance")),
+        extra: Extras::default(),
+    }
+}
+
+fn page(id: u64, segment: u32, wallets: Vec<Wallet>, last: bool) -> Msg {
+    let scanned = wallets.len() as u64;
+    Msg::Worker(Response::ScanPage(ScanPage {
+        id,
+        segment,
+        wallets,
+        scanned,
+        skipped: 0,
+        consumed_rcu: Some(0.5),
+        last,
+    }))
+}
+
+/// An app whose table is ACTIVE and whose first scan (id 1) has just started.
+fn scanning(t0: Instant) -> App {
+    let mut app = App::new(TABLE.into(), "test".into(), true, t0);
+    app.scan_spec = ScanSpec { segments: 2, page_limit: Some(10), consistent: false };
+    app.viewport = Viewport { list_x: 1, list_y: 10, list_width: 60, list_rows: 5, ..Viewport::default() };
+    app.update(t0, Msg::Tick);
+    let sent = app.update(t0, Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(Some(active())) }));
+    assert_eq!(
+        sent,
+        vec![Request::Scan { id: 1, table: TABLE.into(), spec: app.scan_spec }],
+        "an ACTIVE table is scanned at once"
+    );
+    app
+}
+
+fn ids(app: &App) -> Vec<String> {
+    app.list.window(0, usize::MAX).map(|w| w.user_id.to_text()).collect()
+}
+
+#[test]
+fn pages_stream_in_and_complete_when_every_segment_ends() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    let t1 = t0 + Duration::from_millis(100);
+    app.update(t1, page(1, 0, vec![wallet("a", "1"), wallet("b", "2")], false));
+    assert_eq!(app.list.loaded(), 2, "rows visible after the first page");
+    let scan = app.scan.clone().expect("scan");
+    assert_eq!((scan.pages, scan.first_page, scan.outcome.clone()), (1, Some(t1), ScanOutcome::Running));
+    app.update(t1, page(1, 1, vec![wallet("c", "3")], true));
+    assert_eq!(app.scan.as_ref().map(|s| s.outcome.clone()), Some(ScanOutcome::Running));
+    let t2 = t0 + Duration::from_secs(1);
+    app.update(t2, page(1, 0, vec![wallet("d", "4")], true));
+    let scan = app.scan.clone().expect("scan");
+    assert_eq!(scan.outcome, ScanOutcome::Complete);
+    assert_eq!(scan.rcu, 1.5);
+    assert_eq!(scan.rate(app.list.loaded(), t2), 4.0);
+    assert_eq!(app.list.aggregates().total.to_string(), "10");
+}
+
+#[test]
+fn pages_of_an_old_scan_are_dropped() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    app.update(t0, page(1, 0, vec![wallet("a", "1")], false));
+    let sent = app.update(t0, ch('r'));
+    assert!(sent.contains(&Request::Scan { id: 2, table: TABLE.into(), spec: app.scan_spec }), "{sent:?}");
+    assert_eq!(app.list.loaded(), 0, "a new scan starts from an empty list");
+    app.update(t0, page(1, 0, vec![wallet("stale", "9")], true));
+    app.update(t0, page(2, 0, vec![wallet("a", "1")], true));
+    assert_eq!(ids(&app), vec!["a"]);
+    assert_eq!(app.scan.as_ref().map(|s| s.pages), Some(1));
+}
+
+#[test]
+fn esc_cancels_the_running_scan_and_keeps_what_it_has() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    app.update(t0, page(1, 0, vec![wallet("a", "1")], false));
+    assert_eq!(app.update(t0, key(KeyCode::Esc)), vec![Request::CancelScan { id: 1 }]);
+    assert_eq!(app.scan.as_ref().map(|s| s.outcome.clone()), Some(ScanOutcome::Cancelled));
+    app.update(t0, page(1, 1, vec![wallet("late", "1")], true));
+    assert_eq!(ids(&app), vec!["a"], "a page arriving after cancel is dropped");
+    assert!(app.update(t0, key(KeyCode::Esc)).is_empty(), "nothing left to cancel");
+}
+
+#[test]
+fn a_failed_segment_ends_the_scan_with_a_reason() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    app.update(t0, page(1, 0, vec![wallet("a", "1")], false));
+    let error = ApiError::new(ErrorKind::Unreachable, "connection refused");
+    app.update(t0, Msg::Worker(Response::ScanFailed { id: 1, segment: 1, error }));
+    assert_eq!(
+        app.scan.as_ref().map(|s| s.outcome.clone()),
+        Some(ScanOutcome::Failed("segment 1: cannot reach the endpoint: connection refused".into()))
+    );
+    assert_eq!(app.list.loaded(), 1);
+}
+
+#[test]
+fn a_deleted_table_forgets_its_wallets() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    app.update(t0, page(1, 0, vec![wallet("a", "1")], true));
+    app.update(t0 + SLOW_POLL, Msg::Tick);
+    app.update(t0 + SLOW_POLL, Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(None) }));
+    assert_eq!(app.list.loaded(), 0);
+    assert!(app.scan.is_none());
+}
+
+fn loaded(n: usize) -> App {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    let wallets = (0..n).map(|i| wallet(&format!("w{i:03}"), &format!("{}", n - i))).collect();
+    app.update(t0, page(1, 0, wallets, true));
+    app.update(t0, page(1, 1, vec![], true));
+    app
+}
+
+#[test]
+fn movement_keys_keep_the_selection_visible() {
+    let mut app = loaded(20);
+    let now = app.now;
+    app.update(now, ch('j'));
+    app.update(now, key(KeyCode::Down));
+    assert_eq!(app.selected, 2);
+    app.update(now, key(KeyCode::PageDown));
+    assert_eq!((app.selected, app.list_offset), (7, 3), "5 rows visible");
+    app.update(now, ch('G'));
+    assert_eq!((app.selected, app.list_offset), (19, 15));
+    app.update(now, ch('j'));
+    assert_eq!(app.selected, 19, "stops at the end");
+    app.update(now, ch('g'));
+    assert_eq!((app.selected, app.list_offset), (0, 0));
+    app.update(now, ch('k'));
+    assert_eq!(app.selected, 0, "stops at the top");
+}
+
+#[test]
+fn sort_keeps_the_selected_wallet() {
+    let mut app = loaded(20);
+    let now = app.now;
+    app.update(now, ch('j'));
+    app.update(now, ch('j'));
+    let chosen = app.selected_wallet().map(|w| w.user_id.clone());
+    app.update(now, ch('s'));
+    assert_eq!(app.list.sort(), SortKey::UserIdAsc);
+    app.update(now, ch('s'));
+    app.update(now, ch('s'));
+    assert_eq!(app.list.sort(), SortKey::BalanceAsc);
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.clone()), chosen);
+    assert_eq!(ids(&app)[0], "w019", "smallest balance first");
+}
+
+#[test]
+fn filter_box_applies_on_enter_refuses_bad_input_and_clears_on_esc() {
+    let mut app = loaded(20);
+    let now = app.now;
+    app.update(now, ch('/'));
+    assert!(app.filter_input.is_some());
+    for c in "<=3".chars() {
+        app.update(now, ch(c));
+    }
+    app.update(now, key(KeyCode::Enter));
+    assert!(app.filter_input.is_none());
+    assert_eq!(ids(&app), vec!["w017", "w018", "w019"]);
+    assert_eq!(app.filter_text, "<=3");
+    app.update(now, ch('/'));
+    app.update(now, key(KeyCode::Backspace));
+    app.update(now, ch('x'));
+    app.update(now, key(KeyCode::Enter));
+    let (input, error) = app.filter_input.clone().expect("box stays open");
+    assert_eq!(input.value(), "<=x", "what was typed is kept");
+    assert!(error.is_some_and(|e| e.contains("not a number")));
+    assert_eq!(app.list.len(), 3, "the old filter still applies");
+    app.update(now, key(KeyCode::Esc));
+    assert!(app.filter_input.is_none());
+    assert_eq!(app.list.len(), 20);
+    assert!(!app.should_quit, "q/Esc typed in the box do not act as keys");
+}
+
+#[test]
+fn json_key_cycles_detail_views_and_tab_moves_focus() {
+    let mut app = loaded(3);
+    let now = app.now;
+    app.update(now, ch('J'));
+    assert_eq!(app.detail_view, DetailView::Json);
+    app.update(now, ch('J'));
+    assert_eq!(app.detail_view, DetailView::DynamoJson);
+    app.update(now, ch('J'));
+    assert_eq!(app.detail_view, DetailView::Attributes);
+    app.update(now, key(KeyCode::Tab));
+    assert_eq!(app.focus, Pane::Detail);
+    app.update(now, ch('j'));
+    assert_eq!((app.selected, app.detail_scroll), (0, 1), "j scrolls the detail now");
+}
+
+#[test]
+fn mouse_wheel_scrolls_and_click_selects() {
+    let mut app = loaded(20);
+    let now = app.now;
+    let mouse = |kind, column, row| {
+        Msg::Term(Event::Mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE }))
+    };
+    app.update(now, mouse(MouseEventKind::ScrollDown, 5, 11));
+    assert_eq!(app.selected, 3);
+    app.update(now, mouse(MouseEventKind::Down(crossterm::event::MouseButton::Left), 5, 12));
+    assert_eq!(app.selected, app.list_offset + 2);
+    app.update(now, mouse(MouseEventKind::Down(crossterm::event::MouseButton::Left), 70, 12));
+    assert_eq!(app.selected, app.list_offset + 2, "outside the list: no change");
+}
