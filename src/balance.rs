@@ -28,6 +28,9 @@ const MAX_INPUT_LEN: usize = 200;
 /// Plain notation is used while the magnitude's plain form is at most this many characters.
 const MAX_PLAIN_LEN: i32 = 40;
 
+/// Significant digits a [`Balance::sort_prefix`] keeps exactly.
+pub const PREFIX_DIGITS: u32 = 15;
+
 /// `POW10[n] == 10^n` for every shift two coefficients can need when they are aligned.
 const POW10: [u128; 39] = {
     let mut table = [1u128; 39];
@@ -328,6 +331,36 @@ impl Balance {
     /// The normalised exponent (0 for zero).
     pub fn exponent(&self) -> i16 {
         self.exponent
+    }
+
+    /// A 64-bit key that orders like the value, for sorting millions of
+    /// balances without touching them again: `a < b` implies
+    /// `a.sort_prefix().0 <= b.sort_prefix().0`. The flag says the key is exact
+    /// (at most [`PREFIX_DIGITS`] significant digits); two exact keys are equal
+    /// only for equal values. Inexact keys that tie need a full comparison.
+    pub fn sort_prefix(self) -> (u64, bool) {
+        const CLASS_SHIFT: u32 = 60;
+        if self.coefficient == 0 {
+            return (1 << CLASS_SHIFT, true);
+        }
+        let magnitude = self.coefficient.unsigned_abs();
+        let digits = digit_count(magnitude);
+        let adjusted = i64::from(self.exponent) + i64::from(digits) - 1;
+        // DynamoDB's range keeps the adjusted exponent within -130..=125.
+        let exponent_bits = (adjusted + 131).clamp(0, 511) as u64;
+        let (mantissa, exact) = if digits <= PREFIX_DIGITS {
+            (magnitude * POW10[(PREFIX_DIGITS - digits) as usize], true)
+        } else {
+            (magnitude / POW10[(digits - PREFIX_DIGITS) as usize], false)
+        };
+        // mantissa < 10^15 < 2^50, so the magnitude fits in 59 bits.
+        let magnitude_key = (exponent_bits << 50) | mantissa as u64;
+        let key = if self.coefficient > 0 {
+            (2 << CLASS_SHIFT) | magnitude_key
+        } else {
+            ((1u64 << 59) - 1) - magnitude_key
+        };
+        (key, exact)
     }
 
     /// The exact value as a [`BigDecimal`].
@@ -1155,5 +1188,48 @@ mod tests {
         sum.add(b("4.75"));
         assert_eq!(sum.to_string(), "15.5");
         assert_eq!(format!("{sum:>6}"), "  15.5");
+    }
+
+    #[test]
+    fn sort_prefix_orders_like_the_values() {
+        let texts = [
+            "-9.9999999999999999999999999999999999999E+125",
+            "-1E+20",
+            "-123456789012345678",
+            "-123456789012345677",
+            "-100",
+            "-0.5",
+            "-1E-130",
+            "0",
+            "1E-130",
+            "0.000001",
+            "0.1",
+            "1",
+            "1.5",
+            "12.34",
+            "100",
+            "123456789012345",
+            "1234567890123456",
+            "1234567890123457",
+            "1E+20",
+            "12345678901234567890123456789012345678",
+            "9.9999999999999999999999999999999999999E+125",
+        ];
+        let values: Vec<Balance> = texts.iter().map(|t| Balance::parse(t).expect(t)).collect();
+        for (i, a) in values.iter().enumerate() {
+            for b in &values[i + 1..] {
+                let (ka, ea) = a.sort_prefix();
+                let (kb, eb) = b.sort_prefix();
+                assert!(ka <= kb, "{a} < {b} but keys {ka} > {kb}");
+                if ea && eb {
+                    assert!(ka < kb, "{a} != {b} with exact keys must differ");
+                }
+            }
+        }
+        let (k1, e1) = Balance::parse("0.10").expect("n").sort_prefix();
+        let (k2, e2) = Balance::parse("0.1").expect("n").sort_prefix();
+        assert_eq!((k1, e1), (k2, e2));
+        assert!(e1);
+        assert!(!Balance::parse("1234567890123456").expect("n").sort_prefix().1);
     }
 }

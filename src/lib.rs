@@ -14,6 +14,7 @@ pub mod keymap;
 pub mod list;
 pub mod local;
 pub mod msg;
+pub mod seed;
 pub mod table;
 pub mod ui;
 pub mod wallet;

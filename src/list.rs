@@ -311,7 +311,7 @@ impl WalletList {
         let split = self.view.len() - self.unsorted_tail;
         let (wallets, sort) = (&self.wallets, self.sort);
         let cmp = |a: &u32, b: &u32| sort.compare(&wallets[*a as usize], &wallets[*b as usize]);
-        self.view[split..].sort_unstable_by(cmp);
+        sort_indices(&mut self.view[split..], wallets, sort);
         let mut merged = Vec::with_capacity(self.view.len());
         let (mut left, mut right) =
             (self.view[..split].iter().peekable(), self.view[split..].iter().peekable());
@@ -339,16 +339,97 @@ impl WalletList {
                 view.push(i as u32);
             }
         }
-        if self.sort != SortKey::Loaded {
-            let (wallets, sort) = (&self.wallets, self.sort);
-            view.sort_unstable_by(|a, b| {
-                sort.compare(&wallets[*a as usize], &wallets[*b as usize])
-            });
-        }
+        sort_indices(&mut view, &self.wallets, self.sort);
         self.view = view;
         self.aggregates = aggregates;
         self.unsorted_tail = 0;
         self.stale = false;
+    }
+}
+
+/// A wallet's place in a balance sort, packed next to its index.
+struct BalanceKey {
+    missing: bool,
+    /// `Balance::sort_prefix`, flipped for descending order.
+    key: u64,
+    exact: bool,
+    /// The first 8 bytes of the user_id's text, big-endian.
+    id: u64,
+    index: u32,
+}
+
+/// The first 8 bytes of an id's text as a number that orders like the text.
+/// For a packed UUID that is its first 8 hex digits, computed from the bits.
+fn id_prefix(id: &UserId) -> u64 {
+    match id {
+        UserId::Uuid(bits) => {
+            let top = (bits >> 96) as u32;
+            (0..8).fold(0u64, |acc, i| {
+                let nibble = (top >> (28 - 4 * i)) & 0xf;
+                let ascii =
+                    if nibble < 10 { b'0' + nibble as u8 } else { b'a' + nibble as u8 - 10 };
+                (acc << 8) | u64::from(ascii)
+            })
+        }
+        UserId::Text(text) => {
+            let mut bytes = [0u8; 8];
+            let n = text.len().min(8);
+            bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+            u64::from_be_bytes(bytes)
+        }
+    }
+}
+
+/// Sorts view indices. Sorting a million indices by comparing the wallets they
+/// point at is dominated by cache misses, so the sort keys are copied next to
+/// the indices first and the wallets are only consulted to break ties.
+fn sort_indices(view: &mut [u32], wallets: &[Wallet], sort: SortKey) {
+    let wallet = |i: u32| &wallets[i as usize];
+    let by_id = |a: u32, b: u32| wallet(a).user_id.cmp(&wallet(b).user_id);
+    match sort {
+        SortKey::Loaded => {}
+        SortKey::BalanceAsc | SortKey::BalanceDesc => {
+            let descending = sort == SortKey::BalanceDesc;
+            let mut keyed: Vec<BalanceKey> = view
+                .iter()
+                .map(|&i| {
+                    let w = wallet(i);
+                    let (key, exact) = w.balance.map_or((0, true), Balance::sort_prefix);
+                    let key = if descending { !key } else { key };
+                    let missing = w.balance.is_none();
+                    BalanceKey { missing, key, exact, id: id_prefix(&w.user_id), index: i }
+                })
+                .collect();
+            keyed.sort_unstable_by(|a, b| {
+                // Wallets without a balance go last in both directions.
+                (a.missing, a.key).cmp(&(b.missing, b.key)).then_with(|| {
+                    if a.exact && b.exact {
+                        a.id.cmp(&b.id).then_with(|| by_id(a.index, b.index))
+                    } else {
+                        sort.compare(wallet(a.index), wallet(b.index))
+                    }
+                })
+            });
+            view.iter_mut().zip(keyed).for_each(|(slot, k)| *slot = k.index);
+        }
+        SortKey::UserIdAsc | SortKey::UserIdDesc => {
+            // Packed UUIDs sort by their bits; other ids by text, via the wallet.
+            let mut keyed: Vec<(Option<u128>, u32)> = view
+                .iter()
+                .map(|&i| match wallet(i).user_id {
+                    UserId::Uuid(bits) => (Some(bits), i),
+                    UserId::Text(_) => (None, i),
+                })
+                .collect();
+            keyed.sort_unstable_by(|(x, a), (y, b)| match (x, y) {
+                (Some(x), Some(y)) => x.cmp(y),
+                _ => by_id(*a, *b),
+            });
+            if sort == SortKey::UserIdDesc {
+                keyed.reverse();
+            }
+            view.iter_mut().zip(keyed).for_each(|(slot, (_, i))| *slot = i);
+        }
     }
 }
 

@@ -62,9 +62,13 @@ fn page(id: u64, segment: u32, wallets: Vec<Wallet>, last: bool) -> Msg {
 fn scanning(t0: Instant) -> App {
     let mut app = App::new(TABLE.into(), "test".into(), true, t0);
     app.scan_spec = ScanSpec { segments: 2, page_limit: Some(10), consistent: false };
-    app.viewport = Viewport { list_x: 1, list_y: 10, list_width: 60, list_rows: 5, ..Viewport::default() };
+    app.viewport =
+        Viewport { list_x: 1, list_y: 10, list_width: 60, list_rows: 5, ..Viewport::default() };
     app.update(t0, Msg::Tick);
-    let sent = app.update(t0, Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(Some(active())) }));
+    let sent = app.update(
+        t0,
+        Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(Some(active())) }),
+    );
     assert_eq!(
         sent,
         vec![Request::Scan { id: 1, table: TABLE.into(), spec: app.scan_spec }],
@@ -85,7 +89,10 @@ fn pages_stream_in_and_complete_when_every_segment_ends() {
     app.update(t1, page(1, 0, vec![wallet("a", "1"), wallet("b", "2")], false));
     assert_eq!(app.list.loaded(), 2, "rows visible after the first page");
     let scan = app.scan.clone().expect("scan");
-    assert_eq!((scan.pages, scan.first_page, scan.outcome.clone()), (1, Some(t1), ScanOutcome::Running));
+    assert_eq!(
+        (scan.pages, scan.first_page, scan.outcome.clone()),
+        (1, Some(t1), ScanOutcome::Running)
+    );
     app.update(t1, page(1, 1, vec![wallet("c", "3")], true));
     assert_eq!(app.scan.as_ref().map(|s| s.outcome.clone()), Some(ScanOutcome::Running));
     let t2 = t0 + Duration::from_secs(1);
@@ -103,7 +110,10 @@ fn pages_of_an_old_scan_are_dropped() {
     let mut app = scanning(t0);
     app.update(t0, page(1, 0, vec![wallet("a", "1")], false));
     let sent = app.update(t0, ch('r'));
-    assert!(sent.contains(&Request::Scan { id: 2, table: TABLE.into(), spec: app.scan_spec }), "{sent:?}");
+    assert!(
+        sent.contains(&Request::Scan { id: 2, table: TABLE.into(), spec: app.scan_spec }),
+        "{sent:?}"
+    );
     assert_eq!(app.list.loaded(), 0, "a new scan starts from an empty list");
     app.update(t0, page(1, 0, vec![wallet("stale", "9")], true));
     app.update(t0, page(2, 0, vec![wallet("a", "1")], true));
@@ -132,7 +142,9 @@ fn a_failed_segment_ends_the_scan_with_a_reason() {
     app.update(t0, Msg::Worker(Response::ScanFailed { id: 1, segment: 1, error }));
     assert_eq!(
         app.scan.as_ref().map(|s| s.outcome.clone()),
-        Some(ScanOutcome::Failed("segment 1: cannot reach the endpoint: connection refused".into()))
+        Some(ScanOutcome::Failed(
+            "segment 1: cannot reach the endpoint: connection refused".into()
+        ))
     );
     assert_eq!(app.list.loaded(), 1);
 }
@@ -143,7 +155,10 @@ fn a_deleted_table_forgets_its_wallets() {
     let mut app = scanning(t0);
     app.update(t0, page(1, 0, vec![wallet("a", "1")], true));
     app.update(t0 + SLOW_POLL, Msg::Tick);
-    app.update(t0 + SLOW_POLL, Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(None) }));
+    app.update(
+        t0 + SLOW_POLL,
+        Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(None) }),
+    );
     assert_eq!(app.list.loaded(), 0);
     assert!(app.scan.is_none());
 }

@@ -173,3 +173,21 @@ fn other_attributes_are_kept() {
     let got = list.get(0).and_then(|w| w.attr("currency"));
     assert_eq!(got, Some(AttrValue::S("EUR".into())));
 }
+
+#[rstest]
+#[case(SortKey::BalanceAsc)]
+#[case(SortKey::BalanceDesc)]
+fn neighbours_in_the_last_kept_digit_sort_by_value_not_id(#[case] sort: SortKey) {
+    // z and a differ only in the 15th significant digit; q has 16 digits.
+    let mut list = WalletList::new();
+    list.extend([
+        wallet("z", Some("1.00000000000000")),
+        wallet("a", Some("1.00000000000001")),
+        wallet("q", Some("1.000000000000011")),
+        wallet("m", Some("1.000000000000010")),
+        wallet("n", None),
+    ]);
+    list.set_sort(sort);
+    let expected = if sort == SortKey::BalanceAsc { "zamqn" } else { "qamzn" };
+    assert_eq!(ids(&list), expected);
+}

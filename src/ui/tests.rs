@@ -179,13 +179,25 @@ fn with_wallets() -> App {
     let wallets = vec![
         wallet("3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b", Some("1250.5"), "EUR"),
         wallet("00000000-0000-4000-8000-000000000001", Some("-0.5"), "USD"),
-        wallet("9a0e7c55-1d2b-4c3d-9e4f-5a6b7c8d9e0f", Some("12345678901234567890123456789012345678"), "JPY"),
+        wallet(
+            "9a0e7c55-1d2b-4c3d-9e4f-5a6b7c8d9e0f",
+            Some("12345678901234567890123456789012345678"),
+            "JPY",
+        ),
         wallet("legacy-user-42", None, "GBP"),
     ];
     let t1 = t0 + Duration::from_millis(500);
     for segment in 0..app.scan_spec.segments {
         let wallets = if segment == 0 { wallets.clone() } else { vec![] };
-        let page = ScanPage { id: 1, segment, scanned: wallets.len() as u64, wallets, skipped: 0, consumed_rcu: Some(0.5), last: true };
+        let page = ScanPage {
+            id: 1,
+            segment,
+            scanned: wallets.len() as u64,
+            wallets,
+            skipped: 0,
+            consumed_rcu: Some(0.5),
+            last: true,
+        };
         app.update(t1, Msg::Worker(Response::ScanPage(page)));
     }
     app.status_line = None;

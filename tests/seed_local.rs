@@ -1,0 +1,208 @@
+//! The data loader (`wallet_tui::seed`) against a real DynamoDB Local (started by
+//! `tests/support`): it creates the table when needed, writes exactly what it was asked to,
+//! adds to an existing table, and refuses a table that is not a wallet table.
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, Select, TableStatus,
+};
+use aws_smithy_types::date_time::{DateTime, Format};
+use wallet_tui::balance::Balance;
+use wallet_tui::seed::{self, CURRENCIES, SeedProgress, SeedReport};
+
+/// Seeds `users` wallets, keeping every progress report.
+async fn seed(
+    client: &Client,
+    table: &str,
+    users: u64,
+    concurrency: usize,
+) -> (SeedReport, Vec<SeedProgress>) {
+    let reports = Mutex::new(Vec::new());
+    let record = |p: SeedProgress| reports.lock().expect("progress log").push(p);
+    let report = seed::seed(client, table, users, concurrency, &record)
+        .await
+        .unwrap_or_else(|e| panic!("seeding {users} wallets into {table}: {e:?}"));
+    (report, reports.into_inner().expect("progress log"))
+}
+
+/// Counts the items with Select COUNT, 500 per page so that pagination is exercised.
+async fn count(client: &Client, table: &str) -> u64 {
+    let mut pages =
+        client.scan().table_name(table).select(Select::Count).limit(500).into_paginator().send();
+    let (mut total, mut page_count) = (0, 0);
+    while let Some(page) = pages.next().await {
+        let page = page.unwrap_or_else(|e| panic!("Scan COUNT {table}: {e:?}"));
+        total += u64::try_from(page.count()).expect("a count is never negative");
+        page_count += 1;
+    }
+    assert!(page_count >= total / 500, "{page_count} pages for {total} items");
+    total
+}
+
+/// Every item of the table.
+async fn items(client: &Client, table: &str) -> Vec<HashMap<String, AttributeValue>> {
+    let pages = client.scan().table_name(table).into_paginator().items().send();
+    pages.try_collect().await.unwrap_or_else(|e| panic!("Scan {table}: {e:?}"))
+}
+
+async fn delete_table(client: &Client, table: &str) {
+    client
+        .delete_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeleteTable {table}: {e:?}"));
+}
+
+/// A string attribute, or a panic naming the item.
+fn string<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
+    match item.get(name).map(AttributeValue::as_s) {
+        Some(Ok(s)) => s,
+        other => panic!("{name} is not a string ({other:?}) in {item:?}"),
+    }
+}
+
+/// What every seeded item must look like; returns its user_id.
+fn check_wallet(item: &HashMap<String, AttributeValue>) -> String {
+    let user_id = string(item, "user_id");
+    let uuid = uuid::Uuid::parse_str(user_id)
+        .unwrap_or_else(|e| panic!("user_id {user_id:?} is not a UUID: {e}"));
+    assert_eq!(uuid.get_version_num(), 4, "user_id {user_id} is not a UUID v4");
+    assert_eq!(uuid.hyphenated().to_string(), user_id, "not the canonical form");
+
+    let balance = match item.get("balance").map(AttributeValue::as_n) {
+        Some(Ok(n)) => Balance::parse(n).unwrap_or_else(|e| panic!("balance {n:?}: {e}")),
+        other => panic!("balance is not a number ({other:?}) in {item:?}"),
+    };
+    assert!(!balance.is_negative(), "negative balance {balance} in {item:?}");
+    assert!(balance.exponent() >= -2, "more than two decimals: {balance}");
+
+    let currency = string(item, "currency");
+    assert!(CURRENCIES.contains(&currency), "currency {currency:?}");
+    let updated_at = string(item, "updated_at");
+    DateTime::from_str(updated_at, Format::DateTime)
+        .unwrap_or_else(|e| panic!("updated_at {updated_at:?} is not RFC 3339: {e}"));
+    assert!(updated_at.ends_with('Z'), "updated_at {updated_at:?} is not UTC");
+    assert_eq!(item.len(), 4, "unexpected attributes in {item:?}");
+    user_id.to_string()
+}
+
+/// Progress reports only go up, stay within the total and end with everything written.
+fn check_progress(reports: &[SeedProgress], report: &SeedReport, total: u64) {
+    let last = reports.last().unwrap_or_else(|| panic!("no progress reported"));
+    assert_eq!(*last, SeedProgress { written: total, total, retried_items: report.retried_items });
+    assert!(reports.iter().all(|p| p.total == total && p.written <= total), "{reports:?}");
+    assert!(reports.windows(2).all(|w| w[0].written <= w[1].written), "{reports:?}");
+    // At most ten a second, plus the first and the last.
+    let allowed = report.elapsed.as_millis() / 100 + 2;
+    assert!(reports.len() as u128 <= allowed, "{} reports in {:?}", reports.len(), report.elapsed);
+}
+
+#[tokio::test]
+async fn seeding_creates_the_table_and_writes_every_wallet() {
+    let server = support::dynamodb_local().await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("seed_new_");
+
+    let (report, progress) = seed(&client, &table, 1234, 8).await;
+    assert_eq!(report.written, 1234, "{report:?}");
+    // 49 full batches and one of 9; DynamoDB Local never leaves items unprocessed.
+    assert_eq!(report.batches, 50, "{report:?}");
+    assert_eq!(report.retried_items, 0, "{report:?}");
+    check_progress(&progress, &report, 1234);
+
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeTable {table}: {e:?}"));
+    let description = described.table().expect("a description");
+    assert_eq!(description.table_status(), Some(&TableStatus::Active));
+    let billing = description.billing_mode_summary().and_then(|b| b.billing_mode());
+    assert_eq!(billing, Some(&BillingMode::PayPerRequest), "{description:?}");
+
+    assert_eq!(count(&client, &table).await, 1234);
+    let items = items(&client, &table).await;
+    let ids: HashSet<String> = items.iter().map(check_wallet).collect();
+    assert_eq!(ids.len(), 1234, "user_ids repeat");
+
+    delete_table(&client, &table).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn seeding_an_existing_table_adds_to_it() {
+    let server = support::dynamodb_local().await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("seed_twice_");
+
+    let (first, _) = seed(&client, &table, 100, 4).await;
+    assert_eq!((first.written, first.batches), (100, 4), "{first:?}");
+    let (second, progress) = seed(&client, &table, 50, 16).await;
+    assert_eq!((second.written, second.batches), (50, 2), "{second:?}");
+    check_progress(&progress, &second, 50);
+
+    assert_eq!(count(&client, &table).await, 150);
+    let ids: HashSet<String> = items(&client, &table).await.iter().map(check_wallet).collect();
+    assert_eq!(ids.len(), 150);
+
+    delete_table(&client, &table).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn seeding_refuses_a_table_that_is_not_a_wallet_table() {
+    let server = support::dynamodb_local().await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("seed_other_");
+    let key = KeySchemaElement::builder()
+        .attribute_name("id")
+        .key_type(KeyType::Hash)
+        .build()
+        .expect("key schema");
+    let attr = AttributeDefinition::builder()
+        .attribute_name("id")
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("attribute definition");
+    client
+        .create_table()
+        .table_name(&table)
+        .key_schema(key)
+        .attribute_definitions(attr)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateTable {table}: {e:?}"));
+
+    let err = seed::seed(&client, &table, 10, 2, &|_| {})
+        .await
+        .expect_err("a table keyed on `id` is refused");
+    assert!(err.to_string().contains("not a wallet table"), "{err:?}");
+    assert_eq!(count(&client, &table).await, 0);
+
+    delete_table(&client, &table).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn zero_users_only_creates_the_table() {
+    let server = support::dynamodb_local().await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("seed_empty_");
+
+    let (report, progress) = seed(&client, &table, 0, 4).await;
+    assert_eq!((report.written, report.batches, report.retried_items), (0, 0, 0));
+    check_progress(&progress, &report, 0);
+    assert_eq!(count(&client, &table).await, 0);
+
+    delete_table(&client, &table).await;
+    server.stop().await;
+}
