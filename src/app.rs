@@ -188,10 +188,7 @@ impl App {
                 self.settle_list();
                 Vec::new()
             }
-            Msg::Worker(response) => {
-                self.handle_response(response);
-                Vec::new()
-            }
+            Msg::Worker(response) => self.handle_response(response),
             Msg::Local(event) => {
                 self.handle_local(event);
                 Vec::new()
@@ -403,7 +400,7 @@ impl App {
         request.into_iter().collect()
     }
 
-    fn handle_response(&mut self, response: Response) {
+    fn handle_response(&mut self, response: Response) -> Vec<Request> {
         match response {
             Response::Described { table, result } if table == self.table_name => {
                 self.complete_describe(result)
@@ -415,10 +412,13 @@ impl App {
                 self.complete_delete(result)
             }
             Response::ScanPage(page) => self.complete_scan_page(page),
-            Response::ScanFailed { id, segment, error } => self.scan_failed(id, segment, error),
+            Response::ScanFailed { id, segment, error } => {
+                return self.scan_failed(id, segment, error);
+            }
             // A reply about a table the user has left: stale, ignore it.
             _ => {}
         }
+        Vec::new()
     }
 
     fn complete_describe(&mut self, result: Result<Option<TableInfo>, ApiError>) {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use crate::msg::ScanSpec;
 use crate::worker::{Connect, Timeouts};
@@ -70,8 +70,25 @@ pub struct Cli {
     pub call_timeout: u64,
 
     /// Log file (default: wallet-tui.log in the user's state dir). Logs never go to the terminal.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub log_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Things to do instead of opening the TUI.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Fill the table with demo wallets (creating it, on-demand, if missing).
+    Seed {
+        /// How many wallets to write.
+        #[arg(long, default_value_t = 1000)]
+        users: u64,
+        /// BatchWriteItem calls in flight at once.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+        concurrency: u64,
+    },
 }
 
 impl Cli {

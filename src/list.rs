@@ -3,7 +3,9 @@
 //! Written for a million rows: no per-row maps, no rebuilding per page.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::balance::{Balance, Sum};
 use crate::wallet::{UserId, Wallet};
@@ -167,7 +169,7 @@ impl Aggregates {
 #[derive(Debug, Clone, Default)]
 pub struct WalletList {
     wallets: Vec<Wallet>,
-    by_id: HashMap<UserId, u32>,
+    by_id: IdIndex,
     /// Indices into `wallets`: the filtered rows in `sort` order...
     view: Vec<u32>,
     /// ...except the last `unsorted_tail` entries, appended since the last sort.
@@ -219,13 +221,13 @@ impl WalletList {
 
     /// Where a wallet is in the view.
     pub fn position_of(&self, id: &UserId) -> Option<usize> {
-        let index = *self.by_id.get(id)?;
+        let index = self.by_id.find(&self.wallets, id)?;
         self.view.iter().position(|&i| i == index)
     }
 
     /// The wallet with this id, loaded or not in view.
     pub fn find(&self, id: &UserId) -> Option<&Wallet> {
-        self.by_id.get(id).map(|&i| &self.wallets[i as usize])
+        self.by_id.find(&self.wallets, id).map(|i| &self.wallets[i as usize])
     }
 
     pub fn sort(&self) -> SortKey {
@@ -255,7 +257,7 @@ impl WalletList {
 
     /// Inserts or replaces one wallet (a scanned page, or a write's new value).
     pub fn upsert(&mut self, wallet: Wallet) {
-        if let Some(&i) = self.by_id.get(&wallet.user_id) {
+        if let Some(i) = self.by_id.find(&self.wallets, &wallet.user_id) {
             self.wallets[i as usize] = wallet;
             self.stale = true;
             return;
@@ -263,7 +265,7 @@ impl WalletList {
         let Ok(index) = u32::try_from(self.wallets.len()) else {
             return; // 4 billion wallets: beyond what a terminal list is for.
         };
-        self.by_id.insert(wallet.user_id.clone(), index);
+        self.by_id.insert(&self.wallets, &wallet.user_id, index);
         if !self.stale && self.filter.matches(&wallet) {
             self.aggregates.add(&wallet);
             self.view.push(index);
@@ -274,11 +276,13 @@ impl WalletList {
 
     /// Removes a wallet (deleted by a write). Returns it if it was loaded.
     pub fn remove(&mut self, id: &UserId) -> Option<Wallet> {
-        let index = self.by_id.remove(id)? as usize;
-        let removed = self.wallets.swap_remove(index);
-        if let Some(moved) = self.wallets.get(index) {
-            self.by_id.insert(moved.user_id.clone(), index as u32);
+        let index = self.by_id.remove(&self.wallets, id)? as usize;
+        let last = self.wallets.len() - 1;
+        if index != last {
+            // The last wallet moves into the gap: repoint its entry first.
+            self.by_id.repoint(&self.wallets, last as u32, index as u32);
         }
+        let removed = self.wallets.swap_remove(index);
         self.stale = true;
         self.settle();
         Some(removed)
@@ -344,6 +348,51 @@ impl WalletList {
         self.aggregates = aggregates;
         self.unsorted_tail = 0;
         self.stale = false;
+    }
+}
+
+/// Positions in the wallet store by user_id: a hash table of bare `u32`s whose
+/// keys live in the store itself, so a million entries cost ~5 MB, not ~50.
+#[derive(Clone, Default)]
+struct IdIndex {
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl std::fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IdIndex({} entries)", self.table.len())
+    }
+}
+
+impl IdIndex {
+    fn hash(&self, id: &UserId) -> u64 {
+        self.hasher.hash_one(id)
+    }
+
+    fn find(&self, wallets: &[Wallet], id: &UserId) -> Option<u32> {
+        self.table.find(self.hash(id), |&i| wallets[i as usize].user_id == *id).copied()
+    }
+
+    /// Adds `id` at `index`; `wallets` holds every wallet already indexed.
+    fn insert(&mut self, wallets: &[Wallet], id: &UserId, index: u32) {
+        let hash = self.hash(id);
+        let hasher = &self.hasher;
+        self.table.insert_unique(hash, index, |&i| hasher.hash_one(&wallets[i as usize].user_id));
+    }
+
+    fn remove(&mut self, wallets: &[Wallet], id: &UserId) -> Option<u32> {
+        let entry =
+            self.table.find_entry(self.hash(id), |&i| wallets[i as usize].user_id == *id).ok()?;
+        Some(entry.remove().0)
+    }
+
+    /// The wallet at `from` is moving to `to`.
+    fn repoint(&mut self, wallets: &[Wallet], from: u32, to: u32) {
+        let hash = self.hash(&wallets[from as usize].user_id);
+        if let Some(slot) = self.table.find_mut(hash, |&i| i == from) {
+            *slot = to;
+        }
     }
 }
 

@@ -14,14 +14,17 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use wallet_tui::app::App;
-use wallet_tui::cli::Cli;
+use wallet_tui::cli::{Cli, Command};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{LocalEvent, Msg};
+use wallet_tui::seed;
 use wallet_tui::worker::{self, WorkerHandle};
 use wallet_tui::{ui, worker::endpoint_label};
 
 /// How often the loop wakes up without input (drives polling and timers).
 const TICK: Duration = Duration::from_millis(250);
+/// Most worker responses handled between two frames.
+const MAX_BATCH: usize = 64;
 /// Heap cap for DynamoDB Local: its JVM heap grows to GBs on big scans otherwise.
 const LOCAL_MAX_HEAP_MB: u32 = 1024;
 
@@ -48,6 +51,9 @@ async fn run(cli: Cli) -> Result<()> {
     }
     let label = endpoint_label(&connect, &config);
     let client = aws_sdk_dynamodb::Client::new(&config);
+    if let Some(Command::Seed { users, concurrency }) = cli.command {
+        return run_seed(&cli, &client, users, concurrency as usize).await;
+    }
     let worker = worker::spawn(client, cli.read_only);
     let mut app = App::new(cli.table.clone(), label, !cli.local, Instant::now());
     app.read_only = cli.read_only;
@@ -83,6 +89,39 @@ fn local_options(cli: &Cli) -> Result<DynamoDbLocalOptions> {
         Storage::Dir(dir)
     };
     Ok(DynamoDbLocalOptions { port: cli.local_port, storage, max_heap_mb: LOCAL_MAX_HEAP_MB })
+}
+
+/// `wallet-tui seed`: writes demo wallets, with DynamoDB Local started (and
+/// stopped again) if `--local` and nothing answers on its port.
+async fn run_seed(
+    cli: &Cli,
+    client: &aws_sdk_dynamodb::Client,
+    users: u64,
+    concurrency: usize,
+) -> Result<()> {
+    let mut server = None;
+    if cli.local && !local::answers(cli.local_port).await {
+        let progress = |line: String| eprintln!("{line}");
+        server = Some(local::start_dynamodb_local(&local_options(cli)?, &progress).await?);
+    }
+    let progress = |p: seed::SeedProgress| {
+        eprint!("\rseeding {}: {} / {} wallets written", cli.table, p.written, p.total);
+    };
+    let report = seed::seed(client, &cli.table, users, concurrency, &progress).await;
+    eprintln!();
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    let report = report?;
+    let secs = report.elapsed.as_secs_f64();
+    eprintln!(
+        "wrote {} wallets in {secs:.1} s ({:.0}/s), {} BatchWriteItem calls, {} items retried",
+        report.written,
+        report.written as f64 / secs.max(f64::EPSILON),
+        report.batches,
+        report.retried_items
+    );
+    Ok(())
 }
 
 /// Attaches to a DynamoDB Local already answering on the port, or installs and
@@ -155,7 +194,14 @@ async fn event_loop(
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         };
-        for request in app.update(Instant::now(), msg) {
+        let mut requests = app.update(Instant::now(), msg);
+        // Pages arrive in bursts: take what is already here before drawing,
+        // so a fast scan costs one frame per burst rather than one per page.
+        for _ in 0..MAX_BATCH {
+            let Ok(response) = worker.responses.try_recv() else { break };
+            requests.extend(app.update(Instant::now(), Msg::Worker(response)));
+        }
+        for request in requests {
             if worker.requests.send(request).is_err() {
                 bail!("the worker stopped unexpectedly");
             }

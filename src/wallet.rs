@@ -18,10 +18,15 @@ pub enum UserId {
 impl UserId {
     /// Keeps the exact text: only a string that prints back identically is packed.
     pub fn new(text: &str) -> Self {
-        match uuid::Uuid::try_parse(text) {
-            Ok(id) if id.hyphenated().to_string() == text => UserId::Uuid(id.as_u128()),
-            _ => UserId::Text(text.into()),
+        if text.len() == uuid::fmt::Hyphenated::LENGTH
+            && let Ok(id) = uuid::Uuid::try_parse(text)
+        {
+            let mut buf = uuid::Uuid::encode_buffer();
+            if id.hyphenated().encode_lower(&mut buf) == text {
+                return UserId::Uuid(id.as_u128());
+            }
         }
+        UserId::Text(text.into())
     }
 
     /// The string stored in DynamoDB.
@@ -150,15 +155,44 @@ mod tag {
     pub const M: u8 = 10;
 }
 
+/// Packs attributes one by one, without building [`AttrValue`]s for the
+/// common scalar cases (scans convert millions of items).
+#[derive(Debug, Default)]
+pub struct ExtrasBuilder(Vec<u8>);
+
+impl ExtrasBuilder {
+    /// A string attribute.
+    pub fn string(&mut self, name: &str, value: &str) {
+        put_bytes(&mut self.0, name.as_bytes());
+        self.0.push(tag::S);
+        put_bytes(&mut self.0, value.as_bytes());
+    }
+
+    /// A number attribute, as its exact text.
+    pub fn number(&mut self, name: &str, value: &str) {
+        put_bytes(&mut self.0, name.as_bytes());
+        self.0.push(tag::N);
+        put_bytes(&mut self.0, value.as_bytes());
+    }
+
+    /// Any attribute.
+    pub fn value(&mut self, name: &str, value: &AttrValue) {
+        put_bytes(&mut self.0, name.as_bytes());
+        put_value(&mut self.0, value);
+    }
+
+    /// The packed attributes, in the order they were added.
+    pub fn finish(self) -> Extras {
+        Extras(self.0.into_boxed_slice())
+    }
+}
+
 impl Extras {
     /// Packs attributes, in the order given (callers sort them by name).
     pub fn new<'a>(attrs: impl IntoIterator<Item = (&'a str, &'a AttrValue)>) -> Self {
-        let mut out = Vec::new();
-        for (name, value) in attrs {
-            put_bytes(&mut out, name.as_bytes());
-            put_value(&mut out, value);
-        }
-        Extras(out.into_boxed_slice())
+        let mut builder = ExtrasBuilder::default();
+        attrs.into_iter().for_each(|(name, value)| builder.value(name, value));
+        builder.finish()
     }
 
     /// True when the wallet has no other attribute.

@@ -139,7 +139,8 @@ fn a_failed_segment_ends_the_scan_with_a_reason() {
     let mut app = scanning(t0);
     app.update(t0, page(1, 0, vec![wallet("a", "1")], false));
     let error = ApiError::new(ErrorKind::Unreachable, "connection refused");
-    app.update(t0, Msg::Worker(Response::ScanFailed { id: 1, segment: 1, error }));
+    let sent = app.update(t0, Msg::Worker(Response::ScanFailed { id: 1, segment: 1, error }));
+    assert_eq!(sent, vec![Request::CancelScan { id: 1 }], "the other segments stop too");
     assert_eq!(
         app.scan.as_ref().map(|s| s.outcome.clone()),
         Some(ScanOutcome::Failed(

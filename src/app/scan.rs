@@ -120,15 +120,22 @@ impl App {
         }
     }
 
-    /// A segment failed: the scan stops there; what was loaded stays.
-    pub(super) fn scan_failed(&mut self, id: ScanId, segment: u32, error: ApiError) {
+    /// A segment failed: the whole scan stops (the other segments are cancelled,
+    /// their pages would be dropped anyway); what was loaded stays.
+    pub(super) fn scan_failed(
+        &mut self,
+        id: ScanId,
+        segment: u32,
+        error: ApiError,
+    ) -> Vec<Request> {
         let now = self.now;
-        let Some(scan) = self.running_scan(id) else { return };
+        let Some(scan) = self.running_scan(id) else { return Vec::new() };
         let why = format!("segment {segment}: {}", error.summary());
         scan.outcome = ScanOutcome::Failed(why.clone());
         scan.finished = Some(now);
         self.list.settle();
         self.error(format!("scan failed ({why}); r rescans"));
+        vec![Request::CancelScan { id }]
     }
 
     fn running_scan(&mut self, id: ScanId) -> Option<&mut ScanState> {

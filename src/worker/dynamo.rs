@@ -18,7 +18,7 @@ use crate::table::{
     AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, TableInfo, TableStatus,
     WALLET_KEY,
 };
-use crate::wallet::{AttrValue, BALANCE, Extras, USER_ID, UserId, Wallet};
+use crate::wallet::{AttrValue, BALANCE, ExtrasBuilder, USER_ID, UserId, Wallet};
 
 /// DescribeTable; ResourceNotFound is an answer (`None`), not an error.
 pub async fn describe_table(client: &Client, table: &str) -> Result<Option<TableInfo>, ApiError> {
@@ -74,15 +74,21 @@ pub fn wallet_from_item(item: &HashMap<String, AttributeValue>) -> Option<Wallet
     let user_id = UserId::new(item.get(USER_ID)?.as_s().ok()?);
     let balance =
         item.get(BALANCE).and_then(|v| v.as_n().ok()).and_then(|n| Balance::parse(n).ok());
-    let mut extra: Vec<(&str, AttrValue)> = item
-        .iter()
-        .filter(|(name, _)| *name != USER_ID && !(*name == BALANCE && balance.is_some()))
-        .map(|(name, value)| (name.as_str(), attr_value(value)))
+    // The SDK hands items over as hash maps: sort the names for a stable display.
+    let mut names: Vec<&String> = item
+        .keys()
+        .filter(|name| *name != USER_ID && !(*name == BALANCE && balance.is_some()))
         .collect();
-    // The SDK hands items over as hash maps: sort for a stable display.
-    extra.sort_by(|a, b| a.0.cmp(b.0));
-    let extra = Extras::new(extra.iter().map(|(name, value)| (*name, value)));
-    Some(Wallet { user_id, balance, extra })
+    names.sort_unstable();
+    let mut extra = ExtrasBuilder::default();
+    for name in names {
+        match &item[name] {
+            AttributeValue::S(s) => extra.string(name, s),
+            AttributeValue::N(n) => extra.number(name, n),
+            other => extra.value(name, &attr_value(other)),
+        }
+    }
+    Some(Wallet { user_id, balance, extra: extra.finish() })
 }
 
 /// An SDK attribute value in the app's compact form.

@@ -1,0 +1,264 @@
+//! Loading a big table into the app, against DynamoDB Local, next to a plain
+//! parallel Scan with the raw SDK in the same run.
+//!
+//! Run: `cargo bench --bench scan -- --users 100000` (or 1000000). The table is
+//! seeded once into DynamoDB Local's data under `target/bench-dynamodb/` and
+//! reused by later runs. Reports: raw scan time, app load time, time to the
+//! first rows, key-press latency while loading, and the process RSS.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::Select;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use wallet_tui::app::{App, ScanOutcome};
+use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
+use wallet_tui::msg::{Msg, ScanSpec};
+use wallet_tui::worker::{self, Connect};
+use wallet_tui::{seed, ui};
+
+const SEGMENTS: u32 = 4;
+
+struct Args {
+    users: u64,
+    page_limit: i32,
+    rounds: usize,
+}
+
+fn args() -> Args {
+    let mut args = Args { users: 100_000, page_limit: 1000, rounds: 2 };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().and_then(|v| v.parse().ok());
+        match arg.as_str() {
+            "--users" => args.users = value().unwrap_or(args.users),
+            "--page-limit" => args.page_limit = value().map_or(args.page_limit, |v: u64| v as i32),
+            "--rounds" => args.rounds = value().map_or(args.rounds, |v: u64| v as usize),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    args
+}
+
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+/// Plain parallel Scan with the raw SDK: count items, keep nothing.
+async fn raw_scan(client: &Client, table: &str, page_limit: i32) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for segment in 0..SEGMENTS {
+        let (client, table) = (client.clone(), table.to_string());
+        tasks.spawn(async move {
+            let mut start = None;
+            let mut count = 0u64;
+            loop {
+                let out = client
+                    .scan()
+                    .table_name(&table)
+                    .segment(segment as i32)
+                    .total_segments(SEGMENTS as i32)
+                    .limit(page_limit)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .expect("raw scan page");
+                count += out.items().len() as u64;
+                start = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
+                if start.is_none() {
+                    return count;
+                }
+            }
+        });
+    }
+    let mut total = 0;
+    while let Some(count) = tasks.join_next().await {
+        total += count.expect("segment task");
+    }
+    (started.elapsed(), total)
+}
+
+struct AppRun {
+    total: Duration,
+    first_rows: Duration,
+    loaded: usize,
+    key_latencies: Vec<Duration>,
+    frames: usize,
+}
+
+/// The app's own path: worker scan → pages → App::update, drawing a 200×50
+/// frame every 16 ms and pressing `j` every 50 ms while the scan runs.
+async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
+    let mut handle = worker::spawn(client.clone(), true);
+    let t0 = Instant::now();
+    let mut app = App::new(table.to_string(), "bench".into(), true, t0);
+    app.scan_spec =
+        ScanSpec { segments: SEGMENTS, page_limit: Some(page_limit), consistent: false };
+    app.viewport = ui::viewport(Rect::new(0, 0, 200, 50));
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    let mut frame_tick = tokio::time::interval(Duration::from_millis(16));
+    let mut key_tick = tokio::time::interval(Duration::from_millis(50));
+    let mut scan_started = None;
+    let mut first_rows = None;
+    let mut key_latencies = Vec::new();
+    let mut frames = 0;
+    let key = Msg::Term(Event::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
+    for request in app.update(Instant::now(), Msg::Tick) {
+        handle.requests.send(request).expect("worker");
+    }
+    loop {
+        let msg = tokio::select! {
+            Some(response) = handle.responses.recv() => Msg::Worker(response),
+            _ = frame_tick.tick() => Msg::Tick,
+            _ = key_tick.tick(), if scan_started.is_some() => key.clone(),
+        };
+        let is_key = matches!(msg, Msg::Term(_));
+        let handled = Instant::now();
+        let mut requests = app.update(handled, msg);
+        // As the real loop does: take the responses already waiting, then draw once.
+        for _ in 0..64 {
+            let Ok(response) = handle.responses.try_recv() else { break };
+            requests.extend(app.update(Instant::now(), Msg::Worker(response)));
+        }
+        for request in requests {
+            if matches!(request, wallet_tui::msg::Request::Scan { .. }) {
+                scan_started = Some(Instant::now());
+            }
+            handle.requests.send(request).expect("worker");
+        }
+        if is_key || matches!(app.scan.as_ref().map(|s| &s.outcome), Some(ScanOutcome::Running)) {
+            terminal.draw(|f| ui::render(&app, f)).expect("draw");
+            frames += 1;
+        }
+        if is_key {
+            key_latencies.push(handled.elapsed());
+        }
+        if first_rows.is_none() && app.list.loaded() > 0 {
+            terminal.draw(|f| ui::render(&app, f)).expect("draw");
+            first_rows = scan_started.map(|s| s.elapsed());
+        }
+        if let Some(scan) = &app.scan
+            && scan.outcome != ScanOutcome::Running
+        {
+            assert_eq!(scan.outcome, ScanOutcome::Complete, "scan failed");
+            break;
+        }
+    }
+    let total = scan_started.map_or(Duration::ZERO, |s| s.elapsed());
+    let loaded = app.list.loaded();
+    handle.shutdown();
+    // Keep the app (and its wallets) alive until RSS is read by the caller.
+    std::mem::forget(app);
+    AppRun { total, first_rows: first_rows.unwrap_or_default(), loaded, key_latencies, frames }
+}
+
+async fn ensure_seeded(client: &Client, table: &str, users: u64) {
+    let count = async {
+        let mut start = None;
+        let mut total = 0u64;
+        loop {
+            let out = client
+                .scan()
+                .table_name(table)
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .ok()?;
+            total += out.count().max(0) as u64;
+            start = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
+            if start.is_none() {
+                return Some(total);
+            }
+        }
+    };
+    let have = count.await.unwrap_or(0);
+    if have >= users {
+        eprintln!("table {table} already holds {have} wallets");
+        return;
+    }
+    let progress = |p: seed::SeedProgress| eprint!("\rseeding {table}: {}/{}", p.written, p.total);
+    let report = seed::seed(client, table, users - have, 8, &progress).await.expect("seed");
+    eprintln!("\nseeded {} wallets in {:.1} s", report.written, report.elapsed.as_secs_f64());
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    let data = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-dynamodb");
+    let port = local::free_port().expect("port");
+    let options = DynamoDbLocalOptions { port, storage: Storage::Dir(data), max_heap_mb: 4096 };
+    let server = local::start_dynamodb_local(&options, &|l| eprintln!("{l}")).await.expect("start");
+    let connect = Connect {
+        endpoint_url: Some(server.endpoint()),
+        local: true,
+        timeouts: worker::Timeouts {
+            operation: Duration::from_secs(120),
+            attempt: Duration::from_secs(60),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let client = Client::new(&worker::load_sdk_config(&connect).await);
+    let table = format!("bench_wallets_{}", args.users);
+    ensure_seeded(&client, &table, args.users).await;
+
+    let rss_before = rss_mb();
+    let mut app_runs = Vec::new();
+    let mut raw_runs = Vec::new();
+    let mut rss_loaded = 0.0;
+    for round in 0..args.rounds {
+        let run = app_load(&client, &table, args.page_limit).await;
+        if round == 0 {
+            rss_loaded = rss_mb();
+        }
+        eprintln!(
+            "app  round {round}: {} wallets in {:.2} s, first rows after {} ms",
+            run.loaded,
+            run.total.as_secs_f64(),
+            run.first_rows.as_millis()
+        );
+        app_runs.push(run);
+        let (elapsed, count) = raw_scan(&client, &table, args.page_limit).await;
+        eprintln!("raw  round {round}: {count} items in {:.2} s", elapsed.as_secs_f64());
+        raw_runs.push(elapsed);
+    }
+    let best_app = app_runs.iter().map(|r| r.total).min().unwrap_or_default();
+    let best_raw = raw_runs.iter().copied().min().unwrap_or_default();
+    let mut keys: Vec<Duration> = app_runs.iter().flat_map(|r| r.key_latencies.clone()).collect();
+    keys.sort();
+    let first_rows: Vec<u128> = app_runs.iter().map(|r| r.first_rows.as_millis()).collect();
+    let frames: usize = app_runs.iter().map(|r| r.frames).sum();
+    println!("wallets                 {}", args.users);
+    println!("page limit / segments   {} / {SEGMENTS}", args.page_limit);
+    println!("raw SDK scan (best)     {:.2} s", best_raw.as_secs_f64());
+    println!("app load (best)         {:.2} s", best_app.as_secs_f64());
+    println!("app / raw               {:.2}", best_app.as_secs_f64() / best_raw.as_secs_f64());
+    println!("first rows after        {first_rows:?} ms");
+    println!(
+        "key press + redraw      p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} presses, {frames} frames)",
+        percentile(&keys, 0.5).as_secs_f64() * 1e3,
+        percentile(&keys, 0.99).as_secs_f64() * 1e3,
+        keys.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        keys.len()
+    );
+    println!("RSS before / loaded     {rss_before:.0} MB / {rss_loaded:.0} MB");
+    server.stop().await;
+}
