@@ -16,7 +16,9 @@ use crate::wallet::{AttrValue, Wallet};
 const ID_WIDTH: u16 = 36;
 const MIN_BALANCE_WIDTH: usize = 12;
 /// Extra columns are added while each gets at least this much room.
-const MIN_EXTRA_WIDTH: u16 = 10;
+const MIN_EXTRA_WIDTH: u16 = 6;
+/// Long values are cut at this width in the list (the detail pane shows them whole).
+const MAX_EXTRA_WIDTH: u16 = 32;
 
 /// Draws the list into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -76,13 +78,15 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
         Cell::from("user_id"),
         Cell::from(format!("{:>w$}", "balance", w = balance_width as usize)),
     ];
-    header.extend(extras.iter().map(|name| Cell::from(name.clone())));
+    header.extend(extras.iter().map(|(name, _)| Cell::from(name.clone())));
     let rows = window.iter().enumerate().map(|(i, wallet)| {
         let mut cells = vec![
             Cell::from(wallet.user_id.to_text()),
             Cell::from(balance_cell(wallet, balance_width as usize)),
         ];
-        cells.extend(extras.iter().map(|name| Cell::from(extra_text(wallet.attr(name).as_ref()))));
+        cells.extend(
+            extras.iter().map(|(name, _)| Cell::from(extra_text(wallet.attr(name).as_ref()))),
+        );
         let mut row = Row::new(cells);
         if offset + i == app.selected {
             let style = if focused {
@@ -95,7 +99,7 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
         row
     });
     let mut widths = vec![Constraint::Length(ID_WIDTH), Constraint::Length(balance_width)];
-    widths.extend(extras.iter().map(|_| Constraint::Min(MIN_EXTRA_WIDTH)));
+    widths.extend(extras.iter().map(|(_, width)| Constraint::Length(*width)));
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(Style::new().fg(Color::Gray).add_modifier(Modifier::BOLD)))
         .column_spacing(1);
@@ -126,8 +130,9 @@ fn balance_cell(wallet: &Wallet, width: usize) -> Span<'static> {
     }
 }
 
-/// Other attribute names present in the visible rows, as many as fit.
-fn extra_columns(window: &[&Wallet], room: u16) -> Vec<String> {
+/// Other attributes present in the visible rows, each as wide as its widest
+/// visible value (capped), as many as fit.
+fn extra_columns(window: &[&Wallet], room: u16) -> Vec<(String, u16)> {
     let mut names: Vec<String> = Vec::new();
     for wallet in window {
         for name in wallet.extra.names() {
@@ -137,9 +142,23 @@ fn extra_columns(window: &[&Wallet], room: u16) -> Vec<String> {
         }
     }
     names.sort();
-    let fit = usize::from(room / (MIN_EXTRA_WIDTH + 1));
-    names.truncate(fit);
-    names
+    let mut columns = Vec::new();
+    let mut left = room;
+    for name in names {
+        let widest = window
+            .iter()
+            .map(|w| extra_text(w.attr(&name).as_ref()).chars().count())
+            .chain([name.chars().count()])
+            .max()
+            .unwrap_or(0);
+        let width = (widest as u16).clamp(MIN_EXTRA_WIDTH, MAX_EXTRA_WIDTH);
+        if width + 1 > left {
+            break;
+        }
+        left -= width + 1;
+        columns.push((name, width));
+    }
+    columns
 }
 
 fn extra_text(value: Option<&AttrValue>) -> String {
