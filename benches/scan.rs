@@ -17,7 +17,7 @@ use ratatui::layout::Rect;
 use wallet_tui::app::{App, ScanOutcome};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{Msg, ScanSpec};
-use wallet_tui::worker::{self, Connect};
+use wallet_tui::worker::{self, Connect, WorkerOptions};
 use wallet_tui::{seed, ui};
 
 const SEGMENTS: u32 = 4;
@@ -99,7 +99,8 @@ struct AppRun {
 /// The app's own path: worker scan → pages → App::update, drawing a 200×50
 /// frame every 16 ms and pressing `j` every 50 ms while the scan runs.
 async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
-    let mut handle = worker::spawn(client.clone(), true);
+    let mut handle =
+        worker::spawn(client.clone(), WorkerOptions { read_only: true, ..Default::default() });
     let t0 = Instant::now();
     let mut app = App::new(table.to_string(), "bench".into(), true, t0);
     app.scan_spec =

@@ -12,9 +12,11 @@ use crate::msg::{ApiError, LocalEvent, Msg, Request, Response, ScanSpec};
 use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
 
 mod browse;
+mod edit;
 mod scan;
 
 pub use browse::{DetailView, Pane, Viewport};
+pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
 pub use scan::{ScanOutcome, ScanState};
 
 /// How often DescribeTable runs while something is changing.
@@ -79,6 +81,8 @@ pub enum Modal {
     CreateTable(Form),
     /// Delete the table: the user must type its name.
     DeleteTable(Form),
+    /// Get, put, edit, deposit, withdraw or delete one wallet.
+    Wallet(WalletDialog),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -139,6 +143,12 @@ pub struct App {
     pub filter_text: String,
     /// Screen geometry the last frame used, for paging and mouse hits.
     pub viewport: Viewport,
+    /// Withdrawals may take a balance below zero (`--allow-negative`).
+    pub allow_negative: bool,
+    /// When the write in flight was sent (one at a time).
+    write_started: Option<Instant>,
+    /// This session's balance edits, newest last, for `u`.
+    pub undo: Vec<UndoEntry>,
     last_settle: Instant,
 }
 
@@ -175,6 +185,9 @@ impl App {
             filter_input: None,
             filter_text: String::new(),
             viewport: Viewport::default(),
+            allow_negative: false,
+            write_started: None,
+            undo: Vec::new(),
             last_settle: now,
         }
     }
@@ -280,6 +293,16 @@ impl App {
                 self.modal = Modal::None;
                 return Vec::new();
             }
+            Modal::Wallet(dialog) => {
+                return match dialog.form.handle_event(event) {
+                    FormOutcome::Continue => Vec::new(),
+                    FormOutcome::Cancel => {
+                        self.modal = Modal::None;
+                        Vec::new()
+                    }
+                    FormOutcome::Submit => self.submit_wallet_form(),
+                };
+            }
             Modal::CreateTable(form) | Modal::DeleteTable(form) => {
                 return match form.handle_event(event) {
                     FormOutcome::Continue => Vec::new(),
@@ -309,6 +332,21 @@ impl App {
             Action::Cancel => return self.cancel_scan(),
             Action::CreateTable => self.open_create_form(),
             Action::DeleteTable => self.open_delete_form(),
+            Action::GetWallet => self.open_wallet_form(WalletAction::Get),
+            Action::NewWallet => self.open_wallet_form(WalletAction::Put { existing: None }),
+            Action::EditBalance => {
+                self.open_selected(|user_id, seen| WalletAction::Edit { user_id, seen })
+            }
+            Action::Deposit => {
+                self.open_selected(|user_id, seen| WalletAction::Deposit { user_id, seen })
+            }
+            Action::Withdraw => {
+                self.open_selected(|user_id, seen| WalletAction::Withdraw { user_id, seen })
+            }
+            Action::DeleteWallet => {
+                self.open_selected(|user_id, seen| WalletAction::Delete { user_id, seen })
+            }
+            Action::Undo => return self.undo_last(),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -412,6 +450,14 @@ impl App {
                 self.complete_delete(result)
             }
             Response::ScanPage(page) => self.complete_scan_page(page),
+            Response::GotWallet { table, user_id, result, consumed_rcu }
+                if table == self.table_name =>
+            {
+                self.complete_get(user_id, result, consumed_rcu)
+            }
+            Response::Written { table, write, result } if table == self.table_name => {
+                self.complete_write(write, result)
+            }
             Response::ScanFailed { id, segment, error } => {
                 return self.scan_failed(id, segment, error);
             }
@@ -579,3 +625,6 @@ mod tests;
 
 #[cfg(test)]
 mod browse_tests;
+
+#[cfg(test)]
+mod edit_tests;

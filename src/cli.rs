@@ -57,6 +57,10 @@ pub struct Cli {
     #[arg(long)]
     pub consistent_scan: bool,
 
+    /// Let withdrawals take a balance below zero.
+    #[arg(long)]
+    pub allow_negative: bool,
+
     /// Refuse every write: browse only.
     #[arg(long)]
     pub read_only: bool,

@@ -45,10 +45,24 @@ pub enum Action {
     Filter,
     /// Cycle the detail view: attributes, plain JSON, DynamoDB JSON.
     ToggleJson,
+    /// Open the get form: GetItem by user_id.
+    GetWallet,
+    /// Open the new-wallet form (never overwrites an existing wallet).
+    NewWallet,
+    /// Set the selected wallet's balance (only if unchanged since seen).
+    EditBalance,
+    /// Deposit an amount into the selected wallet.
+    Deposit,
+    /// Withdraw an amount from the selected wallet.
+    Withdraw,
+    /// Delete the selected wallet (only if unchanged since seen).
+    DeleteWallet,
+    /// Take back this session's last balance edit (only if nobody changed it since).
+    Undo,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 16] = [
+pub const ACTIONS: [Action; 23] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -65,6 +79,13 @@ pub const ACTIONS: [Action; 16] = [
     Action::Sort,
     Action::Filter,
     Action::ToggleJson,
+    Action::GetWallet,
+    Action::NewWallet,
+    Action::EditBalance,
+    Action::Deposit,
+    Action::Withdraw,
+    Action::DeleteWallet,
+    Action::Undo,
 ];
 
 impl Action {
@@ -87,6 +108,13 @@ impl Action {
             Action::Sort => "sort: user_id ↑↓, balance ↑↓, scan order",
             Action::Filter => "filter: user_id text, or >100 <=0 =12.50",
             Action::ToggleJson => "detail: attributes / JSON / DynamoDB JSON",
+            Action::GetWallet => "get a wallet by user_id",
+            Action::NewWallet => "new wallet (never overwrites)",
+            Action::EditBalance => "set the selected wallet's balance",
+            Action::Deposit => "deposit into the selected wallet",
+            Action::Withdraw => "withdraw from the selected wallet",
+            Action::DeleteWallet => "delete the selected wallet",
+            Action::Undo => "undo this session's last balance edit",
         }
     }
 }

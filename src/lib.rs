@@ -9,6 +9,7 @@ pub mod balance;
 pub mod capacity;
 pub mod cli;
 pub mod form;
+pub mod journal;
 pub mod json;
 pub mod keymap;
 pub mod list;

@@ -58,6 +58,7 @@ async fn run(cli: Cli) -> Result<()> {
     let mut app = App::new(cli.table.clone(), label, !cli.local, Instant::now());
     app.read_only = cli.read_only;
     app.scan_spec = cli.scan_spec();
+    app.allow_negative = cli.allow_negative;
 
     let (local_tx, local_rx) = mpsc::unbounded_channel();
     let shutdown = CancellationToken::new();

@@ -2,6 +2,7 @@
 
 use crossterm::event::Event as TermEvent;
 
+use crate::balance::Balance;
 use crate::table::{CreateTableSpec, TableInfo};
 use crate::wallet::Wallet;
 
@@ -33,16 +34,99 @@ pub enum Request {
     Scan { id: ScanId, table: String, spec: ScanSpec },
     /// Stop the scan with this id if it is still running.
     CancelScan { id: ScanId },
+    /// GetItem of one wallet.
+    GetWallet { table: String, user_id: String, consistent: bool },
+    /// A conditional write of one wallet (see [`Write`]).
+    Write { table: String, write: Write },
+}
+
+/// One wallet write. Every write is conditional, so it can never overwrite a
+/// value the user has not seen, and carries `op_id`, stored in the item's
+/// `last_op` attribute: when a retried request finds its condition failed
+/// because its own first attempt already applied, the worker recognises its
+/// op id and reports success instead of a conflict (exactly once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    /// Unique per user action (a UUID v4).
+    pub op_id: String,
+    pub user_id: String,
+    pub kind: WriteKind,
+}
+
+/// What a [`Write`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteKind {
+    /// PutItem if no wallet has this user_id (`attribute_not_exists(user_id)`).
+    Create { balance: Balance },
+    /// UpdateItem `SET balance = :new` if the wallet exists and its balance is
+    /// still `seen` (`None`: it had no balance attribute).
+    SetBalance { seen: Option<Balance>, new: Balance, reason: EditReason },
+    /// DeleteItem if the balance is still `seen`.
+    Delete { seen: Option<Balance> },
+}
+
+/// Why a balance was set, for the journal and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditReason {
+    /// `e`: an absolute value typed by the user.
+    Set,
+    /// `+`: seen + amount, computed exactly by the app.
+    Deposit(Balance),
+    /// `-`: seen − amount.
+    Withdraw(Balance),
+    /// `u`: back to the value before this session's last edit.
+    Undo,
+}
+
+impl WriteKind {
+    /// The operation's name in the journal.
+    pub fn name(&self) -> &'static str {
+        match self {
+            WriteKind::Create { .. } => "create",
+            WriteKind::SetBalance { reason: EditReason::Set, .. } => "set",
+            WriteKind::SetBalance { reason: EditReason::Deposit(_), .. } => "deposit",
+            WriteKind::SetBalance { reason: EditReason::Withdraw(_), .. } => "withdraw",
+            WriteKind::SetBalance { reason: EditReason::Undo, .. } => "undo",
+            WriteKind::Delete { .. } => "delete",
+        }
+    }
+}
+
+/// A write that went through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteDone {
+    /// The wallet as stored now (`None` after a delete).
+    pub wallet: Option<Wallet>,
+    /// The balance before the write (`None`: no wallet or no balance).
+    pub old_balance: Option<Balance>,
+    pub consumed_wcu: Option<f64>,
+    pub request_id: Option<String>,
+    /// The condition failed because an earlier attempt of this same write had
+    /// already applied (its response was lost): success, not a conflict.
+    pub already_applied: bool,
+}
+
+/// Why a write did not go through. Nothing was written in either case.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteError {
+    /// The condition failed: the wallet is not as the user saw it. `current`
+    /// is the wallet as stored now (`None`: it does not exist).
+    Conflict { current: Option<Wallet> },
+    /// The call failed (network, throttling, read-only, ...).
+    Api(ApiError),
 }
 
 impl Request {
     /// True for every request that changes data or tables.
     pub fn is_write(&self) -> bool {
         match self {
-            Request::DescribeTable { .. } | Request::Scan { .. } | Request::CancelScan { .. } => {
-                false
+            Request::DescribeTable { .. }
+            | Request::Scan { .. }
+            | Request::CancelScan { .. }
+            | Request::GetWallet { .. } => false,
+            Request::CreateTable { .. } | Request::DeleteTable { .. } | Request::Write { .. } => {
+                true
             }
-            Request::CreateTable { .. } | Request::DeleteTable { .. } => true,
         }
     }
 }
@@ -58,8 +142,17 @@ pub enum Response {
     Deleted { table: String, result: Result<(), ApiError> },
     /// One page of a scan, sent as soon as it arrives.
     ScanPage(ScanPage),
-    /// A scan segment stopped on an error; the other segments go on.
+    /// A scan segment stopped on an error.
     ScanFailed { id: ScanId, segment: u32, error: ApiError },
+    /// Answer to [`Request::GetWallet`]: `None` when there is no such wallet.
+    GotWallet {
+        table: String,
+        user_id: String,
+        result: Result<Option<Wallet>, ApiError>,
+        consumed_rcu: Option<f64>,
+    },
+    /// Answer to [`Request::Write`], echoing the write.
+    Written { table: String, write: Write, result: Result<WriteDone, WriteError> },
 }
 
 /// One page of one scan segment, converted to wallets by the worker.

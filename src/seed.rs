@@ -23,7 +23,7 @@ use futures::stream::{self, StreamExt};
 use crate::msg::{ApiError, ErrorKind, Request, Response};
 use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
 use crate::wallet::{BALANCE, USER_ID};
-use crate::worker::{self, WorkerHandle};
+use crate::worker::{self, WorkerHandle, WorkerOptions};
 
 /// The most items one BatchWriteItem call may carry.
 pub const BATCH_SIZE: usize = 25;
@@ -353,7 +353,7 @@ fn requeue(
 /// Makes sure `table` exists with the wallet schema and is ACTIVE, creating it (on demand)
 /// if it is missing. The calls go through the worker, which owns the SDK boundary.
 async fn ensure_table(client: &Client, table: &str) -> Result<()> {
-    let mut worker = worker::spawn(client.clone(), false);
+    let mut worker = worker::spawn(client.clone(), WorkerOptions::default());
     let result = ensure_table_with(&mut worker, table).await;
     worker.shutdown();
     result

@@ -24,7 +24,7 @@ use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{Msg, Request, Response, ScanId, ScanPage, ScanSpec};
 use wallet_tui::table::TableStatus;
 use wallet_tui::wallet::{AttrValue, Extras, UserId, Wallet};
-use wallet_tui::worker::{self, Connect, WorkerHandle};
+use wallet_tui::worker::{self, Connect, WorkerHandle, WorkerOptions};
 
 /// How long a whole scan (or any other phase) may take before the test gives up.
 const PHASE_LIMIT: Duration = Duration::from_secs(20);
@@ -184,7 +184,7 @@ impl Fixture {
             Connect { endpoint_url: Some(server.endpoint()), local: true, ..Default::default() };
         let config = worker::load_sdk_config(&connect).await;
         let client = Client::new(&config);
-        let worker = worker::spawn(client.clone(), false);
+        let worker = worker::spawn(client.clone(), WorkerOptions::default());
         let table = support::unique_table(prefix);
         create_table(&client, &table).await;
         eprintln!("[{table}] server and table ready in {:?}", started.elapsed());

@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use wallet_tui::app::{App, Modal, TableState, fields};
 use wallet_tui::msg::{Msg, Request, Response};
 use wallet_tui::table::{BillingMode, CreateTableSpec, TableStatus};
-use wallet_tui::worker::{self, Connect, WorkerHandle};
+use wallet_tui::worker::{self, Connect, WorkerHandle, WorkerOptions};
 
 /// How long dynalite keeps a table CREATING / UPDATING / DELETING.
 const DYNALITE_DELAY_MS: u64 = 2000;
@@ -161,7 +161,7 @@ async fn create_and_delete_show_live_status() {
     let connect =
         Connect { endpoint_url: Some(server.endpoint()), local: true, ..Default::default() };
     let config = worker::load_sdk_config(&connect).await;
-    let worker = worker::spawn(aws_sdk_dynamodb::Client::new(&config), false);
+    let worker = worker::spawn(aws_sdk_dynamodb::Client::new(&config), WorkerOptions::default());
     let table = support::unique_table("sw_");
     let label = worker::endpoint_label(&connect, &config);
     let mut h = Harness {

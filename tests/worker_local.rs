@@ -18,7 +18,7 @@ use wallet_tui::msg::{ApiError, ErrorKind, Request, Response};
 use wallet_tui::table::{
     AttributeDef, BillingMode, CreateTableSpec, KeyElement, TableInfo, TableStatus,
 };
-use wallet_tui::worker::{self, Connect, Timeouts, WorkerHandle};
+use wallet_tui::worker::{self, Connect, Timeouts, WorkerHandle, WorkerOptions};
 
 /// How long one request may take before the test gives up on the worker.
 const CALL_TIMEOUT: Duration = Duration::from_secs(20);
@@ -49,7 +49,7 @@ async fn app_client(endpoint: String, timeouts: Timeouts) -> Client {
 async fn start(read_only: bool) -> (LocalServer, Client, WorkerHandle) {
     let server = support::dynamodb_local().await;
     let client = app_client(server.endpoint(), Timeouts::default()).await;
-    let worker = worker::spawn(client.clone(), read_only);
+    let worker = worker::spawn(client.clone(), WorkerOptions { read_only, ..Default::default() });
     (server, client, worker)
 }
 
@@ -274,7 +274,7 @@ async fn unreachable_endpoint_is_classified_unreachable() {
         operation: Duration::from_secs(6),
     };
     let client = app_client(format!("http://127.0.0.1:{port}"), timeouts).await;
-    let mut worker = worker::spawn(client, false);
+    let mut worker = worker::spawn(client, WorkerOptions::default());
 
     let started = Instant::now();
     let result = describe(&mut worker, "wallet_unreachable").await;

@@ -86,6 +86,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Modal::CreateTable(form) | Modal::DeleteTable(form) => {
             form::render(form, frame, areas.body)
         }
+        Modal::Wallet(dialog) => form::render(&dialog.form, frame, areas.body),
     }
 }
 
@@ -111,7 +112,17 @@ fn render_title(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Line::from(spans), area);
 }
 
+/// Braille spinner frames, one per 100 ms.
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
 fn render_status_line(app: &App, frame: &mut Frame, area: Rect) {
+    if let Some(since) = app.write_in_flight_since() {
+        let tick = app.now.saturating_duration_since(since).as_millis() / 100;
+        let spinner = SPINNER[tick as usize % SPINNER.len()];
+        let line = Line::styled(format!("{spinner} writing…"), Style::new().fg(Color::Yellow));
+        frame.render_widget(line, area);
+        return;
+    }
     let line = match &app.status_line {
         Some(status) => {
             let color = match status.level {
@@ -131,9 +142,12 @@ fn key_hints(app: &App) -> Line<'static> {
         (Action::Refresh, "rescan"),
         (Action::Sort, "sort"),
         (Action::Filter, "filter"),
-        (Action::ToggleJson, "json"),
-        (Action::CreateTable, "create"),
-        (Action::DeleteTable, "delete"),
+        (Action::GetWallet, "get"),
+        (Action::NewWallet, "new"),
+        (Action::EditBalance, "edit"),
+        (Action::Deposit, "deposit"),
+        (Action::Withdraw, "withdraw"),
+        (Action::Undo, "undo"),
         (Action::Quit, "quit"),
     ];
     let spans = hints.iter().flat_map(|(action, what)| {

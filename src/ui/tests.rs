@@ -234,3 +234,25 @@ fn wallet_without_balance_in_detail() {
     app.update(app.now, key('J'));
     assert_snapshot!(draw(&app, 120, 22));
 }
+
+#[test]
+fn deposit_form_after_a_conflict() {
+    use crate::msg::{Write, WriteError};
+    let mut app = with_wallets();
+    app.update(app.now, key('+'));
+    for c in "25.5".chars() {
+        app.update(app.now, key(c));
+    }
+    let sent = app
+        .update(app.now, Msg::Term(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))));
+    let [crate::msg::Request::Write { write, .. }] = sent.as_slice() else {
+        panic!("one write: {sent:?}")
+    };
+    let write: Write = write.clone();
+    let mut current = app.selected_wallet().cloned().expect("selected");
+    current.balance = crate::balance::Balance::parse("1300").ok();
+    let result = Err(WriteError::Conflict { current: Some(current) });
+    app.update(app.now, Msg::Worker(Response::Written { table: TABLE.into(), write, result }));
+    app.status_line = None;
+    assert_snapshot!(draw(&app, 120, 30));
+}

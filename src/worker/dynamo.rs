@@ -3,9 +3,14 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::RequestId;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode as SdkBillingMode, KeySchemaElement, KeyType,
-    ProvisionedThroughput, ScalarAttributeType, TableDescription,
+    AttributeDefinition, BillingMode as SdkBillingMode, ConsumedCapacity, KeySchemaElement,
+    KeyType, ProvisionedThroughput, ReturnConsumedCapacity, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TableDescription,
 };
 
 use std::collections::HashMap;
@@ -13,12 +18,18 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::balance::Balance;
-use crate::msg::{ApiError, ErrorKind};
+use crate::journal::now_rfc3339;
+use crate::msg::{ApiError, ErrorKind, Write, WriteDone, WriteError, WriteKind};
 use crate::table::{
     AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, TableInfo, TableStatus,
     WALLET_KEY,
 };
 use crate::wallet::{AttrValue, BALANCE, ExtrasBuilder, USER_ID, UserId, Wallet};
+
+/// When a wallet was last written, RFC 3339 UTC (set by every write of this app).
+pub const UPDATED_AT: &str = "updated_at";
+/// The op id of the last write of this app, so a retried write can recognise itself.
+pub const LAST_OP: &str = "last_op";
 
 /// DescribeTable; ResourceNotFound is an answer (`None`), not an error.
 pub async fn describe_table(client: &Client, table: &str) -> Result<Option<TableInfo>, ApiError> {
@@ -113,6 +124,216 @@ pub fn attr_value(value: &AttributeValue) -> AttrValue {
         }
         // A type newer than this SDK: show it as NULL rather than drop the item.
         _ => AttrValue::Null,
+    }
+}
+
+/// GetItem of one wallet; `Ok((None, _))` when there is no such item (or it is not a wallet).
+pub async fn get_wallet(
+    client: &Client,
+    table: &str,
+    user_id: &str,
+    consistent: bool,
+) -> (Result<Option<Wallet>, ApiError>, Option<f64>) {
+    let call = client
+        .get_item()
+        .table_name(table)
+        .key(USER_ID, AttributeValue::S(user_id.to_string()))
+        .consistent_read(consistent)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+    match call.send().await {
+        Ok(out) => {
+            let rcu = out.consumed_capacity().and_then(|c| c.capacity_units());
+            (Ok(out.item().and_then(wallet_from_item)), rcu)
+        }
+        Err(err) => (Err(classify(err)), None),
+    }
+}
+
+/// Runs one conditional wallet write (see [`Write`]).
+pub async fn write(client: &Client, table: &str, write: &Write) -> Result<WriteDone, WriteError> {
+    match &write.kind {
+        WriteKind::Create { balance } => create_wallet(client, table, write, *balance).await,
+        WriteKind::SetBalance { seen, new, .. } => {
+            set_balance(client, table, write, *seen, *new).await
+        }
+        WriteKind::Delete { seen } => delete_wallet(client, table, write, *seen).await,
+    }
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn number(balance: Balance) -> AttributeValue {
+    AttributeValue::N(balance.to_string())
+}
+
+fn string(text: &str) -> AttributeValue {
+    AttributeValue::S(text.to_string())
+}
+
+/// True when the item was last written by this very write (an earlier attempt applied).
+fn written_by(item: &Item, op_id: &str) -> bool {
+    item.get(LAST_OP).and_then(|v| v.as_s().ok()).is_some_and(|last| last == op_id)
+}
+
+/// The condition `balance` is still `seen` (numeric comparison), on an existing item.
+fn seen_condition(seen: Option<Balance>) -> (&'static str, Option<AttributeValue>) {
+    match seen {
+        Some(seen) => ("attribute_exists(#id) AND #balance = :seen", Some(number(seen))),
+        None => ("attribute_exists(#id) AND attribute_not_exists(#balance)", None),
+    }
+}
+
+fn wcu(capacity: Option<&ConsumedCapacity>) -> Option<f64> {
+    capacity.and_then(|c| c.capacity_units())
+}
+
+/// A conflict, or our own earlier attempt, judged from the item as it was when the
+/// condition failed (`None`: no such item).
+fn condition_failed(
+    old: Option<&Item>,
+    op_id: &str,
+    done: impl FnOnce(&Item) -> WriteDone,
+) -> Result<WriteDone, WriteError> {
+    match old {
+        Some(item) if written_by(item, op_id) => Ok(done(item)),
+        Some(item) => Err(WriteError::Conflict { current: wallet_from_item(item) }),
+        None => Err(WriteError::Conflict { current: None }),
+    }
+}
+
+async fn create_wallet(
+    client: &Client,
+    table: &str,
+    write: &Write,
+    balance: Balance,
+) -> Result<WriteDone, WriteError> {
+    let call = client
+        .put_item()
+        .table_name(table)
+        .item(USER_ID, string(&write.user_id))
+        .item(BALANCE, number(balance))
+        .item(UPDATED_AT, string(&now_rfc3339()))
+        .item(LAST_OP, string(&write.op_id))
+        .condition_expression("attribute_not_exists(#id)")
+        .expression_attribute_names("#id", USER_ID)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+    match call.send().await {
+        Ok(out) => Ok(WriteDone {
+            // PutItem returns nothing new: the wallet is what was put.
+            wallet: Some(Wallet {
+                user_id: UserId::new(&write.user_id),
+                balance: Some(balance),
+                extra: ExtrasBuilder::default().finish(),
+            }),
+            old_balance: None,
+            consumed_wcu: wcu(out.consumed_capacity()),
+            request_id: out.request_id().map(str::to_string),
+            already_applied: false,
+        }),
+        Err(err) => match err.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(e)) => {
+                condition_failed(e.item(), &write.op_id, |item| WriteDone {
+                    wallet: wallet_from_item(item),
+                    old_balance: None,
+                    consumed_wcu: None,
+                    request_id: e.request_id().map(str::to_string),
+                    already_applied: true,
+                })
+            }
+            _ => Err(WriteError::Api(classify(err))),
+        },
+    }
+}
+
+async fn set_balance(
+    client: &Client,
+    table: &str,
+    write: &Write,
+    seen: Option<Balance>,
+    new: Balance,
+) -> Result<WriteDone, WriteError> {
+    let (condition, seen_value) = seen_condition(seen);
+    let call = client
+        .update_item()
+        .table_name(table)
+        .key(USER_ID, string(&write.user_id))
+        .update_expression("SET #balance = :new, #updated_at = :now, #last_op = :op")
+        .condition_expression(condition)
+        .expression_attribute_names("#id", USER_ID)
+        .expression_attribute_names("#balance", BALANCE)
+        .expression_attribute_names("#updated_at", UPDATED_AT)
+        .expression_attribute_names("#last_op", LAST_OP)
+        .set_expression_attribute_values(Some(
+            [
+                (":new".to_string(), number(new)),
+                (":now".to_string(), string(&now_rfc3339())),
+                (":op".to_string(), string(&write.op_id)),
+            ]
+            .into_iter()
+            .chain(seen_value.map(|v| (":seen".to_string(), v)))
+            .collect(),
+        ))
+        .return_values(ReturnValue::AllNew)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+    match call.send().await {
+        Ok(out) => Ok(WriteDone {
+            wallet: out.attributes().and_then(wallet_from_item),
+            old_balance: seen,
+            consumed_wcu: wcu(out.consumed_capacity()),
+            request_id: out.request_id().map(str::to_string),
+            already_applied: false,
+        }),
+        Err(err) => match err.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(e)) => {
+                condition_failed(e.item(), &write.op_id, |item| WriteDone {
+                    wallet: wallet_from_item(item),
+                    old_balance: seen,
+                    consumed_wcu: None,
+                    request_id: e.request_id().map(str::to_string),
+                    already_applied: true,
+                })
+            }
+            _ => Err(WriteError::Api(classify(err))),
+        },
+    }
+}
+
+async fn delete_wallet(
+    client: &Client,
+    table: &str,
+    write: &Write,
+    seen: Option<Balance>,
+) -> Result<WriteDone, WriteError> {
+    let (condition, seen_value) = seen_condition(seen);
+    let call = client
+        .delete_item()
+        .table_name(table)
+        .key(USER_ID, string(&write.user_id))
+        .condition_expression(condition)
+        .expression_attribute_names("#id", USER_ID)
+        .expression_attribute_names("#balance", BALANCE)
+        .set_expression_attribute_values(seen_value.map(|v| [(":seen".to_string(), v)].into()))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+    match call.send().await {
+        Ok(out) => Ok(WriteDone {
+            wallet: None,
+            old_balance: seen,
+            consumed_wcu: wcu(out.consumed_capacity()),
+            request_id: out.request_id().map(str::to_string),
+            already_applied: false,
+        }),
+        // A deleted item keeps no `last_op`, so a retried delete whose first attempt
+        // applied cannot be told from a concurrent delete: both are `Conflict { None }`.
+        Err(err) => match err.as_service_error() {
+            Some(DeleteItemError::ConditionalCheckFailedException(e)) => match e.item() {
+                Some(item) => Err(WriteError::Conflict { current: wallet_from_item(item) }),
+                None => Err(WriteError::Conflict { current: None }),
+            },
+            _ => Err(WriteError::Api(classify(err))),
+        },
     }
 }
 

@@ -7,12 +7,15 @@ mod scan;
 
 pub use client::{Connect, LOCAL_ACCESS_KEY, Timeouts, endpoint_label, load_sdk_config};
 
+use std::sync::Arc;
+
 use aws_sdk_dynamodb::Client;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::msg::{ApiError, ErrorKind, Request, Response, ScanId};
+use crate::journal::{Journal, JournalEntry};
+use crate::msg::{ApiError, ErrorKind, Request, Response, ScanId, Write, WriteDone, WriteError};
 
 /// The UI's ends of the worker's channels.
 pub struct WorkerHandle {
@@ -28,20 +31,39 @@ impl WorkerHandle {
     }
 }
 
-/// Starts the worker on the current tokio runtime. With `read_only`, write
-/// requests are refused here, before any SDK call, whatever the UI asks.
-pub fn spawn(client: Client, read_only: bool) -> WorkerHandle {
+/// How a worker behaves besides the client it calls through.
+#[derive(Debug, Default)]
+pub struct WorkerOptions {
+    /// Refuse every write request here, before any SDK call, whatever the UI asks.
+    pub read_only: bool,
+    /// Where every successful wallet write is recorded (`None`: nowhere).
+    pub journal: Option<Journal>,
+    /// The endpoint's label, recorded in the journal (see [`endpoint_label`]).
+    pub endpoint: String,
+}
+
+/// What every job of one worker shares.
+struct Shared {
+    client: Client,
+    read_only: bool,
+    journal: Option<Journal>,
+    endpoint: String,
+}
+
+/// Starts the worker on the current tokio runtime.
+pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (resp_tx, resp_rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(run(client, read_only, req_rx, resp_tx));
+    let WorkerOptions { read_only, journal, endpoint } = options;
+    let shared = Arc::new(Shared { client, read_only, journal, endpoint });
+    let task = tokio::spawn(run(shared, req_rx, resp_tx));
     WorkerHandle { requests: req_tx, responses: resp_rx, task }
 }
 
 /// Each request runs as its own job so a slow call never holds up the others;
 /// aborting the loop's task drops the `JoinSet`, which aborts them all.
 async fn run(
-    client: Client,
-    read_only: bool,
+    shared: Arc<Shared>,
     mut requests: mpsc::UnboundedReceiver<Request>,
     responses: mpsc::UnboundedSender<Response>,
 ) {
@@ -59,7 +81,8 @@ async fn run(
                         }
                         let cancel = CancellationToken::new();
                         scan = Some((id, cancel.clone()));
-                        let job = scan::run(client.clone(), id, table, spec, cancel, responses.clone());
+                        let client = shared.client.clone();
+                        let job = scan::run(client, id, table, spec, cancel, responses.clone());
                         jobs.spawn(job);
                         continue;
                     }
@@ -71,10 +94,10 @@ async fn run(
                     }
                     other => other,
                 };
-                let client = client.clone();
+                let shared = shared.clone();
                 let responses = responses.clone();
                 jobs.spawn(async move {
-                    if let Some(response) = handle(&client, read_only, request).await {
+                    if let Some(response) = handle(&shared, request).await {
                         // A closed channel means the UI is shutting down; nothing to do.
                         let _ = responses.send(response);
                     }
@@ -86,9 +109,10 @@ async fn run(
 }
 
 /// Runs one call; `None` for requests the loop itself handles (scans).
-async fn handle(client: &Client, read_only: bool, request: Request) -> Option<Response> {
+async fn handle(shared: &Shared, request: Request) -> Option<Response> {
     tracing::debug!(?request, "request");
-    if read_only && request.is_write() {
+    let client = &shared.client;
+    if shared.read_only && request.is_write() {
         return refuse(request);
     }
     let response = match request {
@@ -104,9 +128,35 @@ async fn handle(client: &Client, read_only: bool, request: Request) -> Option<Re
             let result = dynamo::delete_table(client, &table).await;
             Response::Deleted { table, result }
         }
+        Request::GetWallet { table, user_id, consistent } => {
+            let (result, consumed_rcu) =
+                dynamo::get_wallet(client, &table, &user_id, consistent).await;
+            Response::GotWallet { table, user_id, result, consumed_rcu }
+        }
+        Request::Write { table, write } => {
+            let result = dynamo::write(client, &table, &write).await;
+            if let (Some(journal), Ok(done)) = (&shared.journal, &result) {
+                record(journal, &shared.endpoint, &table, &write, done);
+            }
+            Response::Written { table, write, result }
+        }
         Request::Scan { .. } | Request::CancelScan { .. } => return None,
     };
     Some(response)
+}
+
+/// Appends a successful write to the journal. The write has happened whatever the
+/// journal's fate, so a failure here is only logged and the result still reported.
+fn record(journal: &Journal, endpoint: &str, table: &str, write: &Write, done: &WriteDone) {
+    let entry = JournalEntry::new(endpoint, table, write, done);
+    if let Err(err) = journal.append(&entry) {
+        tracing::warn!(
+            path = %journal.path().display(),
+            op_id = %write.op_id,
+            error = %err,
+            "cannot append to the write journal"
+        );
+    }
 }
 
 /// The answer to a write in read-only mode, given without calling DynamoDB.
@@ -117,6 +167,12 @@ fn refuse(request: Request) -> Option<Response> {
             Some(Response::Created { table: spec.name, result: Err(err) })
         }
         Request::DeleteTable { table } => Some(Response::Deleted { table, result: Err(err) }),
-        Request::DescribeTable { .. } | Request::Scan { .. } | Request::CancelScan { .. } => None,
+        Request::Write { table, write } => {
+            Some(Response::Written { table, write, result: Err(WriteError::Api(err)) })
+        }
+        Request::DescribeTable { .. }
+        | Request::Scan { .. }
+        | Request::CancelScan { .. }
+        | Request::GetWallet { .. } => None,
     }
 }

@@ -1,0 +1,520 @@
+//! Wallet edits: the get, put, edit, deposit, withdraw and delete forms, their
+//! validation, the conditional writes they send, conflicts, and undo.
+
+use std::time::Instant;
+
+use super::{App, Modal};
+use crate::balance::Balance;
+use crate::form::{Field, Form};
+use crate::msg::{ApiError, EditReason, Request, Write, WriteDone, WriteError, WriteKind};
+use crate::wallet::{UserId, Wallet};
+
+/// Labels of the wallet forms' fields.
+pub mod labels {
+    pub const USER_ID: &str = "user_id";
+    pub const READ: &str = "Read";
+    pub const BALANCE: &str = "Balance";
+    pub const CURRENT: &str = "Current balance";
+    pub const NEW: &str = "New balance";
+    pub const AMOUNT: &str = "Amount";
+}
+
+const STRONG: &str = "strong";
+const EVENTUAL: &str = "eventual";
+/// DynamoDB's limit for a partition key value.
+pub const MAX_USER_ID_BYTES: usize = 2048;
+
+/// What a wallet form is for, with what the user saw when it opened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WalletAction {
+    /// `f`: GetItem by user_id.
+    Get,
+    /// `n`: a new wallet. After a conflict, `existing` holds the wallet that
+    /// already has this id, and Enter opens it instead.
+    Put { existing: Option<Wallet> },
+    /// `e`: set an absolute balance.
+    Edit { user_id: String, seen: Option<Balance> },
+    /// `+`: add an amount.
+    Deposit { user_id: String, seen: Option<Balance> },
+    /// `-`: take an amount.
+    Withdraw { user_id: String, seen: Option<Balance> },
+    /// `x`: delete the wallet.
+    Delete { user_id: String, seen: Option<Balance> },
+}
+
+/// A wallet form on screen.
+#[derive(Debug, Clone)]
+pub struct WalletDialog {
+    pub action: WalletAction,
+    pub form: Form,
+    /// The write this form sent, while it is in flight.
+    pub op_id: Option<String>,
+}
+
+/// A balance change of this session that `u` can take back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoEntry {
+    pub user_id: String,
+    pub before: Option<Balance>,
+    pub after: Balance,
+}
+
+/// Refuses what DynamoDB or a person would regret as a partition key.
+pub fn check_user_id(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        return Err("enter a user_id".into());
+    }
+    if text.trim().is_empty() {
+        return Err("a user_id cannot be only spaces".into());
+    }
+    if text.len() > MAX_USER_ID_BYTES {
+        return Err(format!(
+            "{} bytes: a user_id has at most {MAX_USER_ID_BYTES} bytes (UTF-8)",
+            text.len()
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("control characters are not allowed in a user_id".into());
+    }
+    if text.trim() != text {
+        return Err("leading or trailing spaces: remove them".into());
+    }
+    Ok(text.to_string())
+}
+
+fn show(balance: Option<Balance>) -> String {
+    balance.map_or_else(|| "— (no balance)".to_string(), |b| b.to_string())
+}
+
+impl WalletAction {
+    fn title(&self) -> &'static str {
+        match self {
+            WalletAction::Get => "Get wallet",
+            WalletAction::Put { .. } => "New wallet",
+            WalletAction::Edit { .. } => "Set balance",
+            WalletAction::Deposit { .. } => "Deposit",
+            WalletAction::Withdraw { .. } => "Withdraw",
+            WalletAction::Delete { .. } => "Delete wallet",
+        }
+    }
+
+    fn target(&self) -> Option<(&str, Option<Balance>)> {
+        match self {
+            WalletAction::Edit { user_id, seen }
+            | WalletAction::Deposit { user_id, seen }
+            | WalletAction::Withdraw { user_id, seen }
+            | WalletAction::Delete { user_id, seen } => Some((user_id, *seen)),
+            WalletAction::Get | WalletAction::Put { .. } => None,
+        }
+    }
+
+    fn with_seen(&self, new_seen: Option<Balance>) -> Self {
+        match self.clone() {
+            WalletAction::Edit { user_id, .. } => WalletAction::Edit { user_id, seen: new_seen },
+            WalletAction::Deposit { user_id, .. } => {
+                WalletAction::Deposit { user_id, seen: new_seen }
+            }
+            WalletAction::Withdraw { user_id, .. } => {
+                WalletAction::Withdraw { user_id, seen: new_seen }
+            }
+            WalletAction::Delete { user_id, .. } => {
+                WalletAction::Delete { user_id, seen: new_seen }
+            }
+            other => other,
+        }
+    }
+}
+
+impl App {
+    /// Opens a wallet form (from a key); refuses writes in read-only mode.
+    pub(super) fn open_wallet_form(&mut self, action: WalletAction) {
+        if !matches!(action, WalletAction::Get) {
+            if let Some(why) = self.write_blocked("editing wallets") {
+                return self.error(why);
+            }
+        } else if self.connection != super::Connection::Ready {
+            return self.error("not connected yet");
+        }
+        let form = match &action {
+            WalletAction::Get => Form::new(
+                action.title(),
+                vec![
+                    Field::text(labels::USER_ID, ""),
+                    Field::choice(labels::READ, vec![STRONG, EVENTUAL]),
+                ],
+            )
+            .with_intro("GetItem by key. Strong reads cost 1 RCU per 4 KB, eventual ones half."),
+            WalletAction::Put { .. } => Form::new(
+                action.title(),
+                vec![
+                    Field::text(labels::USER_ID, &uuid::Uuid::new_v4().to_string()),
+                    Field::text(labels::BALANCE, "0"),
+                ],
+            )
+            .with_intro("PutItem only if no wallet has this user_id: nothing is overwritten."),
+            _ => {
+                let Some((user_id, seen)) = action.target() else { return };
+                let mut fields = vec![
+                    Field::fixed(labels::USER_ID, user_id),
+                    Field::fixed(labels::CURRENT, show(seen)),
+                ];
+                match action {
+                    WalletAction::Edit { .. } => fields.push(Field::text(
+                        labels::NEW,
+                        &seen.map(|b| b.to_string()).unwrap_or_default(),
+                    )),
+                    WalletAction::Deposit { .. } | WalletAction::Withdraw { .. } => {
+                        fields.push(Field::text(labels::AMOUNT, ""))
+                    }
+                    _ => {}
+                }
+                let intro = match action {
+                    WalletAction::Delete { .. } => format!(
+                        "Enter deletes this wallet, only if its balance is still {}.",
+                        show(seen)
+                    ),
+                    _ => format!(
+                        "Written only if the balance is still {} (the value you see).",
+                        show(seen)
+                    ),
+                };
+                Form::new(action.title(), fields).with_intro(intro)
+            }
+        };
+        self.modal = Modal::Wallet(WalletDialog { action, form, op_id: None });
+    }
+
+    /// The same forms, aimed at the selected wallet.
+    pub(super) fn open_selected(&mut self, make: fn(String, Option<Balance>) -> WalletAction) {
+        match self.selected_wallet() {
+            Some(wallet) => {
+                let action = make(wallet.user_id.to_text(), wallet.balance);
+                self.open_wallet_form(action);
+            }
+            None => self.error("no wallet selected"),
+        }
+    }
+
+    /// Enter in a wallet form: validate, then send (or open an existing wallet).
+    pub(super) fn submit_wallet_form(&mut self) -> Vec<Request> {
+        let Modal::Wallet(dialog) = &mut self.modal else { return Vec::new() };
+        if dialog.op_id.is_some() || dialog.form.pending {
+            return Vec::new(); // one write at a time: a second Enter waits
+        }
+        dialog.form.clear_errors();
+        let table = self.table_name.clone();
+        if let WalletAction::Put { existing: Some(wallet) } = &dialog.action {
+            let id = wallet.user_id.clone();
+            self.modal = Modal::None;
+            self.reveal(&id, "opened the existing wallet");
+            return Vec::new();
+        }
+        let request = match build_request(dialog, self.allow_negative, &table) {
+            Some(request) => request,
+            None => return Vec::new(),
+        };
+        if let Request::Write { write, .. } = &request {
+            dialog.op_id = Some(write.op_id.clone());
+            self.write_started = Some(self.now);
+        }
+        dialog.form.pending = true;
+        vec![request]
+    }
+
+    /// Selects a loaded wallet and says so.
+    fn reveal(&mut self, id: &UserId, what: &str) {
+        self.list.settle();
+        match self.list.position_of(id) {
+            Some(position) => {
+                self.select(position);
+                self.info(what.to_string());
+            }
+            None => self.info(format!("{what} (hidden by the filter {})", self.filter_text)),
+        }
+    }
+
+    /// GetItem answered.
+    pub(super) fn complete_get(
+        &mut self,
+        user_id: String,
+        result: Result<Option<crate::wallet::Wallet>, ApiError>,
+        rcu: Option<f64>,
+    ) {
+        let cost = rcu.map_or_else(String::new, |u| format!(" ({u} RCU)"));
+        let form = match &mut self.modal {
+            Modal::Wallet(d) if d.action == WalletAction::Get => Some(&mut d.form),
+            _ => None,
+        };
+        match result {
+            Ok(Some(wallet)) => {
+                let id = wallet.user_id.clone();
+                self.list.upsert(wallet);
+                if form.is_some() {
+                    self.modal = Modal::None;
+                }
+                self.reveal(&id, &format!("GetItem {user_id}: found{cost}"));
+            }
+            Ok(None) => match form {
+                Some(form) => {
+                    form.pending = false;
+                    form.error = Some(format!("no wallet with user_id {user_id}{cost}"));
+                }
+                None => self.error(format!("no wallet with user_id {user_id}")),
+            },
+            Err(err) => match form {
+                Some(form) => {
+                    form.pending = false;
+                    form.error = Some(err.summary());
+                }
+                None => self.error(format!("GetItem {user_id}: {}", err.summary())),
+            },
+        }
+    }
+
+    /// A write answered: success updates the list in place; a conflict shows
+    /// the current value and lets the user re-apply or cancel.
+    pub(super) fn complete_write(&mut self, write: Write, result: Result<WriteDone, WriteError>) {
+        self.write_started = None;
+        let ours =
+            matches!(&self.modal, Modal::Wallet(d) if d.op_id.as_deref() == Some(&write.op_id));
+        match result {
+            Ok(done) => self.write_succeeded(&write, done, ours),
+            Err(WriteError::Conflict { current }) => self.write_conflicted(&write, current, ours),
+            Err(WriteError::Api(err)) => {
+                let text = format!("{} {}: {}", write.kind.name(), write.user_id, err.summary());
+                if let (true, Modal::Wallet(dialog)) = (ours, &mut self.modal) {
+                    dialog.op_id = None;
+                    dialog.form.pending = false;
+                    dialog.form.error = Some(err.summary());
+                }
+                self.error(text);
+            }
+        }
+    }
+
+    fn write_succeeded(&mut self, write: &Write, done: WriteDone, ours: bool) {
+        if ours {
+            self.modal = Modal::None;
+        }
+        let id = UserId::new(&write.user_id);
+        let note = if done.already_applied {
+            " (an earlier attempt had applied it; its answer was lost)"
+        } else {
+            ""
+        };
+        let cost = done.consumed_wcu.map_or_else(String::new, |u| format!(", {u} WCU"));
+        match (&write.kind, done.wallet) {
+            (WriteKind::Delete { .. }, _) => {
+                self.list.remove(&id);
+                self.clamp_selection();
+                self.info(format!("deleted wallet {}{cost}{note}", write.user_id));
+            }
+            (kind, Some(wallet)) => {
+                let balance = wallet.balance;
+                self.list.upsert(wallet);
+                if let WriteKind::SetBalance { new, reason, .. } = kind {
+                    self.record_undo(write, done.old_balance, *new, *reason);
+                }
+                let what = format!(
+                    "{} {}: balance {}{cost}{note}",
+                    kind.name(),
+                    write.user_id,
+                    show(balance)
+                );
+                self.reveal(&id, &what);
+            }
+            (kind, None) => {
+                self.info(format!("{} {}: done{cost}{note}", kind.name(), write.user_id))
+            }
+        }
+    }
+
+    fn record_undo(
+        &mut self,
+        write: &Write,
+        before: Option<Balance>,
+        after: Balance,
+        reason: EditReason,
+    ) {
+        if reason == EditReason::Undo {
+            return; // taking back an undo is not offered: it would loop
+        }
+        self.undo.push(UndoEntry { user_id: write.user_id.clone(), before, after });
+    }
+
+    fn write_conflicted(&mut self, write: &Write, current: Option<Wallet>, ours: bool) {
+        let id = UserId::new(&write.user_id);
+        let now_balance = current.as_ref().and_then(|w| w.balance);
+        match &current {
+            Some(wallet) => self.list.upsert(wallet.clone()),
+            None => {
+                self.list.remove(&id);
+                self.clamp_selection();
+            }
+        }
+        if let WriteKind::SetBalance { reason: EditReason::Undo, .. } = write.kind {
+            return self.error(format!(
+                "undo refused: {} changed since (balance now {}); nothing written",
+                write.user_id,
+                show(now_balance)
+            ));
+        }
+        let message = match (&write.kind, &current) {
+            (_, None) if !matches!(write.kind, WriteKind::Create { .. }) => {
+                "this wallet no longer exists: nothing was written".to_string()
+            }
+            (WriteKind::Create { .. }, Some(w)) => format!(
+                "a wallet with this user_id already exists (balance {}): Enter opens it, Esc cancels",
+                show(w.balance)
+            ),
+            (_, _) => format!(
+                "the balance changed meanwhile to {}: nothing was written. Enter applies yours to it, Esc cancels",
+                show(now_balance)
+            ),
+        };
+        self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
+        if !ours {
+            return;
+        }
+        if let Modal::Wallet(dialog) = &mut self.modal {
+            dialog.op_id = None;
+            dialog.form.pending = false;
+            dialog.form.error = Some(message);
+            dialog.action = match (&dialog.action, current) {
+                (WalletAction::Put { .. }, existing) => WalletAction::Put { existing },
+                (action, _) => action.with_seen(now_balance),
+            };
+            if let Some(field) = dialog.form.field_mut(labels::CURRENT) {
+                field.kind = crate::form::FieldKind::Fixed(show(now_balance));
+                dialog.form.intro = Some(format!(
+                    "Written only if the balance is still {} (the value you see).",
+                    show(now_balance)
+                ));
+            }
+        }
+    }
+
+    /// `u`: sets the last edited wallet back, only if its balance is still
+    /// what this session wrote.
+    pub(super) fn undo_last(&mut self) -> Vec<Request> {
+        if let Some(why) = self.write_blocked("undo") {
+            self.error(why);
+            return Vec::new();
+        }
+        if self.write_started.is_some() {
+            self.error("a write is in flight: wait for it");
+            return Vec::new();
+        }
+        let Some(entry) = self.undo.pop() else {
+            self.error("nothing to undo in this session");
+            return Vec::new();
+        };
+        let Some(before) = entry.before else {
+            self.error(format!("{} had no balance before: nothing to restore", entry.user_id));
+            return Vec::new();
+        };
+        self.write_started = Some(self.now);
+        self.info(format!("undo: {} back to {before}…", entry.user_id));
+        let kind = WriteKind::SetBalance {
+            seen: Some(entry.after),
+            new: before,
+            reason: EditReason::Undo,
+        };
+        let write = Write { op_id: uuid::Uuid::new_v4().to_string(), user_id: entry.user_id, kind };
+        vec![Request::Write { table: self.table_name.clone(), write }]
+    }
+
+    /// Time since the write in flight was sent, for the spinner.
+    pub fn write_in_flight_since(&self) -> Option<Instant> {
+        self.write_started
+    }
+}
+
+/// Validates the form; marks bad fields; returns the request to send.
+fn build_request(dialog: &mut WalletDialog, allow_negative: bool, table: &str) -> Option<Request> {
+    let form = &mut dialog.form;
+    let op_id = uuid::Uuid::new_v4().to_string();
+    let write = |user_id: String, kind| {
+        Some(Request::Write {
+            table: table.to_string(),
+            write: Write { op_id: op_id.clone(), user_id, kind },
+        })
+    };
+    match &dialog.action {
+        WalletAction::Get => {
+            let user_id = field_ok(form, labels::USER_ID, check_user_id)?;
+            let consistent = form.value(labels::READ) == STRONG;
+            Some(Request::GetWallet { table: table.to_string(), user_id, consistent })
+        }
+        WalletAction::Put { .. } => {
+            let user_id = field_ok(form, labels::USER_ID, check_user_id);
+            let balance =
+                field_ok(form, labels::BALANCE, |t| Balance::parse(t).map_err(|e| e.to_string()));
+            write(user_id?, WriteKind::Create { balance: balance? })
+        }
+        WalletAction::Edit { user_id, seen } => {
+            let new =
+                field_ok(form, labels::NEW, |t| Balance::parse(t).map_err(|e| e.to_string()))?;
+            write(
+                user_id.clone(),
+                WriteKind::SetBalance { seen: *seen, new, reason: EditReason::Set },
+            )
+        }
+        WalletAction::Deposit { user_id, seen } | WalletAction::Withdraw { user_id, seen } => {
+            let withdraw = matches!(dialog.action, WalletAction::Withdraw { .. });
+            let seen = *seen;
+            let new = field_ok(form, labels::AMOUNT, |text| {
+                new_balance(seen, text, withdraw, allow_negative)
+            })?;
+            let amount = Balance::parse(form.value(labels::AMOUNT)).ok()?;
+            let reason =
+                if withdraw { EditReason::Withdraw(amount) } else { EditReason::Deposit(amount) };
+            write(user_id.clone(), WriteKind::SetBalance { seen, new, reason })
+        }
+        WalletAction::Delete { user_id, seen } => {
+            write(user_id.clone(), WriteKind::Delete { seen: *seen })
+        }
+    }
+}
+
+/// The exact balance after a deposit or withdrawal of `amount_text`.
+pub fn new_balance(
+    seen: Option<Balance>,
+    amount_text: &str,
+    withdraw: bool,
+    allow_negative: bool,
+) -> Result<Balance, String> {
+    let amount = Balance::parse(amount_text).map_err(|e| e.to_string())?;
+    if amount.is_zero() || amount.is_negative() {
+        return Err("the amount must be more than 0".into());
+    }
+    let Some(seen) = seen else {
+        return Err("this wallet has no numeric balance: set one with e first".into());
+    };
+    let new = if withdraw { seen.checked_sub(amount) } else { seen.checked_add(amount) };
+    let new = new.map_err(|e| format!("the new balance would not fit: {e}"))?;
+    if withdraw && new.is_negative() && !allow_negative {
+        return Err(format!(
+            "would leave {new}: a withdrawal cannot go below zero (unless --allow-negative)"
+        ));
+    }
+    Ok(new)
+}
+
+/// Runs a check on a field's text; on failure puts the message on the field.
+fn field_ok<T>(
+    form: &mut Form,
+    label: &str,
+    check: impl FnOnce(&str) -> Result<T, String>,
+) -> Option<T> {
+    let text = form.value(label).to_string();
+    match check(&text) {
+        Ok(value) => Some(value),
+        Err(why) => {
+            if let Some(field) = form.field_mut(label) {
+                field.error = Some(why);
+            }
+            None
+        }
+    }
+}

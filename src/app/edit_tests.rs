@@ -1,0 +1,384 @@
+//! Wallet forms: validation before any call, conditional writes, conflicts, undo.
+
+use std::time::Instant;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use rstest::rstest;
+
+use super::*;
+use crate::balance::Balance;
+use crate::msg::{EditReason, ErrorKind, ScanPage, Write, WriteDone, WriteError, WriteKind};
+use crate::table::{AttributeDef, KeyElement};
+use crate::wallet::{Extras, UserId, Wallet};
+
+const TABLE: &str = "user_wallet";
+const ALICE: &str = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b";
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Term(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn wallet(id: &str, balance: &str) -> Wallet {
+    Wallet {
+        user_id: UserId::new(id),
+        balance: Balance::parse(balance).ok(),
+        extra: Extras::default(),
+    }
+}
+
+fn b(text: &str) -> Balance {
+    Balance::parse(text).expect("balance")
+}
+
+/// A connected app with an ACTIVE table and Alice's wallet (balance 100) loaded and selected.
+fn app() -> App {
+    let t0 = Instant::now();
+    let mut app = App::new(TABLE.into(), "test".into(), true, t0);
+    app.scan_spec.segments = 1;
+    app.update(t0, Msg::Tick);
+    let info = TableInfo {
+        name: TABLE.into(),
+        status: TableStatus::Active,
+        key_schema: vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }],
+        attributes: vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }],
+        billing: BillingMode::OnDemand,
+        item_count: None,
+        size_bytes: None,
+        created: None,
+        arn: None,
+        indexes: vec![],
+        decreases_today: None,
+    };
+    app.update(
+        t0,
+        Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(Some(info)) }),
+    );
+    let page = ScanPage {
+        id: 1,
+        segment: 0,
+        wallets: vec![wallet(ALICE, "100")],
+        scanned: 1,
+        skipped: 0,
+        consumed_rcu: None,
+        last: true,
+    };
+    app.update(t0, Msg::Worker(Response::ScanPage(page)));
+    app
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(app.now, ch(c));
+    }
+}
+
+/// Replaces the focused text field's content.
+fn retype(app: &mut App, text: &str) {
+    for _ in 0..80 {
+        app.update(app.now, key(KeyCode::Backspace));
+    }
+    type_text(app, text);
+}
+
+fn sent_write(requests: &[Request]) -> Write {
+    match requests {
+        [Request::Write { table, write }] if table == TABLE => write.clone(),
+        other => panic!("expected one write, got {other:?}"),
+    }
+}
+
+fn form_error(app: &App) -> Option<String> {
+    match &app.modal {
+        Modal::Wallet(d) => {
+            d.form.error.clone().or_else(|| d.form.fields.iter().find_map(|f| f.error.clone()))
+        }
+        _ => None,
+    }
+}
+
+fn done(wallet: Option<Wallet>, old: Option<Balance>) -> WriteDone {
+    WriteDone {
+        wallet,
+        old_balance: old,
+        consumed_wcu: Some(1.0),
+        request_id: Some("r1".into()),
+        already_applied: false,
+    }
+}
+
+fn answer(app: &mut App, write: Write, result: Result<WriteDone, WriteError>) -> Vec<Request> {
+    app.update(app.now, Msg::Worker(Response::Written { table: TABLE.into(), write, result }))
+}
+
+#[test]
+fn deposit_is_a_conditional_set_computed_exactly() {
+    let mut app = app();
+    app.update(app.now, ch('+'));
+    type_text(&mut app, "0.10");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    assert_eq!(write.user_id, ALICE);
+    assert_eq!(
+        write.kind,
+        WriteKind::SetBalance {
+            seen: Some(b("100")),
+            new: b("100.1"),
+            reason: EditReason::Deposit(b("0.1"))
+        }
+    );
+    assert!(
+        app.update(app.now, key(KeyCode::Enter)).is_empty(),
+        "second Enter ignored while in flight"
+    );
+    assert!(app.write_in_flight_since().is_some(), "spinner shows");
+    answer(&mut app, write, Ok(done(Some(wallet(ALICE, "100.1")), Some(b("100")))));
+    assert!(matches!(app.modal, Modal::None));
+    assert!(app.write_in_flight_since().is_none());
+    assert_eq!(app.selected_wallet().and_then(|w| w.balance), Some(b("100.1")), "updated in place");
+    assert_eq!(app.list.loaded(), 1);
+    assert_eq!(
+        app.undo,
+        vec![UndoEntry { user_id: ALICE.into(), before: Some(b("100")), after: b("100.1") }]
+    );
+}
+
+#[test]
+fn withdrawal_below_zero_is_refused_before_any_call() {
+    let mut app = app();
+    app.update(app.now, ch('-'));
+    type_text(&mut app, "100.01");
+    assert!(app.update(app.now, key(KeyCode::Enter)).is_empty());
+    assert_eq!(
+        form_error(&app).as_deref(),
+        Some("would leave -0.01: a withdrawal cannot go below zero (unless --allow-negative)")
+    );
+    let mut allowed = self::app();
+    allowed.allow_negative = true;
+    allowed.update(allowed.now, ch('-'));
+    type_text(&mut allowed, "100.01");
+    let write = sent_write(&allowed.update(allowed.now, key(KeyCode::Enter)));
+    assert!(matches!(write.kind, WriteKind::SetBalance { new, .. } if new == b("-0.01")));
+}
+
+#[test]
+fn conflict_shows_the_current_value_and_reapplies_on_enter() {
+    let mut app = app();
+    app.update(app.now, ch('+'));
+    type_text(&mut app, "5");
+    let first = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    answer(
+        &mut app,
+        first.clone(),
+        Err(WriteError::Conflict { current: Some(wallet(ALICE, "250")) }),
+    );
+    let error = form_error(&app).expect("conflict explained");
+    assert!(error.contains("changed meanwhile to 250: nothing was written"), "{error}");
+    assert_eq!(
+        app.selected_wallet().and_then(|w| w.balance),
+        Some(b("250")),
+        "list shows the truth"
+    );
+    let Modal::Wallet(dialog) = &app.modal else { panic!("form stays") };
+    assert_eq!(dialog.form.value(labels_current()), "250");
+    assert_eq!(dialog.form.value("Amount"), "5", "what was typed is kept");
+    let second = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    assert_ne!(second.op_id, first.op_id, "a new attempt is a new operation");
+    assert!(
+        matches!(second.kind, WriteKind::SetBalance { seen: Some(s), new, .. } if s == b("250") && new == b("255"))
+    );
+}
+
+fn labels_current() -> &'static str {
+    "Current balance"
+}
+
+#[test]
+fn a_wallet_deleted_meanwhile_is_never_recreated() {
+    let mut app = app();
+    app.update(app.now, ch('e'));
+    retype(&mut app, "7");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    assert!(
+        matches!(write.kind, WriteKind::SetBalance { seen: Some(s), new, reason: EditReason::Set } if s == b("100") && new == b("7"))
+    );
+    answer(&mut app, write, Err(WriteError::Conflict { current: None }));
+    assert_eq!(
+        form_error(&app).as_deref(),
+        Some("this wallet no longer exists: nothing was written")
+    );
+    assert_eq!(app.list.loaded(), 0, "removed from the list");
+}
+
+#[test]
+fn put_never_overwrites_and_offers_to_open_the_existing_wallet() {
+    let mut app = app();
+    app.update(app.now, ch('n'));
+    let Modal::Wallet(dialog) = &app.modal else { panic!("form") };
+    let prefilled = dialog.form.value("user_id").to_string();
+    assert!(
+        uuid::Uuid::parse_str(&prefilled).is_ok_and(|u| u.get_version_num() == 4),
+        "{prefilled}"
+    );
+    retype(&mut app, ALICE);
+    app.update(app.now, key(KeyCode::Tab));
+    retype(&mut app, "12.50");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    assert_eq!(write.kind, WriteKind::Create { balance: b("12.5") });
+    answer(&mut app, write, Err(WriteError::Conflict { current: Some(wallet(ALICE, "100")) }));
+    assert!(
+        form_error(&app)
+            .is_some_and(|e| e.contains("already exists (balance 100): Enter opens it"))
+    );
+    assert!(app.update(app.now, key(KeyCode::Enter)).is_empty(), "Enter opens, sends nothing");
+    assert!(matches!(app.modal, Modal::None));
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()), Some(ALICE.to_string()));
+}
+
+#[test]
+fn get_selects_the_wallet_or_says_not_found() {
+    let mut app = app();
+    app.update(app.now, ch('f'));
+    type_text(&mut app, "bob");
+    let sent = app.update(app.now, key(KeyCode::Enter));
+    assert_eq!(
+        sent,
+        vec![Request::GetWallet { table: TABLE.into(), user_id: "bob".into(), consistent: true }]
+    );
+    let reply = |result| {
+        Msg::Worker(Response::GotWallet {
+            table: TABLE.into(),
+            user_id: "bob".into(),
+            result,
+            consumed_rcu: Some(0.5),
+        })
+    };
+    app.update(app.now, reply(Ok(None)));
+    assert_eq!(form_error(&app).as_deref(), Some("no wallet with user_id bob (0.5 RCU)"));
+    app.update(app.now, key(KeyCode::Enter));
+    app.update(app.now, reply(Ok(Some(wallet("bob", "3")))));
+    assert!(matches!(app.modal, Modal::None));
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()), Some("bob".into()));
+    assert_eq!(app.list.loaded(), 2);
+}
+
+#[test]
+fn undo_restores_only_if_the_balance_is_still_ours() {
+    let mut app = app();
+    app.update(app.now, ch('e'));
+    retype(&mut app, "42");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    answer(&mut app, write, Ok(done(Some(wallet(ALICE, "42")), Some(b("100")))));
+    let undo = sent_write(&app.update(app.now, ch('u')));
+    assert_eq!(
+        undo.kind,
+        WriteKind::SetBalance { seen: Some(b("42")), new: b("100"), reason: EditReason::Undo }
+    );
+    answer(&mut app, undo, Err(WriteError::Conflict { current: Some(wallet(ALICE, "43")) }));
+    let line = app.status_line.clone().expect("status");
+    assert_eq!(
+        line.text,
+        format!("undo refused: {ALICE} changed since (balance now 43); nothing written")
+    );
+    assert!(app.update(app.now, ch('u')).is_empty(), "nothing more to undo");
+}
+
+#[test]
+fn read_only_disables_every_write_key_but_get() {
+    let mut app = app();
+    app.read_only = true;
+    for c in ['n', 'e', '+', '-', 'x', 'u'] {
+        assert!(app.update(app.now, ch(c)).is_empty(), "{c}");
+        assert!(matches!(app.modal, Modal::None), "{c} opened a form");
+        let line = app.status_line.clone().expect("explained");
+        assert!(line.text.starts_with("read-only mode"), "{c}: {}", line.text);
+    }
+    app.update(app.now, ch('f'));
+    assert!(matches!(app.modal, Modal::Wallet(_)), "get still works");
+}
+
+#[test]
+fn api_errors_keep_the_form_and_what_was_typed() {
+    let mut app = app();
+    app.update(app.now, ch('+'));
+    type_text(&mut app, "1");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let err = ApiError::new(ErrorKind::Throttled, "slow down");
+    answer(&mut app, write, Err(WriteError::Api(err)));
+    assert_eq!(form_error(&app).as_deref(), Some("throttled by DynamoDB: slow down"));
+    let Modal::Wallet(dialog) = &app.modal else { panic!("form") };
+    assert_eq!(dialog.form.value("Amount"), "1");
+    assert!(!dialog.form.pending);
+}
+
+/// Bad input gets a clear message at the field and sends nothing.
+#[rstest]
+#[case::letters("abc")]
+#[case::too_big("1e400")]
+#[case::too_small("1e-400")]
+#[case::digits_39("123456789012345678901234567890123456789")]
+#[case::nan("NaN")]
+#[case::infinity("inf")]
+#[case::thousands("1,000")]
+#[case::double_sign("--5")]
+#[case::plus_minus("+-5")]
+#[case::empty("")]
+#[case::whitespace("   ")]
+#[case::control("1\u{7}2")]
+#[case::hex("0x10")]
+#[case::two_points("1.2.3")]
+#[case::bare_exponent("1e")]
+#[case::currency("$5")]
+#[case::underscore("1_000")]
+#[case::paste(&"9".repeat(1_000_000))]
+fn bad_balances_are_refused_at_the_field(#[case] text: &str) {
+    let mut app = app();
+    app.update(app.now, ch('e'));
+    retype(&mut app, "");
+    if let Modal::Wallet(dialog) = &mut app.modal {
+        dialog.form.fields[2].kind =
+            crate::form::FieldKind::Text(tui_input::Input::new(text.to_string()));
+    }
+    assert!(app.update(app.now, key(KeyCode::Enter)).is_empty(), "nothing sent for {text:?}");
+    let error = form_error(&app).expect("a message");
+    assert!(!error.is_empty());
+    let Modal::Wallet(dialog) = &app.modal else { panic!("form stays") };
+    assert_eq!(dialog.form.value("New balance"), text, "what was typed stays");
+}
+
+#[rstest]
+#[case::empty("", "enter a user_id")]
+#[case::spaces("   ", "a user_id cannot be only spaces")]
+#[case::control("a\u{1b}b", "control characters are not allowed in a user_id")]
+#[case::newline("a\nb", "control characters are not allowed in a user_id")]
+#[case::padded(" a", "leading or trailing spaces: remove them")]
+#[case::long(&"é".repeat(1025), "2050 bytes: a user_id has at most 2048 bytes (UTF-8)")]
+fn bad_user_ids_are_refused(#[case] text: &str, #[case] message: &str) {
+    assert_eq!(check_user_id(text), Err(message.to_string()));
+}
+
+#[test]
+fn a_2048_byte_user_id_is_fine() {
+    assert!(check_user_id(&"a".repeat(2048)).is_ok());
+    assert!(check_user_id(&"a".repeat(2049)).is_err());
+}
+
+#[rstest]
+#[case("100", "0", false, "the amount must be more than 0")]
+#[case("100", "-5", false, "the amount must be more than 0")]
+#[case(
+    "99999999999999999999999999999999999999",
+    "0.1",
+    false,
+    "the new balance would not fit: 39 significant digits: DynamoDB keeps at most 38"
+)]
+fn bad_amounts_are_refused(
+    #[case] seen: &str,
+    #[case] amount: &str,
+    #[case] withdraw: bool,
+    #[case] message: &str,
+) {
+    assert_eq!(new_balance(Some(b(seen)), amount, withdraw, false), Err(message.to_string()));
+}

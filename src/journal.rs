@@ -1,0 +1,169 @@
+//! The write journal: one JSON line per wallet write that went through, appended to a
+//! local file so a user can always see what this app changed, where, and when.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+
+use directories::ProjectDirs;
+use serde::{Deserialize, Serialize};
+
+use crate::msg::{Write, WriteDone};
+
+/// The journal's file name in the data directory.
+pub const FILE_NAME: &str = "journal.jsonl";
+
+/// One successful write, as one line of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// When the worker saw the write succeed, RFC 3339 UTC.
+    pub time: String,
+    /// The endpoint written to (as the app labels it).
+    pub endpoint: String,
+    pub table: String,
+    pub user_id: String,
+    /// [`crate::msg::WriteKind::name`]: create, set, deposit, withdraw, undo or delete.
+    pub operation: String,
+    /// The balance before, in canonical decimal text (`None`: no wallet or no balance).
+    pub old: Option<String>,
+    /// The balance after (`None` after a delete).
+    pub new: Option<String>,
+    /// DynamoDB's request id for the call that reported success.
+    pub request_id: Option<String>,
+    /// The write's op id, also stored in the item's `last_op`.
+    pub op_id: String,
+}
+
+impl JournalEntry {
+    /// The entry for `write`, which has just succeeded with `done` on `table` at `endpoint`.
+    pub fn new(endpoint: &str, table: &str, write: &Write, done: &WriteDone) -> Self {
+        Self {
+            time: now_rfc3339(),
+            endpoint: endpoint.to_string(),
+            table: table.to_string(),
+            user_id: write.user_id.clone(),
+            operation: write.kind.name().to_string(),
+            old: done.old_balance.map(|b| b.to_string()),
+            new: done.wallet.as_ref().and_then(|w| w.balance).map(|b| b.to_string()),
+            request_id: done.request_id.clone(),
+            op_id: write.op_id.clone(),
+        }
+    }
+}
+
+/// An open journal file, appended to.
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl Journal {
+    /// Opens (creating it and its parent directories if needed) the journal at `path`
+    /// for appending.
+    pub fn open(path: impl AsRef<Path>) -> io::Result<Journal> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)?;
+        }
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(Journal { path: path.to_path_buf(), file })
+    }
+
+    /// Where this journal is written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one entry as one line, in a single write, and flushes it.
+    pub fn append(&self, entry: &JournalEntry) -> io::Result<()> {
+        let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
+        line.push(b'\n');
+        // Append mode: each write lands at the current end of the file.
+        let mut file = &self.file;
+        file.write_all(&line)?;
+        file.flush()
+    }
+}
+
+/// The current time, RFC 3339 in UTC (e.g. `2025-01-02T03:04:05.678Z`).
+pub fn now_rfc3339() -> String {
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+/// `<data dir>/journal.jsonl` for this user (e.g. `~/.local/share/wallet-tui/journal.jsonl`).
+pub fn default_path() -> Option<PathBuf> {
+    ProjectDirs::from("", "", "wallet-tui").map(|d| d.data_dir().join(FILE_NAME))
+}
+
+/// Every entry of the journal at `path`, in order; blank lines are skipped and a line
+/// that is not an entry is an error naming its line number.
+pub fn read_all(path: impl AsRef<Path>) -> io::Result<Vec<JournalEntry>> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut entries = Vec::new();
+    for (index, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let entry = serde_json::from_str(&line).map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidData, format!("line {}: {e}", index + 1))
+        })?;
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(op_id: &str) -> JournalEntry {
+        JournalEntry {
+            time: "2025-01-02T03:04:05Z".into(),
+            endpoint: "DynamoDB Local http://127.0.0.1:8000".into(),
+            table: "wallets".into(),
+            user_id: "u\"1\n".into(),
+            operation: "deposit".into(),
+            old: Some("0.1".into()),
+            new: Some("12345678901234567890123456789012345678".into()),
+            request_id: Some("abc".into()),
+            op_id: op_id.into(),
+        }
+    }
+
+    #[test]
+    fn appends_one_line_per_entry_and_reads_them_back() {
+        let dir = std::env::temp_dir().join(format!("wallet-tui-journal-{}", uuid::Uuid::new_v4()));
+        let path = dir.join("nested").join(FILE_NAME);
+        {
+            let journal = Journal::open(&path).expect("open");
+            journal.append(&entry("a")).expect("append a");
+        }
+        // Reopening appends rather than truncating.
+        let journal = Journal::open(&path).expect("reopen");
+        journal.append(&entry("b")).expect("append b");
+        let text = fs::read_to_string(&path).expect("read");
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(text.ends_with('\n'));
+        assert_eq!(read_all(&path).expect("read_all"), vec![entry("a"), entry("b")]);
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn default_path_ends_with_the_file_name() {
+        if let Some(path) = default_path() {
+            assert!(
+                path.ends_with(Path::new("wallet-tui").join(FILE_NAME))
+                    || path.ends_with(FILE_NAME)
+            );
+        }
+    }
+}
