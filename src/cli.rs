@@ -61,6 +61,10 @@ pub struct Cli {
     #[arg(long)]
     pub allow_negative: bool,
 
+    /// Journal of successful writes, one JSON line each (default: journal.jsonl in the data dir).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+
     /// Refuse every write: browse only.
     #[arg(long)]
     pub read_only: bool,

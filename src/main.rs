@@ -15,10 +15,11 @@ use tokio_util::sync::CancellationToken;
 
 use wallet_tui::app::App;
 use wallet_tui::cli::{Cli, Command};
+use wallet_tui::journal::{self, Journal};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{LocalEvent, Msg};
 use wallet_tui::seed;
-use wallet_tui::worker::{self, WorkerHandle};
+use wallet_tui::worker::{self, WorkerHandle, WorkerOptions};
 use wallet_tui::{ui, worker::endpoint_label};
 
 /// How often the loop wakes up without input (drives polling and timers).
@@ -54,7 +55,9 @@ async fn run(cli: Cli) -> Result<()> {
     if let Some(Command::Seed { users, concurrency }) = cli.command {
         return run_seed(&cli, &client, users, concurrency as usize).await;
     }
-    let worker = worker::spawn(client, cli.read_only);
+    let journal = open_journal(&cli)?;
+    let options = WorkerOptions { read_only: cli.read_only, journal, endpoint: label.clone() };
+    let worker = worker::spawn(client, options);
     let mut app = App::new(cli.table.clone(), label, !cli.local, Instant::now());
     app.read_only = cli.read_only;
     app.scan_spec = cli.scan_spec();
@@ -77,6 +80,16 @@ async fn run(cli: Cli) -> Result<()> {
         let _ = tokio::time::timeout(Duration::from_secs(10), supervisor).await;
     }
     result
+}
+
+/// The journal of successful writes: `--journal` or the user's data dir.
+fn open_journal(cli: &Cli) -> Result<Option<Journal>> {
+    let Some(path) = cli.journal.clone().or_else(journal::default_path) else {
+        return Ok(None);
+    };
+    let journal =
+        Journal::open(&path).wrap_err_with(|| format!("opening journal {}", path.display()))?;
+    Ok(Some(journal))
 }
 
 fn local_options(cli: &Cli) -> Result<DynamoDbLocalOptions> {
