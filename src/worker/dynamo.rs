@@ -207,25 +207,25 @@ async fn create_wallet(
     write: &Write,
     balance: Balance,
 ) -> Result<WriteDone, WriteError> {
+    let item: Item = [
+        (USER_ID.to_string(), string(&write.user_id)),
+        (BALANCE.to_string(), number(balance)),
+        (UPDATED_AT.to_string(), string(&now_rfc3339())),
+        (LAST_OP.to_string(), string(&write.op_id)),
+    ]
+    .into();
     let call = client
         .put_item()
         .table_name(table)
-        .item(USER_ID, string(&write.user_id))
-        .item(BALANCE, number(balance))
-        .item(UPDATED_AT, string(&now_rfc3339()))
-        .item(LAST_OP, string(&write.op_id))
+        .set_item(Some(item.clone()))
         .condition_expression("attribute_not_exists(#id)")
         .expression_attribute_names("#id", USER_ID)
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .return_consumed_capacity(ReturnConsumedCapacity::Total);
     match call.send().await {
+        // PutItem returns nothing new: the wallet is the item put.
         Ok(out) => Ok(WriteDone {
-            // PutItem returns nothing new: the wallet is what was put.
-            wallet: Some(Wallet {
-                user_id: UserId::new(&write.user_id),
-                balance: Some(balance),
-                extra: ExtrasBuilder::default().finish(),
-            }),
+            wallet: wallet_from_item(&item),
             old_balance: None,
             consumed_wcu: wcu(out.consumed_capacity()),
             request_id: out.request_id().map(str::to_string),

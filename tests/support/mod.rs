@@ -6,6 +6,8 @@
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;

@@ -1,10 +1,11 @@
 //! A fault-injecting HTTP/1.1 proxy between an SDK client and a local server.
 //!
-//! It listens on 127.0.0.1 (a free port) and relays each connection to the upstream server,
-//! one request and its response at a time, so it always knows where a message ends
-//! (`Content-Length` or chunked bodies; keep-alive connections carry many requests). That
-//! lets a test count the requests by their `X-Amz-Target` header and break the exchange at a
-//! precise point: forward a request but lose its response, refuse connections, add latency.
+//! It listens on 127.0.0.1 (a free port) and relays each client connection (keep-alive: many
+//! requests each) one request and its response at a time, each request on a fresh upstream
+//! connection, parsing just enough HTTP/1.1 to know where a message ends (`Content-Length` or
+//! chunked bodies). That lets a test count the requests by their `X-Amz-Target` header and
+//! break the exchange at a precise point: forward a request but lose its response, refuse
+//! connections, add latency.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -157,7 +158,6 @@ async fn relay(client: TcpStream, shared: Arc<Shared>) {
 
 async fn relay_messages(client: TcpStream, shared: &Shared) -> io::Result<()> {
     let mut client = Peer::new(client);
-    let mut server: Option<Peer> = None;
     loop {
         let Some(request) = client.read_message(Direction::Request).await? else {
             return Ok(()); // The client closed the connection between requests.
@@ -169,10 +169,9 @@ async fn relay_messages(client: TcpStream, shared: &Shared) -> io::Result<()> {
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let upstream = match &mut server {
-            Some(server) => server,
-            None => server.insert(Peer::new(TcpStream::connect(shared.upstream).await?)),
-        };
+        // A fresh upstream connection per request: a kept-alive one the server may have
+        // closed meanwhile could not tell "not processed" from "answer lost".
+        let mut upstream = Peer::new(TcpStream::connect(shared.upstream).await?);
         lock(&shared.forwarded).push(request.target.clone().unwrap_or_default());
         upstream.stream.write_all(&request.bytes).await?;
         let response = upstream.read_message(Direction::Response).await?.ok_or_else(|| {
@@ -231,7 +230,10 @@ impl Peer {
     async fn need(&mut self, n: usize) -> io::Result<()> {
         while self.buf.len() < n {
             if !self.fill().await? {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "stream ended mid-message"));
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "stream ended mid-message",
+                ));
             }
         }
         Ok(())
@@ -279,7 +281,10 @@ impl Peer {
         let mut target = None;
         for line in lines.filter(|l| !l.is_empty()) {
             let Some((name, value)) = line.split_once(':') else {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, format!("bad header {line:?}")));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("bad header {line:?}"),
+                ));
             };
             let value = value.trim();
             if name.eq_ignore_ascii_case("content-length") {
