@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
 
-use crate::msg::{Write, WriteDone};
+use crate::msg::{Write, WriteDone, WriteKind};
 
 /// The journal's file name in the data directory.
 pub const FILE_NAME: &str = "journal.jsonl";
@@ -26,7 +26,7 @@ pub struct JournalEntry {
     pub operation: String,
     /// The balance before, in canonical decimal text (`None`: no wallet or no balance).
     pub old: Option<String>,
-    /// The balance after (`None` after a delete).
+    /// The balance this write stored (`None` for a delete).
     pub new: Option<String>,
     /// DynamoDB's request id for the call that reported success.
     pub request_id: Option<String>,
@@ -44,7 +44,13 @@ impl JournalEntry {
             user_id: write.user_id.clone(),
             operation: write.kind.name().to_string(),
             old: done.old_balance.map(|b| b.to_string()),
-            new: done.wallet.as_ref().and_then(|w| w.balance).map(|b| b.to_string()),
+            // What this write stored; on a recognised retry `done.wallet` is the item as it
+            // is now, which another writer may have changed since the first attempt applied.
+            new: match &write.kind {
+                WriteKind::Create { balance } => Some(balance.to_string()),
+                WriteKind::SetBalance { new, .. } => Some(new.to_string()),
+                WriteKind::Delete { .. } => None,
+            },
             request_id: done.request_id.clone(),
             op_id: write.op_id.clone(),
         }

@@ -669,3 +669,30 @@ async fn a_failing_journal_does_not_lose_the_write_result() {
     assert_eq!(f.raw_balance(&id).await.as_deref(), Some("1"));
     f.finish().await;
 }
+
+/// The proxy's other faults, for later tests: refused connections and added latency.
+#[tokio::test]
+async fn the_proxy_refuses_and_delays() {
+    let mut f = Fixture::start("wr_proxy_", WorkerOptions::default(), true).await;
+    let id = user();
+    f.raw_put(&id, Some("1")).await;
+    assert!(f.get(&id).await.is_some());
+
+    f.proxy().refuse(true).await;
+    let req = Request::GetWallet { table: f.table.clone(), user_id: id.clone(), consistent: true };
+    match call(&mut f.worker, req).await {
+        Response::GotWallet { result: Err(e), .. } => {
+            assert_eq!(e.kind, ErrorKind::Unreachable, "{e:?}")
+        }
+        other => panic!("GetWallet through a refusing proxy: {other:?}"),
+    }
+    assert_eq!(f.proxy().forwarded().len(), 1, "{:?}", f.proxy().forwarded());
+
+    f.proxy().refuse(false).await;
+    f.proxy().delay(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    assert!(f.get(&id).await.is_some());
+    assert!(started.elapsed() >= Duration::from_millis(300), "no delay: {:?}", started.elapsed());
+    assert_eq!(f.proxy().count_requests_with("GetItem"), 2);
+    f.finish().await;
+}
