@@ -14,6 +14,7 @@ use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
 mod browse;
 mod edit;
 mod scan;
+mod throughput;
 
 pub use browse::{DetailView, Pane, Viewport};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
@@ -83,6 +84,8 @@ pub enum Modal {
     DeleteTable(Form),
     /// Get, put, edit, deposit, withdraw or delete one wallet.
     Wallet(WalletDialog),
+    /// Change the table's throughput or billing mode.
+    UpdateTable(Form),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -93,6 +96,7 @@ pub mod fields {
     pub const RCU: &str = "Read capacity (RCU)";
     pub const WCU: &str = "Write capacity (WCU)";
     pub const CONFIRM: &str = "Type the table name";
+    pub const DECREASES: &str = "Decreases";
 }
 
 const BILLING_PROVISIONED: &str = "provisioned";
@@ -303,7 +307,7 @@ impl App {
                     FormOutcome::Submit => self.submit_wallet_form(),
                 };
             }
-            Modal::CreateTable(form) | Modal::DeleteTable(form) => {
+            Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form) => {
                 return match form.handle_event(event) {
                     FormOutcome::Continue => Vec::new(),
                     FormOutcome::Cancel => {
@@ -332,6 +336,7 @@ impl App {
             Action::Cancel => return self.cancel_scan(),
             Action::CreateTable => self.open_create_form(),
             Action::DeleteTable => self.open_delete_form(),
+            Action::ChangeThroughput => self.open_update_form(),
             Action::GetWallet => self.open_wallet_form(WalletAction::Get),
             Action::NewWallet => self.open_wallet_form(WalletAction::Put { existing: None }),
             Action::EditBalance => {
@@ -428,10 +433,20 @@ impl App {
             Modal::DeleteTable(form) if !form.pending => {
                 validate_delete(form, &table).map(|()| Request::DeleteTable { table })
             }
+            Modal::UpdateTable(form) if !form.pending => {
+                let current = match &self.table {
+                    TableState::Present(info) => info.billing.clone(),
+                    _ => return Vec::new(),
+                };
+                throughput::validate(form, &current)
+                    .map(|billing| Request::UpdateTable { table, billing })
+            }
             _ => None,
         };
-        if let (Some(_), Modal::CreateTable(form) | Modal::DeleteTable(form)) =
-            (&request, &mut self.modal)
+        if let (
+            Some(_),
+            Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form),
+        ) = (&request, &mut self.modal)
         {
             form.pending = true;
         }
@@ -448,6 +463,9 @@ impl App {
             }
             Response::Deleted { table, result } if table == self.table_name => {
                 self.complete_delete(result)
+            }
+            Response::TableUpdated { table, result } if table == self.table_name => {
+                self.complete_update(result)
             }
             Response::ScanPage(page) => self.complete_scan_page(page),
             Response::GotWallet { table, user_id, result, consumed_rcu }
@@ -566,7 +584,9 @@ impl App {
     /// with the reason, and look at the table again.
     fn form_failed(&mut self, err: ApiError, call: &str) {
         let text = format!("{call} {}: {}", self.table_name, err.summary());
-        if let Modal::CreateTable(form) | Modal::DeleteTable(form) = &mut self.modal {
+        if let Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form) =
+            &mut self.modal
+        {
             form.pending = false;
             form.error = Some(err.summary());
         }
@@ -578,14 +598,17 @@ impl App {
 /// Checks the create form; marks bad fields and returns the spec when all is well.
 fn validate_create(form: &mut Form, table: &str) -> Option<CreateTableSpec> {
     form.clear_errors();
-    let billing = if form.value(fields::BILLING) == BILLING_ON_DEMAND {
-        Some(BillingMode::OnDemand)
-    } else {
-        let read = check_capacity(form, fields::RCU);
-        let write = check_capacity(form, fields::WCU);
-        read.zip(write).map(|(read, write)| BillingMode::Provisioned { read, write })
-    };
-    Some(CreateTableSpec { name: table.to_string(), billing: billing? })
+    Some(CreateTableSpec { name: table.to_string(), billing: read_billing(form)? })
+}
+
+/// The billing mode a create or update form asks for; marks bad capacity fields.
+fn read_billing(form: &mut Form) -> Option<BillingMode> {
+    if form.value(fields::BILLING) == BILLING_ON_DEMAND {
+        return Some(BillingMode::OnDemand);
+    }
+    let read = check_capacity(form, fields::RCU);
+    let write = check_capacity(form, fields::WCU);
+    read.zip(write).map(|(read, write)| BillingMode::Provisioned { read, write })
 }
 
 /// Capacity units are whole numbers from 1 up (the account quota decides the top).

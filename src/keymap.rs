@@ -25,6 +25,8 @@ pub enum Action {
     CreateTable,
     /// Open the delete-table confirmation (asks for the typed table name).
     DeleteTable,
+    /// Change provisioned throughput or billing mode (UpdateTable).
+    ChangeThroughput,
     /// Select the next wallet / scroll the detail down.
     Down,
     /// Select the previous wallet / scroll the detail up.
@@ -62,13 +64,14 @@ pub enum Action {
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 23] = [
+pub const ACTIONS: [Action; 24] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
     Action::Cancel,
     Action::CreateTable,
     Action::DeleteTable,
+    Action::ChangeThroughput,
     Action::Down,
     Action::Up,
     Action::PageDown,
@@ -98,6 +101,7 @@ impl Action {
             Action::Cancel => "stop the running scan",
             Action::CreateTable => "create the wallet table",
             Action::DeleteTable => "delete the table (asks for its name)",
+            Action::ChangeThroughput => "change throughput / billing mode",
             Action::Down => "next wallet / scroll down",
             Action::Up => "previous wallet / scroll up",
             Action::PageDown => "one page down",

@@ -3,7 +3,7 @@
 use crossterm::event::Event as TermEvent;
 
 use crate::balance::Balance;
-use crate::table::{CreateTableSpec, TableInfo};
+use crate::table::{BillingMode, CreateTableSpec, TableInfo};
 use crate::wallet::Wallet;
 
 /// Identifies one scan; pages of any other scan are stale and dropped.
@@ -28,6 +28,8 @@ pub enum Request {
     DescribeTable { table: String },
     /// CreateTable with the wallet key schema.
     CreateTable { spec: CreateTableSpec },
+    /// UpdateTable: new provisioned throughput, or a switch of billing mode.
+    UpdateTable { table: String, billing: BillingMode },
     /// DeleteTable.
     DeleteTable { table: String },
     /// Start a (parallel) scan, streaming pages back; cancels any scan running.
@@ -124,9 +126,10 @@ impl Request {
             | Request::Scan { .. }
             | Request::CancelScan { .. }
             | Request::GetWallet { .. } => false,
-            Request::CreateTable { .. } | Request::DeleteTable { .. } | Request::Write { .. } => {
-                true
-            }
+            Request::CreateTable { .. }
+            | Request::UpdateTable { .. }
+            | Request::DeleteTable { .. }
+            | Request::Write { .. } => true,
         }
     }
 }
@@ -138,6 +141,8 @@ pub enum Response {
     Described { table: String, result: Result<Option<TableInfo>, ApiError> },
     /// Answer to [`Request::CreateTable`]: the description CreateTable returned.
     Created { table: String, result: Result<TableInfo, ApiError> },
+    /// Answer to [`Request::UpdateTable`]: the description UpdateTable returned.
+    TableUpdated { table: String, result: Result<TableInfo, ApiError> },
     /// Answer to [`Request::DeleteTable`].
     Deleted { table: String, result: Result<(), ApiError> },
     /// One page of a scan, sent as soon as it arrives.

@@ -341,3 +341,69 @@ async fn create_and_delete_show_live_status() {
     h.worker.shutdown();
     server.stop().await;
 }
+
+/// `t` changes the throughput: the panel shows UPDATING, with its elapsed time,
+/// until dynalite reports ACTIVE again with the new capacity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throughput_change_shows_updating_then_active() {
+    let server = support::dynalite(DYNALITE_DELAY_MS).await;
+    let connect =
+        Connect { endpoint_url: Some(server.endpoint()), local: true, ..Default::default() };
+    let config = worker::load_sdk_config(&connect).await;
+    let worker = worker::spawn(aws_sdk_dynamodb::Client::new(&config), WorkerOptions::default());
+    let table = support::unique_table("sw_");
+    let mut h = Harness {
+        app: App::new(table.clone(), "dynalite".into(), true, Instant::now()),
+        worker,
+        terminal: Terminal::new(TestBackend::new(100, 30)).expect("TestBackend terminal"),
+        next_tick: tokio::time::Instant::now(),
+        seen: Vec::new(),
+        described: Vec::new(),
+    };
+    h.run_until("missing", |h| h.app.table == TableState::Missing, |_| {}).await;
+    h.key(KeyCode::Char('c'));
+    h.key(KeyCode::Enter);
+    h.run_until("created", |h| has_status(&h.app, &TableStatus::Active), |_| {}).await;
+
+    h.key(KeyCode::Char('t'));
+    assert!(matches!(h.app.modal, Modal::UpdateTable(_)), "t opened {:?}", h.app.modal);
+    // Focus starts on billing; the RCU field is next. Replace 1 with 3.
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Backspace);
+    h.type_text("3");
+    let sent = h.key(KeyCode::Enter);
+    let expected = Request::UpdateTable {
+        table: table.clone(),
+        billing: BillingMode::Provisioned { read: 3, write: 1 },
+    };
+    assert!(sent.contains(&expected), "Enter sent {sent:?}");
+
+    let mut updating_for = Duration::ZERO;
+    let mut updating_screen = None;
+    h.run_until(
+        "UPDATING then ACTIVE",
+        |h| h.seen.contains(&"UPDATING".to_string()) && has_status(&h.app, &TableStatus::Active),
+        |h| {
+            if has_status(&h.app, &TableStatus::Updating) {
+                let elapsed = h.app.transition_elapsed().unwrap_or_default();
+                if elapsed >= Duration::from_secs(1) && updating_screen.is_none() {
+                    updating_screen = Some(h.screen());
+                }
+                updating_for = updating_for.max(elapsed);
+            }
+        },
+    )
+    .await;
+    let screen = updating_screen.expect("UPDATING was shown for at least a second");
+    assert!(status_row(&screen).contains("UPDATING"), "{screen}");
+    assert!(status_row(&screen).contains("for 1s"), "{screen}");
+    assert!(updating_for >= Duration::from_secs(1), "UPDATING shown for {updating_for:?}");
+    let TableState::Present(info) = &h.app.table else { panic!("table gone") };
+    assert_eq!(info.billing, BillingMode::Provisioned { read: 3, write: 1 });
+    let seen = h.seen.clone();
+    let updating = seen.iter().position(|s| s == "UPDATING").expect("UPDATING seen");
+    assert_eq!(seen.last().map(String::as_str), Some("ACTIVE"), "{seen:?}");
+    assert!(updating > 0, "{seen:?}");
+    h.worker.shutdown();
+    server.stop().await;
+}

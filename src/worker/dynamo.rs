@@ -58,19 +58,34 @@ pub async fn create_table(client: &Client, spec: &CreateTableSpec) -> Result<Tab
         client.create_table().table_name(&spec.name).key_schema(key).attribute_definitions(attr);
     call = match spec.billing {
         BillingMode::OnDemand => call.billing_mode(SdkBillingMode::PayPerRequest),
-        BillingMode::Provisioned { read, write } => {
-            let throughput = ProvisionedThroughput::builder()
-                .read_capacity_units(read)
-                .write_capacity_units(write)
-                .build()
-                .map_err(build_error)?;
-            call.billing_mode(SdkBillingMode::Provisioned).provisioned_throughput(throughput)
-        }
+        BillingMode::Provisioned { read, write } => call
+            .billing_mode(SdkBillingMode::Provisioned)
+            .provisioned_throughput(throughput(read, write)?),
     };
     let out = call.send().await.map_err(classify)?;
     out.table_description()
         .map(table_info)
         .ok_or_else(|| ApiError::new(ErrorKind::Other, "CreateTable returned no description"))
+}
+
+/// UpdateTable to `billing`: provisioned RCU/WCU, or a switch of billing mode.
+/// The table then goes through UPDATING until ACTIVE.
+pub async fn update_table(
+    client: &Client,
+    table: &str,
+    billing: BillingMode,
+) -> Result<TableInfo, ApiError> {
+    let mut call = client.update_table().table_name(table);
+    call = match billing {
+        BillingMode::OnDemand => call.billing_mode(SdkBillingMode::PayPerRequest),
+        BillingMode::Provisioned { read, write } => call
+            .billing_mode(SdkBillingMode::Provisioned)
+            .provisioned_throughput(throughput(read, write)?),
+    };
+    let out = call.send().await.map_err(classify)?;
+    out.table_description()
+        .map(table_info)
+        .ok_or_else(|| ApiError::new(ErrorKind::Other, "UpdateTable returned no description"))
 }
 
 /// DeleteTable. The table then goes through DELETING until DescribeTable
@@ -335,6 +350,14 @@ async fn delete_wallet(
             _ => Err(WriteError::Api(classify(err))),
         },
     }
+}
+
+fn throughput(read: i64, write: i64) -> Result<ProvisionedThroughput, ApiError> {
+    ProvisionedThroughput::builder()
+        .read_capacity_units(read)
+        .write_capacity_units(write)
+        .build()
+        .map_err(build_error)
 }
 
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> ApiError {

@@ -124,6 +124,10 @@ async fn handle(shared: &Shared, request: Request) -> Option<Response> {
             let result = dynamo::create_table(client, &spec).await;
             Response::Created { table: spec.name, result }
         }
+        Request::UpdateTable { table, billing } => {
+            let result = dynamo::update_table(client, &table, billing).await;
+            Response::TableUpdated { table, result }
+        }
         Request::DeleteTable { table } => {
             let result = dynamo::delete_table(client, &table).await;
             Response::Deleted { table, result }
@@ -167,6 +171,9 @@ fn refuse(request: Request) -> Option<Response> {
             Some(Response::Created { table: spec.name, result: Err(err) })
         }
         Request::DeleteTable { table } => Some(Response::Deleted { table, result: Err(err) }),
+        Request::UpdateTable { table, .. } => {
+            Some(Response::TableUpdated { table, result: Err(err) })
+        }
         Request::Write { table, write } => {
             Some(Response::Written { table, write, result: Err(WriteError::Api(err)) })
         }
