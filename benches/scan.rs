@@ -103,8 +103,12 @@ async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
         worker::spawn(client.clone(), WorkerOptions { read_only: true, ..Default::default() });
     let t0 = Instant::now();
     let mut app = App::new(table.to_string(), "bench".into(), true, t0);
-    app.scan_spec =
-        ScanSpec { segments: SEGMENTS, page_limit: Some(page_limit), consistent: false };
+    app.scan_spec = ScanSpec {
+        segments: SEGMENTS,
+        page_limit: Some(page_limit),
+        consistent: false,
+        max_rcu_per_sec: None,
+    };
     app.viewport = ui::viewport(Rect::new(0, 0, 200, 50));
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut frame_tick = tokio::time::interval(Duration::from_millis(16));

@@ -10,6 +10,7 @@ use crate::keymap::{Action, Keymap};
 use crate::list::WalletList;
 use crate::msg::{ApiError, LocalEvent, Msg, Request, Response, ScanSpec};
 use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
+use crate::usage::Usage;
 
 mod browse;
 mod edit;
@@ -18,7 +19,7 @@ mod throughput;
 
 pub use browse::{DetailView, Pane, Viewport};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
-pub use scan::{ScanOutcome, ScanState};
+pub use scan::{ScanBudget, ScanOutcome, ScanState};
 
 /// How often DescribeTable runs while something is changing.
 pub const FAST_POLL: Duration = Duration::from_secs(1);
@@ -130,6 +131,8 @@ pub struct App {
     pub list: WalletList,
     /// How scans read the table (from the command line).
     pub scan_spec: ScanSpec,
+    /// How fast scans may read (from the command line); unpaced by default.
+    pub scan_budget: ScanBudget,
     /// The latest scan, running or finished.
     pub scan: Option<ScanState>,
     next_scan_id: u64,
@@ -154,6 +157,8 @@ pub struct App {
     /// This session's balance edits, newest last, for `u`.
     pub undo: Vec<UndoEntry>,
     last_settle: Instant,
+    /// What this session's calls consumed, for the capacity panel.
+    pub usage: Usage,
 }
 
 impl App {
@@ -178,7 +183,13 @@ impl App {
             describe_failures: 0,
             should_quit: false,
             list: WalletList::new(),
-            scan_spec: ScanSpec { segments: 4, page_limit: Some(1000), consistent: false },
+            scan_spec: ScanSpec {
+                segments: 4,
+                page_limit: Some(1000),
+                consistent: false,
+                max_rcu_per_sec: None,
+            },
+            scan_budget: ScanBudget::default(),
             scan: None,
             next_scan_id: 1,
             selected: 0,
@@ -193,6 +204,7 @@ impl App {
             write_started: None,
             undo: Vec::new(),
             last_settle: now,
+            usage: Usage::new(now),
         }
     }
 
@@ -454,6 +466,7 @@ impl App {
     }
 
     fn handle_response(&mut self, response: Response) -> Vec<Request> {
+        self.usage.record_table_call(self.now, &response);
         match response {
             Response::Described { table, result } if table == self.table_name => {
                 self.complete_describe(result)
@@ -478,6 +491,9 @@ impl App {
             }
             Response::ScanFailed { id, segment, error } => {
                 return self.scan_failed(id, segment, error);
+            }
+            Response::CallStats { retries, throttled } => {
+                self.usage.set_call_stats(retries, throttled)
             }
             // A reply about a table the user has left: stale, ignore it.
             _ => {}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::app::ScanBudget;
 use crate::msg::ScanSpec;
 use crate::worker::{Connect, Timeouts};
 
@@ -56,6 +57,16 @@ pub struct Cli {
     /// Strongly consistent scans (twice the read cost).
     #[arg(long)]
     pub consistent_scan: bool,
+
+    /// Provisioned tables: a scan reads at most this percentage of the table's
+    /// provisioned read capacity per second, leaving the rest to the application.
+    #[arg(long, default_value_t = 50.0, value_parser = parse_percent)]
+    pub max_read_percent: f64,
+
+    /// A scan reads at most this many RCU per second: the budget for on-demand
+    /// tables (unpaced without it); overrides --max-read-percent on provisioned ones.
+    #[arg(long, value_parser = parse_rcu_rate)]
+    pub max_read_rcu: Option<f64>,
 
     /// Let withdrawals take a balance below zero.
     #[arg(long)]
@@ -128,7 +139,32 @@ impl Cli {
             segments: self.scan_segments,
             page_limit: Some(self.scan_page_limit),
             consistent: self.consistent_scan,
+            max_rcu_per_sec: None,
         }
+    }
+
+    /// How fast scans may read; the app turns it into each scan's budget.
+    pub fn scan_budget(&self) -> ScanBudget {
+        ScanBudget {
+            max_read_percent: Some(self.max_read_percent),
+            max_read_rcu: self.max_read_rcu,
+        }
+    }
+}
+
+/// A percentage above 0 and at most 100.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 100.0 => Ok(p),
+        _ => Err(format!("{text:?} is not a percentage above 0 and at most 100")),
+    }
+}
+
+/// A finite number of read units per second above 0.
+fn parse_rcu_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("{text:?} is not a number of RCU per second above 0")),
     }
 }
 
@@ -172,6 +208,22 @@ mod tests {
         assert!(both.is_err());
         let port_alone = Cli::try_parse_from(["wallet-tui", "--local-port", "1"]);
         assert!(port_alone.is_err(), "--local-port needs --local");
+    }
+
+    #[test]
+    fn scan_budget_flags() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["wallet-tui"], args].concat());
+        let default = parse(&[]).expect("parses").scan_budget();
+        assert_eq!(default, ScanBudget { max_read_percent: Some(50.0), max_read_rcu: None });
+        let set = parse(&["--max-read-percent", "20", "--max-read-rcu", "2.5"]).expect("parses");
+        let budget = set.scan_budget();
+        assert_eq!(budget, ScanBudget { max_read_percent: Some(20.0), max_read_rcu: Some(2.5) });
+        for bad in [["--max-read-percent", "0"], ["--max-read-percent", "101"]] {
+            assert!(parse(&bad).is_err(), "{bad:?}");
+        }
+        for bad in ["0", "-1", "inf", "NaN", "x"] {
+            assert!(parse(&["--max-read-rcu", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -18,5 +18,6 @@ pub mod msg;
 pub mod seed;
 pub mod table;
 pub mod ui;
+pub mod usage;
 pub mod wallet;
 pub mod worker;

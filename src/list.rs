@@ -192,6 +192,14 @@ impl WalletList {
         *self = WalletList { sort: self.sort, filter: self.filter.clone(), ..Self::default() };
     }
 
+    /// Makes room for `additional` more wallets without regrowing.
+    pub fn reserve(&mut self, additional: usize) {
+        self.wallets.reserve(additional);
+        self.view.reserve(additional);
+        let (wallets, hasher) = (&self.wallets, &self.by_id.hasher);
+        self.by_id.table.reserve(additional, |&i| hasher.hash_one(&wallets[i as usize].user_id));
+    }
+
     /// Wallets loaded.
     pub fn loaded(&self) -> usize {
         self.wallets.len()

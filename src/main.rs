@@ -61,6 +61,7 @@ async fn run(cli: Cli) -> Result<()> {
     let mut app = App::new(cli.table.clone(), label, !cli.local, Instant::now());
     app.read_only = cli.read_only;
     app.scan_spec = cli.scan_spec();
+    app.scan_budget = cli.scan_budget();
     app.allow_negative = cli.allow_negative;
 
     let (local_tx, local_rx) = mpsc::unbounded_channel();
@@ -203,6 +204,9 @@ async fn event_loop(
                 None => break,
             },
             Some(response) = worker.responses.recv() => Msg::Worker(response),
+            Ok(()) = worker.stats.changed() => {
+                Msg::Worker(worker.stats.borrow_and_update().response())
+            }
             Some(event) = local_events.recv() => Msg::Local(event),
             _ = tick.tick() => Msg::Tick,
             _ = sigterm.recv() => break,

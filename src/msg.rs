@@ -10,7 +10,7 @@ use crate::wallet::Wallet;
 pub type ScanId = u64;
 
 /// How a scan reads the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScanSpec {
     /// Parallel scan segments (`TotalSegments`); 1 means a plain scan.
     pub segments: u32,
@@ -18,7 +18,15 @@ pub struct ScanSpec {
     pub page_limit: Option<i32>,
     /// Strongly consistent reads cost twice as much.
     pub consistent: bool,
+    /// Read budget of the whole scan (all segments together) in RCU per second;
+    /// `None`: unpaced. Set by the app from the table's billing mode and the
+    /// `--max-read-percent` / `--max-read-rcu` settings.
+    pub max_rcu_per_sec: Option<f64>,
 }
+
+// The budget is a finite, positive number (never NaN), so equality is total
+// and requests carrying a spec can still be compared with `Eq`.
+impl Eq for ScanSpec {}
 
 /// What the UI asks the worker to do. Each request names its table so a reply
 /// for a table the user has since left can be recognised and dropped.
@@ -158,6 +166,10 @@ pub enum Response {
     },
     /// Answer to [`Request::Write`], echoing the write.
     Written { table: String, write: Write, result: Result<WriteDone, WriteError> },
+    /// The worker's SDK client so far: attempts beyond each call's first (`retries`) and
+    /// attempts refused for throughput or request rate (`throttled`). Cumulative; delivered
+    /// when they change (see [`crate::worker::WorkerHandle::stats`]).
+    CallStats { retries: u64, throttled: u64 },
 }
 
 /// One page of one scan segment, converted to wallets by the worker.

@@ -388,7 +388,8 @@ async fn scan_returns_every_item_once_with_exact_balances() {
 
     for (id, segments) in [(1, 1), (2, 4)] {
         let started = Instant::now();
-        let spec = ScanSpec { segments, page_limit: Some(20), consistent: false };
+        let spec =
+            ScanSpec { segments, page_limit: Some(20), consistent: false, max_rcu_per_sec: None };
         send(&f.worker, Request::Scan { id, table: f.table.clone(), spec });
         let pages = collect_scan(&mut f.worker, id, segments).await;
         let what = format!("scan with {segments} segment(s)");
@@ -484,7 +485,8 @@ async fn app_loads_every_wallet_with_exact_aggregates() {
     let seeds = seeds(250);
     f.put(&seeds).await;
 
-    let spec = ScanSpec { segments: 4, page_limit: Some(20), consistent: false };
+    let spec =
+        ScanSpec { segments: 4, page_limit: Some(20), consistent: false, max_rcu_per_sec: None };
     let app = app_for(&f, spec);
     let mut d = Driver::new(&mut f.worker, app);
     let started = Instant::now();
@@ -548,7 +550,8 @@ async fn cancelled_scan_stops_sending_pages() {
     let mut f = Fixture::start("scan_cancel_").await;
     let seeds = seeds(2000);
     f.put(&seeds).await;
-    let spec = ScanSpec { segments: 1, page_limit: Some(10), consistent: false };
+    let spec =
+        ScanSpec { segments: 1, page_limit: Some(10), consistent: false, max_rcu_per_sec: None };
     let all_pages = seeds.len() / 10;
 
     let started = Instant::now();
@@ -598,7 +601,8 @@ async fn pages_of_a_superseded_scan_are_ignored() {
     let seeds = seeds(200);
     f.put(&seeds).await;
 
-    let spec = ScanSpec { segments: 1, page_limit: Some(5), consistent: false };
+    let spec =
+        ScanSpec { segments: 1, page_limit: Some(5), consistent: false, max_rcu_per_sec: None };
     let app = app_for(&f, spec);
     let mut d = Driver::new(&mut f.worker, app);
     d.update(Msg::Tick);

@@ -21,6 +21,9 @@ const DYNALITE_DELAY_MS: u64 = 2000;
 const TICK: Duration = Duration::from_millis(100);
 /// How long any one phase (describe, create, delete) may take.
 const PHASE_LIMIT: Duration = Duration::from_secs(15);
+/// Wide enough for the status panel's two columns (badge and elapsed time unclipped) beside
+/// the capacity panel, which takes 45% of the top row.
+const SCREEN_WIDTH: u16 = 150;
 
 /// The main loop in miniature: ticks and worker responses become messages for the
 /// app, and the app's requests go to the worker.
@@ -167,7 +170,7 @@ async fn create_and_delete_show_live_status() {
     let mut h = Harness {
         app: App::new(table.clone(), label, true, Instant::now()),
         worker,
-        terminal: Terminal::new(TestBackend::new(100, 30)).expect("TestBackend terminal"),
+        terminal: Terminal::new(TestBackend::new(SCREEN_WIDTH, 30)).expect("TestBackend terminal"),
         next_tick: tokio::time::Instant::now(),
         seen: Vec::new(),
         described: Vec::new(),
@@ -355,7 +358,7 @@ async fn throughput_change_shows_updating_then_active() {
     let mut h = Harness {
         app: App::new(table.clone(), "dynalite".into(), true, Instant::now()),
         worker,
-        terminal: Terminal::new(TestBackend::new(100, 30)).expect("TestBackend terminal"),
+        terminal: Terminal::new(TestBackend::new(SCREEN_WIDTH, 30)).expect("TestBackend terminal"),
         next_tick: tokio::time::Instant::now(),
         seen: Vec::new(),
         described: Vec::new(),

@@ -61,7 +61,8 @@ fn page(id: u64, segment: u32, wallets: Vec<Wallet>, last: bool) -> Msg {
 /// An app whose table is ACTIVE and whose first scan (id 1) has just started.
 fn scanning(t0: Instant) -> App {
     let mut app = App::new(TABLE.into(), "test".into(), true, t0);
-    app.scan_spec = ScanSpec { segments: 2, page_limit: Some(10), consistent: false };
+    app.scan_spec =
+        ScanSpec { segments: 2, page_limit: Some(10), consistent: false, max_rcu_per_sec: None };
     app.viewport =
         Viewport { list_x: 1, list_y: 10, list_width: 60, list_rows: 5, ..Viewport::default() };
     app.update(t0, Msg::Tick);

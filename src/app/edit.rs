@@ -7,6 +7,7 @@ use super::{App, Modal};
 use crate::balance::Balance;
 use crate::form::{Field, Form};
 use crate::msg::{ApiError, EditReason, Request, Write, WriteDone, WriteError, WriteKind};
+use crate::usage::OpKind;
 use crate::wallet::{UserId, Wallet};
 
 /// Labels of the wallet forms' fields.
@@ -240,6 +241,16 @@ impl App {
         result: Result<Option<crate::wallet::Wallet>, ApiError>,
         rcu: Option<f64>,
     ) {
+        if let Ok(found) = &result {
+            // The Get form says how it read; without it, count the dearer strong read.
+            let consistent = match &self.modal {
+                Modal::Wallet(d) if d.action == WalletAction::Get => {
+                    d.form.value(labels::READ) != EVENTUAL
+                }
+                _ => true,
+            };
+            self.usage.record_get(self.now, found.as_ref(), rcu, consistent);
+        }
         let cost = rcu.map_or_else(String::new, |u| format!(" ({u} RCU)"));
         let form = match &mut self.modal {
             Modal::Wallet(d) if d.action == WalletAction::Get => Some(&mut d.form),
@@ -297,6 +308,10 @@ impl App {
             self.modal = Modal::None;
         }
         let id = UserId::new(&write.user_id);
+        // The list still holds the wallet as it was before this write.
+        let old = self.list.find(&id);
+        let kind = OpKind::of_write(&write.kind);
+        self.usage.record_write(self.now, kind, done.consumed_wcu, old, done.wallet.as_ref());
         let note = if done.already_applied {
             " (an earlier attempt had applied it; its answer was lost)"
         } else {

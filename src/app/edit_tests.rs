@@ -382,3 +382,53 @@ fn bad_amounts_are_refused(
 ) {
     assert_eq!(new_balance(Some(b(seen)), amount, withdraw, false), Err(message.to_string()));
 }
+
+/// Every answered call's cost lands in `usage`: the units reported, or an estimate from item
+/// sizes (a Get at the form's consistency; a write at the larger of the item as it was and as
+/// it is); a conflict records nothing; the worker's retry counts are taken as they come.
+#[test]
+fn usage_records_reported_and_estimated_costs() {
+    use crate::usage::{OpKind, Totals};
+    let mut app = app();
+    // `app()`'s scan page reported nothing: Alice's 52 bytes, one eventual page.
+    let scan = Totals { calls: 1, rcu: 0.5, wcu: 0.0, estimated: 1 };
+    assert_eq!(app.usage.totals(OpKind::Scan), scan);
+
+    app.update(app.now, ch('f'));
+    type_text(&mut app, "bob");
+    app.update(app.now, key(KeyCode::Tab));
+    app.update(app.now, ch(' '));
+    let sent = app.update(app.now, key(KeyCode::Enter));
+    assert_eq!(
+        sent,
+        vec![Request::GetWallet { table: TABLE.into(), user_id: "bob".into(), consistent: false }]
+    );
+    let got = Response::GotWallet {
+        table: TABLE.into(),
+        user_id: "bob".into(),
+        result: Ok(Some(wallet("bob", "3"))),
+        consumed_rcu: None,
+    };
+    app.update(app.now, Msg::Worker(got));
+    assert_eq!(
+        app.usage.totals(OpKind::Get),
+        Totals { calls: 1, rcu: 0.5, wcu: 0.0, estimated: 1 }
+    );
+
+    app.update(app.now, ch('+'));
+    type_text(&mut app, "1");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let conflict = Err(WriteError::Conflict { current: Some(wallet(ALICE, "100")) });
+    answer(&mut app, write.clone(), conflict);
+    assert_eq!(app.usage.totals(OpKind::Update), Totals::default(), "a conflict is not recorded");
+    let unreported = WriteDone { consumed_wcu: None, ..done(Some(wallet(ALICE, "101")), None) };
+    answer(&mut app, write.clone(), Ok(unreported));
+    answer(&mut app, write, Ok(done(Some(wallet(ALICE, "101")), None)));
+    let update = Totals { calls: 2, rcu: 0.0, wcu: 2.0, estimated: 1 };
+    assert_eq!(app.usage.totals(OpKind::Update), update);
+    let last = app.usage.last().expect("last call");
+    assert_eq!((last.kind, last.wcu, last.estimated), (OpKind::Update, 1.0, false));
+
+    app.update(app.now, Msg::Worker(Response::CallStats { retries: 3, throttled: 1 }));
+    assert_eq!((app.usage.retries, app.usage.throttled), (3, 1));
+}

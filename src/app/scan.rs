@@ -4,11 +4,42 @@
 use std::time::{Duration, Instant};
 
 use super::{App, TableState};
-use crate::msg::{ApiError, Request, ScanId, ScanPage};
-use crate::table::TableStatus;
+use crate::capacity::{self, Consistency};
+use crate::msg::{ApiError, Request, ScanId, ScanPage, ScanSpec};
+use crate::table::{BillingMode, TableStatus};
+
+/// The most rows reserved ahead of a scan (the item count is approximate).
+const MAX_RESERVE: usize = 20_000_000;
 
 /// How often rows appended during a sorted scan are merged into order.
 const SETTLE_EVERY: Duration = Duration::from_millis(500);
+
+/// How fast scans may read (`--max-read-percent`, `--max-read-rcu`), so that a
+/// scan never takes all of a table's throughput from the application using it.
+/// The default paces nothing; the binary passes the command line's settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ScanBudget {
+    /// Provisioned tables: at most this percentage of the table's provisioned
+    /// read capacity per second (`None`: unpaced).
+    pub max_read_percent: Option<f64>,
+    /// At most this many RCU per second, on any table; overrides the percentage.
+    pub max_read_rcu: Option<f64>,
+}
+
+impl ScanBudget {
+    /// The read budget in RCU per second of a scan of a table billed as
+    /// `billing`; `None`: unpaced.
+    pub fn rcu_per_sec(&self, billing: &BillingMode) -> Option<f64> {
+        let rate = match (self.max_read_rcu, billing) {
+            (Some(rcu), _) => rcu,
+            (None, BillingMode::Provisioned { read, .. }) => {
+                self.max_read_percent? / 100.0 * *read as f64
+            }
+            (None, BillingMode::OnDemand) => return None,
+        };
+        (rate.is_finite() && rate > 0.0).then_some(rate)
+    }
+}
 
 /// How a scan ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +68,10 @@ pub struct ScanState {
     pub segments: u32,
     pub segments_done: u32,
     pub outcome: ScanOutcome,
+    /// The scan's read budget in RCU per second (`None`: unpaced).
+    pub max_rcu_per_sec: Option<f64>,
+    /// Read units a full scan should cost, from the table's size (`None`: unknown).
+    pub predicted_rcu: Option<f64>,
 }
 
 impl ScanState {
@@ -45,6 +80,15 @@ impl ScanState {
         let end = self.finished.unwrap_or(now);
         let secs = end.saturating_duration_since(self.started).as_secs_f64();
         if secs > 0.0 { loaded as f64 / secs } else { 0.0 }
+    }
+
+    /// A paced scan's time left: the predicted units not consumed yet, read at
+    /// the budget. `None` when unpaced or the table's size is unknown. (The
+    /// size DynamoDB reports is refreshed about every six hours: an estimate.)
+    pub fn eta(&self) -> Option<Duration> {
+        let rate = self.max_rcu_per_sec?;
+        let left = (self.predicted_rcu? - self.rcu).max(0.0);
+        Duration::try_from_secs_f64(left / rate).ok()
     }
 }
 
@@ -63,9 +107,21 @@ impl App {
         if info.status != TableStatus::Active {
             return None;
         }
+        let max_rcu_per_sec =
+            self.scan_budget.rcu_per_sec(&info.billing).or(self.scan_spec.max_rcu_per_sec);
+        let spec = ScanSpec { max_rcu_per_sec, ..self.scan_spec };
+        let consistency = if spec.consistent { Consistency::Strong } else { Consistency::Eventual };
+        let predicted_rcu = info
+            .size_bytes
+            .and_then(|bytes| u64::try_from(bytes).ok())
+            .map(|bytes| capacity::full_scan_read_units(bytes, consistency));
+        // Room for the table's (approximate) item count up front: growing a
+        // million-row store page by page would stall the UI on each doubling.
+        let expected = info.item_count.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
         let id = self.next_scan_id;
         self.next_scan_id += 1;
         self.list.clear();
+        self.list.reserve(expected.min(MAX_RESERVE));
         self.selected = 0;
         self.list_offset = 0;
         self.scan = Some(ScanState {
@@ -77,11 +133,13 @@ impl App {
             scanned: 0,
             skipped: 0,
             rcu: 0.0,
-            segments: self.scan_spec.segments.max(1),
+            segments: spec.segments.max(1),
             segments_done: 0,
             outcome: ScanOutcome::Running,
+            max_rcu_per_sec,
+            predicted_rcu,
         });
-        Some(Request::Scan { id, table: self.table_name.clone(), spec: self.scan_spec })
+        Some(Request::Scan { id, table: self.table_name.clone(), spec })
     }
 
     /// Esc: stops the running scan, keeping what it loaded.
@@ -100,6 +158,7 @@ impl App {
     /// Takes a page of the running scan; a page of any other scan is stale.
     pub(super) fn complete_scan_page(&mut self, page: ScanPage) {
         let now = self.now;
+        self.usage.record_scan_page(now, &page, self.scan_spec.consistent);
         let Some(scan) = self.running_scan(page.id) else { return };
         scan.pages += 1;
         scan.scanned += page.scanned;
@@ -157,5 +216,112 @@ impl App {
         self.scan = None;
         self.selected = 0;
         self.list_offset = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::Cli;
+    use crate::msg::{Msg, Response};
+    use crate::table::{AttributeDef, KeyElement, TableInfo};
+
+    const TABLE: &str = "user_wallet";
+
+    fn table(billing: BillingMode, size_bytes: Option<i64>) -> TableInfo {
+        TableInfo {
+            name: TABLE.into(),
+            status: TableStatus::Active,
+            key_schema: vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }],
+            attributes: vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }],
+            billing,
+            item_count: None,
+            size_bytes,
+            created: None,
+            arn: None,
+            indexes: vec![],
+            decreases_today: None,
+        }
+    }
+
+    /// The scan an app started with these command-line flags sends for `info`.
+    fn first_scan(flags: &[&str], info: TableInfo, t0: Instant) -> (App, ScanSpec) {
+        let cli = Cli::try_parse_from([&["wallet-tui"], flags].concat()).expect("flags parse");
+        let mut app = App::new(TABLE.into(), "test".into(), true, t0);
+        app.scan_spec = cli.scan_spec();
+        app.scan_budget = cli.scan_budget();
+        app.update(t0, Msg::Tick);
+        let described = Response::Described { table: TABLE.into(), result: Ok(Some(info)) };
+        let sent = app.update(t0, Msg::Worker(described));
+        let specs: Vec<ScanSpec> = sent
+            .iter()
+            .filter_map(|r| match r {
+                Request::Scan { spec, .. } => Some(*spec),
+                _ => None,
+            })
+            .collect();
+        let [spec] = specs[..] else { panic!("one scan expected: {sent:?}") };
+        (app, spec)
+    }
+
+    #[test]
+    fn the_scan_budget_follows_the_billing_mode_and_the_flags() {
+        let t0 = Instant::now();
+        let provisioned = || table(BillingMode::Provisioned { read: 10, write: 5 }, None);
+        let on_demand = || table(BillingMode::OnDemand, None);
+        let rate = |flags: &[&str], info| first_scan(flags, info, t0).1.max_rcu_per_sec;
+        // Half of the provisioned 10 RCU by default.
+        assert_eq!(rate(&[], provisioned()), Some(5.0));
+        assert_eq!(rate(&["--max-read-percent", "20"], provisioned()), Some(2.0));
+        // On demand there is nothing to take a percentage of: unpaced without a budget.
+        assert_eq!(rate(&[], on_demand()), None);
+        assert_eq!(rate(&["--max-read-rcu", "7"], on_demand()), Some(7.0));
+        // An explicit budget overrides the percentage on provisioned tables too.
+        assert_eq!(rate(&["--max-read-rcu", "7"], provisioned()), Some(7.0));
+        // The rest of the spec is the command line's.
+        let (app, spec) = first_scan(&["--scan-segments", "3"], provisioned(), t0);
+        assert_eq!(spec, ScanSpec { max_rcu_per_sec: Some(5.0), ..app.scan_spec });
+        assert_eq!(spec.segments, 3);
+        // An app not given the settings paces nothing.
+        let mut app = App::new(TABLE.into(), "test".into(), true, t0);
+        app.update(t0, Msg::Tick);
+        let described =
+            Response::Described { table: TABLE.into(), result: Ok(Some(provisioned())) };
+        let sent = app.update(t0, Msg::Worker(described));
+        assert!(matches!(sent[..], [Request::Scan { spec, .. }] if spec == app.scan_spec));
+    }
+
+    #[test]
+    fn a_paced_scan_has_an_eta_from_the_table_size() {
+        let t0 = Instant::now();
+        // 10 MiB: 1,284.5 eventually consistent RCU for a full scan, at 5 RCU/s.
+        let info = table(BillingMode::Provisioned { read: 10, write: 5 }, Some(10 << 20));
+        let (mut app, _) = first_scan(&[], info, t0);
+        let scan = app.scan.clone().expect("a scan");
+        assert_eq!(scan.max_rcu_per_sec, Some(5.0));
+        assert_eq!(scan.predicted_rcu, Some(1284.5));
+        assert_eq!(scan.eta(), Some(Duration::from_secs_f64(1284.5 / 5.0)));
+        // A page of 34.5 RCU leaves 1,250 RCU: 250 s.
+        let page = ScanPage {
+            id: scan.id,
+            segment: 0,
+            wallets: vec![],
+            scanned: 300,
+            skipped: 0,
+            consumed_rcu: Some(34.5),
+            last: false,
+        };
+        app.update(t0 + Duration::from_secs(8), Msg::Worker(Response::ScanPage(page)));
+        let scan = app.scan.clone().expect("a scan");
+        assert_eq!(scan.eta(), Some(Duration::from_secs(250)));
+        // More consumed than predicted (the size is refreshed only every six hours).
+        let mut over = scan.clone();
+        over.rcu = 3000.0;
+        assert_eq!(over.eta(), Some(Duration::ZERO));
+        // Unpaced, or size unknown: no ETA.
+        assert_eq!(ScanState { max_rcu_per_sec: None, ..scan.clone() }.eta(), None);
+        assert_eq!(ScanState { predicted_rcu: None, ..scan }.eta(), None);
     }
 }

@@ -195,11 +195,23 @@ fn scan_progress(scan: &ScanState, loaded: usize, now: Instant) -> String {
         ScanOutcome::Failed(_) => "failed (r rescans)".to_string(),
     };
     format!(
-        " · {} pages · {}/s · {} RCU · {state}",
+        " · {} pages · {}/s · {} RCU{} · {state}",
         scan.pages,
         group(scan.rate(loaded, now) as u64),
-        format_units(scan.rcu)
+        format_units(scan.rcu),
+        pacing(scan)
     )
+}
+
+/// " · paced 2.5 RCU/s · ETA 1m 20s" for a paced scan (the ETA while it runs
+/// and the table's size is known), nothing otherwise.
+fn pacing(scan: &ScanState) -> String {
+    let Some(rate) = scan.max_rcu_per_sec else { return String::new() };
+    let mut text = format!(" · paced {} RCU/s", format_units(rate));
+    if let Some(eta) = scan.eta().filter(|_| scan.outcome == ScanOutcome::Running) {
+        text.push_str(&format!(" · ETA {}", super::status::format_elapsed(eta)));
+    }
+    text
 }
 
 fn footer(agg: &Aggregates) -> Line<'static> {
@@ -247,4 +259,47 @@ pub fn group(n: u64) -> String {
 /// Capacity units: whole numbers plainly, fractions with one decimal.
 pub fn format_units(units: f64) -> String {
     if units.fract() == 0.0 { format!("{units:.0}") } else { format!("{units:.1}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_paced_scan_shows_its_budget_and_eta() {
+        let t0 = Instant::now();
+        let mut scan = ScanState {
+            id: 1,
+            started: t0,
+            first_page: Some(t0),
+            finished: None,
+            pages: 3,
+            scanned: 30,
+            skipped: 0,
+            rcu: 1.5,
+            segments: 4,
+            segments_done: 0,
+            outcome: ScanOutcome::Running,
+            max_rcu_per_sec: Some(2.5),
+            predicted_rcu: Some(201.5),
+        };
+        let now = t0 + Duration::from_secs(1);
+        assert_eq!(
+            scan_progress(&scan, 30, now),
+            " · 3 pages · 30/s · 1.5 RCU · paced 2.5 RCU/s · ETA 1m 20s · more…"
+        );
+        scan.predicted_rcu = None;
+        assert_eq!(
+            scan_progress(&scan, 30, now),
+            " · 3 pages · 30/s · 1.5 RCU · paced 2.5 RCU/s · more…"
+        );
+        scan.outcome = ScanOutcome::Complete;
+        scan.predicted_rcu = Some(201.5);
+        scan.finished = Some(now);
+        assert!(scan_progress(&scan, 30, now).ends_with(" · paced 2.5 RCU/s · complete"));
+        scan.max_rcu_per_sec = None;
+        assert_eq!(scan_progress(&scan, 30, now), " · 3 pages · 30/s · 1.5 RCU · complete");
+    }
 }

@@ -1,5 +1,6 @@
 //! Rendering: a pure function of the [`App`] state. No IO, no waiting.
 
+mod capacity;
 mod detail;
 mod form;
 mod help;
@@ -18,8 +19,10 @@ use crate::keymap::Action;
 /// Below this size the layout cannot be drawn legibly.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
-/// Rows of the table-status panel, borders included.
-const STATUS_HEIGHT: u16 = 7;
+/// Rows of the top row (table status and capacity panels), borders included.
+const STATUS_HEIGHT: u16 = 8;
+/// The status panel's share of the top row's width; the capacity panel has the rest.
+const STATUS_PERCENT: u16 = 55;
 /// The detail pane goes beside the list from this width on, below it otherwise.
 const SIDE_BY_SIDE: u16 = 110;
 
@@ -28,6 +31,8 @@ const SIDE_BY_SIDE: u16 = 110;
 pub struct Areas {
     pub title: Rect,
     pub status: Rect,
+    /// Beside the status panel: capacity units consumed and available.
+    pub capacity: Rect,
     pub list: Rect,
     pub detail: Rect,
     pub status_line: Rect,
@@ -40,14 +45,19 @@ pub fn layout(area: Rect) -> Areas {
     let [title, body, status_line] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
             .areas(area);
-    let [status, main] =
+    let [top, main] =
         Layout::vertical([Constraint::Length(STATUS_HEIGHT), Constraint::Min(1)]).areas(body);
+    let [status, capacity] = Layout::horizontal([
+        Constraint::Percentage(STATUS_PERCENT),
+        Constraint::Percentage(100 - STATUS_PERCENT),
+    ])
+    .areas(top);
     let [list, detail] = if area.width >= SIDE_BY_SIDE {
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(main)
     } else {
         Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main)
     };
-    Areas { title, status, list, detail, status_line, body }
+    Areas { title, status, capacity, list, detail, status_line, body }
 }
 
 /// Where list rows and the detail text land on a screen of this size (for
@@ -77,6 +87,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     let areas = layout(area);
     render_title(app, frame, areas.title);
     status::render(app, frame, areas.status);
+    capacity::render(app, frame, areas.capacity);
     list::render(app, frame, areas.list);
     detail::render(app, frame, areas.detail);
     render_status_line(app, frame, areas.status_line);

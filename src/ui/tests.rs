@@ -256,3 +256,109 @@ fn deposit_form_after_a_conflict() {
     app.status_line = None;
     assert_snapshot!(draw(&app, 120, 30));
 }
+
+/// Draws only the capacity panel, filling a `width`×`height` screen.
+fn draw_capacity(app: &App, width: u16, height: u16) -> TestBackend {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
+    terminal.draw(|frame| super::capacity::render(app, frame, frame.area())).expect("draw");
+    terminal.backend().clone()
+}
+
+/// A session at a frozen clock: scan pages, a get, writes and SDK retries over the last
+/// 40 seconds, on a table billed as `billing`. Returns the app at t0 + 40 s.
+fn app_with_usage(billing: BillingMode) -> App {
+    use crate::balance::Balance;
+    use crate::msg::{ScanPage, Write, WriteDone, WriteKind};
+    use crate::wallet::{Extras, UserId, Wallet};
+    let mut table = info(TableStatus::Active);
+    table.billing = billing;
+    let (mut app, t0) = app_with(Some(table));
+    let at = |secs: u64| t0 + Duration::from_secs(secs);
+    let wallet = |id: &str, balance: &str| Wallet {
+        user_id: UserId::new(id),
+        balance: Balance::parse(balance).ok(),
+        extra: Extras::default(),
+    };
+    // The scan the app started: three pages, the last one above 5 RCU/s.
+    for (segment, (secs, rcu)) in [(30, 2.5), (31, 4.0), (32, 6.0)].into_iter().enumerate() {
+        let page = ScanPage {
+            id: 1,
+            segment: segment as u32,
+            wallets: vec![wallet(&format!("user-{segment}"), "10")],
+            scanned: 1,
+            skipped: 0,
+            consumed_rcu: Some(rcu),
+            last: true,
+        };
+        app.update(at(secs), Msg::Worker(Response::ScanPage(page)));
+    }
+    let got = Response::GotWallet {
+        table: TABLE.into(),
+        user_id: "user-0".into(),
+        result: Ok(Some(wallet("user-0", "10"))),
+        consumed_rcu: Some(0.5),
+    };
+    app.update(at(36), Msg::Worker(got));
+    let written = |user: &str, kind: WriteKind, wallet: Option<Wallet>, wcu: Option<f64>| {
+        let write = Write { op_id: format!("op-{user}"), user_id: user.into(), kind };
+        let done = WriteDone {
+            wallet,
+            old_balance: None,
+            consumed_wcu: wcu,
+            request_id: None,
+            already_applied: false,
+        };
+        Msg::Worker(Response::Written { table: TABLE.into(), write, result: Ok(done) })
+    };
+    let ten = Balance::parse("10").expect("balance");
+    let create = WriteKind::Create { balance: ten };
+    app.update(at(38), written("user-9", create, Some(wallet("user-9", "10")), Some(1.0)));
+    // No consumed capacity reported: estimated from the item's size.
+    let set = WriteKind::SetBalance {
+        seen: Some(ten),
+        new: Balance::parse("12").expect("balance"),
+        reason: crate::msg::EditReason::Set,
+    };
+    app.update(at(39), written("user-1", set, Some(wallet("user-1", "12")), None));
+    app.update(at(39), Msg::Worker(Response::CallStats { retries: 2, throttled: 1 }));
+    app.update(at(40), Msg::Tick);
+    app.status_line = None;
+    app
+}
+
+#[test]
+fn capacity_panel_provisioned() {
+    let app = app_with_usage(BillingMode::Provisioned { read: 5, write: 5 });
+    assert_snapshot!(draw_capacity(&app, 64, 8));
+}
+
+#[test]
+fn capacity_panel_on_demand() {
+    let app = app_with_usage(BillingMode::OnDemand);
+    assert_snapshot!(draw_capacity(&app, 50, 8));
+}
+
+#[test]
+fn capacity_panel_before_any_call() {
+    let (app, _) = app_with(None);
+    assert_snapshot!(draw_capacity(&app, 44, 8));
+}
+
+#[test]
+fn capacity_panel_beside_the_status_panel() {
+    let app = app_with_usage(BillingMode::Provisioned { read: 5, write: 5 });
+    assert_snapshot!(draw(&app, 130, 24));
+}
+
+#[test]
+fn capacity_panel_survives_tiny_areas() {
+    let app = app_with_usage(BillingMode::Provisioned { read: 5, write: 5 });
+    for (w, h) in [(0, 0), (1, 1), (2, 2), (3, 8), (9, 3), (12, 8), (20, 5), (300, 2), (30, 40)] {
+        draw_capacity(&app, w, h);
+    }
+    let on_demand = app_with_usage(BillingMode::OnDemand);
+    for (w, h) in [(1, 1), (10, 8), (17, 8), (60, 16)] {
+        draw_capacity(&on_demand, w, h);
+        draw(&on_demand, w, h);
+    }
+}

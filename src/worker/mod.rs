@@ -4,13 +4,15 @@
 mod client;
 mod dynamo;
 mod scan;
+mod stats;
 
 pub use client::{Connect, LOCAL_ACCESS_KEY, Timeouts, endpoint_label, load_sdk_config};
+pub use stats::CallStats;
 
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -21,6 +23,10 @@ use crate::msg::{ApiError, ErrorKind, Request, Response, ScanId, Write, WriteDon
 pub struct WorkerHandle {
     pub requests: mpsc::UnboundedSender<Request>,
     pub responses: mpsc::UnboundedReceiver<Response>,
+    /// The client's retry and throttle counts, changed as attempts complete (apart from
+    /// `responses`, so that every request still gets exactly one answer there); pass each
+    /// change to the app as [`CallStats::response`].
+    pub stats: watch::Receiver<CallStats>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -50,14 +56,16 @@ struct Shared {
     endpoint: String,
 }
 
-/// Starts the worker on the current tokio runtime.
+/// Starts the worker on the current tokio runtime. Its calls go through a copy of `client`
+/// that counts retries and throttled attempts ([`WorkerHandle::stats`]).
 pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (resp_tx, resp_rx) = mpsc::unbounded_channel();
     let WorkerOptions { read_only, journal, endpoint } = options;
+    let (client, stats) = stats::instrument(&client);
     let shared = Arc::new(Shared { client, read_only, journal, endpoint });
     let task = tokio::spawn(run(shared, req_rx, resp_tx));
-    WorkerHandle { requests: req_tx, responses: resp_rx, task }
+    WorkerHandle { requests: req_tx, responses: resp_rx, stats, task }
 }
 
 /// Each request runs as its own job so a slow call never holds up the others;

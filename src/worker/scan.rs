@@ -1,15 +1,44 @@
 //! A scan as a cancellable job: one task per segment, each page sent to the UI
 //! as soon as it arrives, tagged with the scan's id.
+//!
+//! A scan with a read budget ([`ScanSpec::max_rcu_per_sec`]) is paced: all its
+//! segments share one [`Pacer`], which spaces their requests so that the scan
+//! reads no faster than the budget, and shrinks their pages so that no single
+//! page is a burst.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::dynamo::{classify, wallet_from_item};
+use super::dynamo::{attr_value, classify, wallet_from_item};
+use crate::capacity::{self, Consistency, PAGE_LIMIT_BYTES, READ_UNIT_BYTES};
 use crate::msg::{Response, ScanId, ScanPage, ScanSpec};
+use crate::wallet::AttrValue;
+
+/// How much of the budget one paced page may read: half a second's worth.
+///
+/// DynamoDB meters throughput per second, so a page must stay within one second
+/// of the budget, or a single response would be the very burst the budget is
+/// there to prevent: the default `Limit` of 1000 items of 1 KB reads 125 RCU,
+/// four minutes of half a 1-RCU table. With half a second, even two pages
+/// landing in the same second stay within that second's budget, and each page is
+/// a small part of the run, so the pace is even and the ETA moves smoothly.
+/// Smaller pages would cost more requests and waste capacity, as every page
+/// rounds its bytes up to whole 4 KB read units: a page is never made smaller
+/// than one read unit's worth of items. (For an eventually consistent scan the
+/// `Limit` is thus about `rate × 4 KB / average item size`.)
+const PAGE_SECONDS: f64 = 0.5;
+
+/// DynamoDB's largest item: the size assumed while no item has been read yet,
+/// so that the first pages cannot be large whatever the table holds.
+const MAX_ITEM_BYTES: f64 = 400.0 * 1024.0;
 
 /// Runs every segment of a scan concurrently until done or cancelled.
 pub async fn run(
@@ -21,6 +50,12 @@ pub async fn run(
     responses: UnboundedSender<Response>,
 ) {
     let segments = spec.segments.max(1);
+    let consistency = if spec.consistent { Consistency::Strong } else { Consistency::Eventual };
+    let pacer = spec
+        .max_rcu_per_sec
+        .filter(|rate| rate.is_finite() && *rate > 0.0)
+        .map(|rate| Arc::new(Pacer::new(rate, consistency, Instant::now())));
+    tracing::debug!(id, segments, rcu_per_sec = spec.max_rcu_per_sec, "scan");
     let mut tasks = tokio::task::JoinSet::new();
     for segment in 0..segments {
         let job = Segment {
@@ -31,6 +66,7 @@ pub async fn run(
             segment,
             segments,
             responses: responses.clone(),
+            pacer: pacer.clone(),
         };
         let cancel = cancel.clone();
         tasks.spawn(async move {
@@ -52,19 +88,28 @@ struct Segment {
     segment: u32,
     segments: u32,
     responses: UnboundedSender<Response>,
+    /// The scan's pacer, shared by all its segments (`None`: unpaced).
+    pacer: Option<Arc<Pacer>>,
 }
 
 impl Segment {
+    /// Reads pages until the segment's end. The caller drops this future on
+    /// cancellation, so a paced wait ends at once too.
     async fn run(self) {
         let mut start_key: Option<HashMap<String, AttributeValue>> = None;
         loop {
+            let booking = match &self.pacer {
+                Some(pacer) => Some(pacer.admit(self.spec.page_limit).await),
+                None => None,
+            };
+            let limit = booking.as_ref().map_or(self.spec.page_limit, |b| Some(b.limit));
             let mut call = self
                 .client
                 .scan()
                 .table_name(&self.table)
                 .consistent_read(self.spec.consistent)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .set_limit(self.spec.page_limit)
+                .set_limit(limit)
                 .set_exclusive_start_key(start_key.take());
             if self.segments > 1 {
                 call = call.segment(self.segment as i32).total_segments(self.segments as i32);
@@ -80,6 +125,10 @@ impl Segment {
             };
             start_key = output.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
             let items = output.items();
+            let consumed_rcu = output.consumed_capacity().and_then(|c| c.capacity_units());
+            if let (Some(pacer), Some(booking)) = (&self.pacer, &booking) {
+                pacer.settle_page(booking, consumed_rcu, items);
+            }
             let mut wallets = Vec::with_capacity(items.len());
             let mut skipped = 0;
             for item in items {
@@ -94,11 +143,374 @@ impl Segment {
                 wallets,
                 scanned: output.scanned_count().max(0) as u64,
                 skipped,
-                consumed_rcu: output.consumed_capacity().and_then(|c| c.capacity_units()),
+                consumed_rcu,
                 last: start_key.is_none(),
             };
             if self.responses.send(Response::ScanPage(page)).is_err() || start_key.is_none() {
                 return;
+            }
+        }
+    }
+}
+
+/// One scan's read budget, shared by its segments.
+///
+/// The budget is a line of time, `slot`: the next request of any segment may
+/// start at `slot` and not before. Starting one moves `slot` on by the time the
+/// budget takes to pay for its page, `c / rate`, so requests are spaced by their
+/// costs and never start together. As the cost `c` is only known when the page
+/// comes back, a request books its estimated cost (its `Limit` × the average
+/// item size seen so far) when it starts, and the page corrects the booking to
+/// what it actually consumed: over a scan the spacing adds up to exactly
+/// `consumed / rate`. A request that finds `slot` in the past starts at once
+/// and books from now: time left unused (requests slower than the budget) is
+/// not saved up, so a paced scan never bursts.
+#[derive(Debug)]
+struct Pacer {
+    /// The budget in read units per second, finite and positive.
+    rate: f64,
+    consistency: Consistency,
+    state: Mutex<PacerState>,
+    /// Woken when a correction moves `slot` earlier.
+    earlier: Notify,
+}
+
+#[derive(Debug)]
+struct PacerState {
+    /// When the next request may start.
+    slot: Instant,
+    /// Items read so far, and their total size, for the average item size.
+    items: u64,
+    bytes: u64,
+}
+
+/// A request's place in the budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Booking {
+    /// When the request starts.
+    at: Instant,
+    /// Its page `Limit`.
+    limit: i32,
+    /// The read units booked for it (its estimated cost).
+    units: f64,
+}
+
+impl Pacer {
+    /// A pacer at `rate` read units per second whose budget starts at `now`.
+    fn new(rate: f64, consistency: Consistency, now: Instant) -> Self {
+        let state = Mutex::new(PacerState { slot: now, items: 0, bytes: 0 });
+        Pacer { rate, consistency, state, earlier: Notify::new() }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, PacerState> {
+        // The state stays consistent whatever panicked while holding it.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until the budget lets a request start, and books it. Cancel-safe:
+    /// dropping the future books nothing.
+    async fn admit(&self, max_limit: Option<i32>) -> Booking {
+        loop {
+            // Registered before looking at `slot`, so no correction is missed.
+            let earlier = self.earlier.notified();
+            tokio::pin!(earlier);
+            earlier.as_mut().enable();
+            match self.try_book(Instant::now(), max_limit) {
+                Ok(booking) => return booking,
+                Err(slot) => tokio::select! {
+                    () = tokio::time::sleep_until(slot) => {}
+                    () = earlier => {}
+                },
+            }
+        }
+    }
+
+    /// Books a request starting `now` whose page `Limit` is at most
+    /// `max_limit`, or says when one may start.
+    fn try_book(&self, now: Instant, max_limit: Option<i32>) -> Result<Booking, Instant> {
+        let mut state = self.state();
+        if now < state.slot {
+            return Err(state.slot);
+        }
+        let average = (state.items > 0).then(|| state.bytes as f64 / state.items as f64);
+        let limit = self.page_limit(average, max_limit);
+        // Unknown sizes are booked at the minimum a page costs; the page's
+        // actual cost corrects the booking when it comes back.
+        let bytes = average.map_or(0.0, |a| (a * f64::from(limit)).ceil());
+        let bytes = (bytes as u64).min(PAGE_LIMIT_BYTES);
+        let units = capacity::scan_page_read_units(bytes, self.consistency);
+        state.slot = add(now, self.duration(units));
+        Ok(Booking { at: now, limit, units })
+    }
+
+    /// The page of `booking` came back having consumed `consumed` read units
+    /// (`None`: not reported, estimated from the items' sizes) and read `items`.
+    fn settle_page(
+        &self,
+        booking: &Booking,
+        consumed: Option<f64>,
+        items: &[HashMap<String, AttributeValue>],
+    ) {
+        let bytes: u64 = items.iter().map(item_bytes).sum();
+        let units =
+            consumed.unwrap_or_else(|| capacity::scan_page_read_units(bytes, self.consistency));
+        self.settle(booking, units, items.len() as u64, bytes);
+    }
+
+    /// Corrects a booking by the units its page consumed, and counts its items.
+    fn settle(&self, booking: &Booking, units: f64, items: u64, bytes: u64) {
+        let mut state = self.state();
+        state.items += items;
+        state.bytes += bytes;
+        if units >= booking.units {
+            state.slot = add(state.slot, self.duration(units - booking.units));
+        } else {
+            let early = self.duration(booking.units - units);
+            state.slot = state.slot.checked_sub(early).unwrap_or(state.slot);
+            drop(state);
+            self.earlier.notify_waiters();
+        }
+    }
+
+    /// Items per page so that a page reads about [`PAGE_SECONDS`] of the budget,
+    /// at least one read unit's worth and at most 1 MB, at least one item,
+    /// at most `max_limit`. `average`: the average item size in bytes, if known.
+    fn page_limit(&self, average: Option<f64>, max_limit: Option<i32>) -> i32 {
+        let unit = capacity::read_units(READ_UNIT_BYTES, self.consistency);
+        let units = (self.rate * PAGE_SECONDS).max(unit);
+        let bytes = (units / unit * READ_UNIT_BYTES as f64).min(PAGE_LIMIT_BYTES as f64);
+        let items = (bytes / average.unwrap_or(MAX_ITEM_BYTES).max(1.0)).floor();
+        // The float-to-int cast saturates; the result is within 1..=max_limit.
+        (items as i32).clamp(1, max_limit.unwrap_or(i32::MAX).max(1))
+    }
+
+    /// How long the budget takes to pay for `units`.
+    fn duration(&self, units: f64) -> Duration {
+        Duration::try_from_secs_f64(units / self.rate).unwrap_or(Duration::ZERO)
+    }
+}
+
+/// `at + wait`, or `at` if that is past the end of time.
+fn add(at: Instant, wait: Duration) -> Instant {
+    at.checked_add(wait).unwrap_or(at)
+}
+
+/// The size DynamoDB gives an item, for capacity units.
+fn item_bytes(item: &HashMap<String, AttributeValue>) -> u64 {
+    let attrs: Vec<(&str, AttrValue)> =
+        item.iter().map(|(name, value)| (name.as_str(), attr_value(value))).collect();
+    capacity::item_size(attrs.iter().map(|(name, value)| (*name, value)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: f64) -> Duration {
+        Duration::from_secs_f64(s)
+    }
+
+    /// Asserts two instants agree to a microsecond (durations go through f64).
+    #[track_caller]
+    fn assert_at(actual: Instant, expected: Instant) {
+        let diff = if actual > expected { actual - expected } else { expected - actual };
+        assert!(diff < Duration::from_micros(1), "{actual:?} vs {expected:?}");
+    }
+
+    #[track_caller]
+    fn book(pacer: &Pacer, now: Instant) -> Booking {
+        pacer.try_book(now, None).unwrap_or_else(|at| panic!("not before {at:?}"))
+    }
+
+    /// A pacer that has already read items of `item` bytes (one page of 100).
+    fn warmed(rate: f64, item: u64, t0: Instant) -> Pacer {
+        let pacer = Pacer::new(rate, Consistency::Eventual, t0);
+        pacer.state().items = 100;
+        pacer.state().bytes = 100 * item;
+        pacer
+    }
+
+    #[test]
+    fn a_page_reads_half_a_second_of_the_budget() {
+        let t0 = Instant::now();
+        let eventual = |rate| Pacer::new(rate, Consistency::Eventual, t0);
+        let strong = |rate| Pacer::new(rate, Consistency::Strong, t0);
+        // 77 RCU/s: 38.5 RCU a page, 77 eventually consistent 4 KB units = 315,392 bytes.
+        assert_eq!(eventual(77.0).page_limit(Some(1000.0), None), 315);
+        // The same units strongly consistent: 38.5 units = 157,696 bytes.
+        assert_eq!(strong(77.0).page_limit(Some(1000.0), None), 157);
+        // Half a 1-RCU table: never less than one read unit's worth (4 KB).
+        assert_eq!(eventual(0.5).page_limit(Some(1000.0), None), 4);
+        assert_eq!(strong(0.5).page_limit(Some(1000.0), None), 4);
+        // Never more than the configured limit, never less than one item.
+        assert_eq!(eventual(77.0).page_limit(Some(1000.0), Some(100)), 100);
+        assert_eq!(eventual(0.5).page_limit(Some(300_000.0), None), 1);
+        // DynamoDB stops a page at 1 MB anyway.
+        assert_eq!(eventual(1e6).page_limit(Some(100.0), None), 10_485);
+        // Before any item was read, items are assumed as large as they may be.
+        assert_eq!(eventual(77.0).page_limit(None, None), 1);
+        assert_eq!(eventual(1000.0).page_limit(None, None), 2);
+    }
+
+    #[test]
+    fn requests_are_spaced_by_their_costs() {
+        let t0 = Instant::now();
+        // Items of 1000 bytes at 10 RCU/s: pages of 40 items (40,000 bytes, 5 RCU).
+        let pacer = warmed(10.0, 1000, t0);
+        let first = book(&pacer, t0);
+        assert_eq!(first, Booking { at: t0, limit: 40, units: 5.0 });
+        // Other segments wait for the budget to pay for it: half a second.
+        assert_at(pacer.try_book(t0, None).expect_err("too early"), t0 + secs(0.5));
+        let almost = t0 + secs(0.499);
+        assert_at(pacer.try_book(almost, None).expect_err("too early"), t0 + secs(0.5));
+        let second = book(&pacer, t0 + secs(0.5));
+        assert_at(pacer.try_book(second.at, None).expect_err("too early"), t0 + secs(1.0));
+    }
+
+    #[test]
+    fn a_page_corrects_its_booking_by_what_it_consumed() {
+        let t0 = Instant::now();
+        let pacer = warmed(10.0, 1000, t0);
+        let first = book(&pacer, t0);
+        // It cost 2 RCU more than booked: the next request waits 0.2 s longer.
+        pacer.settle(&first, 7.0, 40, 40_000);
+        let second = book(&pacer, t0 + secs(0.7));
+        // A short last page gives back what it did not use.
+        pacer.settle(&second, 1.0, 8, 8_000);
+        let third = book(&pacer, t0 + secs(0.8));
+        // Requests started after what the ones before consumed: 7 RCU, then 1 RCU.
+        assert_at(third.at, t0 + secs((7.0 + 1.0) / 10.0));
+        // Not before: the first two pages were exactly paid for.
+        assert!(pacer.try_book(t0 + secs(0.79), None).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_waiting_request_starts_as_soon_as_a_correction_allows() {
+        let t0 = Instant::now();
+        // A 5 RCU page at 10 RCU/s: the next request would wait half a second...
+        let pacer = Arc::new(warmed(10.0, 1000, t0));
+        let first = book(&pacer, t0);
+        let waiting = tokio::spawn({
+            let pacer = pacer.clone();
+            async move { pacer.admit(None).await }
+        });
+        tokio::time::sleep(secs(0.05)).await;
+        // ...but the page read nothing: the budget is free again at once.
+        pacer.settle(&first, 0.0, 0, 0);
+        let second = tokio::time::timeout(secs(0.3), waiting)
+            .await
+            .expect("woken by the correction")
+            .expect("no panic");
+        assert!(second.at - t0 < secs(0.3), "started after {:?}", second.at - t0);
+    }
+
+    #[test]
+    fn a_missing_capacity_is_estimated_from_item_sizes() {
+        let t0 = Instant::now();
+        let pacer = Pacer::new(1.0, Consistency::Eventual, t0);
+        let item = |n: usize| {
+            HashMap::from([
+                ("user_id".to_string(), AttributeValue::S(format!("{n:04}"))),
+                ("pad".to_string(), AttributeValue::S("x".repeat(2000))),
+            ])
+        };
+        // 7 + 4 + 3 + 2000 = 2014 bytes an item.
+        assert_eq!(item_bytes(&item(1)), 2014);
+        // Sizes unknown: one item, booked at the minimum (half a unit).
+        let first = book(&pacer, t0);
+        assert_eq!((first.limit, first.units), (1, 0.5));
+        // Three items, 6042 bytes: 2 units of 4 KB = 1 RCU eventually consistent,
+        // half a unit more than booked.
+        let items: Vec<_> = (0..3).map(item).collect();
+        pacer.settle_page(&first, None, &items);
+        assert_at(pacer.try_book(t0, None).expect_err("paced"), t0 + secs(1.0));
+        // Now sized: 1 RCU/s is half a unit a page, 4096 / 2014 = 2 items.
+        let next = book(&pacer, t0 + secs(1.0));
+        assert_eq!((next.limit, next.units), (2, 0.5));
+        // A reported capacity is taken as it is.
+        pacer.settle_page(&next, Some(3.0), &items[..2]);
+        assert_at(pacer.try_book(next.at, None).expect_err("paced"), t0 + secs(4.0));
+    }
+
+    #[test]
+    fn idle_time_is_not_saved_up() {
+        let t0 = Instant::now();
+        let pacer = warmed(10.0, 1000, t0);
+        let first = book(&pacer, t0);
+        pacer.settle(&first, first.units, 40, 40_000);
+        // A minute later a request goes at once...
+        let later = t0 + secs(60.0);
+        assert_eq!(book(&pacer, later).at, later);
+        // ...but the next one waits for it to be paid: no burst of saved-up budget.
+        assert_at(pacer.try_book(later, None).expect_err("paced"), later + secs(0.5));
+    }
+
+    /// Segments sharing a pacer, simulated in virtual time: a segment asks to
+    /// start when its previous page arrives (and again when told the budget is
+    /// free); pages take `latency` and cost what DynamoDB charges for their items.
+    /// Returns (arrival in seconds, units) of every page.
+    fn simulate(rate: f64, segments: usize, items_each: u64, latency: f64) -> Vec<(f64, f64)> {
+        const ITEM: u64 = 1000;
+        let t0 = Instant::now();
+        let pacer = Pacer::new(rate, Consistency::Eventual, t0);
+        // Per segment: items left, the time of its next event, the page in flight.
+        let mut segs: Vec<(u64, Instant, Option<Booking>)> =
+            (0..segments).map(|_| (items_each, t0, None)).collect();
+        let mut pages = Vec::new();
+        while let Some(i) = (0..segments)
+            .filter(|&i| segs[i].0 > 0 || segs[i].2.is_some())
+            .min_by_key(|&i| segs[i].1)
+        {
+            let now = segs[i].1;
+            if let Some(booking) = segs[i].2.take() {
+                let items = u64::try_from(booking.limit).expect("positive").min(segs[i].0);
+                segs[i].0 -= items;
+                let units = capacity::scan_page_read_units(items * ITEM, Consistency::Eventual);
+                pacer.settle(&booking, units, items, items * ITEM);
+                pages.push(((now - t0).as_secs_f64(), units));
+                // Waiting segments are told to look again.
+                for seg in segs.iter_mut().filter(|s| s.2.is_none()) {
+                    seg.1 = seg.1.min(now);
+                }
+            } else {
+                match pacer.try_book(now, Some(1000)) {
+                    Ok(booking) => segs[i] = (segs[i].0, now + secs(latency), Some(booking)),
+                    Err(slot) => segs[i].1 = slot,
+                }
+            }
+        }
+        pages
+    }
+
+    #[test]
+    fn segments_sharing_a_pacer_read_at_the_budget() {
+        // 3000 items of 1000 bytes in 4 segments: about 370 RCU, at 74 RCU/s ≈ 5 s.
+        for latency in [0.0, 0.02, 0.2] {
+            let rate = 74.0;
+            let pages = simulate(rate, 4, 750, latency);
+            let total: f64 = pages.iter().map(|p| p.1).sum();
+            let end = pages.iter().map(|p| p.0).fold(0.0, f64::max);
+            let largest = pages.iter().map(|p| p.1).fold(0.0, f64::max);
+            let last = pages.last().expect("pages").1;
+            eprintln!(
+                "latency {latency}: {} pages, {total} RCU in {end:.3} s, last {last}",
+                pages.len()
+            );
+            // No request starts before the pages before it are paid for, and the
+            // budget is not left unused: the run takes what it consumed at the
+            // budget, but for the last page's own cost, plus the last latency
+            // (and, at most, the first: until a page has come back, item sizes
+            // are unknown and pages are one item).
+            let paid = (total - last) / rate;
+            assert!(end >= paid + latency - 1e-6, "{latency}: {end} s < {paid} s");
+            assert!(end <= paid + 2.0 * latency + 0.01, "{latency}: {end} s > {paid} s");
+            let measured = total / end;
+            assert!((measured / rate - 1.0).abs() < 0.1, "{latency}: {measured} RCU/s");
+            assert!(largest <= rate * PAGE_SECONDS + 0.5, "a page of {largest} RCU");
+            for (start, _) in &pages {
+                let window: f64 =
+                    pages.iter().filter(|p| p.0 >= *start && p.0 < start + 1.0).map(|p| p.1).sum();
+                assert!(window <= rate + largest, "{latency}: {window} RCU in 1 s from {start}");
             }
         }
     }

@@ -1,0 +1,317 @@
+//! The capacity panel's numbers against a real DynamoDB Local (started by `tests/support`): a
+//! session scripted through a real `App` and worker, every request the app makes sent to the
+//! worker and every answer fed back, while the test adds up the consumed capacity the
+//! endpoint reported in the responses themselves. The app's `usage` must hold exactly those
+//! sums, none of them estimated (DynamoDB Local reports capacity when asked, as the worker
+//! always does). A second session loses one response on the way (through the fault-injecting
+//! proxy of `tests/support/proxy.rs`) to see the SDK's retry counted.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProvisionedThroughput,
+    ScalarAttributeType,
+};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use support::proxy::Proxy;
+use wallet_tui::app::{App, ScanOutcome};
+use wallet_tui::balance::Balance;
+use wallet_tui::local::LocalServer;
+use wallet_tui::msg::{EditReason, Msg, Request, Response, Write, WriteKind};
+use wallet_tui::usage::{OpKind, Totals};
+use wallet_tui::worker::{self, Connect, WorkerHandle, WorkerOptions};
+
+/// How long one answer may take before the test gives up on the worker.
+const ANSWER_LIMIT: Duration = Duration::from_secs(30);
+/// The app's clock moves this much per message (a frozen, reproducible clock).
+const STEP: Duration = Duration::from_millis(100);
+
+fn bal(text: &str) -> Balance {
+    Balance::parse(text).unwrap_or_else(|e| panic!("{text:?} is not a balance: {e}"))
+}
+
+fn write(user_id: &str, kind: WriteKind) -> Write {
+    Write { op_id: uuid::Uuid::new_v4().to_string(), user_id: user_id.to_string(), kind }
+}
+
+/// The SDK client exactly as the application builds it for a local endpoint.
+async fn app_client(endpoint: String) -> Client {
+    let connect = Connect { endpoint_url: Some(endpoint), local: true, ..Default::default() };
+    Client::new(&worker::load_sdk_config(&connect).await)
+}
+
+/// A provisioned wallet table (5 RCU / 5 WCU), created with a raw client.
+async fn create_table(raw: &Client, table: &str) {
+    let key = KeySchemaElement::builder()
+        .attribute_name("user_id")
+        .key_type(KeyType::Hash)
+        .build()
+        .expect("key schema");
+    let attr = AttributeDefinition::builder()
+        .attribute_name("user_id")
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("attribute definition");
+    let throughput = ProvisionedThroughput::builder()
+        .read_capacity_units(5)
+        .write_capacity_units(5)
+        .build()
+        .expect("throughput");
+    raw.create_table()
+        .table_name(table)
+        .key_schema(key)
+        .attribute_definitions(attr)
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("raw CreateTable {table}: {e:?}"));
+}
+
+/// What the responses themselves reported, per kind of call.
+#[derive(Debug, Default)]
+struct Reported(HashMap<OpKind, Totals>);
+
+impl Reported {
+    fn add(&mut self, kind: OpKind, rcu: f64, wcu: f64) {
+        let totals = self.0.entry(kind).or_default();
+        totals.calls += 1;
+        totals.rcu += rcu;
+        totals.wcu += wcu;
+    }
+
+    /// Adds up one response, in the order the app sees them; panics where a data call's
+    /// response carries no consumed capacity.
+    fn take(&mut self, response: &Response) {
+        match response {
+            Response::ScanPage(page) => {
+                let rcu = page.consumed_rcu.unwrap_or_else(|| panic!("no RCU in {page:?}"));
+                self.add(OpKind::Scan, rcu, 0.0);
+            }
+            Response::GotWallet { result: Ok(_), consumed_rcu, .. } => {
+                let rcu = consumed_rcu.unwrap_or_else(|| panic!("no RCU in {response:?}"));
+                self.add(OpKind::Get, rcu, 0.0);
+            }
+            Response::Written { write, result: Ok(done), .. } => {
+                let wcu = done.consumed_wcu.unwrap_or_else(|| panic!("no WCU in {response:?}"));
+                self.add(OpKind::of_write(&write.kind), 0.0, wcu);
+            }
+            Response::Described { result: Ok(_), .. } => self.add(OpKind::Table, 0.0, 0.0),
+            other @ (Response::GotWallet { .. }
+            | Response::Written { .. }
+            | Response::Described { .. }
+            | Response::ScanFailed { .. }) => panic!("a call failed: {other:?}"),
+            _ => {}
+        }
+    }
+
+    fn totals(&self, kind: OpKind) -> Totals {
+        self.0.get(&kind).copied().unwrap_or_default()
+    }
+}
+
+/// A real app and worker on one table, the app's requests sent, the answers fed back.
+struct Session {
+    server: LocalServer,
+    raw: Client,
+    table: String,
+    app: App,
+    worker: WorkerHandle,
+    clock: Instant,
+    reported: Reported,
+    proxy: Option<Proxy>,
+}
+
+impl Session {
+    /// A fresh table on a fresh DynamoDB Local; with `proxied`, the worker's client goes
+    /// through a [`Proxy`]. Scans use two segments of at most two items per page.
+    async fn start(prefix: &str, proxied: bool) -> Session {
+        let server = support::dynamodb_local().await;
+        let raw = support::sdk_client(&server.endpoint());
+        let table = support::unique_table(prefix);
+        create_table(&raw, &table).await;
+        let proxy = if proxied { Some(Proxy::start(&server.endpoint()).await) } else { None };
+        let endpoint = proxy.as_ref().map_or_else(|| server.endpoint(), Proxy::endpoint);
+        let worker = worker::spawn(app_client(endpoint).await, WorkerOptions::default());
+        let clock = Instant::now();
+        let mut app = App::new(table.clone(), "DynamoDB Local".into(), true, clock);
+        app.scan_spec.segments = 2;
+        app.scan_spec.page_limit = Some(2);
+        Session { server, raw, table, app, worker, clock, reported: Reported::default(), proxy }
+    }
+
+    /// One message to the app at the next tick of the clock; its requests are sent on.
+    fn update(&mut self, msg: Msg) -> Vec<Request> {
+        self.clock += STEP;
+        self.app.update(self.clock, msg)
+    }
+
+    /// Sends `requests`, then feeds every answer to the app and sends what it asks in turn,
+    /// until nothing is outstanding.
+    async fn run(&mut self, mut requests: Vec<Request>) {
+        let mut outstanding = 0u32;
+        loop {
+            for request in requests.drain(..) {
+                outstanding += match &request {
+                    Request::Scan { spec, .. } => spec.segments.max(1),
+                    Request::CancelScan { .. } => panic!("the session cancelled a scan"),
+                    _ => 1,
+                };
+                if self.worker.requests.send(request).is_err() {
+                    panic!("the worker stopped");
+                }
+            }
+            if outstanding == 0 {
+                return;
+            }
+            let response =
+                match tokio::time::timeout(ANSWER_LIMIT, self.worker.responses.recv()).await {
+                    Ok(Some(response)) => response,
+                    Ok(None) => panic!("the worker's response channel closed"),
+                    Err(_) => panic!("{outstanding} answers missing after {ANSWER_LIMIT:?}"),
+                };
+            match &response {
+                Response::ScanPage(page) if !page.last => {}
+                _ => outstanding -= 1,
+            }
+            self.reported.take(&response);
+            requests = self.update(Msg::Worker(response));
+        }
+    }
+
+    /// A request made by the test rather than by a key, answered and fed to the app.
+    async fn call(&mut self, request: Request) {
+        self.run(vec![request]).await;
+    }
+
+    /// A key pressed in the app.
+    async fn press(&mut self, c: char) {
+        let key = Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        let requests = self.update(Msg::Term(key));
+        self.run(requests).await;
+    }
+
+    /// Passes the worker's retry and throttle counts to the app, as the binary's loop does.
+    fn deliver_call_stats(&mut self) {
+        if self.worker.stats.has_changed().unwrap_or(false) {
+            let stats = *self.worker.stats.borrow_and_update();
+            self.update(Msg::Worker(stats.response()));
+        }
+    }
+
+    fn write_request(&self, write: Write) -> Request {
+        Request::Write { table: self.table.clone(), write }
+    }
+
+    /// The app's totals equal what the responses reported, kind by kind, none estimated.
+    fn assert_usage_matches_the_responses(&self) {
+        for kind in OpKind::ALL {
+            let reported = self.reported.totals(kind);
+            let usage = self.app.usage.totals(kind);
+            assert_eq!(usage, reported, "{kind:?}: app usage vs the responses' own capacity");
+            assert_eq!(usage.estimated, 0, "{kind:?}: estimated although DynamoDB Local reports");
+        }
+        assert_eq!(self.app.usage.total().estimated, 0);
+    }
+
+    async fn finish(self) {
+        self.raw
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("raw DeleteTable {}: {e:?}", self.table));
+        self.worker.shutdown();
+        drop(self.proxy);
+        self.server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn usage_totals_are_exactly_what_the_endpoint_reported() {
+    let mut s = Session::start("usage_", false).await;
+    // The app describes the table at once, finds it ACTIVE and empty, and scans it.
+    let first = s.update(Msg::Tick);
+    assert!(matches!(first.as_slice(), [Request::DescribeTable { .. }]), "{first:?}");
+    s.run(first).await;
+
+    let users: Vec<String> = (0..5).map(|i| format!("usage-user-{i}")).collect();
+    let big = "7".repeat(30); // a 30-digit balance: a bigger item than the others
+    for (i, user) in users.iter().enumerate() {
+        let balance = if i == 0 { bal(&big) } else { bal(&format!("{i}.25")) };
+        let request = s.write_request(write(user, WriteKind::Create { balance }));
+        s.call(request).await;
+    }
+    let get =
+        Request::GetWallet { table: s.table.clone(), user_id: users[1].clone(), consistent: true };
+    s.call(get).await;
+    let missing =
+        Request::GetWallet { table: s.table.clone(), user_id: "nobody".into(), consistent: false };
+    s.call(missing).await;
+
+    // `r`: describe and rescan, now over five wallets in pages of two.
+    s.press('r').await;
+    let scan = s.app.scan.as_ref().expect("a scan ran");
+    assert_eq!(scan.outcome, ScanOutcome::Complete, "{scan:?}");
+    assert_eq!(s.app.list.loaded(), users.len());
+
+    let set = WriteKind::SetBalance {
+        seen: Some(bal("2.25")),
+        new: bal("1000.5"),
+        reason: EditReason::Deposit(bal("998.25")),
+    };
+    let request = s.write_request(write(&users[2], set));
+    s.call(request).await;
+    let delete = WriteKind::Delete { seen: Some(bal(&big)) };
+    let request = s.write_request(write(&users[0], delete));
+    s.call(request).await;
+    s.deliver_call_stats();
+
+    eprintln!("reported by the endpoint: {:?}", s.reported);
+    s.assert_usage_matches_the_responses();
+    let expect_calls =
+        [(OpKind::Put, 5), (OpKind::Get, 2), (OpKind::Update, 1), (OpKind::Delete, 1)];
+    for (kind, calls) in expect_calls {
+        assert_eq!(s.app.usage.totals(kind).calls, calls, "{kind:?}");
+    }
+    let scans = s.app.usage.totals(OpKind::Scan);
+    // Two scans of two segments each; the second read five items in pages of two.
+    assert!(scans.calls >= 2 + 3, "{scans:?}");
+    assert!(scans.rcu > 0.0 && s.app.usage.totals(OpKind::Put).wcu >= 5.0, "{:?}", s.app.usage);
+    assert!(s.app.usage.totals(OpKind::Table).calls >= 2, "{:?}", s.app.usage);
+    let last = s.app.usage.last().expect("a last call");
+    assert_eq!((last.kind, last.estimated), (OpKind::Delete, false));
+    assert_eq!((s.app.usage.retries, s.app.usage.throttled), (0, 0), "no fault was injected");
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn a_lost_response_is_counted_as_a_retry() {
+    let mut s = Session::start("usage_retry_", true).await;
+    let first = s.update(Msg::Tick);
+    s.run(first).await;
+    let user = "usage-retry-user";
+    let request = s.write_request(write(user, WriteKind::Create { balance: bal("3") }));
+    s.call(request).await;
+    s.deliver_call_stats();
+    assert_eq!((s.app.usage.retries, s.app.usage.throttled), (0, 0));
+
+    let proxy = s.proxy.as_ref().expect("proxied");
+    proxy.drop_next_response();
+    let get = Request::GetWallet { table: s.table.clone(), user_id: user.into(), consistent: true };
+    s.call(get).await;
+    let proxy = s.proxy.as_ref().expect("proxied");
+    assert_eq!(proxy.pending_drops(), 0, "the response was not dropped");
+    assert_eq!(proxy.count_requests_with("GetItem"), 2, "{:?}", proxy.forwarded());
+
+    assert!(s.worker.stats.has_changed().expect("worker alive"), "the retry was not published");
+    s.deliver_call_stats();
+    assert_eq!((s.app.usage.retries, s.app.usage.throttled), (1, 0));
+    // The first attempt's capacity was consumed but never reported: only what came back counts.
+    s.assert_usage_matches_the_responses();
+    s.finish().await;
+}
