@@ -47,16 +47,25 @@ pub fn layout(area: Rect) -> Areas {
             .areas(area);
     let [top, main] =
         Layout::vertical([Constraint::Length(STATUS_HEIGHT), Constraint::Min(1)]).areas(body);
-    let [status, capacity] = Layout::horizontal([
-        Constraint::Percentage(STATUS_PERCENT),
-        Constraint::Percentage(100 - STATUS_PERCENT),
-    ])
-    .areas(top);
-    let [list, detail] = if area.width >= SIDE_BY_SIDE {
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(main)
-    } else {
-        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main)
-    };
+    if area.width >= SIDE_BY_SIDE {
+        // Wide: status | capacity on top, list | detail below.
+        let [status, capacity] = Layout::horizontal([
+            Constraint::Percentage(STATUS_PERCENT),
+            Constraint::Percentage(100 - STATUS_PERCENT),
+        ])
+        .areas(top);
+        let [list, detail] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
+                .areas(main);
+        return Areas { title, status, capacity, list, detail, status_line, body };
+    }
+    // Narrow: the status panel keeps the full width; detail | capacity share
+    // the bottom.
+    let [list, bottom] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+    let [detail, capacity] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    let status = top;
     Areas { title, status, capacity, list, detail, status_line, body }
 }
 

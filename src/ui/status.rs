@@ -13,11 +13,16 @@ use crate::keymap::Action;
 use crate::table::{BillingMode, TableInfo, TableStatus, format_bytes};
 
 /// Width of the label column.
-const LABEL: usize = 11;
+const LABEL: usize = 8;
 
 /// Draws the panel into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let block = Block::bordered().title(format!(" Table {} ", app.table_name));
+    let mut title = format!(" Table {} ", app.table_name);
+    if let TableState::Present(info) = &app.table {
+        let every = if info.is_transient() { FAST_POLL } else { SLOW_POLL };
+        title.push_str(&format!("· polled every {}s ", every.as_secs()));
+    }
+    let block = Block::bordered().title(title);
     let lines = match (&app.connection, &app.table) {
         (Connection::Starting(progress), _) => starting(progress),
         (Connection::Failed(why), _) => vec![
@@ -109,15 +114,10 @@ fn present(app: &App, info: &TableInfo) -> (Vec<Line<'static>>, Vec<Line<'static
     if let Some(elapsed) = app.transition_elapsed() {
         status.push_span(Span::raw(format!(" for {}", format_elapsed(elapsed))));
     }
-    let every = if info.is_transient() { FAST_POLL } else { SLOW_POLL };
-    status.push_span(Span::styled(
-        format!(" every {}s", every.as_secs()),
-        Style::new().fg(Color::DarkGray),
-    ));
     let left = vec![
         status,
-        row("Key schema", key_schema(info)),
-        row("Attributes", attributes(info)),
+        row("Key", key_schema(info)),
+        row("Attrs", attributes(info)),
         row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
         row("ARN", info.arn.clone().unwrap_or_else(|| "-".into())),
     ];
@@ -157,9 +157,9 @@ fn attributes(info: &TableInfo) -> String {
 
 fn billing(info: &TableInfo) -> String {
     match info.billing {
-        BillingMode::OnDemand => "on-demand (PAY_PER_REQUEST)".to_string(),
+        BillingMode::OnDemand => "on-demand".to_string(),
         BillingMode::Provisioned { read, write } => {
-            format!("provisioned · {read} RCU · {write} WCU")
+            format!("{read} RCU · {write} WCU")
         }
     }
 }
