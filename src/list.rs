@@ -404,37 +404,6 @@ impl IdIndex {
     }
 }
 
-/// Below this many rows a second thread costs more than it saves.
-const PARALLEL_SORT_MIN: usize = 100_000;
-
-/// Sorts big slices on two threads (the machines this runs on have at least
-/// two cores): each half is sorted, then the halves are merged.
-fn sort_in_two<T: Send + Copy>(items: &mut [T], cmp: impl Fn(&T, &T) -> Ordering + Sync) {
-    if items.len() < PARALLEL_SORT_MIN {
-        return items.sort_unstable_by(&cmp);
-    }
-    let mid = items.len() / 2;
-    let (left, right) = items.split_at_mut(mid);
-    std::thread::scope(|scope| {
-        scope.spawn(|| left.sort_unstable_by(&cmp));
-        right.sort_unstable_by(&cmp);
-    });
-    let mut merged = Vec::with_capacity(items.len());
-    let (mut i, mut j) = (0, mid);
-    while i < mid && j < items.len() {
-        if cmp(&items[j], &items[i]).is_lt() {
-            merged.push(items[j]);
-            j += 1;
-        } else {
-            merged.push(items[i]);
-            i += 1;
-        }
-    }
-    merged.extend_from_slice(&items[i..mid]);
-    merged.extend_from_slice(&items[j..]);
-    items.copy_from_slice(&merged);
-}
-
 /// A wallet's place in a balance sort, packed next to its index.
 #[derive(Clone, Copy)]
 struct BalanceKey {
@@ -489,7 +458,7 @@ fn sort_indices(view: &mut [u32], wallets: &[Wallet], sort: SortKey) {
                     BalanceKey { missing, key, exact, id: id_prefix(&w.user_id), index: i }
                 })
                 .collect();
-            sort_in_two(&mut keyed, |a, b| {
+            keyed.sort_unstable_by(|a, b| {
                 // Wallets without a balance go last in both directions.
                 (a.missing, a.key).cmp(&(b.missing, b.key)).then_with(|| {
                     if a.exact && b.exact {
@@ -510,7 +479,7 @@ fn sort_indices(view: &mut [u32], wallets: &[Wallet], sort: SortKey) {
                     UserId::Text(_) => (None, i),
                 })
                 .collect();
-            sort_in_two(&mut keyed, |(x, a), (y, b)| match (x, y) {
+            keyed.sort_unstable_by(|(x, a), (y, b)| match (x, y) {
                 (Some(x), Some(y)) => x.cmp(y),
                 _ => by_id(*a, *b),
             });

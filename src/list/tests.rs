@@ -191,22 +191,3 @@ fn neighbours_in_the_last_kept_digit_sort_by_value_not_id(#[case] sort: SortKey)
     let expected = if sort == SortKey::BalanceAsc { "zamqn" } else { "qamzn" };
     assert_eq!(ids(&list), expected);
 }
-
-#[test]
-fn big_lists_sort_on_two_threads_to_the_same_order() {
-    // Above the parallel threshold, with many equal balances to exercise ties.
-    let n = super::PARALLEL_SORT_MIN + 1234;
-    let mut list = WalletList::new();
-    list.extend((0..n).map(|i| {
-        let balance = format!("{}.{:02}", (i * 7919) % 1000, i % 100);
-        wallet(&format!("id{:07}", (i * 104_729) % n), Some(&balance))
-    }));
-    for sort in [SortKey::BalanceAsc, SortKey::BalanceDesc, SortKey::UserIdAsc, SortKey::UserIdDesc]
-    {
-        list.set_sort(sort);
-        let got: Vec<&Wallet> = list.window(0, usize::MAX).collect();
-        let mut expected = got.clone();
-        expected.sort_by(|a, b| sort.compare(a, b));
-        assert!(got.iter().zip(&expected).all(|(a, b)| a.user_id == b.user_id), "{sort:?}");
-    }
-}
