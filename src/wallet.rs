@@ -161,6 +161,11 @@ mod tag {
 pub struct ExtrasBuilder(Vec<u8>);
 
 impl ExtrasBuilder {
+    /// A builder with room for `bytes` of packed attributes.
+    pub fn with_capacity(bytes: usize) -> Self {
+        ExtrasBuilder(Vec::with_capacity(bytes))
+    }
+
     /// A string attribute.
     pub fn string(&mut self, name: &str, value: &str) {
         put_bytes(&mut self.0, name.as_bytes());

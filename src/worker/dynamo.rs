@@ -106,7 +106,7 @@ pub fn wallet_from_item(item: &HashMap<String, AttributeValue>) -> Option<Wallet
         .filter(|name| *name != USER_ID && !(*name == BALANCE && balance.is_some()))
         .collect();
     names.sort_unstable();
-    let mut extra = ExtrasBuilder::default();
+    let mut extra = ExtrasBuilder::with_capacity(64);
     for name in names {
         match &item[name] {
             AttributeValue::S(s) => extra.string(name, s),
