@@ -31,6 +31,10 @@ pub const UPDATED_AT: &str = "updated_at";
 /// The op id of the last write of this app, so a retried write can recognise itself.
 pub const LAST_OP: &str = "last_op";
 
+/// What every data call asks DynamoDB to report: INDEXES gives the total (as
+/// TOTAL would) plus the share of each index, for tables that have any.
+pub const CONSUMED: ReturnConsumedCapacity = ReturnConsumedCapacity::Indexes;
+
 /// DescribeTable; ResourceNotFound is an answer (`None`), not an error.
 pub async fn describe_table(client: &Client, table: &str) -> Result<Option<TableInfo>, ApiError> {
     match client.describe_table().table_name(table).send().await {
@@ -154,7 +158,7 @@ pub async fn get_wallet(
         .table_name(table)
         .key(USER_ID, AttributeValue::S(user_id.to_string()))
         .consistent_read(consistent)
-        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        .return_consumed_capacity(CONSUMED);
     match call.send().await {
         Ok(out) => {
             let rcu = out.consumed_capacity().and_then(|c| c.capacity_units());
@@ -236,7 +240,7 @@ async fn create_wallet(
         .condition_expression("attribute_not_exists(#id)")
         .expression_attribute_names("#id", USER_ID)
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        .return_consumed_capacity(CONSUMED);
     match call.send().await {
         // PutItem returns nothing new: the wallet is the item put.
         Ok(out) => Ok(WriteDone {
@@ -291,7 +295,7 @@ async fn set_balance(
         ))
         .return_values(ReturnValue::AllNew)
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        .return_consumed_capacity(CONSUMED);
     match call.send().await {
         Ok(out) => Ok(WriteDone {
             wallet: out.attributes().and_then(wallet_from_item),
@@ -331,7 +335,7 @@ async fn delete_wallet(
         .expression_attribute_names("#balance", BALANCE)
         .set_expression_attribute_values(seen_value.map(|v| [(":seen".to_string(), v)].into()))
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        .return_consumed_capacity(CONSUMED);
     match call.send().await {
         Ok(out) => Ok(WriteDone {
             wallet: None,

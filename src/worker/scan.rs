@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::AttributeValue;
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::dynamo::{attr_value, classify, wallet_from_item};
+use super::dynamo::{CONSUMED, attr_value, classify, wallet_from_item};
 use crate::capacity::{self, Consistency, PAGE_LIMIT_BYTES, READ_UNIT_BYTES};
 use crate::msg::{Response, ScanId, ScanPage, ScanSpec};
 use crate::wallet::AttrValue;
@@ -108,7 +108,7 @@ impl Segment {
                 .scan()
                 .table_name(&self.table)
                 .consistent_read(self.spec.consistent)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .return_consumed_capacity(CONSUMED)
                 .set_limit(limit)
                 .set_exclusive_start_key(start_key.take());
             if self.segments > 1 {
