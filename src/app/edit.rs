@@ -224,7 +224,7 @@ impl App {
 
     /// Selects a loaded wallet and says so.
     fn reveal(&mut self, id: &UserId, what: &str) {
-        self.list.settle();
+        self.settle_keeping_selection();
         match self.list.position_of(id) {
             Some(position) => {
                 self.select(position);

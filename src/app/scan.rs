@@ -150,7 +150,7 @@ impl App {
         scan.outcome = ScanOutcome::Cancelled;
         scan.finished = Some(self.now);
         let id = scan.id;
-        self.list.settle();
+        self.settle_keeping_selection();
         self.info(format!("scan stopped: {} wallets loaded", self.list.loaded()));
         vec![Request::CancelScan { id }]
     }
@@ -175,7 +175,7 @@ impl App {
         let complete = scan.outcome == ScanOutcome::Complete;
         self.list.extend(page.wallets);
         if complete {
-            self.list.settle();
+            self.settle_keeping_selection();
         }
     }
 
@@ -192,7 +192,7 @@ impl App {
         let why = format!("segment {segment}: {}", error.summary());
         scan.outcome = ScanOutcome::Failed(why.clone());
         scan.finished = Some(now);
-        self.list.settle();
+        self.settle_keeping_selection();
         self.error(format!("scan failed ({why}); r rescans"));
         vec![Request::CancelScan { id }]
     }
@@ -204,9 +204,22 @@ impl App {
     /// Merges rows appended during a sorted scan into order, at most twice a second.
     pub(super) fn settle_list(&mut self) {
         if self.list.needs_settle() && self.now.duration_since(self.last_settle) >= SETTLE_EVERY {
-            self.list.settle();
+            self.settle_keeping_selection();
             self.last_settle = self.now;
-            self.clamp_selection();
+        }
+    }
+
+    /// Brings the list's order up to date; the selected wallet stays selected
+    /// even when rows merged in above it move it down.
+    pub(super) fn settle_keeping_selection(&mut self) {
+        if !self.list.needs_settle() {
+            return;
+        }
+        let keep = self.selected_wallet().map(|w| w.user_id.clone());
+        self.list.settle();
+        match keep.and_then(|id| self.list.position_of(&id)) {
+            Some(position) => self.select(position),
+            None => self.clamp_selection(),
         }
     }
 

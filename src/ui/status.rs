@@ -60,11 +60,21 @@ fn starting(progress: &[String]) -> Vec<Line<'static>> {
 fn unknown(app: &App) -> Vec<Line<'static>> {
     match &app.describe_error {
         None => vec![Line::raw("describing table…")],
-        Some(err) => vec![
-            Line::styled("cannot describe the table", Style::new().fg(Color::Red)),
-            Line::raw(err.summary()),
-            Line::styled("retrying automatically; r retries now", Style::new().fg(Color::Gray)),
-        ],
+        Some(err) => {
+            // A countdown to the next attempt (the app backs off 2, 4, 8, 15 s).
+            let retry = match app.next_describe() {
+                Some(at) => {
+                    let secs = at.saturating_duration_since(app.now).as_millis().div_ceil(1000);
+                    format!("retrying in {secs}s; r retries now")
+                }
+                None => "retrying now…".to_string(),
+            };
+            vec![
+                Line::styled("cannot describe the table", Style::new().fg(Color::Red)),
+                Line::raw(err.summary()),
+                Line::styled(retry, Style::new().fg(Color::Gray)),
+            ]
+        }
     }
 }
 
