@@ -664,16 +664,9 @@ impl FromIterator<Balance> for Sum {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::balance as b;
     use bigdecimal::Zero as _;
     use rstest::rstest;
-
-    /// Parses a known-good literal.
-    fn b(text: &str) -> Balance {
-        match Balance::parse(text) {
-            Ok(balance) => balance,
-            Err(error) => panic!("{text:?} should parse: {error}"),
-        }
-    }
 
     fn bd(text: &str) -> BigDecimal {
         match text.parse() {

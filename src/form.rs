@@ -189,10 +189,7 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn key(code: KeyCode) -> Event {
-        Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
-    }
+    use crate::fixtures::key_event as key;
 
     fn sample() -> Form {
         Form::new(

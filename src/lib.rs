@@ -8,6 +8,8 @@ pub mod app;
 pub mod balance;
 pub mod capacity;
 pub mod cli;
+#[cfg(test)]
+mod fixtures;
 pub mod form;
 pub mod journal;
 pub mod json;

@@ -5,53 +5,15 @@ mod support;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, KeySchemaElement, KeyType, ProvisionedThroughput, ScalarAttributeType,
-    TableStatus,
-};
+use aws_sdk_dynamodb::types::TableStatus;
+use support::table_status;
 use wallet_tui::local;
+use wallet_tui::table::BillingMode;
 
+/// Sends CreateTable for a provisioned (1/1) wallet table; the status the answer reports.
 async fn create_table(client: &Client, name: &str) -> Option<TableStatus> {
-    let out = client
-        .create_table()
-        .table_name(name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("user_id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute definition"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("user_id")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key schema"),
-        )
-        .provisioned_throughput(
-            ProvisionedThroughput::builder()
-                .read_capacity_units(1)
-                .write_capacity_units(1)
-                .build()
-                .expect("throughput"),
-        )
-        .send()
-        .await
-        .expect("CreateTable");
-    out.table_description().and_then(|d| d.table_status()).cloned()
-}
-
-async fn table_status(client: &Client, name: &str) -> Option<TableStatus> {
-    client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .expect("DescribeTable")
-        .table()
-        .and_then(|t| t.table_status())
-        .cloned()
+    let billing = BillingMode::Provisioned { read: 1, write: 1 };
+    support::start_creating_table(client, name, "user_id", &billing).await
 }
 
 #[tokio::test]
@@ -71,7 +33,7 @@ async fn dynamodb_local_serves_and_stops() {
     let listed = client.list_tables().send().await.expect("ListTables");
     assert!(listed.table_names().contains(&table));
 
-    client.delete_table().table_name(&table).send().await.expect("DeleteTable");
+    support::delete_table(&client, &table).await;
 
     server.stop().await;
     assert!(!local::answers(port).await, "port {port} still answers after stop");
@@ -91,17 +53,9 @@ async fn dynalite_goes_through_creating() {
     assert_eq!(create_table(&client, &table).await, Some(TableStatus::Creating));
     assert_eq!(table_status(&client, &table).await, Some(TableStatus::Creating));
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let status = table_status(&client, &table).await;
-        if status == Some(TableStatus::Active) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "table still {status:?} after 10 s");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    support::wait_until_active(&client, &table, Duration::from_secs(10)).await;
 
-    client.delete_table().table_name(&table).send().await.expect("DeleteTable");
+    support::delete_table(&client, &table).await;
 
     server.stop().await;
     assert!(!local::answers(port).await, "port {port} still answers after stop");

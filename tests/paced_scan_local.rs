@@ -8,17 +8,13 @@ mod support;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
-    ScalarAttributeType, TableStatus, WriteRequest,
-};
-use futures::StreamExt;
+use aws_sdk_dynamodb::types::AttributeValue;
+use support::{AppClient, Item, next_response, send};
 use wallet_tui::capacity::{self, Consistency};
 use wallet_tui::msg::{Request, Response, ScanPage, ScanSpec};
+use wallet_tui::table::BillingMode;
 use wallet_tui::wallet::AttrValue;
-use wallet_tui::worker::{self, Connect, WorkerHandle, WorkerOptions};
+use wallet_tui::worker::{WorkerHandle, WorkerOptions};
 
 /// Items in the table, about 1 KB each: a table of about 3 MB.
 const ITEMS: usize = 3000;
@@ -27,8 +23,6 @@ const PAD: usize = 970;
 const SEGMENTS: u32 = 4;
 /// How long the scan should take at its budget.
 const TARGET: Duration = Duration::from_secs(5);
-/// Items per BatchWriteItem, the service's maximum.
-const BATCH: usize = 25;
 /// How much more the latency of one request may be than another's.
 const LATENCY_SPREAD: Duration = Duration::from_millis(100);
 /// How long any phase may take before the test gives up.
@@ -45,17 +39,15 @@ struct Arrival {
 async fn a_paced_scan_reads_at_its_budget_and_stops_at_once() {
     let started = Instant::now();
     let server = support::dynamodb_local().await;
-    let connect =
-        Connect { endpoint_url: Some(server.endpoint()), local: true, ..Default::default() };
-    let config = worker::load_sdk_config(&connect).await;
-    let client = Client::new(&config);
-    let mut worker = worker::spawn(client.clone(), WorkerOptions::default());
+    let app_client = AppClient::new(server.endpoint()).await;
+    let mut worker = app_client.spawn_worker(WorkerOptions::default());
+    let client = app_client.client;
     let table = support::unique_table("paced_");
-    create_table(&client, &table).await;
+    support::create_wallet_table(&client, &table, &BillingMode::OnDemand).await;
 
-    let items: Vec<HashMap<String, AttributeValue>> = (0..ITEMS).map(item).collect();
+    let items: Vec<Item> = (0..ITEMS).map(item).collect();
     let table_bytes: u64 = items.iter().map(item_size).sum();
-    put(&client, &table, &items).await;
+    support::put_items(&client, &table, &items).await;
     eprintln!("[{table}] {ITEMS} items, {table_bytes} bytes, ready in {:?}", started.elapsed());
 
     // The budget that should make a full, eventually consistent scan take TARGET.
@@ -140,10 +132,11 @@ async fn a_paced_scan_reads_at_its_budget_and_stops_at_once() {
             spec: ScanSpec { max_rcu_per_sec: Some(1.0), ..spec },
         },
     );
-    let deadline = tokio::time::Instant::now() + PHASE_LIMIT;
+    let deadline = Instant::now() + PHASE_LIMIT;
     let mut pages = 0;
     while pages < 2 {
-        match next_response(&mut worker, deadline).await {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match next_response(&mut worker, left, "two pages of scan 2").await {
             Response::ScanPage(page) if page.id == 2 => pages += 1,
             other => panic!("while waiting for scan 2: {other:?}"),
         }
@@ -152,19 +145,14 @@ async fn a_paced_scan_reads_at_its_budget_and_stops_at_once() {
     let quiet = tokio::time::timeout(Duration::from_millis(1500), worker.responses.recv()).await;
     assert!(quiet.is_err(), "a response after the cancel: {quiet:?}");
 
-    client
-        .delete_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("DeleteTable {table}: {}", DisplayErrorContext(&e)));
+    support::delete_table(&client, &table).await;
     worker.shutdown();
     server.stop().await;
     eprintln!("test done in {:?}", started.elapsed());
 }
 
 /// Item `i`: a UUID key, a balance and about 1 KB of padding.
-fn item(i: usize) -> HashMap<String, AttributeValue> {
+fn item(i: usize) -> Item {
     HashMap::from([
         ("user_id".to_string(), AttributeValue::S(uuid::Uuid::new_v4().to_string())),
         ("balance".to_string(), AttributeValue::N(format!("{}.{:02}", i * 7, i % 100))),
@@ -173,7 +161,7 @@ fn item(i: usize) -> HashMap<String, AttributeValue> {
 }
 
 /// The size DynamoDB gives the item (strings and numbers only here).
-fn item_size(item: &HashMap<String, AttributeValue>) -> u64 {
+fn item_size(item: &Item) -> u64 {
     let values: Vec<(&str, AttrValue)> = item
         .iter()
         .map(|(name, value)| {
@@ -188,125 +176,15 @@ fn item_size(item: &HashMap<String, AttributeValue>) -> u64 {
     capacity::item_size(values.iter().map(|(name, value)| (*name, value)))
 }
 
-/// CreateTable with the wallet key (`user_id` S HASH), on demand; waits until ACTIVE.
-async fn create_table(client: &Client, table: &str) {
-    let key = KeySchemaElement::builder()
-        .attribute_name("user_id")
-        .key_type(KeyType::Hash)
-        .build()
-        .expect("key schema");
-    let attr = AttributeDefinition::builder()
-        .attribute_name("user_id")
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .expect("attribute definition");
-    client
-        .create_table()
-        .table_name(table)
-        .key_schema(key)
-        .attribute_definitions(attr)
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateTable {table}: {}", DisplayErrorContext(&e)));
-    let deadline = Instant::now() + PHASE_LIMIT;
-    loop {
-        let out = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("DescribeTable {table}: {}", DisplayErrorContext(&e)));
-        let status = out.table().and_then(|t| t.table_status()).cloned();
-        if status == Some(TableStatus::Active) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{table} not ACTIVE within {PHASE_LIMIT:?}: {status:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Writes the items with BatchWriteItem, 25 a batch, 8 batches at a time.
-async fn put(client: &Client, table: &str, items: &[HashMap<String, AttributeValue>]) {
-    let batches: Vec<Vec<WriteRequest>> = items
-        .chunks(BATCH)
-        .map(|chunk| {
-            chunk
-                .iter()
-                .map(|item| {
-                    let put = PutRequest::builder()
-                        .set_item(Some(item.clone()))
-                        .build()
-                        .expect("put request");
-                    WriteRequest::builder().put_request(put).build()
-                })
-                .collect()
-        })
-        .collect();
-    futures::stream::iter(batches)
-        .map(|batch| write_batch(client, table, batch))
-        .buffer_unordered(8)
-        .collect::<Vec<()>>()
-        .await;
-}
-
-/// One BatchWriteItem, resending unprocessed items until none are left.
-async fn write_batch(client: &Client, table: &str, mut batch: Vec<WriteRequest>) {
-    for attempt in 0..10 {
-        let out = client
-            .batch_write_item()
-            .request_items(table, batch)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("BatchWriteItem {table}: {}", DisplayErrorContext(&e)));
-        batch = out.unprocessed_items().and_then(|u| u.get(table)).cloned().unwrap_or_default();
-        if batch.is_empty() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
-    }
-    panic!("BatchWriteItem {table}: {} items still unprocessed after 10 attempts", batch.len());
-}
-
-fn send(worker: &WorkerHandle, request: Request) {
-    let what = format!("{request:?}");
-    worker
-        .requests
-        .send(request)
-        .unwrap_or_else(|_| panic!("the worker stopped; cannot send {what}"));
-}
-
-async fn next_response(worker: &mut WorkerHandle, deadline: tokio::time::Instant) -> Response {
-    match tokio::time::timeout_at(deadline, worker.responses.recv()).await {
-        Ok(Some(response)) => response,
-        Ok(None) => panic!("the worker's response channel closed"),
-        Err(_) => panic!("nothing from the worker within {PHASE_LIMIT:?}"),
-    }
-}
-
-/// The pages of scan `id`, timed from `sent`, until every segment has sent its last one.
+/// The pages of scan `id` (see [`support::collect_scan`]), timed from `sent`, with the
+/// consumed capacity each reports.
 async fn collect_scan(worker: &mut WorkerHandle, id: u64, sent: Instant) -> Vec<Arrival> {
-    let deadline = tokio::time::Instant::now() + PHASE_LIMIT;
-    let mut done = HashSet::new();
-    let mut arrivals = Vec::new();
-    while done.len() < SEGMENTS as usize {
-        match next_response(worker, deadline).await {
-            Response::ScanPage(page) => {
-                let at = sent.elapsed();
-                assert_eq!(page.id, id, "a page of another scan");
-                assert!(
-                    !done.contains(&page.segment),
-                    "a page after segment {}'s last",
-                    page.segment
-                );
-                if page.last {
-                    done.insert(page.segment);
-                }
-                let rcu = page.consumed_rcu.expect("DynamoDB Local reports consumed capacity");
-                arrivals.push(Arrival { at, rcu, page });
-            }
-            other => panic!("while scanning: {other:?}"),
-        }
-    }
-    arrivals
+    let pages = support::collect_scan(worker, id, SEGMENTS, PHASE_LIMIT).await;
+    pages
+        .into_iter()
+        .map(|(arrived, page)| {
+            let rcu = page.consumed_rcu.expect("DynamoDB Local reports consumed capacity");
+            Arrival { at: arrived - sent, rcu, page }
+        })
+        .collect()
 }

@@ -5,31 +5,25 @@
 
 mod support;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode as SdkBillingMode, KeySchemaElement, KeyType,
-    PutRequest, ScalarAttributeType, TableStatus as SdkTableStatus, WriteRequest,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use bigdecimal::BigDecimal;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures::StreamExt;
+use crossterm::event::KeyCode;
+use support::{AppClient, next_response, send};
 use wallet_tui::app::{App, ScanOutcome, TableState};
 use wallet_tui::balance::Balance;
 use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{Msg, Request, Response, ScanId, ScanPage, ScanSpec};
-use wallet_tui::table::TableStatus;
+use wallet_tui::table::{BillingMode, TableStatus};
 use wallet_tui::wallet::{AttrValue, Extras, UserId, Wallet};
-use wallet_tui::worker::{self, Connect, WorkerHandle, WorkerOptions};
+use wallet_tui::worker::{WorkerHandle, WorkerOptions};
 
 /// How long a whole scan (or any other phase) may take before the test gives up.
 const PHASE_LIMIT: Duration = Duration::from_secs(20);
-/// Items per BatchWriteItem, the service's maximum.
-const BATCH: usize = 25;
 
 /// Balances chosen to break anything that is not exact decimal arithmetic, with the
 /// canonical text [`Balance`] must print for each.
@@ -72,7 +66,7 @@ struct Seed {
 }
 
 impl Seed {
-    fn item(&self) -> HashMap<String, AttributeValue> {
+    fn item(&self) -> support::Item {
         let mut item = HashMap::from([
             ("user_id".to_string(), AttributeValue::S(self.user_id.clone())),
             ("currency".to_string(), AttributeValue::S(self.currency.clone())),
@@ -180,157 +174,35 @@ impl Fixture {
     async fn start(prefix: &str) -> Fixture {
         let started = Instant::now();
         let server = support::dynamodb_local().await;
-        let connect =
-            Connect { endpoint_url: Some(server.endpoint()), local: true, ..Default::default() };
-        let config = worker::load_sdk_config(&connect).await;
-        let client = Client::new(&config);
-        let worker = worker::spawn(client.clone(), WorkerOptions::default());
+        let app_client = AppClient::new(server.endpoint()).await;
+        let worker = app_client.spawn_worker(WorkerOptions::default());
+        let AppClient { client, endpoint_label } = app_client;
         let table = support::unique_table(prefix);
-        create_table(&client, &table).await;
+        support::create_wallet_table(&client, &table, &BillingMode::OnDemand).await;
         eprintln!("[{table}] server and table ready in {:?}", started.elapsed());
-        let endpoint_label = worker::endpoint_label(&connect, &config);
         Fixture { server, client, worker, endpoint_label, table }
     }
 
     /// Writes the items with BatchWriteItem, several batches at a time.
     async fn put(&self, seeds: &[Seed]) {
         let started = Instant::now();
-        let batches: Vec<Vec<WriteRequest>> = seeds
-            .chunks(BATCH)
-            .map(|chunk| {
-                chunk
-                    .iter()
-                    .map(|seed| {
-                        let put = PutRequest::builder()
-                            .set_item(Some(seed.item()))
-                            .build()
-                            .expect("put request");
-                        WriteRequest::builder().put_request(put).build()
-                    })
-                    .collect()
-            })
-            .collect();
-        futures::stream::iter(batches)
-            .map(|batch| write_batch(&self.client, &self.table, batch))
-            .buffer_unordered(8)
-            .collect::<Vec<()>>()
-            .await;
+        let items: Vec<_> = seeds.iter().map(Seed::item).collect();
+        support::put_items(&self.client, &self.table, &items).await;
         eprintln!("[{}] {} items written in {:?}", self.table, seeds.len(), started.elapsed());
     }
 
     /// Deletes the table, stops the worker and the server.
     async fn finish(self) {
-        self.client
-            .delete_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("DeleteTable {}: {}", self.table, DisplayErrorContext(&e)));
+        support::delete_table(&self.client, &self.table).await;
         self.worker.shutdown();
         self.server.stop().await;
     }
 }
 
-/// CreateTable with the wallet key (`user_id` S HASH), on demand; waits until ACTIVE.
-async fn create_table(client: &Client, table: &str) {
-    let key = KeySchemaElement::builder()
-        .attribute_name("user_id")
-        .key_type(KeyType::Hash)
-        .build()
-        .expect("key schema");
-    let attr = AttributeDefinition::builder()
-        .attribute_name("user_id")
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .expect("attribute definition");
-    client
-        .create_table()
-        .table_name(table)
-        .key_schema(key)
-        .attribute_definitions(attr)
-        .billing_mode(SdkBillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateTable {table}: {}", DisplayErrorContext(&e)));
-    let deadline = Instant::now() + PHASE_LIMIT;
-    loop {
-        let out = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("DescribeTable {table}: {}", DisplayErrorContext(&e)));
-        let status = out.table().and_then(|t| t.table_status()).cloned();
-        if status == Some(SdkTableStatus::Active) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{table} not ACTIVE within {PHASE_LIMIT:?}: {status:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// One BatchWriteItem, resending unprocessed items until none are left.
-async fn write_batch(client: &Client, table: &str, mut batch: Vec<WriteRequest>) {
-    for attempt in 0..10 {
-        let out = client
-            .batch_write_item()
-            .request_items(table, batch)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("BatchWriteItem {table}: {}", DisplayErrorContext(&e)));
-        batch = out.unprocessed_items().and_then(|u| u.get(table)).cloned().unwrap_or_default();
-        if batch.is_empty() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
-    }
-    panic!("BatchWriteItem {table}: {} items still unprocessed after 10 attempts", batch.len());
-}
-
-/// Waits for the worker's next response, at most `limit`.
-async fn next_response(worker: &mut WorkerHandle, limit: Duration, what: &str) -> Response {
-    match tokio::time::timeout(limit, worker.responses.recv()).await {
-        Ok(Some(response)) => response,
-        Ok(None) => panic!("the worker's response channel closed while waiting for {what}"),
-        Err(_) => panic!("nothing from the worker within {limit:?} while waiting for {what}"),
-    }
-}
-
-fn send(worker: &WorkerHandle, request: Request) {
-    let what = format!("{request:?}");
-    worker
-        .requests
-        .send(request)
-        .unwrap_or_else(|_| panic!("the worker stopped; cannot send {what}"));
-}
-
-/// Collects the pages of scan `id` until each of its `segments` has sent its last page.
-/// Any other response, a failure, or a page after a segment's last one fails the test.
+/// The pages of scan `id` (see [`support::collect_scan`]), within [`PHASE_LIMIT`].
 async fn collect_scan(worker: &mut WorkerHandle, id: ScanId, segments: u32) -> Vec<ScanPage> {
-    let deadline = Instant::now() + PHASE_LIMIT;
-    let mut done = HashSet::new();
-    let mut pages = Vec::new();
-    while done.len() < segments as usize {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let what = format!("scan {id} (segments done: {done:?}, {} pages so far)", pages.len());
-        match next_response(worker, left, &what).await {
-            Response::ScanPage(page) => {
-                assert_eq!(page.id, id, "a page of another scan: {page:?}");
-                assert!(page.segment < segments, "segment {} of {segments}", page.segment);
-                assert!(
-                    !done.contains(&page.segment),
-                    "segment {} sent a page after its last one",
-                    page.segment
-                );
-                if page.last {
-                    done.insert(page.segment);
-                }
-                pages.push(page);
-            }
-            other => panic!("while scanning {id}: unexpected response {other:?}"),
-        }
-    }
-    pages
+    let pages = support::collect_scan(worker, id, segments, PHASE_LIMIT).await;
+    pages.into_iter().map(|(_, page)| page).collect()
 }
 
 /// Every seed exactly once, each wallet exactly as written, balances exact and canonical.
@@ -436,7 +308,7 @@ impl<'w> Driver<'w> {
     }
 
     fn key(&mut self, c: char) -> Vec<Request> {
-        self.update(Msg::Term(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))))
+        self.update(support::key(KeyCode::Char(c)))
     }
 
     /// Waits for one worker response, counts it if it is a page, and feeds it to the app.

@@ -4,17 +4,16 @@
 
 mod support;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, Select, TableStatus,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, Select, TableStatus};
 use aws_smithy_types::date_time::{DateTime, Format};
+use support::{Item, delete_table};
 use wallet_tui::balance::Balance;
 use wallet_tui::seed::{self, CURRENCIES, SeedProgress, SeedReport};
+use wallet_tui::table::BillingMode as AppBilling;
 
 /// Seeds `users` wallets, keeping every progress report.
 async fn seed(
@@ -46,22 +45,13 @@ async fn count(client: &Client, table: &str) -> u64 {
 }
 
 /// Every item of the table.
-async fn items(client: &Client, table: &str) -> Vec<HashMap<String, AttributeValue>> {
+async fn items(client: &Client, table: &str) -> Vec<Item> {
     let pages = client.scan().table_name(table).into_paginator().items().send();
     pages.try_collect().await.unwrap_or_else(|e| panic!("Scan {table}: {e:?}"))
 }
 
-async fn delete_table(client: &Client, table: &str) {
-    client
-        .delete_table()
-        .table_name(table)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("DeleteTable {table}: {e:?}"));
-}
-
 /// A string attribute, or a panic naming the item.
-fn string<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
+fn string<'a>(item: &'a Item, name: &str) -> &'a str {
     match item.get(name).map(AttributeValue::as_s) {
         Some(Ok(s)) => s,
         other => panic!("{name} is not a string ({other:?}) in {item:?}"),
@@ -69,7 +59,7 @@ fn string<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str 
 }
 
 /// What every seeded item must look like; returns its user_id.
-fn check_wallet(item: &HashMap<String, AttributeValue>) -> String {
+fn check_wallet(item: &Item) -> String {
     let user_id = string(item, "user_id");
     let uuid = uuid::Uuid::parse_str(user_id)
         .unwrap_or_else(|e| panic!("user_id {user_id:?} is not a UUID: {e}"));
@@ -162,25 +152,7 @@ async fn seeding_refuses_a_table_that_is_not_a_wallet_table() {
     let server = support::dynamodb_local().await;
     let client = support::sdk_client(&server.endpoint());
     let table = support::unique_table("seed_other_");
-    let key = KeySchemaElement::builder()
-        .attribute_name("id")
-        .key_type(KeyType::Hash)
-        .build()
-        .expect("key schema");
-    let attr = AttributeDefinition::builder()
-        .attribute_name("id")
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .expect("attribute definition");
-    client
-        .create_table()
-        .table_name(&table)
-        .key_schema(key)
-        .attribute_definitions(attr)
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("CreateTable {table}: {e:?}"));
+    support::create_table(&client, &table, "id", &AppBilling::OnDemand).await;
 
     let err = seed::seed(&client, &table, 10, 2, &|_| {})
         .await

@@ -7,13 +7,14 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use support::AppClient;
 use wallet_tui::app::{App, Modal, TableState, fields};
 use wallet_tui::msg::{Msg, Request, Response};
 use wallet_tui::table::{BillingMode, CreateTableSpec, TableStatus};
-use wallet_tui::worker::{self, Connect, WorkerHandle, WorkerOptions};
+use wallet_tui::worker::{WorkerHandle, WorkerOptions};
 
 /// How long dynalite keeps a table CREATING / UPDATING / DELETING.
 const DYNALITE_DELAY_MS: u64 = 2000;
@@ -41,15 +42,25 @@ struct Harness {
 }
 
 impl Harness {
+    /// The loop for `app` and `worker` on a fresh 30-row screen; the first tick is due at once.
+    fn new(app: App, worker: WorkerHandle) -> Harness {
+        Harness {
+            app,
+            worker,
+            terminal: Terminal::new(TestBackend::new(SCREEN_WIDTH, 30))
+                .expect("TestBackend terminal"),
+            next_tick: tokio::time::Instant::now(),
+            seen: Vec::new(),
+            described: Vec::new(),
+        }
+    }
+
     /// Feeds one message to the app, sends the requests it returns to the worker and
     /// returns them for inspection.
     fn update(&mut self, msg: Msg) -> Vec<Request> {
         let requests = self.app.update(Instant::now(), msg);
         for request in &requests {
-            self.worker
-                .requests
-                .send(request.clone())
-                .unwrap_or_else(|_| panic!("the worker stopped; cannot send {request:?}"));
+            support::send(&self.worker, request.clone());
         }
         let state = state_label(&self.app.table);
         if self.seen.last() != Some(&state) {
@@ -104,8 +115,7 @@ impl Harness {
     }
 
     fn key(&mut self, code: KeyCode) -> Vec<Request> {
-        let event = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
-        self.update(Msg::Term(event))
+        self.update(support::key(code))
     }
 
     fn type_text(&mut self, text: &str) -> Vec<Request> {
@@ -161,20 +171,11 @@ async fn create_and_delete_show_live_status() {
     let started = Instant::now();
     let server = support::dynalite(DYNALITE_DELAY_MS).await;
     eprintln!("dynalite started in {:?}", started.elapsed());
-    let connect =
-        Connect { endpoint_url: Some(server.endpoint()), local: true, ..Default::default() };
-    let config = worker::load_sdk_config(&connect).await;
-    let worker = worker::spawn(aws_sdk_dynamodb::Client::new(&config), WorkerOptions::default());
+    let app_client = AppClient::new(server.endpoint()).await;
+    let worker = app_client.spawn_worker(WorkerOptions::default());
     let table = support::unique_table("sw_");
-    let label = worker::endpoint_label(&connect, &config);
-    let mut h = Harness {
-        app: App::new(table.clone(), label, true, Instant::now()),
-        worker,
-        terminal: Terminal::new(TestBackend::new(SCREEN_WIDTH, 30)).expect("TestBackend terminal"),
-        next_tick: tokio::time::Instant::now(),
-        seen: Vec::new(),
-        described: Vec::new(),
-    };
+    let app = App::new(table.clone(), app_client.endpoint_label, true, Instant::now());
+    let mut h = Harness::new(app, worker);
 
     // The table does not exist yet.
     h.run_until("table described as missing", |h| h.app.table == TableState::Missing, |_| {}).await;
@@ -350,19 +351,10 @@ async fn create_and_delete_show_live_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throughput_change_shows_updating_then_active() {
     let server = support::dynalite(DYNALITE_DELAY_MS).await;
-    let connect =
-        Connect { endpoint_url: Some(server.endpoint()), local: true, ..Default::default() };
-    let config = worker::load_sdk_config(&connect).await;
-    let worker = worker::spawn(aws_sdk_dynamodb::Client::new(&config), WorkerOptions::default());
+    let worker = support::spawn_app_worker(server.endpoint(), WorkerOptions::default()).await;
     let table = support::unique_table("sw_");
-    let mut h = Harness {
-        app: App::new(table.clone(), "dynalite".into(), true, Instant::now()),
-        worker,
-        terminal: Terminal::new(TestBackend::new(SCREEN_WIDTH, 30)).expect("TestBackend terminal"),
-        next_tick: tokio::time::Instant::now(),
-        seen: Vec::new(),
-        described: Vec::new(),
-    };
+    let app = App::new(table.clone(), "dynalite".into(), true, Instant::now());
+    let mut h = Harness::new(app, worker);
     h.run_until("missing", |h| h.app.table == TableState::Missing, |_| {}).await;
     h.key(KeyCode::Char('c'));
     h.key(KeyCode::Enter);

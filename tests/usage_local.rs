@@ -12,65 +12,18 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProvisionedThroughput,
-    ScalarAttributeType,
-};
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use support::proxy::Proxy;
+use support::{bal, write};
 use wallet_tui::app::{App, ScanOutcome};
-use wallet_tui::balance::Balance;
 use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{EditReason, Msg, Request, Response, Write, WriteKind};
+use wallet_tui::table::BillingMode;
 use wallet_tui::usage::{OpKind, Totals};
-use wallet_tui::worker::{self, Connect, WorkerHandle, WorkerOptions};
+use wallet_tui::worker::{WorkerHandle, WorkerOptions};
 
-/// How long one answer may take before the test gives up on the worker.
-const ANSWER_LIMIT: Duration = Duration::from_secs(30);
 /// The app's clock moves this much per message (a frozen, reproducible clock).
 const STEP: Duration = Duration::from_millis(100);
-
-fn bal(text: &str) -> Balance {
-    Balance::parse(text).unwrap_or_else(|e| panic!("{text:?} is not a balance: {e}"))
-}
-
-fn write(user_id: &str, kind: WriteKind) -> Write {
-    Write { op_id: uuid::Uuid::new_v4().to_string(), user_id: user_id.to_string(), kind }
-}
-
-/// The SDK client exactly as the application builds it for a local endpoint.
-async fn app_client(endpoint: String) -> Client {
-    let connect = Connect { endpoint_url: Some(endpoint), local: true, ..Default::default() };
-    Client::new(&worker::load_sdk_config(&connect).await)
-}
-
-/// A provisioned wallet table (5 RCU / 5 WCU), created with a raw client.
-async fn create_table(raw: &Client, table: &str) {
-    let key = KeySchemaElement::builder()
-        .attribute_name("user_id")
-        .key_type(KeyType::Hash)
-        .build()
-        .expect("key schema");
-    let attr = AttributeDefinition::builder()
-        .attribute_name("user_id")
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .expect("attribute definition");
-    let throughput = ProvisionedThroughput::builder()
-        .read_capacity_units(5)
-        .write_capacity_units(5)
-        .build()
-        .expect("throughput");
-    raw.create_table()
-        .table_name(table)
-        .key_schema(key)
-        .attribute_definitions(attr)
-        .billing_mode(BillingMode::Provisioned)
-        .provisioned_throughput(throughput)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("raw CreateTable {table}: {e:?}"));
-}
 
 /// What the responses themselves reported, per kind of call.
 #[derive(Debug, Default)]
@@ -133,10 +86,12 @@ impl Session {
         let server = support::dynamodb_local().await;
         let raw = support::sdk_client(&server.endpoint());
         let table = support::unique_table(prefix);
-        create_table(&raw, &table).await;
+        // A provisioned wallet table (5 RCU / 5 WCU), created with the raw client.
+        let billing = BillingMode::Provisioned { read: 5, write: 5 };
+        support::create_wallet_table(&raw, &table, &billing).await;
         let proxy = if proxied { Some(Proxy::start(&server.endpoint()).await) } else { None };
         let endpoint = proxy.as_ref().map_or_else(|| server.endpoint(), Proxy::endpoint);
-        let worker = worker::spawn(app_client(endpoint).await, WorkerOptions::default());
+        let worker = support::spawn_app_worker(endpoint, WorkerOptions::default()).await;
         let clock = Instant::now();
         let mut app = App::new(table.clone(), "DynamoDB Local".into(), true, clock);
         app.scan_spec.segments = 2;
@@ -161,19 +116,14 @@ impl Session {
                     Request::CancelScan { .. } => panic!("the session cancelled a scan"),
                     _ => 1,
                 };
-                if self.worker.requests.send(request).is_err() {
-                    panic!("the worker stopped");
-                }
+                support::send(&self.worker, request);
             }
             if outstanding == 0 {
                 return;
             }
+            let what = format!("{outstanding} more answers");
             let response =
-                match tokio::time::timeout(ANSWER_LIMIT, self.worker.responses.recv()).await {
-                    Ok(Some(response)) => response,
-                    Ok(None) => panic!("the worker's response channel closed"),
-                    Err(_) => panic!("{outstanding} answers missing after {ANSWER_LIMIT:?}"),
-                };
+                support::next_response(&mut self.worker, support::CALL_LIMIT, &what).await;
             match &response {
                 Response::ScanPage(page) if !page.last => {}
                 _ => outstanding -= 1,
@@ -190,8 +140,7 @@ impl Session {
 
     /// A key pressed in the app.
     async fn press(&mut self, c: char) {
-        let key = Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-        let requests = self.update(Msg::Term(key));
+        let requests = self.update(support::key(KeyCode::Char(c)));
         self.run(requests).await;
     }
 
@@ -219,12 +168,7 @@ impl Session {
     }
 
     async fn finish(self) {
-        self.raw
-            .delete_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("raw DeleteTable {}: {e:?}", self.table));
+        support::delete_table(&self.raw, &self.table).await;
         self.worker.shutdown();
         drop(self.proxy);
         self.server.stop().await;

@@ -9,48 +9,20 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode as SdkBillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use support::{AppClient, call};
 use wallet_tui::local::{self, LocalServer};
 use wallet_tui::msg::{ApiError, ErrorKind, Request, Response};
 use wallet_tui::table::{
     AttributeDef, BillingMode, CreateTableSpec, KeyElement, TableInfo, TableStatus,
 };
-use wallet_tui::worker::{self, Connect, Timeouts, WorkerHandle, WorkerOptions};
-
-/// How long one request may take before the test gives up on the worker.
-const CALL_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Sends one request to the worker and waits for its answer.
-async fn call(worker: &mut WorkerHandle, req: Request) -> Response {
-    let what = format!("{req:?}");
-    worker
-        .requests
-        .send(req)
-        .unwrap_or_else(|_| panic!("the worker stopped before {what} could be sent"));
-    match tokio::time::timeout(CALL_TIMEOUT, worker.responses.recv()).await {
-        Ok(Some(response)) => response,
-        Ok(None) => panic!("the worker's response channel closed while waiting for {what}"),
-        Err(_) => panic!("no response to {what} within {CALL_TIMEOUT:?}"),
-    }
-}
-
-/// The SDK client exactly as the application builds it for a local endpoint.
-async fn app_client(endpoint: String, timeouts: Timeouts) -> Client {
-    let connect =
-        Connect { endpoint_url: Some(endpoint), local: true, timeouts, ..Default::default() };
-    let config = worker::load_sdk_config(&connect).await;
-    Client::new(&config)
-}
+use wallet_tui::worker::{Timeouts, WorkerHandle, WorkerOptions};
 
 /// A DynamoDB Local, a client for it built the app's way, and a worker on that client.
 async fn start(read_only: bool) -> (LocalServer, Client, WorkerHandle) {
     let server = support::dynamodb_local().await;
-    let client = app_client(server.endpoint(), Timeouts::default()).await;
-    let worker = worker::spawn(client.clone(), WorkerOptions { read_only, ..Default::default() });
-    (server, client, worker)
+    let app_client = AppClient::new(server.endpoint()).await;
+    let worker = app_client.spawn_worker(WorkerOptions { read_only, ..Default::default() });
+    (server, app_client.client, worker)
 }
 
 async fn describe(worker: &mut WorkerHandle, table: &str) -> Result<Option<TableInfo>, ApiError> {
@@ -225,25 +197,7 @@ async fn read_only_worker_refuses_writes() {
 
     // DeleteTable is refused, and the table is still there.
     let kept = support::unique_table("wl_ro_delete_");
-    let key = KeySchemaElement::builder()
-        .attribute_name("user_id")
-        .key_type(KeyType::Hash)
-        .build()
-        .expect("key schema");
-    let attr = AttributeDefinition::builder()
-        .attribute_name("user_id")
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .expect("attribute definition");
-    client
-        .create_table()
-        .table_name(&kept)
-        .key_schema(key)
-        .attribute_definitions(attr)
-        .billing_mode(SdkBillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("raw CreateTable {kept}: {e:?}"));
+    support::create_wallet_table(&client, &kept, &BillingMode::OnDemand).await;
     // Reads still go through, and the worker sees what the raw client created.
     let seen = describe(&mut worker, &kept)
         .await
@@ -254,12 +208,7 @@ async fn read_only_worker_refuses_writes() {
     expect_kind("read-only DeleteTable", result, ErrorKind::ReadOnly);
     assert!(exists_raw(&client, &kept).await, "{kept} is gone after a refused DeleteTable");
 
-    client
-        .delete_table()
-        .table_name(&kept)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("raw DeleteTable {kept}: {e:?}"));
+    support::delete_table(&client, &kept).await;
     worker.shutdown();
     server.stop().await;
 }
@@ -273,8 +222,8 @@ async fn unreachable_endpoint_is_classified_unreachable() {
         attempt: Duration::from_secs(2),
         operation: Duration::from_secs(6),
     };
-    let client = app_client(format!("http://127.0.0.1:{port}"), timeouts).await;
-    let mut worker = worker::spawn(client, WorkerOptions::default());
+    let app_client = AppClient::with_timeouts(format!("http://127.0.0.1:{port}"), timeouts).await;
+    let mut worker = app_client.spawn_worker(WorkerOptions::default());
 
     let started = Instant::now();
     let result = describe(&mut worker, "wallet_unreachable").await;

@@ -12,22 +12,18 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeDefinition, ScalarAttributeType};
-use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, KeySchemaElement, KeyType};
+use aws_sdk_dynamodb::types::AttributeValue;
 use bigdecimal::BigDecimal;
 use support::proxy::Proxy;
-use wallet_tui::balance::Balance;
+use support::{bal, call, write};
 use wallet_tui::journal::{self, Journal, JournalEntry};
 use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{
     ApiError, EditReason, ErrorKind, Request, Response, Write, WriteDone, WriteError, WriteKind,
 };
-use wallet_tui::table::{BillingMode as AppBilling, CreateTableSpec};
+use wallet_tui::table::{BillingMode, CreateTableSpec};
 use wallet_tui::wallet::{AttrValue, Wallet};
-use wallet_tui::worker::{self, Connect, WorkerHandle, WorkerOptions};
-
-/// How long one request may take before the test gives up on the worker.
-const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+use wallet_tui::worker::{WorkerHandle, WorkerOptions};
 
 /// Every target a write to data or tables can have.
 const WRITE_TARGETS: [&str; 7] = [
@@ -40,36 +36,8 @@ const WRITE_TARGETS: [&str; 7] = [
     "TransactWriteItems",
 ];
 
-fn bal(text: &str) -> Balance {
-    Balance::parse(text).unwrap_or_else(|e| panic!("{text:?} is not a balance: {e}"))
-}
-
-fn op_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
 fn user() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-/// Sends one request to the worker and waits for its answer.
-async fn call(worker: &mut WorkerHandle, req: Request) -> Response {
-    let what = format!("{req:?}");
-    worker
-        .requests
-        .send(req)
-        .unwrap_or_else(|_| panic!("the worker stopped before {what} could be sent"));
-    match tokio::time::timeout(CALL_TIMEOUT, worker.responses.recv()).await {
-        Ok(Some(response)) => response,
-        Ok(None) => panic!("the worker's response channel closed while waiting for {what}"),
-        Err(_) => panic!("no response to {what} within {CALL_TIMEOUT:?}"),
-    }
-}
-
-/// The SDK client exactly as the application builds it for a local endpoint.
-async fn app_client(endpoint: String) -> Client {
-    let connect = Connect { endpoint_url: Some(endpoint), local: true, ..Default::default() };
-    Client::new(&worker::load_sdk_config(&connect).await)
 }
 
 /// A DynamoDB Local with one fresh wallet table, a raw client straight to the server, and a
@@ -88,9 +56,9 @@ impl Fixture {
         let raw = support::sdk_client(&server.endpoint());
         let proxy = if proxied { Some(Proxy::start(&server.endpoint()).await) } else { None };
         let endpoint = proxy.as_ref().map_or_else(|| server.endpoint(), Proxy::endpoint);
-        let worker = worker::spawn(app_client(endpoint).await, options);
+        let worker = support::spawn_app_worker(endpoint, options).await;
         let table = support::unique_table(prefix);
-        create_table_raw(&raw, &table).await;
+        support::create_wallet_table(&raw, &table, &BillingMode::OnDemand).await;
         Fixture { server, raw, worker, table, proxy }
     }
 
@@ -100,12 +68,7 @@ impl Fixture {
 
     /// Deletes the table and stops everything; a failure here fails the test.
     async fn finish(self) {
-        self.raw
-            .delete_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("raw DeleteTable {}: {e:?}", self.table));
+        support::delete_table(&self.raw, &self.table).await;
         self.worker.shutdown();
         drop(self.proxy);
         self.server.stop().await;
@@ -200,46 +163,16 @@ impl Fixture {
     }
 }
 
-async fn create_table_raw(raw: &Client, table: &str) {
-    let key = KeySchemaElement::builder()
-        .attribute_name("user_id")
-        .key_type(KeyType::Hash)
-        .build()
-        .expect("key schema");
-    let attr = AttributeDefinition::builder()
-        .attribute_name("user_id")
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .expect("attribute definition");
-    raw.create_table()
-        .table_name(table)
-        .key_schema(key)
-        .attribute_definitions(attr)
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("raw CreateTable {table}: {e:?}"));
-}
-
 fn create(user_id: &str, balance: &str) -> Write {
-    Write {
-        op_id: op_id(),
-        user_id: user_id.to_string(),
-        kind: WriteKind::Create { balance: bal(balance) },
-    }
+    write(user_id, WriteKind::Create { balance: bal(balance) })
 }
 
 fn set(user_id: &str, seen: Option<&str>, new: &str, reason: EditReason) -> Write {
-    let kind = WriteKind::SetBalance { seen: seen.map(bal), new: bal(new), reason };
-    Write { op_id: op_id(), user_id: user_id.to_string(), kind }
+    write(user_id, WriteKind::SetBalance { seen: seen.map(bal), new: bal(new), reason })
 }
 
 fn delete(user_id: &str, seen: Option<&str>) -> Write {
-    Write {
-        op_id: op_id(),
-        user_id: user_id.to_string(),
-        kind: WriteKind::Delete { seen: seen.map(bal) },
-    }
+    write(user_id, WriteKind::Delete { seen: seen.map(bal) })
 }
 
 /// The conflict's current wallet, with the whole result in the panic otherwise.
@@ -453,11 +386,7 @@ async fn no_update_is_lost_under_concurrent_writers() {
             } else {
                 (seen.checked_sub(withdrawal).expect("in range"), EditReason::Withdraw(withdrawal))
             };
-            let write = Write {
-                op_id: op_id(),
-                user_id: id.clone(),
-                kind: WriteKind::SetBalance { seen: Some(seen), new, reason },
-            };
+            let write = write(&id, WriteKind::SetBalance { seen: Some(seen), new, reason });
             match f.write(&write).await {
                 Ok(done) => {
                     assert_eq!(done.wallet.and_then(|w| w.balance), Some(new));
@@ -506,11 +435,8 @@ async fn a_lost_response_is_retried_and_applied_once() {
 
     let amount = bal("2.25");
     let new = seen.checked_add(amount).expect("in range");
-    let write = Write {
-        op_id: op_id(),
-        user_id: id.clone(),
-        kind: WriteKind::SetBalance { seen: Some(seen), new, reason: EditReason::Deposit(amount) },
-    };
+    let reason = EditReason::Deposit(amount);
+    let write = write(&id, WriteKind::SetBalance { seen: Some(seen), new, reason });
     f.proxy().drop_next_response();
     let done =
         f.write(&write).await.unwrap_or_else(|e| panic!("deposit with a lost response: {e:?}"));
@@ -549,7 +475,7 @@ async fn read_only_worker_sends_no_write_to_the_wire() {
     }
     let spec = CreateTableSpec {
         name: support::unique_table("wr_ro_new_"),
-        billing: AppBilling::OnDemand,
+        billing: BillingMode::OnDemand,
     };
     match call(&mut f.worker, Request::CreateTable { spec }).await {
         Response::Created { result: Err(ApiError { kind: ErrorKind::ReadOnly, .. }), .. } => {}
@@ -616,7 +542,7 @@ async fn successful_writes_and_only_those_are_journaled() {
     let shared = Journal::open(&path).expect("reopen the journal");
     let ro_options =
         WorkerOptions { read_only: true, journal: Some(shared), endpoint: endpoint.clone() };
-    let mut ro = worker::spawn(app_client(f.server.endpoint()).await, ro_options);
+    let mut ro = support::spawn_app_worker(f.server.endpoint(), ro_options).await;
     let req = Request::Write { table: f.table.clone(), write: create(&user(), "1") };
     match call(&mut ro, req).await {
         Response::Written { result: Err(WriteError::Api(e)), .. }

@@ -2,60 +2,17 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{Event, KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::*;
-use crate::balance::Balance;
+use crate::fixtures::{TABLE, ch, describe, described, key, scan_page, table_info, wallet};
 use crate::list::SortKey;
-use crate::msg::{ErrorKind, ScanPage};
-use crate::table::{AttributeDef, KeyElement};
-use crate::wallet::{Extras, UserId, Wallet};
+use crate::msg::ErrorKind;
+use crate::wallet::Wallet;
 
-const TABLE: &str = "user_wallet";
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Term(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-fn active() -> TableInfo {
-    TableInfo {
-        name: TABLE.into(),
-        status: TableStatus::Active,
-        key_schema: vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }],
-        attributes: vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }],
-        billing: BillingMode::OnDemand,
-        item_count: None,
-        size_bytes: None,
-        created: None,
-        arn: None,
-        indexes: vec![],
-        decreases_today: None,
-    }
-}
-
-fn wallet(id: &str, balance: &str) -> Wallet {
-    Wallet {
-        user_id: UserId::new(id),
-        balance: Some(Balance::parse(balance).expect("balance")),
-        extra: Extras::default(),
-    }
-}
-
+/// A page of scan `id` costing 0.5 RCU.
 fn page(id: u64, segment: u32, wallets: Vec<Wallet>, last: bool) -> Msg {
-    let scanned = wallets.len() as u64;
-    Msg::Worker(Response::ScanPage(ScanPage {
-        id,
-        segment,
-        wallets,
-        scanned,
-        skipped: 0,
-        consumed_rcu: Some(0.5),
-        last,
-    }))
+    Msg::Worker(Response::ScanPage(scan_page(id, segment, wallets, last, Some(0.5))))
 }
 
 /// An app whose table is ACTIVE and whose first scan (id 1) has just started.
@@ -65,11 +22,8 @@ fn scanning(t0: Instant) -> App {
         ScanSpec { segments: 2, page_limit: Some(10), consistent: false, max_rcu_per_sec: None };
     app.viewport =
         Viewport { list_x: 1, list_y: 10, list_width: 60, list_rows: 5, ..Viewport::default() };
-    app.update(t0, Msg::Tick);
-    let sent = app.update(
-        t0,
-        Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(Some(active())) }),
-    );
+    let active = table_info(TableStatus::Active, BillingMode::OnDemand);
+    let sent = describe(&mut app, t0, Ok(Some(active)));
     assert_eq!(
         sent,
         vec![Request::Scan { id: 1, table: TABLE.into(), spec: app.scan_spec }],
@@ -157,10 +111,7 @@ fn a_deleted_table_forgets_its_wallets() {
     let mut app = scanning(t0);
     app.update(t0, page(1, 0, vec![wallet("a", "1")], true));
     app.update(t0 + SLOW_POLL, Msg::Tick);
-    app.update(
-        t0 + SLOW_POLL,
-        Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(None) }),
-    );
+    app.update(t0 + SLOW_POLL, described(Ok(None)));
     assert_eq!(app.list.loaded(), 0);
     assert!(app.scan.is_none());
 }
@@ -168,7 +119,8 @@ fn a_deleted_table_forgets_its_wallets() {
 fn loaded(n: usize) -> App {
     let t0 = Instant::now();
     let mut app = scanning(t0);
-    let wallets = (0..n).map(|i| wallet(&format!("w{i:03}"), &format!("{}", n - i))).collect();
+    let wallets =
+        (0..n).map(|i| wallet(&format!("w{i:03}"), format!("{}", n - i).as_str())).collect();
     app.update(t0, page(1, 0, wallets, true));
     app.update(t0, page(1, 1, vec![], true));
     app

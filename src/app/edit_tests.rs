@@ -2,70 +2,26 @@
 
 use std::time::Instant;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use rstest::rstest;
 
 use super::*;
 use crate::balance::Balance;
-use crate::msg::{EditReason, ErrorKind, ScanPage, Write, WriteDone, WriteError, WriteKind};
-use crate::table::{AttributeDef, KeyElement};
-use crate::wallet::{Extras, UserId, Wallet};
+use crate::fixtures::balance as b;
+use crate::fixtures::{TABLE, ch, describe, key, scan_page, table_info, wallet};
+use crate::msg::{EditReason, ErrorKind, Write, WriteDone, WriteError, WriteKind};
+use crate::wallet::Wallet;
 
-const TABLE: &str = "user_wallet";
 const ALICE: &str = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b";
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Term(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-fn wallet(id: &str, balance: &str) -> Wallet {
-    Wallet {
-        user_id: UserId::new(id),
-        balance: Balance::parse(balance).ok(),
-        extra: Extras::default(),
-    }
-}
-
-fn b(text: &str) -> Balance {
-    Balance::parse(text).expect("balance")
-}
 
 /// A connected app with an ACTIVE table and Alice's wallet (balance 100) loaded and selected.
 fn app() -> App {
     let t0 = Instant::now();
     let mut app = App::new(TABLE.into(), "test".into(), true, t0);
     app.scan_spec.segments = 1;
-    app.update(t0, Msg::Tick);
-    let info = TableInfo {
-        name: TABLE.into(),
-        status: TableStatus::Active,
-        key_schema: vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }],
-        attributes: vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }],
-        billing: BillingMode::OnDemand,
-        item_count: None,
-        size_bytes: None,
-        created: None,
-        arn: None,
-        indexes: vec![],
-        decreases_today: None,
-    };
-    app.update(
-        t0,
-        Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(Some(info)) }),
-    );
-    let page = ScanPage {
-        id: 1,
-        segment: 0,
-        wallets: vec![wallet(ALICE, "100")],
-        scanned: 1,
-        skipped: 0,
-        consumed_rcu: None,
-        last: true,
-    };
+    let active = table_info(TableStatus::Active, BillingMode::OnDemand);
+    describe(&mut app, t0, Ok(Some(active)));
+    let page = scan_page(1, 0, vec![wallet(ALICE, "100")], true, None);
     app.update(t0, Msg::Worker(Response::ScanPage(page)));
     app
 }

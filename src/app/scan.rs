@@ -238,25 +238,13 @@ mod tests {
 
     use super::*;
     use crate::cli::Cli;
+    use crate::fixtures::{TABLE, describe, table_info};
     use crate::msg::{Msg, Response};
-    use crate::table::{AttributeDef, KeyElement, TableInfo};
+    use crate::table::TableInfo;
 
-    const TABLE: &str = "user_wallet";
-
+    /// The ACTIVE table billed as `billing`, of `size_bytes` as described.
     fn table(billing: BillingMode, size_bytes: Option<i64>) -> TableInfo {
-        TableInfo {
-            name: TABLE.into(),
-            status: TableStatus::Active,
-            key_schema: vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }],
-            attributes: vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }],
-            billing,
-            item_count: None,
-            size_bytes,
-            created: None,
-            arn: None,
-            indexes: vec![],
-            decreases_today: None,
-        }
+        TableInfo { size_bytes, ..table_info(TableStatus::Active, billing) }
     }
 
     /// The scan an app started with these command-line flags sends for `info`.
@@ -265,9 +253,7 @@ mod tests {
         let mut app = App::new(TABLE.into(), "test".into(), true, t0);
         app.scan_spec = cli.scan_spec();
         app.scan_budget = cli.scan_budget();
-        app.update(t0, Msg::Tick);
-        let described = Response::Described { table: TABLE.into(), result: Ok(Some(info)) };
-        let sent = app.update(t0, Msg::Worker(described));
+        let sent = describe(&mut app, t0, Ok(Some(info)));
         let specs: Vec<ScanSpec> = sent
             .iter()
             .filter_map(|r| match r {
@@ -299,10 +285,7 @@ mod tests {
         assert_eq!(spec.segments, 3);
         // An app not given the settings paces nothing.
         let mut app = App::new(TABLE.into(), "test".into(), true, t0);
-        app.update(t0, Msg::Tick);
-        let described =
-            Response::Described { table: TABLE.into(), result: Ok(Some(provisioned())) };
-        let sent = app.update(t0, Msg::Worker(described));
+        let sent = describe(&mut app, t0, Ok(Some(provisioned())));
         assert!(matches!(sent[..], [Request::Scan { spec, .. }] if spec == app.scan_spec));
     }
 

@@ -5,37 +5,12 @@ use std::time::{Duration, Instant};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::fixtures::{TABLE, ch, described, described_app, described_table, key};
 use crate::msg::ErrorKind;
-use crate::table::{AttributeDef, KeyElement};
 
-const TABLE: &str = "user_wallet";
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Term(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
+/// The table, empty, as DynamoDB Local describes it.
 fn info(status: TableStatus) -> TableInfo {
-    TableInfo {
-        name: TABLE.into(),
-        status,
-        key_schema: vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }],
-        attributes: vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }],
-        billing: BillingMode::Provisioned { read: 1, write: 1 },
-        item_count: Some(0),
-        size_bytes: Some(0),
-        created: Some("2026-11-26T15:00:00Z".into()),
-        arn: Some(format!("arn:aws:dynamodb:ddblocal:000000000000:table/{TABLE}")),
-        indexes: vec![],
-        decreases_today: Some(0),
-    }
-}
-
-fn described(result: Result<Option<TableInfo>, ApiError>) -> Msg {
-    Msg::Worker(Response::Described { table: TABLE.into(), result })
+    described_table(status, 0, 0)
 }
 
 fn describe_req() -> Request {
@@ -44,10 +19,7 @@ fn describe_req() -> Request {
 
 /// A connected app that has answered its first describe with `state`.
 fn app_with(state: Option<TableInfo>, t0: Instant) -> App {
-    let mut app = App::new(TABLE.into(), "test".into(), true, t0);
-    assert_eq!(app.update(t0, Msg::Tick), vec![describe_req()]);
-    app.update(t0, described(Ok(state)));
-    app
+    described_app("test", state, t0)
 }
 
 #[test]

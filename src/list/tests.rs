@@ -3,15 +3,8 @@
 use rstest::rstest;
 
 use super::*;
+use crate::fixtures::wallet;
 use crate::wallet::{AttrValue, Extras};
-
-fn wallet(id: &str, balance: Option<&str>) -> Wallet {
-    Wallet {
-        user_id: UserId::new(id),
-        balance: balance.map(|b| Balance::parse(b).expect("valid balance")),
-        extra: Extras::default(),
-    }
-}
 
 /// Balances in a deliberately awkward mix of notations.
 fn tricky() -> WalletList {

@@ -2,16 +2,20 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::app::{App, TableState};
+use crate::fixtures::{
+    TABLE, ch, describe, described_app, described_table, key, scan_page, wallet,
+};
 use crate::msg::{ApiError, ErrorKind, LocalEvent, Msg, Response};
 use crate::table::{AttributeDef, BillingMode, IndexInfo, KeyElement, TableInfo, TableStatus};
 
-const TABLE: &str = "user_wallet";
+/// The endpoint label the screens show.
+const LOCAL: &str = "DynamoDB Local http://127.0.0.1:8000";
 
 fn draw(app: &App, width: u16, height: u16) -> TestBackend {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
@@ -19,32 +23,15 @@ fn draw(app: &App, width: u16, height: u16) -> TestBackend {
     terminal.backend().clone()
 }
 
+/// The table with 1234 items in 98,765 bytes.
 fn info(status: TableStatus) -> TableInfo {
-    TableInfo {
-        name: TABLE.into(),
-        status,
-        key_schema: vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }],
-        attributes: vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }],
-        billing: BillingMode::Provisioned { read: 1, write: 1 },
-        item_count: Some(1234),
-        size_bytes: Some(98_765),
-        created: Some("2026-11-26T15:00:00Z".into()),
-        arn: Some("arn:aws:dynamodb:us-east-1:123456789012:table/user_wallet".into()),
-        indexes: vec![],
-        decreases_today: Some(0),
-    }
-}
-
-fn key(c: char) -> Msg {
-    Msg::Term(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
+    described_table(status, 1234, 98_765)
 }
 
 /// An app whose first describe answered `state`, at a frozen time.
 fn app_with(state: Option<TableInfo>) -> (App, Instant) {
     let t0 = Instant::now();
-    let mut app = App::new(TABLE.into(), "DynamoDB Local http://127.0.0.1:8000".into(), true, t0);
-    app.update(t0, Msg::Tick);
-    app.update(t0, Msg::Worker(Response::Described { table: TABLE.into(), result: Ok(state) }));
+    let mut app = described_app(LOCAL, state, t0);
     app.status_line = None;
     (app, t0)
 }
@@ -90,19 +77,18 @@ fn status_on_demand_not_wallet_schema() {
 fn status_error() {
     let t0 = Instant::now();
     let mut app = App::new(TABLE.into(), "AWS eu-west-1".into(), true, t0);
-    app.update(t0, Msg::Tick);
     let err = ApiError::new(
         ErrorKind::AccessDenied,
         "User is not authorized to perform: dynamodb:DescribeTable",
     );
-    app.update(t0, Msg::Worker(Response::Described { table: TABLE.into(), result: Err(err) }));
+    describe(&mut app, t0, Err(err));
     assert_snapshot!(draw(&app, 80, 12));
 }
 
 #[test]
 fn status_starting_local() {
     let t0 = Instant::now();
-    let mut app = App::new(TABLE.into(), "DynamoDB Local http://127.0.0.1:8000".into(), false, t0);
+    let mut app = App::new(TABLE.into(), LOCAL.into(), false, t0);
     app.update(
         t0,
         Msg::Local(LocalEvent::Progress(
@@ -115,7 +101,7 @@ fn status_starting_local() {
 #[test]
 fn status_local_failed() {
     let t0 = Instant::now();
-    let mut app = App::new(TABLE.into(), "DynamoDB Local http://127.0.0.1:8000".into(), false, t0);
+    let mut app = App::new(TABLE.into(), LOCAL.into(), false, t0);
     let why = "java not found: DynamoDB Local needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless)";
     app.update(t0, Msg::Local(LocalEvent::Failed(why.into())));
     assert_snapshot!(draw(&app, 80, 10));
@@ -124,16 +110,16 @@ fn status_local_failed() {
 #[test]
 fn create_form() {
     let (mut app, t0) = app_with(None);
-    app.update(t0, key('c'));
+    app.update(t0, ch('c'));
     assert_snapshot!(draw(&app, 80, 20));
 }
 
 #[test]
 fn delete_form_with_error() {
     let (mut app, t0) = app_with(Some(info(TableStatus::Active)));
-    app.update(t0, key('D'));
-    app.update(t0, key('x'));
-    app.update(t0, Msg::Term(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))));
+    app.update(t0, ch('D'));
+    app.update(t0, ch('x'));
+    app.update(t0, key(KeyCode::Enter));
     let backend = draw(&app, 80, 16);
     assert_snapshot!(backend);
 }
@@ -141,7 +127,7 @@ fn delete_form_with_error() {
 #[test]
 fn help_overlay() {
     let (mut app, t0) = app_with(None);
-    app.update(t0, key('?'));
+    app.update(t0, ch('?'));
     assert_snapshot!(draw(&app, 80, 20));
 }
 
@@ -164,17 +150,14 @@ fn word_wrap_fits_width() {
 
 /// An app with a few wallets loaded by a finished scan, at a frozen time.
 fn with_wallets() -> App {
-    use crate::balance::Balance;
-    use crate::msg::ScanPage;
-    use crate::wallet::{AttrValue, Extras, UserId, Wallet};
+    use crate::wallet::{AttrValue, Extras, Wallet};
     let (mut app, t0) = app_with(Some(info(TableStatus::Active)));
     let wallet = |id: &str, balance: Option<&str>, currency: &str| Wallet {
-        user_id: UserId::new(id),
-        balance: balance.map(|b| Balance::parse(b).expect("balance")),
         extra: Extras::new([
             ("currency", &AttrValue::S(currency.into())),
             ("updated_at", &AttrValue::S("2026-11-26T12:00:00Z".into())),
         ]),
+        ..wallet(id, balance)
     };
     let wallets = vec![
         wallet("3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b", Some("1250.5"), "EUR"),
@@ -189,15 +172,7 @@ fn with_wallets() -> App {
     let t1 = t0 + Duration::from_millis(500);
     for segment in 0..app.scan_spec.segments {
         let wallets = if segment == 0 { wallets.clone() } else { vec![] };
-        let page = ScanPage {
-            id: 1,
-            segment,
-            scanned: wallets.len() as u64,
-            wallets,
-            skipped: 0,
-            consumed_rcu: Some(0.5),
-            last: true,
-        };
+        let page = scan_page(1, segment, wallets, true, Some(0.5));
         app.update(t1, Msg::Worker(Response::ScanPage(page)));
     }
     app.status_line = None;
@@ -208,9 +183,9 @@ fn with_wallets() -> App {
 fn list_and_detail_side_by_side() {
     let mut app = with_wallets();
     app.viewport = super::viewport(ratatui::layout::Rect::new(0, 0, 130, 24));
-    app.update(app.now, key('s'));
-    app.update(app.now, key('s'));
-    app.update(app.now, key('s'));
+    app.update(app.now, ch('s'));
+    app.update(app.now, ch('s'));
+    app.update(app.now, ch('s'));
     app.status_line = None;
     assert_snapshot!(draw(&app, 130, 24));
 }
@@ -218,11 +193,11 @@ fn list_and_detail_side_by_side() {
 #[test]
 fn list_stacked_with_filter_box_and_dynamodb_json() {
     let mut app = with_wallets();
-    app.update(app.now, key('J'));
-    app.update(app.now, key('J'));
-    app.update(app.now, key('/'));
+    app.update(app.now, ch('J'));
+    app.update(app.now, ch('J'));
+    app.update(app.now, ch('/'));
     for c in ">0".chars() {
-        app.update(app.now, key(c));
+        app.update(app.now, ch(c));
     }
     assert_snapshot!(draw(&app, 100, 34));
 }
@@ -230,8 +205,8 @@ fn list_stacked_with_filter_box_and_dynamodb_json() {
 #[test]
 fn wallet_without_balance_in_detail() {
     let mut app = with_wallets();
-    app.update(app.now, key('G'));
-    app.update(app.now, key('J'));
+    app.update(app.now, ch('G'));
+    app.update(app.now, ch('J'));
     assert_snapshot!(draw(&app, 120, 22));
 }
 
@@ -239,12 +214,11 @@ fn wallet_without_balance_in_detail() {
 fn deposit_form_after_a_conflict() {
     use crate::msg::{Write, WriteError};
     let mut app = with_wallets();
-    app.update(app.now, key('+'));
+    app.update(app.now, ch('+'));
     for c in "25.5".chars() {
-        app.update(app.now, key(c));
+        app.update(app.now, ch(c));
     }
-    let sent = app
-        .update(app.now, Msg::Term(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))));
+    let sent = app.update(app.now, key(KeyCode::Enter));
     let [crate::msg::Request::Write { write, .. }] = sent.as_slice() else {
         panic!("one write: {sent:?}")
     };
@@ -267,29 +241,17 @@ fn draw_capacity(app: &App, width: u16, height: u16) -> TestBackend {
 /// A session at a frozen clock: scan pages, a get, writes and SDK retries over the last
 /// 40 seconds, on a table billed as `billing`. Returns the app at t0 + 40 s.
 fn app_with_usage(billing: BillingMode) -> App {
-    use crate::balance::Balance;
-    use crate::msg::{ScanPage, Write, WriteDone, WriteKind};
-    use crate::wallet::{Extras, UserId, Wallet};
+    use crate::fixtures::balance;
+    use crate::msg::{Write, WriteDone, WriteKind};
+    use crate::wallet::Wallet;
     let mut table = info(TableStatus::Active);
     table.billing = billing;
     let (mut app, t0) = app_with(Some(table));
     let at = |secs: u64| t0 + Duration::from_secs(secs);
-    let wallet = |id: &str, balance: &str| Wallet {
-        user_id: UserId::new(id),
-        balance: Balance::parse(balance).ok(),
-        extra: Extras::default(),
-    };
     // The scan the app started: three pages, the last one above 5 RCU/s.
     for (segment, (secs, rcu)) in [(30, 2.5), (31, 4.0), (32, 6.0)].into_iter().enumerate() {
-        let page = ScanPage {
-            id: 1,
-            segment: segment as u32,
-            wallets: vec![wallet(&format!("user-{segment}"), "10")],
-            scanned: 1,
-            skipped: 0,
-            consumed_rcu: Some(rcu),
-            last: true,
-        };
+        let wallets = vec![wallet(&format!("user-{segment}"), "10")];
+        let page = scan_page(1, segment as u32, wallets, true, Some(rcu));
         app.update(at(secs), Msg::Worker(Response::ScanPage(page)));
     }
     let got = Response::GotWallet {
@@ -310,13 +272,13 @@ fn app_with_usage(billing: BillingMode) -> App {
         };
         Msg::Worker(Response::Written { table: TABLE.into(), write, result: Ok(done) })
     };
-    let ten = Balance::parse("10").expect("balance");
+    let ten = balance("10");
     let create = WriteKind::Create { balance: ten };
     app.update(at(38), written("user-9", create, Some(wallet("user-9", "10")), Some(1.0)));
     // No consumed capacity reported: estimated from the item's size.
     let set = WriteKind::SetBalance {
         seen: Some(ten),
-        new: Balance::parse("12").expect("balance"),
+        new: balance("12"),
         reason: crate::msg::EditReason::Set,
     };
     app.update(at(39), written("user-1", set, Some(wallet("user-1", "12")), None));

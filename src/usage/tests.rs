@@ -7,8 +7,9 @@ use rstest::rstest;
 
 use super::*;
 use crate::balance::Balance;
+use crate::fixtures;
 use crate::msg::{ApiError, ErrorKind};
-use crate::wallet::{AttrValue, Extras, UserId};
+use crate::wallet::{AttrValue, Extras};
 
 fn at(t0: Instant, millis: u64) -> Instant {
     t0 + Duration::from_millis(millis)
@@ -18,15 +19,13 @@ fn at(t0: Instant, millis: u64) -> Instant {
 /// string attribute "blob" of that many bytes (4 + blob): 17 bytes plus the blob.
 fn wallet(blob: usize) -> Wallet {
     let extra = AttrValue::S("x".repeat(blob).into());
-    Wallet {
-        user_id: UserId::new("a"),
-        balance: Balance::parse("1").ok(),
-        extra: if blob > 0 { Extras::new([("blob", &extra)]) } else { Extras::default() },
-    }
+    let wallet = fixtures::wallet("a", "1");
+    if blob > 0 { Wallet { extra: Extras::new([("blob", &extra)]), ..wallet } } else { wallet }
 }
 
+/// The last page of scan 1, costing `consumed_rcu` as reported.
 fn page(wallets: Vec<Wallet>, consumed_rcu: Option<f64>) -> ScanPage {
-    ScanPage { id: 1, segment: 0, scanned: 0, wallets, skipped: 0, consumed_rcu, last: true }
+    fixtures::scan_page(1, 0, wallets, true, consumed_rcu)
 }
 
 #[rstest]

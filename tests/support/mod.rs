@@ -2,17 +2,46 @@
 //!
 //! Servers are started through `wallet_tui::local`, exactly as the application does; a server
 //! that cannot start makes the test panic with the reason (tests never skip silently).
+//!
+//! Besides servers: SDK clients (a raw one, and one built exactly as the application builds
+//! it), the worker's request/response exchange, the tables tests create, fill and delete with
+//! a client of their own, and the small values (balances, writes, key presses) tests feed in.
 
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
 pub mod proxy;
 
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode as SdkBillingMode, KeySchemaElement, KeyType,
+    ProvisionedThroughput, PutRequest, ScalarAttributeType, TableStatus, WriteRequest,
+};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::StreamExt;
+use wallet_tui::balance::Balance;
 use wallet_tui::local::{self, DynaliteOptions, DynamoDbLocalOptions, LocalServer, Storage};
+use wallet_tui::msg::{Msg, Request, Response, ScanId, ScanPage, Write, WriteKind};
+use wallet_tui::table::BillingMode;
+use wallet_tui::worker::{self, Connect, Timeouts, WorkerHandle, WorkerOptions};
+
+/// How long the worker may take to answer one request before [`call`] gives up on it.
+pub const CALL_LIMIT: Duration = Duration::from_secs(30);
+/// How long a new table may take to become ACTIVE before [`create_table`] gives up.
+pub const ACTIVE_LIMIT: Duration = Duration::from_secs(20);
+/// Items per BatchWriteItem, the service's maximum.
+const BATCH: usize = 25;
+/// BatchWriteItem calls [`put_items`] keeps in flight at once.
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// An item as the SDK reads and writes it.
+pub type Item = HashMap<String, AttributeValue>;
 
 fn progress(name: &'static str) -> impl Fn(String) + Send + Sync {
     move |msg| eprintln!("[{name}] {msg}")
@@ -72,4 +101,249 @@ pub fn unique_table(prefix: &str) -> String {
         "invalid table name: {name}"
     );
     name
+}
+
+/// An SDK client built exactly as the application builds it for a local endpoint
+/// (`worker::load_sdk_config` with `local: true`), so the app's own configuration path is
+/// under test too; with the endpoint label the app shows for it.
+pub struct AppClient {
+    pub client: Client,
+    pub endpoint_label: String,
+}
+
+impl AppClient {
+    /// The app's client for `endpoint`, with the app's default timeouts.
+    pub async fn new(endpoint: String) -> AppClient {
+        AppClient::with_timeouts(endpoint, Timeouts::default()).await
+    }
+
+    /// The app's client for `endpoint`, with `timeouts`.
+    pub async fn with_timeouts(endpoint: String, timeouts: Timeouts) -> AppClient {
+        let connect =
+            Connect { endpoint_url: Some(endpoint), local: true, timeouts, ..Default::default() };
+        let config = worker::load_sdk_config(&connect).await;
+        let endpoint_label = worker::endpoint_label(&connect, &config);
+        AppClient { client: Client::new(&config), endpoint_label }
+    }
+
+    /// Starts a worker on (a copy of) this client.
+    pub fn spawn_worker(&self, options: WorkerOptions) -> WorkerHandle {
+        worker::spawn(self.client.clone(), options)
+    }
+}
+
+/// Starts a worker on the app's client for `endpoint` (see [`AppClient`]).
+pub async fn spawn_app_worker(endpoint: String, options: WorkerOptions) -> WorkerHandle {
+    AppClient::new(endpoint).await.spawn_worker(options)
+}
+
+/// Sends `request` to the worker; panics if the worker has stopped.
+pub fn send(worker: &WorkerHandle, request: Request) {
+    let what = format!("{request:?}");
+    worker
+        .requests
+        .send(request)
+        .unwrap_or_else(|_| panic!("the worker stopped; cannot send {what}"));
+}
+
+/// The worker's next response, waiting at most `limit`; panics naming `what` (what the test
+/// was waiting for) if none comes or the worker has stopped.
+pub async fn next_response(worker: &mut WorkerHandle, limit: Duration, what: &str) -> Response {
+    match tokio::time::timeout(limit, worker.responses.recv()).await {
+        Ok(Some(response)) => response,
+        Ok(None) => panic!("the worker's response channel closed while waiting for {what}"),
+        Err(_) => panic!("nothing from the worker within {limit:?} while waiting for {what}"),
+    }
+}
+
+/// Sends one request to the worker and waits (at most [`CALL_LIMIT`]) for its answer: the
+/// next response, as nothing else is in flight.
+pub async fn call(worker: &mut WorkerHandle, request: Request) -> Response {
+    let what = format!("the answer to {request:?}");
+    send(worker, request);
+    next_response(worker, CALL_LIMIT, &what).await
+}
+
+/// Collects the pages of scan `id` until each of its `segments` has sent its last page,
+/// each with the moment it arrived; panics if that takes more than `limit`. Any other
+/// response, a page of another scan or segment, or a page after a segment's last one fails
+/// the test.
+pub async fn collect_scan(
+    worker: &mut WorkerHandle,
+    id: ScanId,
+    segments: u32,
+    limit: Duration,
+) -> Vec<(Instant, ScanPage)> {
+    let deadline = Instant::now() + limit;
+    let mut done = HashSet::new();
+    let mut pages = Vec::new();
+    while done.len() < segments as usize {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let what = format!("scan {id} (segments done: {done:?}, {} pages so far)", pages.len());
+        match next_response(worker, left, &what).await {
+            Response::ScanPage(page) => {
+                let arrived = Instant::now();
+                assert_eq!(page.id, id, "a page of another scan: {page:?}");
+                assert!(page.segment < segments, "segment {} of {segments}", page.segment);
+                assert!(
+                    !done.contains(&page.segment),
+                    "segment {} sent a page after its last one",
+                    page.segment
+                );
+                if page.last {
+                    done.insert(page.segment);
+                }
+                pages.push((arrived, page));
+            }
+            other => panic!("while scanning {id}: unexpected response {other:?}"),
+        }
+    }
+    pages
+}
+
+/// Sends CreateTable for `table`, keyed on the string hash key `key` and billed as
+/// `billing`, and returns the status the answer reports, without waiting for ACTIVE.
+pub async fn start_creating_table(
+    client: &Client,
+    table: &str,
+    key: &str,
+    billing: &BillingMode,
+) -> Option<TableStatus> {
+    let key_schema = KeySchemaElement::builder()
+        .attribute_name(key)
+        .key_type(KeyType::Hash)
+        .build()
+        .expect("key schema");
+    let attribute = AttributeDefinition::builder()
+        .attribute_name(key)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("attribute definition");
+    let mut create = client
+        .create_table()
+        .table_name(table)
+        .key_schema(key_schema)
+        .attribute_definitions(attribute);
+    create = match billing {
+        BillingMode::OnDemand => create.billing_mode(SdkBillingMode::PayPerRequest),
+        BillingMode::Provisioned { read, write } => {
+            let throughput = ProvisionedThroughput::builder()
+                .read_capacity_units(*read)
+                .write_capacity_units(*write)
+                .build()
+                .expect("throughput");
+            create.billing_mode(SdkBillingMode::Provisioned).provisioned_throughput(throughput)
+        }
+    };
+    let out = create
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateTable {table}: {}", DisplayErrorContext(&e)));
+    out.table_description().and_then(|d| d.table_status()).cloned()
+}
+
+/// Creates `table` as [`start_creating_table`] does and waits (at most [`ACTIVE_LIMIT`])
+/// until it is ACTIVE.
+pub async fn create_table(client: &Client, table: &str, key: &str, billing: &BillingMode) {
+    start_creating_table(client, table, key, billing).await;
+    wait_until_active(client, table, ACTIVE_LIMIT).await;
+}
+
+/// Creates the wallet table `table` (`user_id` S HASH) billed as `billing` and waits until
+/// it is ACTIVE.
+pub async fn create_wallet_table(client: &Client, table: &str, billing: &BillingMode) {
+    create_table(client, table, "user_id", billing).await;
+}
+
+/// The table's status as DescribeTable reports it.
+pub async fn table_status(client: &Client, table: &str) -> Option<TableStatus> {
+    let out = client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeTable {table}: {}", DisplayErrorContext(&e)));
+    out.table().and_then(|t| t.table_status()).cloned()
+}
+
+/// Polls DescribeTable until `table` is ACTIVE; panics if it is not within `limit`.
+pub async fn wait_until_active(client: &Client, table: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let status = table_status(client, table).await;
+        if status == Some(TableStatus::Active) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{table} not ACTIVE within {limit:?}: {status:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Deletes `table`; a failure fails the test.
+pub async fn delete_table(client: &Client, table: &str) {
+    client
+        .delete_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeleteTable {table}: {}", DisplayErrorContext(&e)));
+}
+
+/// Writes `items` to `table` with BatchWriteItem, [`BATCH`] items a batch and several
+/// batches at a time, resending unprocessed items until every one is written.
+pub async fn put_items(client: &Client, table: &str, items: &[Item]) {
+    let batches: Vec<Vec<WriteRequest>> = items
+        .chunks(BATCH)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|item| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(item.clone()))
+                        .build()
+                        .expect("put request");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect()
+        })
+        .collect();
+    futures::stream::iter(batches)
+        .map(|batch| write_batch(client, table, batch))
+        .buffer_unordered(BATCHES_IN_FLIGHT)
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// One BatchWriteItem, resending unprocessed items (with a growing pause) until none are
+/// left; panics if some still are after 10 attempts.
+async fn write_batch(client: &Client, table: &str, mut batch: Vec<WriteRequest>) {
+    for attempt in 0..10 {
+        let out = client
+            .batch_write_item()
+            .request_items(table, batch)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("BatchWriteItem {table}: {}", DisplayErrorContext(&e)));
+        batch = out.unprocessed_items().and_then(|u| u.get(table)).cloned().unwrap_or_default();
+        if batch.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+    }
+    panic!("BatchWriteItem {table}: {} items still unprocessed after 10 attempts", batch.len());
+}
+
+/// `text` as a balance; panics if it is not one.
+pub fn bal(text: &str) -> Balance {
+    Balance::parse(text).unwrap_or_else(|e| panic!("{text:?} is not a balance: {e}"))
+}
+
+/// A write of `kind` to `user_id`'s wallet, with a fresh op id.
+pub fn write(user_id: &str, kind: WriteKind) -> Write {
+    Write { op_id: uuid::Uuid::new_v4().to_string(), user_id: user_id.to_string(), kind }
+}
+
+/// The message of a key pressed without modifiers.
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Term(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }

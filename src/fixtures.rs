@@ -1,0 +1,117 @@
+//! Builders shared by the unit tests: the wallet table's description, wallets, scan pages,
+//! key presses, and an app that has described its table. Each test passes what is
+//! particular to it (status, billing, item counts, the endpoint label, balances) and
+//! overrides any other field with struct update syntax.
+
+use std::time::Instant;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+use crate::app::App;
+use crate::balance::Balance;
+use crate::msg::{ApiError, Msg, Request, Response, ScanId, ScanPage};
+use crate::table::{AttributeDef, BillingMode, KeyElement, TableInfo, TableStatus};
+use crate::wallet::{Extras, UserId, Wallet};
+
+/// The table the tests' apps look after.
+pub(crate) const TABLE: &str = "user_wallet";
+
+/// A key pressed without modifiers.
+pub(crate) fn key_event(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// The message of a key pressed without modifiers.
+pub(crate) fn key(code: KeyCode) -> Msg {
+    Msg::Term(key_event(code))
+}
+
+/// The message of a character typed without modifiers.
+pub(crate) fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+/// [`TABLE`] with the wallet schema (`user_id` S HASH, no index), `status` and `billing`,
+/// and nothing that a description may leave out: no item count, size, creation time, ARN
+/// or count of today's decreases.
+pub(crate) fn table_info(status: TableStatus, billing: BillingMode) -> TableInfo {
+    TableInfo {
+        name: TABLE.into(),
+        status,
+        key_schema: vec![KeyElement { name: "user_id".into(), key_type: "HASH".into() }],
+        attributes: vec![AttributeDef { name: "user_id".into(), attr_type: "S".into() }],
+        billing,
+        item_count: None,
+        size_bytes: None,
+        created: None,
+        arn: None,
+        indexes: vec![],
+        decreases_today: None,
+    }
+}
+
+/// [`TABLE`] provisioned at 1 RCU / 1 WCU, as a complete description shows it: about `items`
+/// items of `bytes` in all, created 2026-11-26T15:00:00Z, its ARN, no decrease made today.
+pub(crate) fn described_table(status: TableStatus, items: i64, bytes: i64) -> TableInfo {
+    TableInfo {
+        item_count: Some(items),
+        size_bytes: Some(bytes),
+        created: Some("2026-11-26T15:00:00Z".into()),
+        arn: Some(format!("arn:aws:dynamodb:us-east-1:123456789012:table/{TABLE}")),
+        decreases_today: Some(0),
+        ..table_info(status, BillingMode::Provisioned { read: 1, write: 1 })
+    }
+}
+
+/// `text` as a balance; panics if it is not one.
+pub(crate) fn balance(text: &str) -> Balance {
+    Balance::parse(text).unwrap_or_else(|e| panic!("{text:?} is not a balance: {e}"))
+}
+
+/// The wallet of `id` with the balance `balance_text` (a text, or `None` for no balance)
+/// and no other attribute; panics if the text is not a balance.
+pub(crate) fn wallet<'a>(id: &str, balance_text: impl Into<Option<&'a str>>) -> Wallet {
+    Wallet {
+        user_id: UserId::new(id),
+        balance: balance_text.into().map(balance),
+        extra: Extras::default(),
+    }
+}
+
+/// A page of scan `id` from `segment` with `wallets` (all of them scanned, none skipped),
+/// its last if `last`, costing `consumed_rcu` as reported.
+pub(crate) fn scan_page(
+    id: ScanId,
+    segment: u32,
+    wallets: Vec<Wallet>,
+    last: bool,
+    consumed_rcu: Option<f64>,
+) -> ScanPage {
+    let scanned = wallets.len() as u64;
+    ScanPage { id, segment, wallets, scanned, skipped: 0, consumed_rcu, last }
+}
+
+/// The worker's answer to DescribeTable of [`TABLE`].
+pub(crate) fn described(result: Result<Option<TableInfo>, ApiError>) -> Msg {
+    Msg::Worker(Response::Described { table: TABLE.into(), result })
+}
+
+/// Has a connected `app` describe its table at `t0`: its first tick must ask for exactly
+/// that, and `result` is the answer. Returns the requests the answer made.
+pub(crate) fn describe(
+    app: &mut App,
+    t0: Instant,
+    result: Result<Option<TableInfo>, ApiError>,
+) -> Vec<Request> {
+    let first = app.update(t0, Msg::Tick);
+    assert_eq!(first, vec![Request::DescribeTable { table: TABLE.into() }], "the first tick");
+    app.update(t0, described(result))
+}
+
+/// A connected app for [`TABLE`] at `endpoint` that has described its table at `t0` and
+/// found `state`.
+pub(crate) fn described_app(endpoint: &str, state: Option<TableInfo>, t0: Instant) -> App {
+    let mut app = App::new(TABLE.into(), endpoint.into(), true, t0);
+    describe(&mut app, t0, Ok(state));
+    app
+}
