@@ -82,7 +82,7 @@ fn status_error() {
         "User is not authorized to perform: dynamodb:DescribeTable",
     );
     describe(&mut app, t0, Err(err));
-    assert_snapshot!(draw(&app, 80, 12));
+    assert_snapshot!(draw(&app, 80, 16));
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn status_starting_local() {
             "installing DynamoDB Local 3.3.0 (first run only)…".into(),
         )),
     );
-    assert_snapshot!(draw(&app, 80, 10));
+    assert_snapshot!(draw(&app, 80, 16));
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn status_local_failed() {
     let mut app = App::new(TABLE.into(), LOCAL.into(), false, t0);
     let why = "java not found: DynamoDB Local needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless)";
     app.update(t0, Msg::Local(LocalEvent::Failed(why.into())));
-    assert_snapshot!(draw(&app, 80, 10));
+    assert_snapshot!(draw(&app, 80, 16));
 }
 
 #[test]
