@@ -162,6 +162,44 @@ fn sort_keeps_the_selected_wallet() {
 }
 
 #[test]
+fn a_sorted_scan_merges_new_rows_without_moving_the_selection_off_its_wallet() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    for _ in 0..3 {
+        app.update(t0, ch('s'));
+    }
+    assert_eq!(app.list.sort(), SortKey::BalanceAsc);
+    app.update(
+        t0,
+        page(1, 0, vec![wallet("m", "50"), wallet("n", "60"), wallet("o", "70")], false),
+    );
+    app.update(t0, Msg::Tick);
+    app.update(t0, ch('j'));
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()), Some("n".into()));
+
+    // Smaller balances arrive: they belong above the selection.
+    let t1 = t0 + Duration::from_millis(100);
+    app.update(
+        t1,
+        page(1, 1, vec![wallet("a", "1"), wallet("b", "-2.5"), wallet("z", "99")], true),
+    );
+    app.update(t1, Msg::Tick);
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()), Some("n".into()));
+
+    let t2 = t0 + Duration::from_secs(1);
+    app.update(t2, Msg::Tick);
+    assert_eq!(ids(&app), ["b", "a", "m", "n", "o", "z"], "merged into balance order");
+    assert_eq!(app.selected, 3, "the selection moved down with its wallet");
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()), Some("n".into()));
+
+    // The last page settles the order at once, however recent the last merge.
+    app.update(t2, page(1, 0, vec![wallet("c", "0.10")], true));
+    assert_eq!(app.scan.as_ref().map(|s| s.outcome.clone()), Some(ScanOutcome::Complete));
+    assert_eq!(ids(&app), ["b", "c", "a", "m", "n", "o", "z"]);
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()), Some("n".into()));
+}
+
+#[test]
 fn filter_box_applies_on_enter_refuses_bad_input_and_clears_on_esc() {
     let mut app = loaded(20);
     let now = app.now;
