@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
 
-use crate::form::{Field, Form, FormOutcome};
+use crate::form::{Field, Form, FormOutcome, paste_into};
 use crate::keymap::{Action, Keymap};
 use crate::list::WalletList;
 use crate::msg::{ApiError, LocalEvent, Msg, Request, Response, ScanSpec};
@@ -294,6 +294,10 @@ impl App {
                 self.handle_mouse(mouse);
                 return Vec::new();
             }
+            Event::Paste(text) => {
+                self.paste(text);
+                return Vec::new();
+            }
             _ => return Vec::new(),
         };
         if key.kind == KeyEventKind::Release {
@@ -337,6 +341,24 @@ impl App {
         match self.keymap.action_for(key) {
             Some(action) => self.handle_action(action),
             None => Vec::new(),
+        }
+    }
+
+    /// A bracketed paste goes into the open form's focused field or the filter box; with
+    /// neither open it is ignored, never read as a burst of command keys.
+    fn paste(&mut self, text: &str) {
+        match &mut self.modal {
+            Modal::Wallet(WalletDialog { form, .. })
+            | Modal::CreateTable(form)
+            | Modal::DeleteTable(form)
+            | Modal::UpdateTable(form) => form.paste(text),
+            Modal::Help => {}
+            Modal::None => {
+                if let Some((input, error)) = self.filter_input.as_mut() {
+                    paste_into(input, text);
+                    *error = None;
+                }
+            }
         }
     }
 

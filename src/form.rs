@@ -129,8 +129,13 @@ impl Form {
     /// Applies a terminal event: moves focus, edits the focused field, or reports
     /// a submit / cancel.
     pub fn handle_event(&mut self, event: &Event) -> FormOutcome {
-        let Event::Key(key) = event else {
-            return FormOutcome::Continue;
+        let key = match event {
+            Event::Key(key) => key,
+            Event::Paste(text) => {
+                self.paste(text);
+                return FormOutcome::Continue;
+            }
+            _ => return FormOutcome::Continue,
         };
         if key.kind == KeyEventKind::Release {
             return FormOutcome::Continue;
@@ -159,6 +164,16 @@ impl Form {
         FormOutcome::Continue
     }
 
+    /// Pastes `text` into the focused text field at its cursor, as typed: nothing is
+    /// trimmed or dropped, so validation sees (and can refuse) exactly what was pasted.
+    pub fn paste(&mut self, text: &str) {
+        let Some(field) = self.fields.get_mut(self.focus) else { return };
+        if let FieldKind::Text(input) = &mut field.kind {
+            paste_into(input, text);
+            field.error = None;
+        }
+    }
+
     fn edit_focused(&mut self, event: &Event, key: &KeyEvent) -> FormOutcome {
         let Some(field) = self.fields.get_mut(self.focus) else {
             return FormOutcome::Continue;
@@ -184,6 +199,20 @@ impl Form {
         }
         FormOutcome::Continue
     }
+}
+
+/// Inserts `text` at `input`'s cursor in one step (typing it character by character would
+/// cost time quadratic in its length) and leaves the cursor after it.
+pub fn paste_into(input: &mut Input, text: &str) {
+    let cursor = input.cursor();
+    let value = input.value();
+    let at = value.char_indices().nth(cursor).map_or(value.len(), |(i, _)| i);
+    let mut pasted = String::with_capacity(value.len() + text.len());
+    pasted.push_str(&value[..at]);
+    pasted.push_str(text);
+    pasted.push_str(&value[at..]);
+    let cursor = cursor + text.chars().count();
+    *input = Input::new(pasted).with_cursor(cursor);
 }
 
 #[cfg(test)]
@@ -233,5 +262,34 @@ mod tests {
         assert_eq!(form.value("Billing"), "provisioned");
         assert_eq!(form.handle_event(&key(KeyCode::Enter)), FormOutcome::Submit);
         assert_eq!(form.handle_event(&key(KeyCode::Esc)), FormOutcome::Cancel);
+    }
+
+    #[test]
+    fn a_paste_lands_at_the_cursor_as_one_edit_and_clears_the_error() {
+        let mut form = sample();
+        form.focus = 2;
+        form.fields[2].error = Some("bad".into());
+        form.handle_event(&key(KeyCode::Home));
+        form.handle_event(&Event::Paste("é2\t".into()));
+        assert_eq!(form.value("RCU"), "é2\t1", "kept as pasted, tab included");
+        assert!(form.fields[2].error.is_none());
+        form.handle_event(&key(KeyCode::Char('x')));
+        assert_eq!(form.value("RCU"), "é2\tx1", "the cursor follows the pasted text");
+    }
+
+    #[test]
+    fn a_paste_into_a_choice_changes_nothing() {
+        let mut form = sample();
+        form.handle_event(&Event::Paste("on-demand".into()));
+        assert_eq!(form.value("Billing"), "provisioned");
+    }
+
+    #[test]
+    fn a_megabyte_paste_is_taken_whole() {
+        let mut form = sample();
+        form.focus = 2;
+        let big = "9".repeat(1 << 20);
+        form.handle_event(&Event::Paste(big.clone()));
+        assert_eq!(form.value("RCU"), format!("1{big}"));
     }
 }

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream,
+};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
@@ -233,21 +236,21 @@ async fn event_loop(
     Ok(())
 }
 
-/// Raw mode, alternate screen and mouse capture, each undone by
+/// Raw mode, alternate screen, mouse capture and bracketed paste, each undone by
 /// [`restore_terminal`] on every exit path, panics included.
 fn init_terminal() -> Result<DefaultTerminal> {
     let terminal = ratatui::init();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture, DisableBracketedPaste);
         previous(info);
     }));
-    crossterm::execute!(std::io::stdout(), EnableMouseCapture)?;
+    crossterm::execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
     Ok(terminal)
 }
 
 fn restore_terminal() {
-    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
 }
 

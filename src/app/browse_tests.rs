@@ -256,3 +256,14 @@ fn mouse_wheel_scrolls_and_click_selects() {
     app.update(now, mouse(MouseEventKind::Down(crossterm::event::MouseButton::Left), 70, 12));
     assert_eq!(app.selected, app.list_offset + 2, "outside the list: no change");
 }
+
+#[test]
+fn a_paste_goes_into_the_open_filter_box() {
+    let mut app = loaded(20);
+    let now = app.now;
+    app.update(now, ch('/'));
+    app.update(now, Msg::Term(Event::Paste("w01".into())));
+    app.update(now, key(KeyCode::Enter));
+    assert_eq!(app.list.len(), 10, "w010..w019");
+    assert_eq!(app.filter_text, "w01");
+}

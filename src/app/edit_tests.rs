@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crossterm::event::KeyCode;
+use crossterm::event::{Event, KeyCode};
 use rstest::rstest;
 
 use super::*;
@@ -293,10 +293,7 @@ fn bad_balances_are_refused_at_the_field(#[case] text: &str) {
     let mut app = app();
     app.update(app.now, ch('e'));
     retype(&mut app, "");
-    if let Modal::Wallet(dialog) = &mut app.modal {
-        dialog.form.fields[2].kind =
-            crate::form::FieldKind::Text(tui_input::Input::new(text.to_string()));
-    }
+    app.update(app.now, Msg::Term(Event::Paste(text.to_string())));
     assert!(app.update(app.now, key(KeyCode::Enter)).is_empty(), "nothing sent for {text:?}");
     let error = form_error(&app).expect("a message");
     assert!(!error.is_empty());
@@ -387,4 +384,12 @@ fn usage_records_reported_and_estimated_costs() {
 
     app.update(app.now, Msg::Worker(Response::CallStats { retries: 3, throttled: 1 }));
     assert_eq!((app.usage.retries, app.usage.throttled), (3, 1));
+}
+
+#[test]
+fn a_paste_outside_a_form_is_not_read_as_keys() {
+    let mut app = app();
+    assert!(app.update(app.now, Msg::Term(Event::Paste("qDx+".into()))).is_empty());
+    assert!(!app.should_quit);
+    assert!(matches!(app.modal, Modal::None));
 }

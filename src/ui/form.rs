@@ -35,11 +35,9 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
         match &field.kind {
             FieldKind::Text(input) => {
                 let room = inner_width.saturating_sub(LABEL + 2).max(1);
-                let scroll = input.visual_scroll(room);
-                let shown: String = input.value().chars().skip(scroll).take(room).collect();
+                let (shown, col) = super::input_window(input, room);
                 spans.push(Span::styled(shown, Style::new().add_modifier(Modifier::UNDERLINED)));
                 if focused {
-                    let col = input.visual_cursor().saturating_sub(scroll);
                     cursor = Some((lines.len(), LABEL + 2 + col));
                 }
             }
@@ -90,7 +88,7 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
     let height = (lines.len() + 2) as u16;
     let popup = super::centered(area, WIDTH, height);
     frame.render_widget(Clear, popup);
-    let block = Block::bordered().title(format!(" {} ", form.title));
+    let block = Block::bordered().title(format!(" {} ", super::visible_text(&form.title)));
     frame.render_widget(Paragraph::new(lines).block(block), popup);
     if let Some((row, col)) = cursor {
         let x = popup.x + 1 + col as u16;

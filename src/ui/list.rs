@@ -81,7 +81,7 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     header.extend(extras.iter().map(|(name, _)| Cell::from(name.clone())));
     let rows = window.iter().enumerate().map(|(i, wallet)| {
         let mut cells = vec![
-            Cell::from(wallet.user_id.to_text()),
+            Cell::from(super::visible_text(&wallet.user_id.to_text())),
             Cell::from(balance_cell(wallet, balance_width as usize)),
         ];
         cells.extend(
@@ -164,7 +164,7 @@ fn extra_columns(window: &[&Wallet], room: u16) -> Vec<(String, u16)> {
 fn extra_text(value: Option<&AttrValue>) -> String {
     match value {
         None => String::new(),
-        Some(AttrValue::S(s)) => s.to_string(),
+        Some(AttrValue::S(s)) => super::visible_text(s),
         Some(AttrValue::N(n)) => n.to_string(),
         Some(other) => value_json(other, Shape::Plain),
     }
@@ -230,14 +230,13 @@ fn render_filter(app: &App, frame: &mut Frame, area: Rect) {
     let Some((input, error)) = &app.filter_input else { return };
     let prompt = "filter: ";
     let room = usize::from(area.width).saturating_sub(prompt.len() + 1).max(1);
-    let scroll = input.visual_scroll(room);
-    let shown: String = input.value().chars().skip(scroll).take(room).collect();
+    let (shown, col) = super::input_window(input, room);
     let mut spans = vec![Span::styled(prompt, Style::new().fg(Color::Cyan)), Span::raw(shown)];
     if let Some(error) = error {
         spans.push(Span::styled(format!("  ✗ {error}"), Style::new().fg(Color::Red)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    let x = area.x + (prompt.len() + input.visual_cursor().saturating_sub(scroll)) as u16;
+    let x = area.x + (prompt.len() + col) as u16;
     if x < area.right() {
         frame.set_cursor_position((x, area.y));
     }

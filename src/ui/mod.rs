@@ -13,6 +13,9 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use tui_input::Input;
+use unicode_width::UnicodeWidthChar;
+
 use crate::app::{App, Level, Modal, Viewport};
 use crate::keymap::Action;
 
@@ -149,7 +152,7 @@ fn render_status_line(app: &App, frame: &mut Frame, area: Rect) {
                 Level::Info => Color::Green,
                 Level::Error => Color::Red,
             };
-            Line::from(Span::styled(status.text.clone(), Style::new().fg(color)))
+            Line::from(Span::styled(visible_text(&status.text), Style::new().fg(color)))
         }
         None => key_hints(app),
     };
@@ -197,6 +200,8 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split_whitespace() {
+        let word = visible_text(word);
+        let word = word.as_str();
         let needed =
             current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
         if needed > width && !current.is_empty() {
@@ -220,3 +225,53 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+
+/// How a character of typed or stored text is drawn: control characters, which a terminal
+/// would act on, as visible pictures (␛ for escape, ␉ for tab, …).
+pub fn visible(c: char) -> char {
+    match c {
+        '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+        '\u{7f}' => '\u{2421}',
+        c if c.is_control() => '\u{fffd}',
+        c => c,
+    }
+}
+
+/// `text` with every character made [`visible`].
+pub fn visible_text(text: &str) -> String {
+    text.chars().map(visible).collect()
+}
+
+/// Columns `c` takes once made [`visible`].
+fn columns(c: char) -> usize {
+    visible(c).width().unwrap_or(0)
+}
+
+/// The part of `input` that fits in `room` columns with its cursor in view, made
+/// [`visible`], and the cursor's column within it.
+pub fn input_window(input: &Input, room: usize) -> (String, usize) {
+    let room = room.max(1);
+    let value = input.value();
+    let cursor: usize = value.chars().take(input.cursor()).map(columns).sum();
+    // Columns scrolled off on the left: enough to keep the cursor inside the room.
+    let scroll = (cursor + 1).saturating_sub(room);
+    let mut skipped = 0;
+    let mut chars = value.chars().peekable();
+    while skipped < scroll {
+        match chars.next() {
+            Some(c) => skipped += columns(c),
+            None => break,
+        }
+    }
+    let mut shown = String::new();
+    let mut used = 0;
+    for c in chars {
+        let w = columns(c);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        shown.push(visible(c));
+    }
+    (shown, cursor.saturating_sub(skipped))
+}

@@ -324,3 +324,35 @@ fn capacity_panel_survives_tiny_areas() {
         draw(&on_demand, w, h);
     }
 }
+
+#[test]
+fn control_characters_are_drawn_as_pictures_never_sent_to_the_terminal() {
+    assert_eq!(super::visible_text("a\u{1b}[2J\tb\u{7f}\u{85}"), "a␛[2J␉b␡\u{fffd}");
+    assert_eq!(super::visible_text("ünïcödé 💰"), "ünïcödé 💰", "printable text is kept");
+}
+
+#[test]
+fn an_input_window_keeps_the_cursor_in_view_counting_columns() {
+    use tui_input::Input;
+    let window = |value: &str, cursor: usize, room: usize| {
+        super::input_window(&Input::new(value.into()).with_cursor(cursor), room)
+    };
+    assert_eq!(window("12345", 5, 10), ("12345".into(), 5), "fits: nothing scrolled");
+    assert_eq!(window("1234567890", 10, 5), ("7890".into(), 4), "room for the cursor at the end");
+    assert_eq!(window("1234567890", 0, 5), ("12345".into(), 0));
+    // Wide characters take two columns each, pictures of control characters one.
+    assert_eq!(window("💰💰💰💰", 4, 5), ("💰💰".into(), 4));
+    assert_eq!(window("a\u{1b}b", 3, 10), ("a␛b".into(), 3));
+    let big = "9".repeat(1 << 20);
+    assert_eq!(window(&big, 1 << 20, 8), ("9999999".into(), 7), "a megabyte paste scrolls");
+}
+
+#[test]
+fn a_pasted_escape_sequence_shows_in_the_form_as_typed() {
+    let mut app = with_wallets();
+    app.update(app.now, ch('f'));
+    app.update(app.now, Msg::Term(crossterm::event::Event::Paste("ab\u{1b}[2J".into())));
+    let backend = draw(&app, 100, 30);
+    let screen: String = backend.buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("ab␛[2J"), "{screen}");
+}
