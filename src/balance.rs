@@ -93,6 +93,9 @@ pub enum BalanceError {
     TooSmall,
 }
 
+/// Characters of a refused text quoted back in its error message.
+const QUOTED: usize = 24;
+
 impl fmt::Display for BalanceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -110,6 +113,10 @@ impl fmt::Display for BalanceError {
             }
             BalanceError::DecimalComma { suggestion } => {
                 write!(f, "use a point for decimals: write {suggestion}")
+            }
+            BalanceError::NotANumber { text } if text.chars().count() > QUOTED => {
+                let head: String = text.chars().take(QUOTED - 1).collect();
+                write!(f, "\"{head}…\" is not a number")
             }
             BalanceError::NotANumber { text } => write!(f, "\"{text}\" is not a number"),
             BalanceError::TooManyDigits { digits } => {
@@ -772,6 +779,7 @@ mod tests {
     #[case("Infinity", "NaN and infinity are not numbers DynamoDB can store")]
     #[case("--5", "only one leading sign")]
     #[case("12a", "\"12a\" is not a number")]
+    #[case(&format!("{}x", "1".repeat(150)), "\"11111111111111111111111…\" is not a number")]
     #[case(
         "123456789012345678901234567890123456789",
         "39 significant digits: DynamoDB keeps at most 38"

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bigdecimal::BigDecimal;
-use crossterm::event::KeyCode;
+use support::driver::Driver;
 use support::{AppClient, next_response, send};
 use wallet_tui::app::{App, ScanOutcome, TableState};
 use wallet_tui::balance::Balance;
@@ -284,66 +284,6 @@ async fn scan_returns_every_item_once_with_exact_balances() {
     f.finish().await;
 }
 
-/// The main loop in miniature: worker responses become messages for the app and the
-/// app's requests go to the worker. Counts the scan pages received per scan id.
-struct Driver<'w> {
-    app: App,
-    worker: &'w mut WorkerHandle,
-    pages_received: HashMap<ScanId, u64>,
-    sent: Vec<Request>,
-}
-
-impl<'w> Driver<'w> {
-    fn new(worker: &'w mut WorkerHandle, app: App) -> Self {
-        Driver { app, worker, pages_received: HashMap::new(), sent: Vec::new() }
-    }
-
-    fn update(&mut self, msg: Msg) -> Vec<Request> {
-        let requests = self.app.update(Instant::now(), msg);
-        for request in &requests {
-            send(self.worker, request.clone());
-        }
-        self.sent.extend(requests.iter().cloned());
-        requests
-    }
-
-    fn key(&mut self, c: char) -> Vec<Request> {
-        self.update(support::key(KeyCode::Char(c)))
-    }
-
-    /// Waits for one worker response, counts it if it is a page, and feeds it to the app.
-    async fn step(&mut self, deadline: Instant, what: &str) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let response = next_response(self.worker, left, what).await;
-        match &response {
-            Response::ScanPage(page) => *self.pages_received.entry(page.id).or_default() += 1,
-            Response::ScanFailed { .. } => panic!("{what}: {response:?}"),
-            _ => {}
-        }
-        self.update(Msg::Worker(response));
-    }
-
-    /// Steps until the app's scan is no longer running.
-    async fn run_scan_to_end(&mut self) {
-        let deadline = Instant::now() + PHASE_LIMIT;
-        while self.app.scan.as_ref().is_none_or(|s| s.outcome == ScanOutcome::Running) {
-            let what = format!(
-                "the app's scan to end (scan {:?}, table {:?}, status line {:?})",
-                self.app.scan, self.app.table, self.app.status_line
-            );
-            self.step(deadline, &what).await;
-        }
-    }
-
-    fn pages_of(&self, id: ScanId) -> u64 {
-        self.pages_received.get(&id).copied().unwrap_or_default()
-    }
-
-    fn scans_sent(&self) -> Vec<&Request> {
-        self.sent.iter().filter(|r| matches!(r, Request::Scan { .. })).collect()
-    }
-}
-
 /// An app for the fixture's table that scans with `spec`.
 fn app_for(f: &Fixture, spec: ScanSpec) -> App {
     let mut app = App::new(f.table.clone(), f.endpoint_label.clone(), true, Instant::now());
@@ -365,7 +305,7 @@ async fn app_loads_every_wallet_with_exact_aggregates() {
     // The first tick describes the table; once it is ACTIVE the app starts its scan.
     let sent = d.update(Msg::Tick);
     assert_eq!(sent, [Request::DescribeTable { table: f.table.clone() }]);
-    d.run_scan_to_end().await;
+    d.run_scan_to_end(PHASE_LIMIT).await;
     eprintln!("app scan finished in {:?}", started.elapsed());
 
     assert!(
@@ -494,7 +434,7 @@ async fn pages_of_a_superseded_scan_are_ignored() {
     assert!(sent.contains(&rescan), "r sent {sent:?}");
     assert_eq!(d.app.list.loaded(), 0, "r must clear the list");
     let before = d.pages_of(1);
-    d.run_scan_to_end().await;
+    d.run_scan_to_end(PHASE_LIMIT).await;
     let stale = d.pages_of(1) - before;
     eprintln!("{stale} pages of scan 1 arrived after the rescan; {:?}", d.pages_received);
     assert!(stale > 0, "no page of scan 1 arrived after r: nothing stale was tested");

@@ -44,12 +44,6 @@ async fn count(client: &Client, table: &str) -> u64 {
     total
 }
 
-/// Every item of the table.
-async fn items(client: &Client, table: &str) -> Vec<Item> {
-    let pages = client.scan().table_name(table).into_paginator().items().send();
-    pages.try_collect().await.unwrap_or_else(|e| panic!("Scan {table}: {e:?}"))
-}
-
 /// A string attribute, or a panic naming the item.
 fn string<'a>(item: &'a Item, name: &str) -> &'a str {
     match item.get(name).map(AttributeValue::as_s) {
@@ -119,7 +113,7 @@ async fn seeding_creates_the_table_and_writes_every_wallet() {
     assert_eq!(billing, Some(&BillingMode::PayPerRequest), "{description:?}");
 
     assert_eq!(count(&client, &table).await, 1234);
-    let items = items(&client, &table).await;
+    let items = support::scan_items(&client, &table).await;
     let ids: HashSet<String> = items.iter().map(check_wallet).collect();
     assert_eq!(ids.len(), 1234, "user_ids repeat");
 
@@ -140,7 +134,8 @@ async fn seeding_an_existing_table_adds_to_it() {
     check_progress(&progress, &second, 50);
 
     assert_eq!(count(&client, &table).await, 150);
-    let ids: HashSet<String> = items(&client, &table).await.iter().map(check_wallet).collect();
+    let ids: HashSet<String> =
+        support::scan_items(&client, &table).await.iter().map(check_wallet).collect();
     assert_eq!(ids.len(), 150);
 
     delete_table(&client, &table).await;

@@ -10,6 +10,7 @@
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
+pub mod driver;
 pub mod proxy;
 
 use std::collections::{HashMap, HashSet};
@@ -331,6 +332,12 @@ async fn write_batch(client: &Client, table: &str, mut batch: Vec<WriteRequest>)
         tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
     }
     panic!("BatchWriteItem {table}: {} items still unprocessed after 10 attempts", batch.len());
+}
+
+/// Every item of `table`, read with a Scan of `client`'s own.
+pub async fn scan_items(client: &Client, table: &str) -> Vec<Item> {
+    let pages = client.scan().table_name(table).into_paginator().items().send();
+    pages.try_collect().await.unwrap_or_else(|e| panic!("Scan {table}: {e:?}"))
 }
 
 /// `text` as a balance; panics if it is not one.
