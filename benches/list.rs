@@ -81,7 +81,7 @@ fn loaded_app(n: usize) -> App {
         wallets: wallets(n),
         skipped: 0,
         consumed_rcu: None,
-        last: true,
+        next: None,
     };
     app.update(now, Msg::Worker(Response::ScanPage(page)));
     app.viewport = ui::viewport(Rect::new(0, 0, 200, 50));

@@ -399,7 +399,7 @@ impl App {
         }
         self.describe_failures = 0;
         self.poll_soon();
-        self.start_scan().into_iter().collect()
+        self.rescan().into_iter().collect()
     }
 
     /// Why a table write cannot start now, if it cannot.

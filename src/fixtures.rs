@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::balance::Balance;
 use crate::msg::{ApiError, Msg, Request, Response, ScanId, ScanPage};
 use crate::table::{AttributeDef, BillingMode, KeyElement, TableInfo, TableStatus};
-use crate::wallet::{Extras, UserId, Wallet};
+use crate::wallet::{AttrValue, Extras, UserId, Wallet};
 
 /// The table the tests' apps look after.
 pub(crate) const TABLE: &str = "user_wallet";
@@ -79,7 +79,8 @@ pub(crate) fn wallet<'a>(id: &str, balance_text: impl Into<Option<&'a str>>) -> 
 }
 
 /// A page of scan `id` from `segment` with `wallets` (all of them scanned, none skipped),
-/// its last if `last`, costing `consumed_rcu` as reported.
+/// its last if `last` (else the segment goes on after its last wallet), costing
+/// `consumed_rcu` as reported.
 pub(crate) fn scan_page(
     id: ScanId,
     segment: u32,
@@ -88,7 +89,11 @@ pub(crate) fn scan_page(
     consumed_rcu: Option<f64>,
 ) -> ScanPage {
     let scanned = wallets.len() as u64;
-    ScanPage { id, segment, wallets, scanned, skipped: 0, consumed_rcu, last }
+    let next = (!last).then(|| match wallets.last() {
+        Some(w) => vec![("user_id".to_string(), AttrValue::S(w.user_id.to_text().into()))],
+        None => Vec::new(),
+    });
+    ScanPage { id, segment, wallets, scanned, skipped: 0, consumed_rcu, next }
 }
 
 /// The worker's answer to DescribeTable of [`TABLE`].

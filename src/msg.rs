@@ -4,7 +4,7 @@ use crossterm::event::Event as TermEvent;
 
 use crate::balance::Balance;
 use crate::table::{BillingMode, CreateTableSpec, TableInfo};
-use crate::wallet::Wallet;
+use crate::wallet::{AttrValue, Wallet};
 
 /// Identifies one scan; pages of any other scan are stale and dropped.
 pub type ScanId = u64;
@@ -40,8 +40,9 @@ pub enum Request {
     UpdateTable { table: String, billing: BillingMode },
     /// DeleteTable.
     DeleteTable { table: String },
-    /// Start a (parallel) scan, streaming pages back; cancels any scan running.
-    Scan { id: ScanId, table: String, spec: ScanSpec },
+    /// Start a (parallel) scan, streaming pages back; cancels any scan running. Segment `i`
+    /// starts at `from[i]` (missing: at its beginning), so a scan that stopped can resume.
+    Scan { id: ScanId, table: String, spec: ScanSpec, from: Vec<SegmentStart> },
     /// Stop the scan with this id if it is still running.
     CancelScan { id: ScanId },
     /// GetItem of one wallet.
@@ -111,8 +112,8 @@ pub struct WriteDone {
     pub old_balance: Option<Balance>,
     pub consumed_wcu: Option<f64>,
     pub request_id: Option<String>,
-    /// The condition failed because an earlier attempt of this same write had
-    /// already applied (its response was lost): success, not a conflict.
+    /// An earlier attempt of this same write had already applied, its answer lost: the
+    /// condition failed on our own write, or a read after a lost answer found it applied.
     pub already_applied: bool,
 }
 
@@ -122,11 +123,36 @@ pub enum WriteError {
     /// The condition failed: the wallet is not as the user saw it. `current`
     /// is the wallet as stored now (`None`: it does not exist).
     Conflict { current: Option<Wallet> },
-    /// The call failed (network, throttling, read-only, ...).
+    /// The call failed (throttling, validation, read-only, ...): DynamoDB said so.
     Api(ApiError),
+    /// No answer said whether the write applied, and reading the wallet back showed it had
+    /// not, or could not tell (see [`Unverified`]).
+    Unverified(Box<Unverified>),
+}
+
+/// A write no answer came for (`error`: a timeout, a lost connection, a server error), read
+/// back afterwards: `read` is the wallet as stored then (`None`: no such wallet), which shows
+/// the write had not applied; `Err` when the read failed too, so the outcome is still
+/// unknown. Nothing is retried: the user decides with the value in front of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unverified {
+    pub error: ApiError,
+    pub read: Result<Option<Wallet>, ApiError>,
+}
+
+impl WriteError {
+    /// [`WriteError::Unverified`] of these.
+    pub fn unverified(error: ApiError, read: Result<Option<Wallet>, ApiError>) -> Self {
+        WriteError::Unverified(Box::new(Unverified { error, read }))
+    }
 }
 
 impl Request {
+    /// A scan of `table` from the beginning of every segment.
+    pub fn scan(id: ScanId, table: impl Into<String>, spec: ScanSpec) -> Request {
+        Request::Scan { id, table: table.into(), spec, from: Vec::new() }
+    }
+
     /// True for every request that changes data or tables.
     pub fn is_write(&self) -> bool {
         match self {
@@ -184,8 +210,39 @@ pub struct ScanPage {
     pub skipped: u64,
     /// Read capacity the endpoint reported, if it reports any.
     pub consumed_rcu: Option<f64>,
+    /// Where the segment goes on (DynamoDB's LastEvaluatedKey); `None` on its last page.
+    pub next: Option<ScanKey>,
+}
+
+impl ScanPage {
     /// The last page of this segment.
-    pub last: bool,
+    pub fn last(&self) -> bool {
+        self.next.is_none()
+    }
+
+    /// Where the segment stands once this page is taken.
+    pub fn then(&self) -> SegmentStart {
+        match &self.next {
+            Some(key) => SegmentStart::After(key.clone()),
+            None => SegmentStart::Done,
+        }
+    }
+}
+
+/// The primary key of the last item a scan page read (DynamoDB's LastEvaluatedKey), attribute
+/// by attribute: the segment goes on after it.
+pub type ScanKey = Vec<(String, AttrValue)>;
+
+/// Where one segment of a scan starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SegmentStart {
+    /// At the segment's first item.
+    #[default]
+    Beginning,
+    /// After an item an earlier scan read last.
+    After(ScanKey),
+    /// Nowhere: an earlier scan read the whole segment.
+    Done,
 }
 
 /// Progress of the embedded DynamoDB Local (only with `--local`).
@@ -258,6 +315,13 @@ impl ApiError {
     }
 
     /// One line for the status bar: what happened, then the service's words.
+    /// The call may have reached DynamoDB and applied though no answer says so: it timed out,
+    /// lost its connection, or failed in a way DynamoDB documents as "the request may or may
+    /// not have succeeded" (an internal server error).
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self.kind, ErrorKind::Timeout | ErrorKind::Unreachable | ErrorKind::Other)
+    }
+
     pub fn summary(&self) -> String {
         let what = match self.kind {
             ErrorKind::NoCredentials => "no AWS credentials found (try --profile, or --local)",

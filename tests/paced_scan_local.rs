@@ -60,7 +60,7 @@ async fn a_paced_scan_reads_at_its_budget_and_stops_at_once() {
         max_rcu_per_sec: Some(rate),
     };
     let sent = Instant::now();
-    send(&worker, Request::Scan { id: 1, table: table.clone(), spec });
+    send(&worker, Request::scan(1, table.clone(), spec));
     let arrivals = collect_scan(&mut worker, 1, sent).await;
 
     // Every item exactly once.
@@ -124,14 +124,7 @@ async fn a_paced_scan_reads_at_its_budget_and_stops_at_once() {
     );
 
     // A slow paced scan (a page a second) stops at once when cancelled: no page after.
-    send(
-        &worker,
-        Request::Scan {
-            id: 2,
-            table: table.clone(),
-            spec: ScanSpec { max_rcu_per_sec: Some(1.0), ..spec },
-        },
-    );
+    send(&worker, Request::scan(2, table.clone(), ScanSpec { max_rcu_per_sec: Some(1.0), ..spec }));
     let deadline = Instant::now() + PHASE_LIMIT;
     let mut pages = 0;
     while pages < 2 {

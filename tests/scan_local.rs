@@ -262,7 +262,7 @@ async fn scan_returns_every_item_once_with_exact_balances() {
         let started = Instant::now();
         let spec =
             ScanSpec { segments, page_limit: Some(20), consistent: false, max_rcu_per_sec: None };
-        send(&f.worker, Request::Scan { id, table: f.table.clone(), spec });
+        send(&f.worker, Request::scan(id, f.table.clone(), spec));
         let pages = collect_scan(&mut f.worker, id, segments).await;
         let what = format!("scan with {segments} segment(s)");
         let mut per_segment = vec![(0usize, 0usize); segments as usize];
@@ -313,12 +313,12 @@ async fn app_loads_every_wallet_with_exact_aggregates() {
         "{:?}",
         d.app.table
     );
-    assert_eq!(d.scans_sent(), [&Request::Scan { id: 1, table: f.table.clone(), spec }]);
+    assert_eq!(d.scans_sent(), [&Request::scan(1, f.table.clone(), spec)]);
     let scan = d.app.scan.clone().expect("checked by run_scan_to_end");
     assert_eq!(scan.outcome, ScanOutcome::Complete, "{scan:?}");
     assert_eq!(scan.id, 1);
     assert_eq!(scan.segments, 4);
-    assert_eq!(scan.segments_done, 4);
+    assert_eq!(scan.segments_done(), 4);
     let received = d.pages_of(1);
     assert_eq!(d.pages_received.len(), 1, "pages of other scans: {:?}", d.pages_received);
     assert_eq!(scan.pages, received, "pages counted vs received");
@@ -367,9 +367,9 @@ async fn cancelled_scan_stops_sending_pages() {
     let all_pages = seeds.len() / 10;
 
     let started = Instant::now();
-    send(&f.worker, Request::Scan { id: 7, table: f.table.clone(), spec });
+    send(&f.worker, Request::scan(7, f.table.clone(), spec));
     match next_response(&mut f.worker, PHASE_LIMIT, "the first page of scan 7").await {
-        Response::ScanPage(page) if page.id == 7 && !page.last => {}
+        Response::ScanPage(page) if page.id == 7 && !page.last() => {}
         other => panic!("expected the first page of scan 7, got {other:?}"),
     }
     let first_page = started.elapsed();
@@ -390,7 +390,7 @@ async fn cancelled_scan_stops_sending_pages() {
         "{} of about {all_pages} pages arrived after the cancel",
         late.len()
     );
-    assert!(!late.iter().any(|p| p.last), "the cancelled scan reached its end");
+    assert!(!late.iter().any(|p| p.last()), "the cancelled scan reached its end");
     // ...then nothing at all.
     let quiet = tokio::time::timeout(Duration::from_secs(1), f.worker.responses.recv()).await;
     assert!(quiet.is_err(), "a response 1 s after the cancel drained: {quiet:?}");
@@ -398,7 +398,7 @@ async fn cancelled_scan_stops_sending_pages() {
     // The worker is still fine, and the same scan uncancelled does go on to the end: it
     // sends far more pages than the cancelled one did.
     let started = Instant::now();
-    send(&f.worker, Request::Scan { id: 8, table: f.table.clone(), spec });
+    send(&f.worker, Request::scan(8, f.table.clone(), spec));
     let pages = collect_scan(&mut f.worker, 8, 1).await;
     eprintln!("a full scan: {} pages in {:?}", pages.len(), started.elapsed());
     assert!(pages.len() >= all_pages, "{} pages for {} items", pages.len(), seeds.len());
@@ -430,7 +430,7 @@ async fn pages_of_a_superseded_scan_are_ignored() {
 
     // r rescans: scan 2 supersedes scan 1, in the app and (by the request) in the worker.
     let sent = d.key('r');
-    let rescan = Request::Scan { id: 2, table: f.table.clone(), spec };
+    let rescan = Request::scan(2, f.table.clone(), spec);
     assert!(sent.contains(&rescan), "r sent {sent:?}");
     assert_eq!(d.app.list.loaded(), 0, "r must clear the list");
     let before = d.pages_of(1);
@@ -450,7 +450,7 @@ async fn pages_of_a_superseded_scan_are_ignored() {
     assert_eq!(list.loaded(), seeds.len());
     check_wallets("list after the rescan", list.window(0, list.len()), &seeds);
     assert_eq!(list.aggregates().count, seeds.len());
-    let first_scan = Request::Scan { id: 1, table: f.table.clone(), spec };
+    let first_scan = Request::scan(1, f.table.clone(), spec);
     assert_eq!(d.scans_sent(), [&first_scan, &rescan]);
 
     drop(d);

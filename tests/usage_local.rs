@@ -125,7 +125,7 @@ impl Session {
             let response =
                 support::next_response(&mut self.worker, support::CALL_LIMIT, &what).await;
             match &response {
-                Response::ScanPage(page) if !page.last => {}
+                Response::ScanPage(page) if !page.last() => {}
                 _ => outstanding -= 1,
             }
             self.reported.take(&response);

@@ -7,7 +7,8 @@ use crossterm::event::{Event, KeyCode, KeyModifiers, MouseEvent, MouseEventKind}
 use super::*;
 use crate::fixtures::{TABLE, ch, describe, described, key, scan_page, table_info, wallet};
 use crate::list::SortKey;
-use crate::msg::ErrorKind;
+use crate::msg::{ErrorKind, SegmentStart};
+use crate::wallet::AttrValue;
 use crate::wallet::Wallet;
 
 /// A page of scan `id` costing 0.5 RCU.
@@ -26,7 +27,7 @@ fn scanning(t0: Instant) -> App {
     let sent = describe(&mut app, t0, Ok(Some(active)));
     assert_eq!(
         sent,
-        vec![Request::Scan { id: 1, table: TABLE.into(), spec: app.scan_spec }],
+        vec![Request::scan(1, TABLE, app.scan_spec)],
         "an ACTIVE table is scanned at once"
     );
     app
@@ -65,10 +66,7 @@ fn pages_of_an_old_scan_are_dropped() {
     let mut app = scanning(t0);
     app.update(t0, page(1, 0, vec![wallet("a", "1")], false));
     let sent = app.update(t0, ch('r'));
-    assert!(
-        sent.contains(&Request::Scan { id: 2, table: TABLE.into(), spec: app.scan_spec }),
-        "{sent:?}"
-    );
+    assert!(sent.contains(&Request::scan(2, TABLE, app.scan_spec)), "{sent:?}");
     assert_eq!(app.list.loaded(), 0, "a new scan starts from an empty list");
     app.update(t0, page(1, 0, vec![wallet("stale", "9")], true));
     app.update(t0, page(2, 0, vec![wallet("a", "1")], true));
@@ -103,6 +101,66 @@ fn a_failed_segment_ends_the_scan_with_a_reason() {
         ))
     );
     assert_eq!(app.list.loaded(), 1);
+}
+
+#[test]
+fn r_resumes_a_failed_scan_where_each_segment_stopped() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    app.update(t0, page(1, 0, vec![wallet("a", "1"), wallet("b", "2")], false));
+    app.update(t0, page(1, 1, vec![wallet("x", "3")], false));
+    app.update(t0, page(1, 1, vec![wallet("y", "4")], true));
+    let error = ApiError::new(ErrorKind::Unreachable, "connection refused");
+    app.update(t0, Msg::Worker(Response::ScanFailed { id: 1, segment: 0, error }));
+    let line = app.status_line.clone().expect("said");
+    assert_eq!(
+        line.text,
+        "scan stopped (segment 0: cannot reach the endpoint: connection refused) with 4 wallets \
+         loaded, 1 of 2 segments complete; r resumes where each segment stopped"
+    );
+
+    let sent = app.update(t0, ch('r'));
+    let after_b = vec![("user_id".to_string(), AttrValue::S("b".into()))];
+    let resume = Request::Scan {
+        id: 2,
+        table: TABLE.into(),
+        spec: app.scan_spec,
+        from: vec![SegmentStart::After(after_b), SegmentStart::Done],
+    };
+    assert!(sent.contains(&resume), "{sent:?}");
+    assert_eq!(app.list.loaded(), 4, "what was loaded stays");
+    let scan = app.scan.clone().expect("the scan goes on");
+    assert_eq!((scan.id, scan.outcome, scan.pages), (2, ScanOutcome::Running, 3));
+
+    // A late page of the failed scan is not taken; the resumed scan's pages are.
+    app.update(t0, page(1, 0, vec![wallet("c", "5")], false));
+    assert_eq!(app.list.loaded(), 4);
+    app.update(t0, page(2, 0, vec![wallet("c", "5")], true));
+    let scan = app.scan.clone().expect("scan");
+    assert_eq!(scan.outcome, ScanOutcome::Complete, "segment 1 was already done");
+    assert_eq!((scan.pages, scan.scanned), (4, 5), "every wallet read exactly once");
+    assert_eq!(ids(&app), ["a", "b", "x", "y", "c"]);
+
+    // A complete scan is not resumed: r reads the table afresh.
+    let sent = app.update(t0, ch('r'));
+    assert!(sent.contains(&Request::scan(3, TABLE, app.scan_spec)), "{sent:?}");
+    assert_eq!(app.list.loaded(), 0);
+}
+
+#[test]
+fn a_scan_stopped_with_esc_goes_on_with_r() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    app.update(t0, page(1, 0, vec![wallet("a", "1")], false));
+    app.update(t0, key(KeyCode::Esc));
+    let sent = app.update(t0, ch('r'));
+    let after_a = vec![("user_id".to_string(), AttrValue::S("a".into()))];
+    let from = vec![SegmentStart::After(after_a), SegmentStart::Beginning];
+    assert!(
+        sent.iter().any(|r| matches!(r, Request::Scan { id: 2, from: f, .. } if *f == from)),
+        "{sent:?}"
+    );
+    assert_eq!(ids(&app), ["a"]);
 }
 
 #[test]

@@ -6,7 +6,9 @@ use std::time::Instant;
 use super::{App, Modal};
 use crate::balance::Balance;
 use crate::form::{Field, Form};
-use crate::msg::{ApiError, EditReason, Request, Write, WriteDone, WriteError, WriteKind};
+use crate::msg::{
+    ApiError, EditReason, Request, Unverified, Write, WriteDone, WriteError, WriteKind,
+};
 use crate::usage::OpKind;
 use crate::wallet::{UserId, Wallet};
 
@@ -291,6 +293,10 @@ impl App {
         match result {
             Ok(done) => self.write_succeeded(&write, done, ours),
             Err(WriteError::Conflict { current }) => self.write_conflicted(&write, current, ours),
+            Err(WriteError::Unverified(unverified)) => {
+                let Unverified { error, read } = *unverified;
+                self.write_unverified(&write, &error, read, ours)
+            }
             Err(WriteError::Api(err)) => {
                 let text = format!("{} {}: {}", write.kind.name(), write.user_id, err.summary());
                 if let (true, Modal::Wallet(dialog)) = (ours, &mut self.modal) {
@@ -358,15 +364,8 @@ impl App {
     }
 
     fn write_conflicted(&mut self, write: &Write, current: Option<Wallet>, ours: bool) {
-        let id = UserId::new(&write.user_id);
         let now_balance = current.as_ref().and_then(|w| w.balance);
-        match &current {
-            Some(wallet) => self.list.upsert(wallet.clone()),
-            None => {
-                self.list.remove(&id);
-                self.clamp_selection();
-            }
-        }
+        self.show_stored(&write.user_id, current.as_ref());
         if let WriteKind::SetBalance { reason: EditReason::Undo, .. } = write.kind {
             return self.error(format!(
                 "undo refused: {} changed since (balance now {}); nothing written",
@@ -388,9 +387,67 @@ impl App {
             ),
         };
         self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
-        if !ours {
-            return;
+        if ours {
+            self.reopen_form(message, current);
         }
+    }
+
+    /// No answer came for the write, and the wallet read back shows it had not applied
+    /// (`read` Ok: what is stored now) or could not be read either (`read` Err).
+    fn write_unverified(
+        &mut self,
+        write: &Write,
+        error: &ApiError,
+        read: Result<Option<Wallet>, ApiError>,
+        ours: bool,
+    ) {
+        let head = format!("outcome unknown ({})", error.summary());
+        let current = match read {
+            Ok(current) => current,
+            Err(read_error) => {
+                let message = format!(
+                    "{head}, and reading it back failed too ({}): verify with f before trying again",
+                    read_error.summary()
+                );
+                self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
+                if let (true, Modal::Wallet(dialog)) = (ours, &mut self.modal) {
+                    dialog.op_id = None;
+                    dialog.form.pending = false;
+                    dialog.form.error = Some(message);
+                }
+                return;
+            }
+        };
+        self.show_stored(&write.user_id, current.as_ref());
+        let message = match &current {
+            Some(wallet) => format!(
+                "{head}; read back: it did not apply, the balance is {}. Nothing was written: \
+                 Enter tries again, Esc cancels",
+                show(wallet.balance)
+            ),
+            None => format!("{head}; read back: it did not apply, there is no such wallet"),
+        };
+        self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
+        if ours {
+            self.reopen_form(message, current);
+        }
+    }
+
+    /// The list shows the wallet `user_id` as stored now (`None`: there is none).
+    fn show_stored(&mut self, user_id: &str, current: Option<&Wallet>) {
+        match current {
+            Some(wallet) => self.list.upsert(wallet.clone()),
+            None => {
+                self.list.remove(&UserId::new(user_id));
+                self.clamp_selection();
+            }
+        }
+    }
+
+    /// The write of the open wallet form did not go through: the form stays open with
+    /// `message`, its action now based on the wallet as stored (`current`).
+    fn reopen_form(&mut self, message: String, current: Option<Wallet>) {
+        let now_balance = current.as_ref().and_then(|w| w.balance);
         if let Modal::Wallet(dialog) = &mut self.modal {
             dialog.op_id = None;
             dialog.form.pending = false;

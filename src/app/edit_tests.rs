@@ -10,7 +10,7 @@ use crate::balance::Balance;
 use crate::fixtures::balance as b;
 use crate::fixtures::{TABLE, ch, describe, key, scan_page, table_info, wallet};
 use crate::msg::{EditReason, ErrorKind, Write, WriteDone, WriteError, WriteKind};
-use crate::wallet::Wallet;
+use crate::wallet::{UserId, Wallet};
 
 const ALICE: &str = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b";
 
@@ -392,4 +392,53 @@ fn a_paste_outside_a_form_is_not_read_as_keys() {
     assert!(app.update(app.now, Msg::Term(Event::Paste("qDx+".into()))).is_empty());
     assert!(!app.should_quit);
     assert!(matches!(app.modal, Modal::None));
+}
+
+#[test]
+fn a_write_without_an_answer_is_read_back_and_offered_again_never_retried() {
+    let mut app = app();
+    app.update(app.now, ch('+'));
+    type_text(&mut app, "5");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    // The worker found it had not applied: someone else's value is stored.
+    let lost = ApiError::new(ErrorKind::Timeout, "operation timeout");
+    let read = Ok(Some(wallet(ALICE, "101")));
+    let sent = answer(&mut app, write, Err(WriteError::unverified(lost, read)));
+    assert!(sent.is_empty(), "nothing is written again by itself");
+    let message = "outcome unknown (the call timed out: operation timeout); read back: it did \
+                   not apply, the balance is 101. Nothing was written: Enter tries again, Esc \
+                   cancels";
+    assert_eq!(form_error(&app).as_deref(), Some(message));
+    assert_eq!(
+        app.status_line.clone().map(|l| l.text),
+        Some(format!("deposit {ALICE}: {message}"))
+    );
+    assert_eq!(app.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("101")));
+    // Enter tries again, from the value read back.
+    let again = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    assert_eq!(
+        again.kind,
+        WriteKind::SetBalance {
+            seen: Some(b("101")),
+            new: b("106"),
+            reason: EditReason::Deposit(b("5"))
+        }
+    );
+}
+
+#[test]
+fn a_write_whose_read_back_failed_too_says_to_verify() {
+    let mut app = app();
+    app.update(app.now, ch('e'));
+    retype(&mut app, "7");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let lost = ApiError::new(ErrorKind::Unreachable, "connection reset");
+    let read = Err(ApiError::new(ErrorKind::Unreachable, "connection refused"));
+    answer(&mut app, write, Err(WriteError::unverified(lost, read)));
+    let error = form_error(&app).expect("said");
+    assert!(error.ends_with("verify with f before trying again"), "{error}");
+    assert_eq!(app.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("100")));
+    let Modal::Wallet(dialog) = &app.modal else { panic!("the form stays") };
+    assert!(!dialog.form.pending);
+    assert_eq!(dialog.form.value("New balance"), "7", "what was typed stays");
 }

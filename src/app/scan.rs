@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::{App, TableState};
 use crate::capacity::{self, Consistency};
-use crate::msg::{ApiError, Request, ScanId, ScanPage, ScanSpec};
+use crate::msg::{ApiError, Request, ScanId, ScanPage, ScanSpec, SegmentStart};
 use crate::table::{BillingMode, TableStatus};
 
 /// The most rows reserved ahead of a scan (the item count is approximate).
@@ -66,7 +66,8 @@ pub struct ScanState {
     /// Sum of the consumed capacity the endpoint reported.
     pub rcu: f64,
     pub segments: u32,
-    pub segments_done: u32,
+    /// Where each segment stands: what a resumed scan starts from.
+    pub cursors: Vec<SegmentStart>,
     pub outcome: ScanOutcome,
     /// The scan's read budget in RCU per second (`None`: unpaced).
     pub max_rcu_per_sec: Option<f64>,
@@ -75,6 +76,17 @@ pub struct ScanState {
 }
 
 impl ScanState {
+    /// Segments read to their end.
+    pub fn segments_done(&self) -> u32 {
+        self.cursors.iter().filter(|c| **c == SegmentStart::Done).count() as u32
+    }
+
+    /// A scan that stopped before its end (failed, or stopped by the user) and can go on
+    /// from where each segment stopped.
+    pub fn resumable(&self) -> bool {
+        matches!(self.outcome, ScanOutcome::Failed(_) | ScanOutcome::Cancelled)
+    }
+
     /// Items loaded per second so far.
     pub fn rate(&self, loaded: usize, now: Instant) -> f64 {
         let end = self.finished.unwrap_or(now);
@@ -134,12 +146,42 @@ impl App {
             skipped: 0,
             rcu: 0.0,
             segments: spec.segments.max(1),
-            segments_done: 0,
+            cursors: vec![SegmentStart::Beginning; spec.segments.max(1) as usize],
             outcome: ScanOutcome::Running,
             max_rcu_per_sec,
             predicted_rcu,
         });
-        Some(Request::Scan { id, table: self.table_name.clone(), spec })
+        Some(Request::scan(id, self.table_name.clone(), spec))
+    }
+
+    /// `r`: a scan that stopped before its end goes on from where each of its segments
+    /// stopped, keeping what it loaded; otherwise a new scan starts.
+    pub(super) fn rescan(&mut self) -> Option<Request> {
+        let resumable = self.scan.as_ref().is_some_and(ScanState::resumable);
+        if !resumable
+            || !matches!(&self.table, TableState::Present(info) if info.status == TableStatus::Active)
+        {
+            return self.start_scan();
+        }
+        let id = self.next_scan_id;
+        self.next_scan_id += 1;
+        let scan = self.scan.as_mut()?;
+        scan.id = id;
+        scan.outcome = ScanOutcome::Running;
+        scan.finished = None;
+        let from = scan.cursors.clone();
+        let spec = ScanSpec {
+            max_rcu_per_sec: scan.max_rcu_per_sec,
+            segments: scan.segments,
+            ..self.scan_spec
+        };
+        let note = format!(
+            "resuming the scan: {} of {} segments left",
+            scan.segments - scan.segments_done(),
+            scan.segments
+        );
+        self.info(note);
+        Some(Request::Scan { id, table: self.table_name.clone(), spec, from })
     }
 
     /// Esc: stops the running scan, keeping what it loaded.
@@ -151,7 +193,7 @@ impl App {
         scan.finished = Some(self.now);
         let id = scan.id;
         self.settle_keeping_selection();
-        self.info(format!("scan stopped: {} wallets loaded", self.list.loaded()));
+        self.info(format!("scan stopped: {} wallets loaded; r goes on", self.list.loaded()));
         vec![Request::CancelScan { id }]
     }
 
@@ -165,12 +207,12 @@ impl App {
         scan.skipped += page.skipped;
         scan.rcu += page.consumed_rcu.unwrap_or(0.0);
         scan.first_page.get_or_insert(now);
-        if page.last {
-            scan.segments_done += 1;
-            if scan.segments_done >= scan.segments {
-                scan.outcome = ScanOutcome::Complete;
-                scan.finished = Some(now);
-            }
+        if let Some(cursor) = scan.cursors.get_mut(page.segment as usize) {
+            *cursor = page.then();
+        }
+        if scan.segments_done() >= scan.segments {
+            scan.outcome = ScanOutcome::Complete;
+            scan.finished = Some(now);
         }
         let complete = scan.outcome == ScanOutcome::Complete;
         self.list.extend(page.wallets);
@@ -192,8 +234,14 @@ impl App {
         let why = format!("segment {segment}: {}", error.summary());
         scan.outcome = ScanOutcome::Failed(why.clone());
         scan.finished = Some(now);
+        let done = scan.segments_done();
+        let segments = scan.segments;
         self.settle_keeping_selection();
-        self.error(format!("scan failed ({why}); r rescans"));
+        let loaded = self.list.loaded();
+        self.error(format!(
+            "scan stopped ({why}) with {loaded} wallets loaded, {done} of {segments} segments \
+             complete; r resumes where each segment stopped"
+        ));
         vec![Request::CancelScan { id }]
     }
 
@@ -307,7 +355,7 @@ mod tests {
             scanned: 300,
             skipped: 0,
             consumed_rcu: Some(34.5),
-            last: false,
+            next: Some(vec![]),
         };
         app.update(t0 + Duration::from_secs(8), Msg::Worker(Response::ScanPage(page)));
         let scan = app.scan.clone().expect("a scan");

@@ -265,6 +265,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::msg::SegmentStart;
 
     #[test]
     fn a_paced_scan_shows_its_budget_and_eta() {
@@ -279,7 +280,7 @@ mod tests {
             skipped: 0,
             rcu: 1.5,
             segments: 4,
-            segments_done: 0,
+            cursors: vec![SegmentStart::Beginning; 4],
             outcome: ScanOutcome::Running,
             max_rcu_per_sec: Some(2.5),
             predicted_rcu: Some(201.5),

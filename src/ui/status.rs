@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::app::{App, Connection, FAST_POLL, SLOW_POLL, TableState};
 use crate::keymap::Action;
+use crate::msg::ErrorKind;
 use crate::table::{BillingMode, TableInfo, TableStatus, format_bytes};
 
 /// Width of the label column.
@@ -61,7 +62,7 @@ fn unknown(app: &App) -> Vec<Line<'static>> {
     match &app.describe_error {
         None => vec![Line::raw("describing table…")],
         Some(err) => {
-            // A countdown to the next attempt (the app backs off 2, 4, 8, 15 s).
+            // A countdown to the next attempt (the app backs off 2, 4, 8, 16 s).
             let retry = match app.next_describe() {
                 Some(at) => {
                     let secs = at.saturating_duration_since(app.now).as_millis().div_ceil(1000);
@@ -69,10 +70,15 @@ fn unknown(app: &App) -> Vec<Line<'static>> {
                 }
                 None => "retrying now…".to_string(),
             };
+            let head = match err.kind {
+                ErrorKind::Unreachable => format!("cannot reach {}", app.endpoint_label),
+                ErrorKind::Timeout => format!("{} does not answer in time", app.endpoint_label),
+                _ => "cannot describe the table".to_string(),
+            };
             vec![
-                Line::styled("cannot describe the table", Style::new().fg(Color::Red)),
-                Line::raw(err.summary()),
+                Line::styled(head, Style::new().fg(Color::Red)),
                 Line::styled(retry, Style::new().fg(Color::Gray)),
+                Line::raw(err.summary()),
             ]
         }
     }

@@ -356,3 +356,13 @@ fn a_pasted_escape_sequence_shows_in_the_form_as_typed() {
     let screen: String = backend.buffer().content().iter().map(|c| c.symbol()).collect();
     assert!(screen.contains("ab␛[2J"), "{screen}");
 }
+
+#[test]
+fn status_endpoint_unreachable_with_countdown() {
+    let t0 = Instant::now();
+    let mut app = App::new(TABLE.into(), LOCAL.into(), true, t0);
+    let err = ApiError::new(ErrorKind::Unreachable, "dispatch failure: connection refused");
+    describe(&mut app, t0, Err(err));
+    app.update(t0 + Duration::from_millis(700), Msg::Tick);
+    assert_snapshot!(draw(&app, 80, 16));
+}

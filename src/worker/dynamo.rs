@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::operation::RequestId;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode as SdkBillingMode, ConsumedCapacity, KeySchemaElement,
     KeyType, ProvisionedThroughput, ReturnConsumedCapacity, ReturnValue,
@@ -146,6 +147,25 @@ pub fn attr_value(value: &AttributeValue) -> AttrValue {
     }
 }
 
+/// The SDK form of an attribute value ([`attr_value`] the other way round).
+pub fn sdk_value(value: &AttrValue) -> AttributeValue {
+    let strs = |v: &[Box<str>]| v.iter().map(|s| s.to_string()).collect();
+    match value {
+        AttrValue::S(s) => AttributeValue::S(s.to_string()),
+        AttrValue::N(n) => AttributeValue::N(n.to_string()),
+        AttrValue::B(b) => AttributeValue::B(Blob::new(b.to_vec())),
+        AttrValue::Bool(b) => AttributeValue::Bool(*b),
+        AttrValue::Null => AttributeValue::Null(true),
+        AttrValue::Ss(v) => AttributeValue::Ss(strs(v)),
+        AttrValue::Ns(v) => AttributeValue::Ns(strs(v)),
+        AttrValue::Bs(v) => AttributeValue::Bs(v.iter().map(|b| Blob::new(b.to_vec())).collect()),
+        AttrValue::L(v) => AttributeValue::L(v.iter().map(sdk_value).collect()),
+        AttrValue::M(m) => {
+            AttributeValue::M(m.iter().map(|(k, v)| (k.to_string(), sdk_value(v))).collect())
+        }
+    }
+}
+
 /// GetItem of one wallet; `Ok((None, _))` when there is no such item (or it is not a wallet).
 pub async fn get_wallet(
     client: &Client,
@@ -204,6 +224,41 @@ fn seen_condition(seen: Option<Balance>) -> (&'static str, Option<AttributeValue
 
 fn wcu(capacity: Option<&ConsumedCapacity>) -> Option<f64> {
     capacity.and_then(|c| c.capacity_units())
+}
+
+/// The outcome of a write whose answer never came (`error`), from the wallet read back
+/// afterwards: applied if the stored wallet carries this write's op id (or, for a delete, is
+/// gone); otherwise not applied, and the user sees the wallet as it is.
+pub fn judge_unknown(
+    write: &Write,
+    error: ApiError,
+    read: Result<Option<Wallet>, ApiError>,
+) -> Result<WriteDone, WriteError> {
+    let stored = match read {
+        Ok(stored) => stored,
+        Err(read_error) => return Err(WriteError::unverified(error, Err(read_error))),
+    };
+    let ours =
+        |w: &Wallet| matches!(w.attr(LAST_OP), Some(AttrValue::S(op)) if *op == *write.op_id);
+    let applied = match (&write.kind, &stored) {
+        (WriteKind::Delete { .. }, stored) => stored.is_none(),
+        (_, Some(wallet)) => ours(wallet),
+        (_, None) => false,
+    };
+    if !applied {
+        return Err(WriteError::unverified(error, Ok(stored)));
+    }
+    let old_balance = match &write.kind {
+        WriteKind::Create { .. } => None,
+        WriteKind::SetBalance { seen, .. } | WriteKind::Delete { seen } => *seen,
+    };
+    Ok(WriteDone {
+        wallet: stored,
+        old_balance,
+        consumed_wcu: None,
+        request_id: None,
+        already_applied: true,
+    })
 }
 
 /// A conflict, or our own earlier attempt, judged from the item as it was when the
@@ -434,9 +489,10 @@ fn indexes(desc: &TableDescription) -> Vec<IndexInfo> {
 pub fn classify<E, R>(err: SdkError<E, R>) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     let details = DisplayErrorContext(&err).to_string();
+    tracing::debug!(details, "call failed");
     let kind = match &err {
         SdkError::TimeoutError(_) => ErrorKind::Timeout,
         SdkError::DispatchFailure(d) if d.is_timeout() => ErrorKind::Timeout,
@@ -449,7 +505,23 @@ where
         SdkError::DispatchFailure(d) if d.is_io() || d.is_other() => ErrorKind::Unreachable,
         _ => ErrorKind::Other,
     };
-    ApiError::new(kind, details)
+    ApiError::new(kind, causes(&err))
+}
+
+/// An error and its causes in plain words, outermost first ("dispatch failure: io error:
+/// tcp connect error: Connection refused (os error 111)"), without the debug dump the SDK's
+/// own context adds; a cause that repeats the one before is left out.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && parts.last().is_none_or(|last| !last.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 fn mentions_missing_credentials(details: &str) -> bool {
@@ -494,5 +566,83 @@ mod tests {
     #[case("SomethingNewException", ErrorKind::Other)]
     fn service_codes_are_grouped(#[case] code: &str, #[case] kind: ErrorKind) {
         assert_eq!(service_error_kind(code), kind);
+    }
+
+    /// A wallet as read back, last written by operation `op` (`None`: by no tracked write).
+    fn stored(balance: &str, op: Option<&str>) -> Option<Wallet> {
+        let mut extra = ExtrasBuilder::with_capacity(32);
+        if let Some(op) = op {
+            extra.string(LAST_OP, op);
+        }
+        let balance = Some(Balance::parse(balance).expect("a balance"));
+        Some(Wallet { user_id: UserId::new("u1"), balance, extra: extra.finish() })
+    }
+
+    fn write(kind: WriteKind) -> Write {
+        Write { op_id: "op-1".into(), user_id: "u1".into(), kind }
+    }
+
+    #[test]
+    fn a_lost_answer_is_judged_from_the_wallet_read_back() {
+        let b = |t: &str| Balance::parse(t).expect("a balance");
+        let lost = ApiError::new(ErrorKind::Timeout, "attempt timeout");
+        let deposit = write(WriteKind::SetBalance {
+            seen: Some(b("10")),
+            new: b("15"),
+            reason: crate::msg::EditReason::Deposit(b("5")),
+        });
+        let create = write(WriteKind::Create { balance: b("1") });
+        let delete = write(WriteKind::Delete { seen: Some(b("10")) });
+        let judge = |w: &Write, read| judge_unknown(w, lost.clone(), read);
+
+        // Stored by this very write: it applied; the undo can start from the seen value.
+        let done = judge(&deposit, Ok(stored("15", Some("op-1")))).expect("applied");
+        assert!(done.already_applied);
+        assert_eq!((done.old_balance, done.wallet), (Some(b("10")), stored("15", Some("op-1"))));
+        let done = judge(&create, Ok(stored("1", Some("op-1")))).expect("applied");
+        assert_eq!(done.old_balance, None);
+        assert!(judge(&delete, Ok(None)).is_ok(), "a delete applied leaves nothing");
+
+        // Anything else: not applied, and the user sees what is stored.
+        let other = stored("10", Some("op-0"));
+        assert_eq!(
+            judge(&deposit, Ok(other.clone())),
+            Err(WriteError::unverified(lost.clone(), Ok(other.clone())))
+        );
+        assert!(matches!(
+            judge(&deposit, Ok(stored("10", None))),
+            Err(WriteError::Unverified(u)) if matches!(u.read, Ok(Some(_)))
+        ));
+        assert!(matches!(
+            judge(&create, Ok(None)),
+            Err(WriteError::Unverified(u)) if matches!(u.read, Ok(None))
+        ));
+        assert!(matches!(
+            judge(&delete, Ok(other)),
+            Err(WriteError::Unverified(u)) if matches!(u.read, Ok(Some(_)))
+        ));
+        // The read failed too: still unknown.
+        let read_error = ApiError::new(ErrorKind::Unreachable, "connection refused");
+        assert_eq!(
+            judge(&deposit, Err(read_error.clone())),
+            Err(WriteError::unverified(lost, Err(read_error)))
+        );
+    }
+
+    #[test]
+    fn only_answers_that_say_nothing_leave_the_outcome_unknown() {
+        let unknown = |kind| ApiError::new(kind, "").outcome_unknown();
+        assert!(unknown(ErrorKind::Timeout));
+        assert!(unknown(ErrorKind::Unreachable));
+        assert!(unknown(ErrorKind::Other));
+        for kind in [
+            ErrorKind::Throttled,
+            ErrorKind::Validation,
+            ErrorKind::AccessDenied,
+            ErrorKind::ReadOnly,
+            ErrorKind::NotFound,
+        ] {
+            assert!(!unknown(kind), "{kind:?} is DynamoDB's own answer: nothing applied");
+        }
     }
 }

@@ -83,14 +83,14 @@ async fn run(
             request = requests.recv() => {
                 let Some(request) = request else { break };
                 let request = match request {
-                    Request::Scan { id, table, spec } => {
+                    Request::Scan { id, table, spec, from } => {
                         if let Some((_, running)) = scan.take() {
                             running.cancel();
                         }
                         let cancel = CancellationToken::new();
                         scan = Some((id, cancel.clone()));
                         let client = shared.client.clone();
-                        let job = scan::run(client, id, table, spec, cancel, responses.clone());
+                        let job = scan::run(client, id, table, spec, from, cancel, responses.clone());
                         jobs.spawn(job);
                         continue;
                     }
@@ -105,7 +105,7 @@ async fn run(
                 let shared = shared.clone();
                 let responses = responses.clone();
                 jobs.spawn(async move {
-                    if let Some(response) = handle(&shared, request).await {
+                    for response in handle(&shared, request).await {
                         // A closed channel means the UI is shutting down; nothing to do.
                         let _ = responses.send(response);
                     }
@@ -116,12 +116,13 @@ async fn run(
     }
 }
 
-/// Runs one call; `None` for requests the loop itself handles (scans).
-async fn handle(shared: &Shared, request: Request) -> Option<Response> {
+/// Runs one request's calls and answers it; nothing for requests the loop itself handles
+/// (scans).
+async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
     tracing::debug!(?request, "request");
     let client = &shared.client;
     if shared.read_only && request.is_write() {
-        return refuse(request);
+        return refuse(request).into_iter().collect();
     }
     let response = match request {
         Request::DescribeTable { table } => {
@@ -145,16 +146,42 @@ async fn handle(shared: &Shared, request: Request) -> Option<Response> {
                 dynamo::get_wallet(client, &table, &user_id, consistent).await;
             Response::GotWallet { table, user_id, result, consumed_rcu }
         }
-        Request::Write { table, write } => {
-            let result = dynamo::write(client, &table, &write).await;
-            if let (Some(journal), Ok(done)) = (&shared.journal, &result) {
-                record(journal, &shared.endpoint, &table, &write, done);
-            }
-            Response::Written { table, write, result }
-        }
-        Request::Scan { .. } | Request::CancelScan { .. } => return None,
+        Request::Write { table, write } => return write_wallet(shared, table, write).await,
+        Request::Scan { .. } | Request::CancelScan { .. } => return Vec::new(),
     };
-    Some(response)
+    vec![response]
+}
+
+/// One wallet write. When no answer says whether it applied, the wallet is read back (a
+/// strongly consistent GetItem, answered to the UI like any read) to find out, never
+/// written again: the read's `last_op` tells whether this very write is the one stored.
+async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Response> {
+    let client = &shared.client;
+    let mut responses = Vec::new();
+    let mut result = dynamo::write(client, &table, &write).await;
+    if let Err(WriteError::Api(error)) = &result
+        && error.outcome_unknown()
+    {
+        tracing::warn!(
+            op = write.op_id,
+            error = error.summary(),
+            "write outcome unknown: reading back"
+        );
+        let (read, consumed_rcu) = dynamo::get_wallet(client, &table, &write.user_id, true).await;
+        result = dynamo::judge_unknown(&write, error.clone(), read.clone());
+        let user_id = write.user_id.clone();
+        responses.push(Response::GotWallet {
+            table: table.clone(),
+            user_id,
+            result: read,
+            consumed_rcu,
+        });
+    }
+    if let (Some(journal), Ok(done)) = (&shared.journal, &result) {
+        record(journal, &shared.endpoint, &table, &write, done);
+    }
+    responses.push(Response::Written { table, write, result });
+    responses
 }
 
 /// Appends a successful write to the journal. The write has happened whatever the

@@ -17,9 +17,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::dynamo::{CONSUMED, attr_value, classify, wallet_from_item};
+use super::dynamo::{CONSUMED, attr_value, classify, sdk_value, wallet_from_item};
 use crate::capacity::{self, Consistency, PAGE_LIMIT_BYTES, READ_UNIT_BYTES};
-use crate::msg::{Response, ScanId, ScanPage, ScanSpec};
+use crate::msg::{Response, ScanId, ScanKey, ScanPage, ScanSpec, SegmentStart};
 use crate::wallet::AttrValue;
 
 /// How much of the budget one paced page may read: half a second's worth.
@@ -40,12 +40,14 @@ const PAGE_SECONDS: f64 = 0.5;
 /// so that the first pages cannot be large whatever the table holds.
 const MAX_ITEM_BYTES: f64 = 400.0 * 1024.0;
 
-/// Runs every segment of a scan concurrently until done or cancelled.
+/// Runs every segment of a scan concurrently, each from where `from` says, until done or
+/// cancelled. A segment already done sends nothing.
 pub async fn run(
     client: Client,
     id: ScanId,
     table: String,
     spec: ScanSpec,
+    from: Vec<SegmentStart>,
     cancel: CancellationToken,
     responses: UnboundedSender<Response>,
 ) {
@@ -58,7 +60,13 @@ pub async fn run(
     tracing::debug!(id, segments, rcu_per_sec = spec.max_rcu_per_sec, "scan");
     let mut tasks = tokio::task::JoinSet::new();
     for segment in 0..segments {
+        let start_key = match from.get(segment as usize) {
+            None | Some(SegmentStart::Beginning) => None,
+            Some(SegmentStart::After(key)) => Some(sdk_key(key)),
+            Some(SegmentStart::Done) => continue,
+        };
         let job = Segment {
+            start_key,
             client: client.clone(),
             id,
             table: table.clone(),
@@ -81,6 +89,8 @@ pub async fn run(
 
 /// One segment of a parallel scan.
 struct Segment {
+    /// Where the segment starts (`None`: at its beginning).
+    start_key: Option<HashMap<String, AttributeValue>>,
     client: Client,
     id: ScanId,
     table: String,
@@ -95,8 +105,8 @@ struct Segment {
 impl Segment {
     /// Reads pages until the segment's end. The caller drops this future on
     /// cancellation, so a paced wait ends at once too.
-    async fn run(self) {
-        let mut start_key: Option<HashMap<String, AttributeValue>> = None;
+    async fn run(mut self) {
+        let mut start_key = self.start_key.take();
         loop {
             let booking = match &self.pacer {
                 Some(pacer) => Some(pacer.admit(self.spec.page_limit).await),
@@ -144,13 +154,25 @@ impl Segment {
                 scanned: output.scanned_count().max(0) as u64,
                 skipped,
                 consumed_rcu,
-                last: start_key.is_none(),
+                next: start_key.as_ref().map(app_key),
             };
             if self.responses.send(Response::ScanPage(page)).is_err() || start_key.is_none() {
                 return;
             }
         }
     }
+}
+
+/// A LastEvaluatedKey in the app's form.
+fn app_key(key: &HashMap<String, AttributeValue>) -> ScanKey {
+    let mut key: ScanKey = key.iter().map(|(name, v)| (name.clone(), attr_value(v))).collect();
+    key.sort_by(|a, b| a.0.cmp(&b.0));
+    key
+}
+
+/// An ExclusiveStartKey from the app's form of a LastEvaluatedKey.
+fn sdk_key(key: &ScanKey) -> HashMap<String, AttributeValue> {
+    key.iter().map(|(name, v)| (name.clone(), sdk_value(v))).collect()
 }
 
 /// One scan's read budget, shared by its segments.

@@ -191,7 +191,7 @@ pub async fn collect_scan(
                     "segment {} sent a page after its last one",
                     page.segment
                 );
-                if page.last {
+                if page.last() {
                     done.insert(page.segment);
                 }
                 pages.push((arrived, page));

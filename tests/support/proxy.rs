@@ -4,8 +4,8 @@
 //! requests each) one request and its response at a time, each request on a fresh upstream
 //! connection, parsing just enough HTTP/1.1 to know where a message ends (`Content-Length` or
 //! chunked bodies). That lets a test count the requests by their `X-Amz-Target` header and
-//! break the exchange at a precise point: forward a request but lose its response, refuse
-//! connections, add latency.
+//! break the exchange at a precise point: forward a request but lose its response, cut the
+//! requests of one operation, refuse connections, add latency.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -31,6 +31,8 @@ struct Shared {
     /// Responses still to be lost (see [`Proxy::drop_next_response`]).
     drop_responses: AtomicUsize,
     refusing: AtomicBool,
+    /// Requests whose `X-Amz-Target` contains this are cut (see [`Proxy::cut`]).
+    cut: Mutex<Option<String>>,
     delay: Mutex<Duration>,
     /// `X-Amz-Target` of every request forwarded upstream, in order ("" when absent).
     forwarded: Mutex<Vec<String>>,
@@ -58,6 +60,7 @@ impl Proxy {
             upstream,
             drop_responses: AtomicUsize::new(0),
             refusing: AtomicBool::new(false),
+            cut: Mutex::new(None),
             delay: Mutex::new(Duration::ZERO),
             forwarded: Mutex::new(Vec::new()),
             connections: Mutex::new(Vec::new()),
@@ -102,6 +105,18 @@ impl Proxy {
             }
             (_, running) => *lock(&self.listener) = running,
         }
+    }
+
+    /// From now on, a request whose `X-Amz-Target` contains `target` (e.g. "Scan",
+    /// "UpdateItem") is not forwarded: its connection is closed, as when a network dies
+    /// under a call. Other requests pass. Until [`Proxy::heal`].
+    pub fn cut(&self, target: &str) {
+        *lock(&self.shared.cut) = Some(target.to_string());
+    }
+
+    /// Ends [`Proxy::cut`].
+    pub fn heal(&self) {
+        *lock(&self.shared.cut) = None;
     }
 
     /// Waits this long before forwarding each request (zero: no delay).
@@ -164,6 +179,11 @@ async fn relay_messages(client: TcpStream, shared: &Shared) -> io::Result<()> {
         };
         if shared.refusing.load(Ordering::SeqCst) {
             return Ok(()); // Dropping both streams closes them.
+        }
+        let target = request.target.as_deref().unwrap_or_default();
+        if lock(&shared.cut).as_deref().is_some_and(|cut| target.contains(cut)) {
+            eprintln!("[proxy] cutting {target}");
+            return Ok(());
         }
         let delay = *lock(&shared.delay);
         if !delay.is_zero() {
