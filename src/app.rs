@@ -10,6 +10,7 @@ use crate::keymap::{Action, Keymap};
 use crate::list::WalletList;
 use crate::msg::{ApiError, LocalEvent, Msg, Request, Response, ScanSpec};
 use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
+use crate::ui::Theme;
 use crate::usage::Usage;
 
 mod browse;
@@ -111,6 +112,7 @@ pub struct App {
     pub endpoint_label: String,
     pub read_only: bool,
     pub keymap: Keymap,
+    pub theme: Theme,
     pub connection: Connection,
     pub table: TableState,
     /// The last DescribeTable failure, cleared by the next success.
@@ -169,6 +171,7 @@ impl App {
             endpoint_label,
             read_only: false,
             keymap: Keymap::default_keymap(),
+            theme: Theme::default(),
             connection: if ready { Connection::Ready } else { Connection::Starting(Vec::new()) },
             table: TableState::Unknown,
             describe_error: None,

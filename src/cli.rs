@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::app::ScanBudget;
+use crate::config::{self, Config};
 use crate::msg::ScanSpec;
 use crate::worker::{Connect, Timeouts};
 
@@ -88,6 +90,11 @@ pub struct Cli {
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..))]
     pub call_timeout: u64,
 
+    /// Config file: defaults for --table, --region, --profile, --endpoint-url, the theme and
+    /// key bindings (default: config.toml in the user's config dir, if present).
+    #[arg(long, global = true, env = "WALLET_TUI_CONFIG")]
+    pub config: Option<PathBuf>,
+
     /// Log file (default: wallet-tui.log in the user's state dir). Logs never go to the terminal.
     #[arg(long, global = true)]
     pub log_file: Option<PathBuf>,
@@ -111,6 +118,38 @@ pub enum Command {
 }
 
 impl Cli {
+    /// Parses the command line, then fills what it left unset from the config file (`--config`
+    /// or the default one); returns the config too (theme, keys). Exits with clap's message on
+    /// a bad command line.
+    pub fn parse_with_config() -> Result<(Cli, Config), String> {
+        let matches = Cli::command().get_matches();
+        let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let table_given =
+            matches.value_source("table").is_some_and(|source| source != ValueSource::DefaultValue);
+        cli.with_config(table_given)
+    }
+
+    /// This command line completed from its config file (`--config`, or the default one if
+    /// present). What the user set on the command line or in the environment wins: the
+    /// table if `table_given`, and any region, profile or endpoint.
+    pub fn with_config(mut self, table_given: bool) -> Result<(Cli, Config), String> {
+        let config = match (&self.config, config::default_path()) {
+            (Some(path), _) => Config::load(path, true)?,
+            (None, Some(path)) => Config::load(&path, false)?,
+            (None, None) => Config::default(),
+        };
+        if let (Some(table), false) = (&config.table, table_given) {
+            self.table = table.clone();
+        }
+        self.region = self.region.take().or_else(|| config.region.clone());
+        // A profile or an endpoint would contradict --local.
+        if !self.local {
+            self.profile = self.profile.take().or_else(|| config.profile.clone());
+            self.endpoint_url = self.endpoint_url.take().or_else(|| config.endpoint_url.clone());
+        }
+        Ok((self, config))
+    }
+
     /// The connection settings the worker's SDK client is built from.
     pub fn connect(&self) -> Connect {
         let operation = Duration::from_secs(self.call_timeout);
@@ -236,5 +275,60 @@ mod tests {
         assert_eq!(t.connect, Duration::from_secs(1));
         assert!(t.attempt <= t.operation);
         assert!(Cli::try_parse_from(["wallet-tui", "--call-timeout", "0"]).is_err());
+    }
+
+    /// A config file with `text`, removed when dropped.
+    struct TempConfig(PathBuf);
+
+    impl TempConfig {
+        fn new(text: &str) -> Self {
+            let path =
+                std::env::temp_dir().join(format!("wallet-tui-{}.toml", uuid::Uuid::new_v4()));
+            std::fs::write(&path, text).expect("write the config");
+            TempConfig(path)
+        }
+    }
+
+    impl Drop for TempConfig {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn with_config(args: &[&str], file: &TempConfig) -> Result<Cli, String> {
+        let path = file.0.to_str().expect("a UTF-8 temp path");
+        let cli = Cli::try_parse_from([&["wallet-tui", "--config", path], args].concat())
+            .expect("valid flags");
+        let table_given = args.contains(&"--table");
+        cli.with_config(table_given).map(|(cli, _)| cli)
+    }
+
+    #[test]
+    fn the_config_file_fills_what_the_command_line_leaves_unset() {
+        let file = TempConfig::new(
+            "table = \"prod_wallets\"\nregion = \"eu-west-1\"\nprofile = \"admin\"\n\
+             endpoint_url = \"http://127.0.0.1:4566\"\n",
+        );
+        let cli = with_config(&[], &file).expect("valid");
+        assert_eq!(cli.table, "prod_wallets");
+        assert_eq!(cli.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(cli.profile.as_deref(), Some("admin"));
+        assert_eq!(cli.endpoint_url.as_deref(), Some("http://127.0.0.1:4566"));
+        // Flags win.
+        let cli = with_config(&["--table", "other", "--region", "us-east-1"], &file).expect("ok");
+        assert_eq!((cli.table.as_str(), cli.region.as_deref()), ("other", Some("us-east-1")));
+        assert_eq!(cli.profile.as_deref(), Some("admin"));
+        // --local never takes a profile or an endpoint from the file.
+        let cli = with_config(&["--local"], &file).expect("valid");
+        assert_eq!((cli.profile.as_deref(), cli.endpoint_url.as_deref()), (None, None));
+        assert_eq!(cli.connect().endpoint_url.as_deref(), Some("http://127.0.0.1:8000"));
+    }
+
+    #[test]
+    fn a_broken_config_file_is_an_error_naming_it() {
+        let file = TempConfig::new("theme = \"neon\"\n");
+        let error = with_config(&[], &file).expect_err("refused");
+        assert!(error.starts_with(&format!("config {}: ", file.0.display())), "{error}");
+        assert!(error.contains("unknown variant `neon`"), "{error}");
     }
 }

@@ -1,7 +1,7 @@
 //! Key bindings: the default keymap ships in `assets/keymap.toml`; the help
 //! overlay is generated from the keymap in force.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
@@ -92,6 +92,19 @@ pub const ACTIONS: [Action; 24] = [
 ];
 
 impl Action {
+    /// The action's name in keymap files (`delete_wallet`).
+    pub fn name(self) -> String {
+        let debug = format!("{self:?}");
+        let mut name = String::with_capacity(debug.len() + 4);
+        for (i, c) in debug.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                name.push('_');
+            }
+            name.push(c.to_ascii_lowercase());
+        }
+        name
+    }
+
     /// The one-line description shown in the help overlay.
     pub fn describe(self) -> &'static str {
         match self {
@@ -225,10 +238,32 @@ impl Keymap {
     pub fn parse(text: &str) -> Result<Self, String> {
         let raw: BTreeMap<Action, Vec<String>> =
             toml::from_str(text).map_err(|e| format!("keymap: {e}"))?;
-        let mut bindings = BTreeMap::new();
-        for (action, keys) in raw {
+        Keymap { bindings: BTreeMap::new() }.with_overrides(&raw)
+    }
+
+    /// This keymap with the keys of the actions in `overrides` replaced; a key bound to two
+    /// actions is an error.
+    pub fn with_overrides(
+        &self,
+        overrides: &BTreeMap<Action, Vec<String>>,
+    ) -> Result<Self, String> {
+        let mut bindings = self.bindings.clone();
+        for (action, keys) in overrides {
             let keys = keys.iter().map(|k| Key::parse(k)).collect::<Result<Vec<_>, _>>()?;
-            bindings.insert(action, keys);
+            bindings.insert(*action, keys);
+        }
+        let mut owner: HashMap<Key, Action> = HashMap::new();
+        for (action, keys) in &bindings {
+            for key in keys {
+                if let Some(other) = owner.insert(*key, *action).filter(|other| other != action) {
+                    return Err(format!(
+                        "key {} is bound to both {} and {}",
+                        key.label(),
+                        other.name(),
+                        action.name()
+                    ));
+                }
+            }
         }
         Ok(Keymap { bindings })
     }
@@ -310,5 +345,15 @@ mod tests {
         assert_eq!(keymap.action_for(&ctrl_c), Some(Action::Quit));
         let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
         assert_eq!(keymap.action_for(&c), Some(Action::CreateTable));
+    }
+
+    #[test]
+    fn action_names_are_the_keymap_file_names() {
+        for action in ACTIONS {
+            let text = format!("{} = [\"F12\"]", action.name());
+            let keymap = Keymap::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(keymap.first_key(action), "F12", "{text}");
+        }
+        assert_eq!(Action::DeleteWallet.name(), "delete_wallet");
     }
 }

@@ -8,6 +8,7 @@ pub mod app;
 pub mod balance;
 pub mod capacity;
 pub mod cli;
+pub mod config;
 #[cfg(test)]
 mod fixtures;
 pub mod form;

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
@@ -18,12 +17,14 @@ use tokio_util::sync::CancellationToken;
 
 use wallet_tui::app::App;
 use wallet_tui::cli::{Cli, Command};
+use wallet_tui::config::Config;
 use wallet_tui::journal::{self, Journal};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{LocalEvent, Msg};
 use wallet_tui::seed;
+use wallet_tui::ui::{self, Theme};
+use wallet_tui::worker::endpoint_label;
 use wallet_tui::worker::{self, WorkerHandle, WorkerOptions};
-use wallet_tui::{ui, worker::endpoint_label};
 
 /// How often the loop wakes up without input (drives polling and timers).
 const TICK: Duration = Duration::from_millis(250);
@@ -33,14 +34,18 @@ const MAX_BATCH: usize = 64;
 const LOCAL_MAX_HEAP_MB: u32 = 1024;
 
 fn main() -> Result<()> {
-    let cli = Cli::parse();
+    let (cli, settings) = Cli::parse_with_config().unwrap_or_else(|e| {
+        // A usage error, like clap's own: one line and exit status 2.
+        eprintln!("wallet-tui: {e}");
+        std::process::exit(2)
+    });
     color_eyre::install()?;
     let _log_guard = init_logging(cli.log_file.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(run(cli))
+    runtime.block_on(run(cli, settings))
 }
 
-async fn run(cli: Cli) -> Result<()> {
+async fn run(cli: Cli, settings: Config) -> Result<()> {
     if cli.local {
         // Never wait on the EC2 metadata service for a local endpoint.
         // SAFETY: set before any other thread reads the environment.
@@ -66,6 +71,10 @@ async fn run(cli: Cli) -> Result<()> {
     app.scan_spec = cli.scan_spec();
     app.scan_budget = cli.scan_budget();
     app.allow_negative = cli.allow_negative;
+    app.keymap = settings.keymap().map_err(|e| eyre!(e))?;
+    // https://no-color.org: any non-empty NO_COLOR asks for no colour.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    app.theme = settings.theme.unwrap_or(if no_color { Theme::Mono } else { Theme::Color });
 
     let (local_tx, local_rx) = mpsc::unbounded_channel();
     let shutdown = CancellationToken::new();

@@ -29,6 +29,18 @@ const STATUS_PERCENT: u16 = 55;
 /// The detail pane goes beside the list from this width on, below it otherwise.
 const SIDE_BY_SIDE: u16 = 110;
 
+/// How the screen is coloured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Colours for status, errors, focus and hints.
+    #[default]
+    Color,
+    /// No colour at all (also chosen by `NO_COLOR`): emphasis by bold, underline and
+    /// reverse video only, for monochrome terminals and people who prefer it.
+    Mono,
+}
+
 /// Where each pane goes on a screen of a given size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -92,6 +104,25 @@ pub fn viewport(area: Rect) -> Viewport {
 
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
+    render_panes(app, frame);
+    if app.theme == Theme::Mono {
+        drop_colours(frame.buffer_mut());
+    }
+}
+
+/// Takes the colours off a rendered screen; what a background colour marked (the selected
+/// row, a status badge) is shown in reverse video instead.
+fn drop_colours(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        if cell.bg != Color::Reset {
+            cell.modifier.insert(Modifier::REVERSED);
+        }
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+    }
+}
+
+fn render_panes(app: &App, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return render_too_small(frame, area);

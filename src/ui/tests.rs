@@ -366,3 +366,21 @@ fn status_endpoint_unreachable_with_countdown() {
     app.update(t0 + Duration::from_millis(700), Msg::Tick);
     assert_snapshot!(draw(&app, 80, 16));
 }
+
+#[test]
+fn the_mono_theme_draws_without_any_colour() {
+    let mut app = with_wallets();
+    app.theme = super::Theme::Mono;
+    let backend = draw(&app, 130, 24);
+    let cells = backend.buffer().content();
+    let coloured: Vec<_> = cells
+        .iter()
+        .filter(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset)
+        .collect();
+    assert!(coloured.is_empty(), "{} coloured cells, e.g. {:?}", coloured.len(), coloured.first());
+    let reversed = cells.iter().filter(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert!(reversed.count() > 10, "the selected row stands out in reverse video");
+    app.theme = super::Theme::Color;
+    let backend = draw(&app, 130, 24);
+    assert!(backend.buffer().content().iter().any(|c| c.fg != ratatui::style::Color::Reset));
+}
