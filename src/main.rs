@@ -15,6 +15,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
 use wallet_tui::app::App;
 use wallet_tui::cli::{Cli, Command};
 use wallet_tui::config::Config;
@@ -280,10 +282,35 @@ fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking:
         .open(&path)
         .wrap_err_with(|| format!("opening log file {}", path.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WALLET_TUI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
+    let filter = EnvFilter::try_from_env("WALLET_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_filter(filter)
+        .with_filter(sdk_cap());
+    tracing_subscriber::registry().with(layer).init();
     Ok(guard)
+}
+
+/// The SDK and its HTTP stack log at most at DEBUG, whatever `WALLET_TUI_LOG` asks: at TRACE
+/// they dump resolved identities and signing parameters (access key ids, session-token
+/// settings) and whole requests. Credentials never reach the log file.
+fn sdk_cap() -> Targets {
+    const SDK: [&str; 10] = [
+        "aws_config",
+        "aws_credential_types",
+        "aws_runtime",
+        "aws_sdk_dynamodb",
+        "aws_sigv4",
+        "aws_smithy",
+        "aws_types",
+        "h2",
+        "hyper",
+        "rustls",
+    ];
+    SDK.iter().fold(Targets::new().with_default(LevelFilter::TRACE), |targets, crate_name| {
+        targets.with_target(*crate_name, LevelFilter::DEBUG)
+    })
 }
 
 fn default_log_path() -> Option<PathBuf> {
