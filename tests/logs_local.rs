@@ -14,7 +14,8 @@ const SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKENaCXVzLWVhc3QtMSJ
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_at_trace_level_logs_no_credentials() {
     let server = support::dynamodb_local().await;
-    let dir = std::env::temp_dir().join(format!("wallet-tui-logs-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("wallet-tui-logs-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let log = dir.join("wallet-tui.log");
     let table = support::unique_table("logs_");
