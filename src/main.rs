@@ -282,7 +282,8 @@ fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking:
         .open(&path)
         .wrap_err_with(|| format!("opening log file {}", path.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = EnvFilter::try_from_env("WALLET_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_env("WALLET_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(false)

@@ -278,11 +278,10 @@ async fn sigterm_restores_the_terminal_and_stops_dynamodb_local() {
     }
 
     let pid = tui.child.process_id().expect("a pid");
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(killed.success());
+    let pid = libc::pid_t::try_from(pid).expect("a pid_t");
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
+    assert_eq!(sent, 0, "kill: {}", std::io::Error::last_os_error());
     tui.wait_exit(STEP_LIMIT);
     tui.assert_restored();
     wait_until_closed(port, Duration::from_secs(10));
