@@ -388,6 +388,9 @@ impl App {
             Action::DeleteWallet => {
                 self.open_selected(|user_id, seen| WalletAction::Delete { user_id, seen })
             }
+            Action::Transfer => {
+                self.open_selected(|user_id, seen| WalletAction::Transfer { user_id, seen })
+            }
             Action::Undo => return self.undo_last(),
             other => self.handle_browse(other),
         }

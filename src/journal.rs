@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
 
+use crate::balance::Balance;
 use crate::msg::{Write, WriteDone, WriteKind};
 
 /// The journal's file name in the data directory.
@@ -22,7 +23,8 @@ pub struct JournalEntry {
     pub endpoint: String,
     pub table: String,
     pub user_id: String,
-    /// [`crate::msg::WriteKind::name`]: create, set, deposit, withdraw, undo or delete.
+    /// [`crate::msg::WriteKind::name`]: create, set, deposit, withdraw, undo or delete; a
+    /// transfer writes "transfer-out" and "transfer-in".
     pub operation: String,
     /// The balance before, in canonical decimal text (`None`: no wallet or no balance).
     pub old: Option<String>,
@@ -35,8 +37,36 @@ pub struct JournalEntry {
 }
 
 impl JournalEntry {
-    /// The entry for `write`, which has just succeeded with `done` on `table` at `endpoint`.
-    pub fn new(endpoint: &str, table: &str, write: &Write, done: &WriteDone) -> Self {
+    /// The lines for `write`, which has just succeeded with `done` on `table` at `endpoint`:
+    /// one per wallet written (a transfer writes two, "transfer-out" and "transfer-in").
+    pub fn entries(endpoint: &str, table: &str, write: &Write, done: &WriteDone) -> Vec<Self> {
+        let WriteKind::Transfer { to, .. } = &write.kind else {
+            return vec![Self::new(endpoint, table, write, done)];
+        };
+        let line = |user_id: &str, operation: &str, old: Option<Balance>, new: Option<Balance>| {
+            JournalEntry {
+                time: now_rfc3339(),
+                endpoint: endpoint.to_string(),
+                table: table.to_string(),
+                user_id: user_id.to_string(),
+                operation: operation.to_string(),
+                old: old.map(|b| b.to_string()),
+                new: new.map(|b| b.to_string()),
+                request_id: done.request_id.clone(),
+                op_id: write.op_id.clone(),
+            }
+        };
+        let from_new = done.wallet.as_ref().and_then(|w| w.balance);
+        let (to_old, to_new) =
+            done.counterpart.as_ref().map_or((None, None), |c| (c.old_balance, c.wallet.balance));
+        vec![
+            line(&write.user_id, "transfer-out", done.old_balance, from_new),
+            line(to, "transfer-in", to_old, to_new),
+        ]
+    }
+
+    /// The entry for a write of one wallet.
+    fn new(endpoint: &str, table: &str, write: &Write, done: &WriteDone) -> Self {
         Self {
             time: now_rfc3339(),
             endpoint: endpoint.to_string(),
@@ -50,6 +80,9 @@ impl JournalEntry {
                 WriteKind::Create { balance } => Some(balance.to_string()),
                 WriteKind::SetBalance { new, .. } => Some(new.to_string()),
                 WriteKind::Delete { .. } => None,
+                WriteKind::Transfer { .. } => {
+                    done.wallet.as_ref().and_then(|w| w.balance).map(|b| b.to_string())
+                }
             },
             request_id: done.request_id.clone(),
             op_id: write.op_id.clone(),

@@ -61,10 +61,12 @@ pub enum Action {
     DeleteWallet,
     /// Take back this session's last balance edit (only if nobody changed it since).
     Undo,
+    /// Move an amount from the selected wallet to another, in one transaction.
+    Transfer,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 24] = [
+pub const ACTIONS: [Action; 25] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -88,6 +90,7 @@ pub const ACTIONS: [Action; 24] = [
     Action::Deposit,
     Action::Withdraw,
     Action::DeleteWallet,
+    Action::Transfer,
     Action::Undo,
 ];
 
@@ -132,6 +135,7 @@ impl Action {
             Action::Withdraw => "withdraw from the selected wallet",
             Action::DeleteWallet => "delete the selected wallet",
             Action::Undo => "undo this session's last balance edit",
+            Action::Transfer => "transfer from the selected wallet to another",
         }
     }
 }

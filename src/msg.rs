@@ -74,6 +74,11 @@ pub enum WriteKind {
     SetBalance { seen: Option<Balance>, new: Balance, reason: EditReason },
     /// DeleteItem if the balance is still `seen`.
     Delete { seen: Option<Balance> },
+    /// Moves `amount` from this wallet to the wallet `to` in one TransactWriteItems, made
+    /// idempotent by its ClientRequestToken (the op id): the debit only if the balance is at
+    /// least `amount` (any balance with `overdraft`), the credit only if `to` exists. Both
+    /// sides are computed by DynamoDB (`balance - :amount`, `balance + :amount`), exactly.
+    Transfer { to: String, amount: Balance, overdraft: bool },
 }
 
 /// Why a balance was set, for the journal and messages.
@@ -99,6 +104,7 @@ impl WriteKind {
             WriteKind::SetBalance { reason: EditReason::Withdraw(_), .. } => "withdraw",
             WriteKind::SetBalance { reason: EditReason::Undo, .. } => "undo",
             WriteKind::Delete { .. } => "delete",
+            WriteKind::Transfer { .. } => "transfer",
         }
     }
 }
@@ -115,6 +121,17 @@ pub struct WriteDone {
     /// An earlier attempt of this same write had already applied, its answer lost: the
     /// condition failed on our own write, or a read after a lost answer found it applied.
     pub already_applied: bool,
+    /// A transfer's other side: the credited wallet as read back (`None` for other writes,
+    /// or when it could not be read back unchanged since).
+    pub counterpart: Option<Box<Counterpart>>,
+}
+
+/// The credited side of a transfer, after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counterpart {
+    pub wallet: Wallet,
+    /// Its balance before the transfer.
+    pub old_balance: Option<Balance>,
 }
 
 /// Why a write did not go through. Nothing was written in either case.
@@ -125,6 +142,9 @@ pub enum WriteError {
     Conflict { current: Option<Wallet> },
     /// The call failed (throttling, validation, read-only, ...): DynamoDB said so.
     Api(ApiError),
+    /// A transaction was cancelled: why, side by side, in plain words ("insufficient funds:
+    /// … has 5, the transfer needs 10"). Nothing was written.
+    Cancelled(String),
     /// No answer said whether the write applied, and reading the wallet back showed it had
     /// not, or could not tell (see [`Unverified`]).
     Unverified(Box<Unverified>),

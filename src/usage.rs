@@ -26,6 +26,8 @@ pub enum OpKind {
     Put,
     Update,
     Delete,
+    /// TransactWriteItems (a transfer): each item costs twice a plain write.
+    Transact,
     /// DescribeTable, CreateTable, UpdateTable, DeleteTable: counted, never charged
     /// capacity units.
     Table,
@@ -33,8 +35,15 @@ pub enum OpKind {
 
 impl OpKind {
     /// Every kind, in display order.
-    pub const ALL: [OpKind; 6] =
-        [OpKind::Scan, OpKind::Get, OpKind::Put, OpKind::Update, OpKind::Delete, OpKind::Table];
+    pub const ALL: [OpKind; 7] = [
+        OpKind::Scan,
+        OpKind::Get,
+        OpKind::Put,
+        OpKind::Update,
+        OpKind::Delete,
+        OpKind::Transact,
+        OpKind::Table,
+    ];
 
     /// The kind of a wallet write.
     pub fn of_write(kind: &WriteKind) -> OpKind {
@@ -42,6 +51,7 @@ impl OpKind {
             WriteKind::Create { .. } => OpKind::Put,
             WriteKind::SetBalance { .. } => OpKind::Update,
             WriteKind::Delete { .. } => OpKind::Delete,
+            WriteKind::Transfer { .. } => OpKind::Transact,
         }
     }
 
@@ -53,6 +63,7 @@ impl OpKind {
             OpKind::Put => "PutItem",
             OpKind::Update => "UpdateItem",
             OpKind::Delete => "DeleteItem",
+            OpKind::Transact => "TransactWriteItems",
             OpKind::Table => "table call",
         }
     }
@@ -64,7 +75,8 @@ impl OpKind {
             OpKind::Put => 2,
             OpKind::Update => 3,
             OpKind::Delete => 4,
-            OpKind::Table => 5,
+            OpKind::Transact => 5,
+            OpKind::Table => 6,
         }
     }
 }

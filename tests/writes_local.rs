@@ -398,7 +398,9 @@ async fn no_update_is_lost_under_concurrent_writers() {
                     // App-style: re-read, then compute again from what is stored now.
                     seen = f.get(&id).await.and_then(|w| w.balance).expect("a balance");
                 }
-                Err(e @ (WriteError::Api(_) | WriteError::Unverified(_))) => {
+                Err(
+                    e @ (WriteError::Api(_) | WriteError::Unverified(_) | WriteError::Cancelled(_)),
+                ) => {
                     panic!("app write failed: {e:?}")
                 }
             }

@@ -20,6 +20,7 @@ pub mod labels {
     pub const CURRENT: &str = "Current balance";
     pub const NEW: &str = "New balance";
     pub const AMOUNT: &str = "Amount";
+    pub const TO: &str = "To user_id";
 }
 
 const STRONG: &str = "strong";
@@ -43,6 +44,8 @@ pub enum WalletAction {
     Withdraw { user_id: String, seen: Option<Balance> },
     /// `x`: delete the wallet.
     Delete { user_id: String, seen: Option<Balance> },
+    /// `T`: move an amount to another wallet in one transaction.
+    Transfer { user_id: String, seen: Option<Balance> },
 }
 
 /// A wallet form on screen.
@@ -98,6 +101,7 @@ impl WalletAction {
             WalletAction::Deposit { .. } => "Deposit",
             WalletAction::Withdraw { .. } => "Withdraw",
             WalletAction::Delete { .. } => "Delete wallet",
+            WalletAction::Transfer { .. } => "Transfer",
         }
     }
 
@@ -106,7 +110,8 @@ impl WalletAction {
             WalletAction::Edit { user_id, seen }
             | WalletAction::Deposit { user_id, seen }
             | WalletAction::Withdraw { user_id, seen }
-            | WalletAction::Delete { user_id, seen } => Some((user_id, *seen)),
+            | WalletAction::Delete { user_id, seen }
+            | WalletAction::Transfer { user_id, seen } => Some((user_id, *seen)),
             WalletAction::Get | WalletAction::Put { .. } => None,
         }
     }
@@ -122,6 +127,9 @@ impl WalletAction {
             }
             WalletAction::Delete { user_id, .. } => {
                 WalletAction::Delete { user_id, seen: new_seen }
+            }
+            WalletAction::Transfer { user_id, .. } => {
+                WalletAction::Transfer { user_id, seen: new_seen }
             }
             other => other,
         }
@@ -169,6 +177,10 @@ impl App {
                     WalletAction::Deposit { .. } | WalletAction::Withdraw { .. } => {
                         fields.push(Field::text(labels::AMOUNT, ""))
                     }
+                    WalletAction::Transfer { .. } => {
+                        fields.push(Field::text(labels::TO, ""));
+                        fields.push(Field::text(labels::AMOUNT, ""));
+                    }
                     _ => {}
                 }
                 let intro = match action {
@@ -176,6 +188,10 @@ impl App {
                         "Enter deletes this wallet, only if its balance is still {}.",
                         show(seen)
                     ),
+                    WalletAction::Transfer { .. } => "One TransactWriteItems: the debit only if \
+                        the balance covers the amount, the credit only if the target exists; \
+                        both or neither."
+                        .to_string(),
                     _ => format!(
                         "Written only if the balance is still {} (the value you see).",
                         show(seen)
@@ -293,6 +309,14 @@ impl App {
         match result {
             Ok(done) => self.write_succeeded(&write, done, ours),
             Err(WriteError::Conflict { current }) => self.write_conflicted(&write, current, ours),
+            Err(WriteError::Cancelled(why)) => {
+                self.error(format!("{} {}: {why}", write.kind.name(), write.user_id));
+                if let (true, Modal::Wallet(dialog)) = (ours, &mut self.modal) {
+                    dialog.op_id = None;
+                    dialog.form.pending = false;
+                    dialog.form.error = Some(why);
+                }
+            }
             Err(WriteError::Unverified(unverified)) => {
                 let Unverified { error, read } = *unverified;
                 self.write_unverified(&write, &error, read, ours)
@@ -324,6 +348,9 @@ impl App {
             ""
         };
         let cost = done.consumed_wcu.map_or_else(String::new, |u| format!(", {u} WCU"));
+        if let WriteKind::Transfer { to, amount, .. } = &write.kind {
+            return self.transfer_succeeded(write, to, *amount, done, &format!("{cost}{note}"));
+        }
         match (&write.kind, done.wallet) {
             (WriteKind::Delete { .. }, _) => {
                 self.list.remove(&id);
@@ -348,6 +375,34 @@ impl App {
                 self.info(format!("{} {}: done{cost}{note}", kind.name(), write.user_id))
             }
         }
+    }
+
+    /// Both rows as read back after the transfer, in place; a side that could not be read
+    /// back unchanged is marked for a rescan instead of guessed.
+    fn transfer_succeeded(
+        &mut self,
+        write: &Write,
+        to: &str,
+        amount: Balance,
+        done: WriteDone,
+        tail: &str,
+    ) {
+        let from_id = UserId::new(&write.user_id);
+        let mut sides = Vec::new();
+        for (id, wallet) in
+            [(write.user_id.as_str(), done.wallet), (to, done.counterpart.map(|c| c.wallet))]
+        {
+            match wallet {
+                Some(wallet) => {
+                    sides.push(format!("{id} now {}", show(wallet.balance)));
+                    self.list.upsert(wallet);
+                }
+                None => sides.push(format!("{id} changed since: r rescans")),
+            }
+        }
+        let what =
+            format!("transfer {amount} from {} to {to}: {}{tail}", write.user_id, sides.join(", "));
+        self.reveal(&from_id, &what);
     }
 
     fn record_undo(
@@ -546,6 +601,20 @@ fn build_request(dialog: &mut WalletDialog, allow_negative: bool, table: &str) -
         WalletAction::Delete { user_id, seen } => {
             write(user_id.clone(), WriteKind::Delete { seen: *seen })
         }
+        WalletAction::Transfer { user_id, seen } => {
+            let from = user_id.clone();
+            let to = field_ok(form, labels::TO, |text| match check_user_id(text) {
+                Ok(to) if to == from => Err("a wallet cannot pay itself: choose another".into()),
+                other => other,
+            });
+            let seen = *seen;
+            let amount = field_ok(form, labels::AMOUNT, |text| {
+                new_balance(seen, text, true, allow_negative)?;
+                Balance::parse(text).map_err(|e| e.to_string())
+            });
+            let kind = WriteKind::Transfer { to: to?, amount: amount?, overdraft: allow_negative };
+            write(from, kind)
+        }
     }
 }
 
@@ -567,7 +636,8 @@ pub fn new_balance(
     let new = new.map_err(|e| format!("the new balance would not fit: {e}"))?;
     if withdraw && new.is_negative() && !allow_negative {
         return Err(format!(
-            "would leave {new}: a withdrawal cannot go below zero (unless --allow-negative)"
+            "insufficient funds: would leave {new}; a balance cannot go below zero (unless \
+             --allow-negative)"
         ));
     }
     Ok(new)

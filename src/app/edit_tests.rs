@@ -63,6 +63,7 @@ fn done(wallet: Option<Wallet>, old: Option<Balance>) -> WriteDone {
         consumed_wcu: Some(1.0),
         request_id: Some("r1".into()),
         already_applied: false,
+        counterpart: None,
     }
 }
 
@@ -109,7 +110,10 @@ fn withdrawal_below_zero_is_refused_before_any_call() {
     assert!(app.update(app.now, key(KeyCode::Enter)).is_empty());
     assert_eq!(
         form_error(&app).as_deref(),
-        Some("would leave -0.01: a withdrawal cannot go below zero (unless --allow-negative)")
+        Some(
+            "insufficient funds: would leave -0.01; a balance cannot go below zero (unless \
+             --allow-negative)"
+        )
     );
     let mut allowed = self::app();
     allowed.allow_negative = true;
@@ -441,4 +445,71 @@ fn a_write_whose_read_back_failed_too_says_to_verify() {
     let Modal::Wallet(dialog) = &app.modal else { panic!("the form stays") };
     assert!(!dialog.form.pending);
     assert_eq!(dialog.form.value("New balance"), "7", "what was typed stays");
+}
+
+const BOB: &str = "0b9e8d7c-6f5a-4e3d-8c2b-1a0f9e8d7c6b";
+
+#[test]
+fn a_transfer_is_checked_before_it_is_sent() {
+    let mut app = app();
+    app.update(app.now, ch('T'));
+    let Modal::Wallet(dialog) = &app.modal else { panic!("the transfer form") };
+    assert_eq!(dialog.form.title, "Transfer");
+    // To itself, and more than the balance: refused at the fields, nothing sent.
+    type_text(&mut app, ALICE);
+    app.update(app.now, key(KeyCode::Tab));
+    type_text(&mut app, "100.01");
+    assert!(app.update(app.now, key(KeyCode::Enter)).is_empty());
+    let Modal::Wallet(dialog) = &app.modal else { panic!("the form stays") };
+    let errors: Vec<_> = dialog.form.fields.iter().filter_map(|f| f.error.clone()).collect();
+    assert_eq!(
+        errors,
+        [
+            "a wallet cannot pay itself: choose another",
+            "insufficient funds: would leave -0.01; a balance cannot go below zero (unless \
+             --allow-negative)"
+        ]
+    );
+    // A real target and an amount the balance covers.
+    app.update(app.now, key(KeyCode::BackTab));
+    retype(&mut app, BOB);
+    app.update(app.now, key(KeyCode::Tab));
+    retype(&mut app, "100");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    assert_eq!(write.user_id, ALICE);
+    assert_eq!(
+        write.kind,
+        WriteKind::Transfer { to: BOB.into(), amount: b("100"), overdraft: false }
+    );
+}
+
+#[test]
+fn a_transfer_updates_both_rows_in_place_or_says_why_it_was_cancelled() {
+    let mut app = app();
+    app.update(app.now, ch('T'));
+    type_text(&mut app, BOB);
+    app.update(app.now, key(KeyCode::Tab));
+    type_text(&mut app, "30");
+    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let why = format!("the target {BOB} does not exist; nothing was written");
+    answer(&mut app, write.clone(), Err(WriteError::Cancelled(why.clone())));
+    assert_eq!(form_error(&app), Some(why));
+    assert_eq!(app.list.loaded(), 1);
+
+    let again = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let counterpart =
+        crate::msg::Counterpart { wallet: wallet(BOB, "30"), old_balance: Some(b("0")) };
+    let done = WriteDone {
+        counterpart: Some(Box::new(counterpart)),
+        ..done(Some(wallet(ALICE, "70")), Some(b("100")))
+    };
+    answer(&mut app, again, Ok(done));
+    assert!(matches!(app.modal, Modal::None));
+    assert_eq!(app.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("70")));
+    assert_eq!(app.list.find(&UserId::new(BOB)).and_then(|w| w.balance), Some(b("30")));
+    assert_eq!(
+        app.status_line.clone().map(|l| l.text),
+        Some(format!("transfer 30 from {ALICE} to {BOB}: {ALICE} now 70, {BOB} now 30, 1 WCU"))
+    );
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()).as_deref(), Some(ALICE));
 }

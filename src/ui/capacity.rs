@@ -72,7 +72,7 @@ fn last_call(app: &App) -> Line<'static> {
     };
     let units = match call.kind {
         OpKind::Scan | OpKind::Get => format!("{} RCU", format_units(call.rcu)),
-        OpKind::Put | OpKind::Update | OpKind::Delete | OpKind::Table => {
+        OpKind::Put | OpKind::Update | OpKind::Delete | OpKind::Transact | OpKind::Table => {
             format!("{} WCU", format_units(call.wcu))
         }
     };
@@ -224,6 +224,7 @@ fn short_name(kind: OpKind) -> &'static str {
         OpKind::Put => "put",
         OpKind::Update => "update",
         OpKind::Delete => "delete",
+        OpKind::Transact => "transfer",
         OpKind::Table => "table",
     }
 }

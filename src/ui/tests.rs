@@ -269,6 +269,7 @@ fn app_with_usage(billing: BillingMode) -> App {
             consumed_wcu: wcu,
             request_id: None,
             already_applied: false,
+            counterpart: None,
         };
         Msg::Worker(Response::Written { table: TABLE.into(), write, result: Ok(done) })
     };

@@ -17,7 +17,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::journal::{Journal, JournalEntry};
-use crate::msg::{ApiError, ErrorKind, Request, Response, ScanId, Write, WriteDone, WriteError};
+use crate::msg::{
+    ApiError, ErrorKind, Request, Response, ScanId, Write, WriteDone, WriteError, WriteKind,
+};
 
 /// The UI's ends of the worker's channels.
 pub struct WorkerHandle {
@@ -177,6 +179,24 @@ async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Respo
             consumed_rcu,
         });
     }
+    if let (WriteKind::Transfer { to, .. }, Ok(done)) = (&write.kind, &mut result) {
+        // Both rows read back, so the list shows them as stored and the journal holds exact
+        // values; the target first, so the selection ends on the wallet the transfer left.
+        let mut read = Vec::new();
+        for user_id in [to.clone(), write.user_id.clone()] {
+            let (result, consumed_rcu) = dynamo::get_wallet(client, &table, &user_id, true).await;
+            read.push(result.clone().ok().flatten());
+            responses.push(Response::GotWallet {
+                table: table.clone(),
+                user_id,
+                result,
+                consumed_rcu,
+            });
+        }
+        let from = read.pop().flatten();
+        let to = read.pop().flatten();
+        dynamo::settle_transfer(done, &write, from, to);
+    }
     if let (Some(journal), Ok(done)) = (&shared.journal, &result) {
         record(journal, &shared.endpoint, &table, &write, done);
     }
@@ -187,14 +207,15 @@ async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Respo
 /// Appends a successful write to the journal. The write has happened whatever the
 /// journal's fate, so a failure here is only logged and the result still reported.
 fn record(journal: &Journal, endpoint: &str, table: &str, write: &Write, done: &WriteDone) {
-    let entry = JournalEntry::new(endpoint, table, write, done);
-    if let Err(err) = journal.append(&entry) {
-        tracing::warn!(
-            path = %journal.path().display(),
-            op_id = %write.op_id,
-            error = %err,
-            "cannot append to the write journal"
-        );
+    for entry in JournalEntry::entries(endpoint, table, write, done) {
+        if let Err(err) = journal.append(&entry) {
+            tracing::warn!(
+                path = %journal.path().display(),
+                op_id = %write.op_id,
+                error = %err,
+                "cannot append to the write journal"
+            );
+        }
     }
 }
 
