@@ -15,6 +15,7 @@ use crate::usage::Usage;
 
 mod browse;
 mod edit;
+mod export;
 mod scan;
 mod throughput;
 
@@ -88,6 +89,8 @@ pub enum Modal {
     Wallet(WalletDialog),
     /// Change the table's throughput or billing mode.
     UpdateTable(Form),
+    /// Export the wallets in view to a file.
+    Export(Form),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -326,7 +329,10 @@ impl App {
                     FormOutcome::Submit => self.submit_wallet_form(),
                 };
             }
-            Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form) => {
+            Modal::CreateTable(form)
+            | Modal::DeleteTable(form)
+            | Modal::UpdateTable(form)
+            | Modal::Export(form) => {
                 return match form.handle_event(event) {
                     FormOutcome::Continue => Vec::new(),
                     FormOutcome::Cancel => {
@@ -354,7 +360,8 @@ impl App {
             Modal::Wallet(WalletDialog { form, .. })
             | Modal::CreateTable(form)
             | Modal::DeleteTable(form)
-            | Modal::UpdateTable(form) => form.paste(text),
+            | Modal::UpdateTable(form)
+            | Modal::Export(form) => form.paste(text),
             Modal::Help => {}
             Modal::None => {
                 if let Some((input, error)) = self.filter_input.as_mut() {
@@ -392,6 +399,7 @@ impl App {
                 self.open_selected(|user_id, seen| WalletAction::Transfer { user_id, seen })
             }
             Action::Undo => return self.undo_last(),
+            Action::Export => self.open_export_form(),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -481,11 +489,15 @@ impl App {
                 throughput::validate(form, &current)
                     .map(|billing| Request::UpdateTable { table, billing })
             }
+            Modal::Export(form) if !form.pending => self.export_request(),
             _ => None,
         };
         if let (
             Some(_),
-            Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form),
+            Modal::CreateTable(form)
+            | Modal::DeleteTable(form)
+            | Modal::UpdateTable(form)
+            | Modal::Export(form),
         ) = (&request, &mut self.modal)
         {
             form.pending = true;
@@ -520,6 +532,7 @@ impl App {
             Response::ScanFailed { id, segment, error } => {
                 return self.scan_failed(id, segment, error);
             }
+            Response::Exported { path, result } => self.complete_export(path, result),
             Response::CallStats { retries, throttled } => {
                 self.usage.set_call_stats(retries, throttled)
             }

@@ -39,6 +39,15 @@ pub fn wallet_json(wallet: &Wallet, shape: Shape) -> String {
     out
 }
 
+/// A wallet as one line of compact JSON (for JSON Lines).
+pub fn wallet_line(wallet: &Wallet, shape: Shape) -> String {
+    let fields: Vec<String> = attributes(wallet)
+        .iter()
+        .map(|(name, value)| format!("{}:{}", quote(name), value_json(value, shape)))
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
 /// One value as compact JSON.
 pub fn value_json(value: &AttrValue, shape: Shape) -> String {
     let plain = match value {

@@ -63,10 +63,12 @@ pub enum Action {
     Undo,
     /// Move an amount from the selected wallet to another, in one transaction.
     Transfer,
+    /// Write the wallets in view to a CSV or JSON Lines file.
+    Export,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 25] = [
+pub const ACTIONS: [Action; 26] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -92,6 +94,7 @@ pub const ACTIONS: [Action; 25] = [
     Action::DeleteWallet,
     Action::Transfer,
     Action::Undo,
+    Action::Export,
 ];
 
 impl Action {
@@ -136,6 +139,7 @@ impl Action {
             Action::DeleteWallet => "delete the selected wallet",
             Action::Undo => "undo this session's last balance edit",
             Action::Transfer => "transfer from the selected wallet to another",
+            Action::Export => "export the wallets in view (CSV / JSON Lines)",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod balance;
 pub mod capacity;
 pub mod cli;
 pub mod config;
+pub mod export;
 #[cfg(test)]
 mod fixtures;
 pub mod form;

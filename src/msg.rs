@@ -2,7 +2,10 @@
 
 use crossterm::event::Event as TermEvent;
 
+use std::path::PathBuf;
+
 use crate::balance::Balance;
+use crate::export::Format;
 use crate::table::{BillingMode, CreateTableSpec, TableInfo};
 use crate::wallet::{AttrValue, Wallet};
 
@@ -49,6 +52,8 @@ pub enum Request {
     GetWallet { table: String, user_id: String, consistent: bool },
     /// A conditional write of one wallet (see [`Write`]).
     Write { table: String, write: Write },
+    /// Write these wallets to a new file (no call to DynamoDB).
+    Export { path: PathBuf, format: Format, wallets: Vec<Wallet> },
 }
 
 /// One wallet write. Every write is conditional, so it can never overwrite a
@@ -179,7 +184,8 @@ impl Request {
             Request::DescribeTable { .. }
             | Request::Scan { .. }
             | Request::CancelScan { .. }
-            | Request::GetWallet { .. } => false,
+            | Request::GetWallet { .. }
+            | Request::Export { .. } => false,
             Request::CreateTable { .. }
             | Request::UpdateTable { .. }
             | Request::DeleteTable { .. }
@@ -210,6 +216,8 @@ pub enum Response {
         result: Result<Option<Wallet>, ApiError>,
         consumed_rcu: Option<f64>,
     },
+    /// Answer to [`Request::Export`]: how many wallets were written, or why none were.
+    Exported { path: PathBuf, result: Result<usize, String> },
     /// Answer to [`Request::Write`], echoing the write.
     Written { table: String, write: Write, result: Result<WriteDone, WriteError> },
     /// The worker's SDK client so far: attempts beyond each call's first (`retries`) and

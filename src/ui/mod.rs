@@ -137,9 +137,10 @@ fn render_panes(app: &App, frame: &mut Frame) {
     match &app.modal {
         Modal::None => {}
         Modal::Help => help::render(app, frame, areas.body),
-        Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form) => {
-            form::render(form, frame, areas.body)
-        }
+        Modal::CreateTable(form)
+        | Modal::DeleteTable(form)
+        | Modal::UpdateTable(form)
+        | Modal::Export(form) => form::render(form, frame, areas.body),
         Modal::Wallet(dialog) => form::render(&dialog.form, frame, areas.body),
     }
 }

@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::export;
 use crate::journal::{Journal, JournalEntry};
 use crate::msg::{
     ApiError, ErrorKind, Request, Response, ScanId, Write, WriteDone, WriteError, WriteKind,
@@ -121,7 +122,13 @@ async fn run(
 /// Runs one request's calls and answers it; nothing for requests the loop itself handles
 /// (scans).
 async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
-    tracing::debug!(?request, "request");
+    match &request {
+        // Not the wallets themselves: an export can carry a million of them.
+        Request::Export { path, wallets, .. } => {
+            tracing::debug!(path = %path.display(), wallets = wallets.len(), "export")
+        }
+        request => tracing::debug!(?request, "request"),
+    }
     let client = &shared.client;
     if shared.read_only && request.is_write() {
         return refuse(request).into_iter().collect();
@@ -149,6 +156,13 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
             Response::GotWallet { table, user_id, result, consumed_rcu }
         }
         Request::Write { table, write } => return write_wallet(shared, table, write).await,
+        Request::Export { path, format, wallets } => {
+            let target = path.clone();
+            let written =
+                tokio::task::spawn_blocking(move || export::write(&target, format, &wallets)).await;
+            let result = written.unwrap_or_else(|e| Err(format!("the export stopped: {e}")));
+            Response::Exported { path, result }
+        }
         Request::Scan { .. } | Request::CancelScan { .. } => return Vec::new(),
     };
     vec![response]
@@ -236,6 +250,7 @@ fn refuse(request: Request) -> Option<Response> {
         Request::DescribeTable { .. }
         | Request::Scan { .. }
         | Request::CancelScan { .. }
-        | Request::GetWallet { .. } => None,
+        | Request::GetWallet { .. }
+        | Request::Export { .. } => None,
     }
 }

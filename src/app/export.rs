@@ -1,0 +1,76 @@
+//! `E`: export the wallets in view (loaded, filtered, in list order) to CSV or JSON Lines.
+//! The worker writes the file, off the UI task; the path is shown when it is done.
+
+use std::path::PathBuf;
+
+use super::{App, Modal};
+use crate::export::{self, Format};
+use crate::form::{Field, Form};
+use crate::msg::Request;
+
+pub const FORMAT: &str = "Format";
+pub const FILE: &str = "File";
+const CSV: &str = "csv";
+const JSON_LINES: &str = "jsonl";
+
+impl App {
+    pub(super) fn open_export_form(&mut self) {
+        if self.list.is_empty() {
+            return self.error("no wallets to export: load some first (r), or clear the filter");
+        }
+        let stamp = crate::journal::now_rfc3339().replace([':', '-'], "");
+        let stamp = stamp.split('.').next().unwrap_or_default().to_string();
+        let name = format!("{}-{stamp}", self.table_name);
+        let form = Form::new(
+            "Export wallets",
+            vec![Field::choice(FORMAT, vec![CSV, JSON_LINES]), Field::text(FILE, &name)],
+        )
+        .with_intro(format!(
+            "The {} wallets in view, in list order, numbers exact. A name without an extension \
+             gets .csv or .jsonl; a relative one is in {}. An existing file is never \
+             overwritten.",
+            self.list.len(),
+            std::env::current_dir().map_or_else(|_| ".".to_string(), |d| d.display().to_string())
+        ));
+        self.modal = Modal::Export(form);
+    }
+
+    /// The export request of the form, if its fields are valid.
+    pub(super) fn export_request(&mut self) -> Option<Request> {
+        let Modal::Export(form) = &mut self.modal else { return None };
+        form.clear_errors();
+        let format = if form.value(FORMAT) == CSV { Format::Csv } else { Format::JsonLines };
+        let text = form.value(FILE).trim().to_string();
+        if text.is_empty() {
+            form.field_mut(FILE)?.error = Some("enter a file name".into());
+            return None;
+        }
+        let mut path = export::with_extension(&PathBuf::from(text), format);
+        if path.is_relative()
+            && let Ok(dir) = std::env::current_dir()
+        {
+            path = dir.join(path);
+        }
+        let wallets = self.list.window(0, self.list.len()).cloned().collect();
+        Some(Request::Export { path, format, wallets })
+    }
+
+    /// The worker wrote the file, or could not.
+    pub(super) fn complete_export(&mut self, path: PathBuf, result: Result<usize, String>) {
+        match result {
+            Ok(n) => {
+                if matches!(self.modal, Modal::Export(_)) {
+                    self.modal = Modal::None;
+                }
+                self.info(format!("exported {n} wallets to {}", path.display()));
+            }
+            Err(why) => {
+                if let Modal::Export(form) = &mut self.modal {
+                    form.pending = false;
+                    form.error = Some(why.clone());
+                }
+                self.error(format!("export failed: {why}"));
+            }
+        }
+    }
+}
