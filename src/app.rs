@@ -17,11 +17,13 @@ mod browse;
 mod edit;
 mod export;
 mod scan;
+mod tables;
 mod throughput;
 
 pub use browse::{DetailView, Pane, Viewport};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
 pub use scan::{ScanBudget, ScanOutcome, ScanState};
+pub use tables::TablePicker;
 
 /// How often DescribeTable runs while something is changing.
 pub const FAST_POLL: Duration = Duration::from_secs(1);
@@ -91,6 +93,8 @@ pub enum Modal {
     UpdateTable(Form),
     /// Export the wallets in view to a file.
     Export(Form),
+    /// Choose another table.
+    Tables(TablePicker),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -164,6 +168,9 @@ pub struct App {
     last_settle: Instant,
     /// What this session's calls consumed, for the capacity panel.
     pub usage: Usage,
+    /// Where tables live for these credentials, shown when the table picker finds none
+    /// (e.g. "DynamoDB Local: access key wallettui, region us-east-1").
+    pub namespace: String,
 }
 
 impl App {
@@ -211,6 +218,7 @@ impl App {
             undo: Vec::new(),
             last_settle: now,
             usage: Usage::new(now),
+            namespace: String::new(),
         }
     }
 
@@ -319,6 +327,7 @@ impl App {
                 self.modal = Modal::None;
                 return Vec::new();
             }
+            Modal::Tables(_) => return self.handle_picker_event(event),
             Modal::Wallet(dialog) => {
                 return match dialog.form.handle_event(event) {
                     FormOutcome::Continue => Vec::new(),
@@ -362,7 +371,7 @@ impl App {
             | Modal::DeleteTable(form)
             | Modal::UpdateTable(form)
             | Modal::Export(form) => form.paste(text),
-            Modal::Help => {}
+            Modal::Help | Modal::Tables(_) => {}
             Modal::None => {
                 if let Some((input, error)) = self.filter_input.as_mut() {
                     paste_into(input, text);
@@ -400,6 +409,7 @@ impl App {
             }
             Action::Undo => return self.undo_last(),
             Action::Export => self.open_export_form(),
+            Action::PickTable => return self.open_table_picker(),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -533,6 +543,7 @@ impl App {
                 return self.scan_failed(id, segment, error);
             }
             Response::Exported { path, result } => self.complete_export(path, result),
+            Response::TablesListed { result } => self.complete_list_tables(result),
             Response::CallStats { retries, throttled } => {
                 self.usage.set_call_stats(retries, throttled)
             }

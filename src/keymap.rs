@@ -65,10 +65,12 @@ pub enum Action {
     Transfer,
     /// Write the wallets in view to a CSV or JSON Lines file.
     Export,
+    /// Choose another table (ListTables).
+    PickTable,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 26] = [
+pub const ACTIONS: [Action; 27] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -95,6 +97,7 @@ pub const ACTIONS: [Action; 26] = [
     Action::Transfer,
     Action::Undo,
     Action::Export,
+    Action::PickTable,
 ];
 
 impl Action {
@@ -140,6 +143,7 @@ impl Action {
             Action::Undo => "undo this session's last balance edit",
             Action::Transfer => "transfer from the selected wallet to another",
             Action::Export => "export the wallets in view (CSV / JSON Lines)",
+            Action::PickTable => "choose another table",
         }
     }
 }

@@ -61,6 +61,19 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
         );
     }
     let label = endpoint_label(&connect, &config);
+    let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+    let namespace = if cli.local {
+        format!(
+            "DynamoDB Local keeps tables per access key and region: this is access key {}, \
+             region {region}",
+            worker::LOCAL_ACCESS_KEY
+        )
+    } else {
+        match &cli.profile {
+            Some(profile) => format!("tables of profile {profile} in region {region}"),
+            None => format!("tables of these credentials in region {region}"),
+        }
+    };
     let client = aws_sdk_dynamodb::Client::new(&config);
     if let Some(Command::Seed { users, concurrency }) = cli.command {
         return run_seed(&cli, &client, users, concurrency as usize).await;
@@ -73,6 +86,7 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
     app.scan_spec = cli.scan_spec();
     app.scan_budget = cli.scan_budget();
     app.allow_negative = cli.allow_negative;
+    app.namespace = namespace;
     app.keymap = settings.keymap().map_err(|e| eyre!(e))?;
     // https://no-color.org: any non-empty NO_COLOR asks for no colour.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::balance::Balance;
 use crate::export::Format;
-use crate::table::{BillingMode, CreateTableSpec, TableInfo};
+use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
 use crate::wallet::{AttrValue, Wallet};
 
 /// Identifies one scan; pages of any other scan are stale and dropped.
@@ -52,6 +52,8 @@ pub enum Request {
     GetWallet { table: String, user_id: String, consistent: bool },
     /// A conditional write of one wallet (see [`Write`]).
     Write { table: String, write: Write },
+    /// ListTables (every page), each table described to see if it has the wallet schema.
+    ListTables,
     /// Write these wallets to a new file (no call to DynamoDB).
     Export { path: PathBuf, format: Format, wallets: Vec<Wallet> },
 }
@@ -185,6 +187,7 @@ impl Request {
             | Request::Scan { .. }
             | Request::CancelScan { .. }
             | Request::GetWallet { .. }
+            | Request::ListTables
             | Request::Export { .. } => false,
             Request::CreateTable { .. }
             | Request::UpdateTable { .. }
@@ -216,6 +219,8 @@ pub enum Response {
         result: Result<Option<Wallet>, ApiError>,
         consumed_rcu: Option<f64>,
     },
+    /// Answer to [`Request::ListTables`], in name order.
+    TablesListed { result: Result<Vec<TableEntry>, ApiError> },
     /// Answer to [`Request::Export`]: how many wallets were written, or why none were.
     Exported { path: PathBuf, result: Result<usize, String> },
     /// Answer to [`Request::Write`], echoing the write.

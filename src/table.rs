@@ -169,3 +169,11 @@ mod tests {
         assert_eq!(format_bytes(bytes), text);
     }
 }
+
+/// One table of the account and region (or DynamoDB Local namespace), for the table picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableEntry {
+    pub name: String,
+    /// Whether it has the wallet schema; `None` when it could not be described.
+    pub wallet_schema: Option<bool>,
+}

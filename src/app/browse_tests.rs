@@ -325,3 +325,72 @@ fn a_paste_goes_into_the_open_filter_box() {
     assert_eq!(app.list.len(), 10, "w010..w019");
     assert_eq!(app.filter_text, "w01");
 }
+
+fn entry(name: &str, wallet_schema: Option<bool>) -> crate::table::TableEntry {
+    crate::table::TableEntry { name: name.into(), wallet_schema }
+}
+
+#[test]
+fn the_table_picker_lists_tables_and_switching_starts_afresh() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    app.update(t0, page(1, 0, vec![wallet("a", "1")], false));
+    assert_eq!(app.update(t0, ch(':')), vec![Request::ListTables]);
+    let tables = vec![
+        entry("archive", Some(false)),
+        entry("other_wallets", Some(true)),
+        entry(TABLE, Some(true)),
+    ];
+    app.update(t0, Msg::Worker(Response::TablesListed { result: Ok(tables) }));
+    let Modal::Tables(picker) = &app.modal else { panic!("the picker") };
+    assert_eq!(picker.selected, 2, "the table in use is selected");
+
+    app.update(t0, key(KeyCode::Up));
+    let sent = app.update(t0, key(KeyCode::Enter));
+    assert!(matches!(app.modal, Modal::None));
+    assert_eq!(app.table_name, "other_wallets");
+    assert!(sent.contains(&Request::CancelScan { id: 1 }), "the old scan stops: {sent:?}");
+    assert!(
+        sent.contains(&Request::DescribeTable { table: "other_wallets".into() }),
+        "the new table is described at once: {sent:?}"
+    );
+    assert_eq!(app.list.loaded(), 0, "nothing of the old table stays");
+    assert!(app.scan.is_none());
+    assert!(matches!(app.table, TableState::Unknown));
+    // Late answers about the old table change nothing.
+    app.update(t0, page(1, 0, vec![wallet("late", "1")], true));
+    let old = table_info(TableStatus::Active, BillingMode::OnDemand);
+    app.update(t0, described(Ok(Some(old))));
+    assert!(matches!(app.table, TableState::Unknown));
+    assert_eq!(app.list.loaded(), 0);
+    // The new table's description starts its scan.
+    let new = TableInfo {
+        name: "other_wallets".into(),
+        ..table_info(TableStatus::Active, BillingMode::OnDemand)
+    };
+    let sent = app.update(
+        t0,
+        Msg::Worker(Response::Described { table: "other_wallets".into(), result: Ok(Some(new)) }),
+    );
+    assert_eq!(sent, vec![Request::scan(2, "other_wallets", app.scan_spec)]);
+}
+
+#[test]
+fn the_table_picker_says_where_it_looked_when_there_is_nothing() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    app.namespace = "DynamoDB Local keeps tables per access key and region: this is access key \
+                     wallettui, region us-east-1"
+        .into();
+    app.update(t0, ch(':'));
+    app.update(t0, Msg::Worker(Response::TablesListed { result: Ok(vec![]) }));
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).expect("terminal");
+    terminal.draw(|frame| crate::ui::render(&app, frame)).expect("draw");
+    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("no tables here"), "{screen}");
+    assert!(screen.contains("key wallettui, region us-east-1"), "{screen}");
+    app.update(t0, key(KeyCode::Esc));
+    assert!(matches!(app.modal, Modal::None));
+    assert_eq!(app.table_name, TABLE);
+}

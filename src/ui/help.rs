@@ -25,8 +25,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     rows.push((String::new(), String::new()));
     rows.push(("In forms".to_string(), String::new()));
     rows.extend(FORM_KEYS.iter().map(|(k, d)| (k.to_string(), d.to_string())));
-    let key_width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
-    let column_width = (key_width + DESCRIPTION_WIDTH + 3) as u16;
+    let key_width =
+        |rows: &[(String, String)]| rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let column_width = (key_width(&rows) + DESCRIPTION_WIDTH + 3) as u16;
     let fit = usize::from(area.height.saturating_sub(2)).max(1);
     let columns = rows.len().div_ceil(fit).max(1);
     let per_column = rows.len().div_ceil(columns);
@@ -39,6 +40,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, popup);
     let areas = Layout::horizontal(vec![Constraint::Length(column_width); columns]).split(inner);
     for (chunk, column) in rows.chunks(per_column).zip(areas.iter()) {
+        // Each column as wide as its own keys need, leaving the rest to the descriptions.
+        let key_width = key_width(chunk);
         let lines: Vec<Line> = chunk
             .iter()
             .map(|(keys, what)| {

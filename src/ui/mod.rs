@@ -6,6 +6,7 @@ mod form;
 mod help;
 mod list;
 mod status;
+mod tables;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
@@ -136,11 +137,13 @@ fn render_panes(app: &App, frame: &mut Frame) {
     render_status_line(app, frame, areas.status_line);
     match &app.modal {
         Modal::None => {}
-        Modal::Help => help::render(app, frame, areas.body),
+        // The whole screen: the key list needs every row it can get.
+        Modal::Help => help::render(app, frame, area),
         Modal::CreateTable(form)
         | Modal::DeleteTable(form)
         | Modal::UpdateTable(form)
         | Modal::Export(form) => form::render(form, frame, areas.body),
+        Modal::Tables(picker) => tables::render(app, picker, frame, areas.body),
         Modal::Wallet(dialog) => form::render(&dialog.form, frame, areas.body),
     }
 }

@@ -23,9 +23,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::balance::Balance;
 use crate::journal::now_rfc3339;
 use crate::msg::{ApiError, Counterpart, ErrorKind, Write, WriteDone, WriteError, WriteKind};
+use futures::StreamExt;
+
 use crate::table::{
-    AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, TableInfo, TableStatus,
-    WALLET_KEY,
+    AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, TableEntry, TableInfo,
+    TableStatus, WALLET_KEY,
 };
 use crate::wallet::{AttrValue, BALANCE, ExtrasBuilder, USER_ID, UserId, Wallet};
 
@@ -47,6 +49,30 @@ pub async fn describe_table(client: &Client, table: &str) -> Result<Option<Table
             e => Err(e),
         },
     }
+}
+
+/// Every table (all ListTables pages), each described, 8 at a time, to see whether it has
+/// the wallet schema; in name order.
+pub async fn list_tables(client: &Client) -> Result<Vec<TableEntry>, ApiError> {
+    let names: Vec<String> = client
+        .list_tables()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(classify)?;
+    let mut entries: Vec<TableEntry> = futures::stream::iter(names)
+        .map(|name| async move {
+            let described = describe_table(client, &name).await;
+            let wallet_schema = described.ok().flatten().map(|info| info.has_wallet_schema());
+            TableEntry { name, wallet_schema }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
 }
 
 /// CreateTable with the wallet schema: `user_id` (S) as the only (HASH) key.

@@ -156,6 +156,7 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
             Response::GotWallet { table, user_id, result, consumed_rcu }
         }
         Request::Write { table, write } => return write_wallet(shared, table, write).await,
+        Request::ListTables => Response::TablesListed { result: dynamo::list_tables(client).await },
         Request::Export { path, format, wallets } => {
             let target = path.clone();
             let written =
@@ -251,6 +252,7 @@ fn refuse(request: Request) -> Option<Response> {
         | Request::Scan { .. }
         | Request::CancelScan { .. }
         | Request::GetWallet { .. }
+        | Request::ListTables
         | Request::Export { .. } => None,
     }
 }

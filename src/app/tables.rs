@@ -1,0 +1,104 @@
+//! `:`: the table picker. ListTables (every page), each table marked by whether it has the
+//! wallet schema; Enter switches to one, which resets the list and the status panel.
+
+use crossterm::event::{Event, KeyCode};
+
+use super::{App, Modal, TableState};
+use crate::msg::{ApiError, Request};
+use crate::table::TableEntry;
+
+/// The picker on screen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TablePicker {
+    /// The tables found (`None`: ListTables is in flight).
+    pub tables: Option<Vec<TableEntry>>,
+    pub selected: usize,
+    /// Why the tables could not be listed.
+    pub error: Option<String>,
+}
+
+impl App {
+    pub(super) fn open_table_picker(&mut self) -> Vec<Request> {
+        if self.connection != super::Connection::Ready {
+            self.error("not connected yet");
+            return Vec::new();
+        }
+        self.modal = Modal::Tables(TablePicker::default());
+        vec![Request::ListTables]
+    }
+
+    /// Keys while the picker is open: move, Enter switches, `r` lists again, Esc closes.
+    pub(super) fn handle_picker_event(&mut self, event: &Event) -> Vec<Request> {
+        let Event::Key(key) = event else { return Vec::new() };
+        let Modal::Tables(picker) = &mut self.modal else { return Vec::new() };
+        let count = picker.tables.as_ref().map_or(0, Vec::len);
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => self.modal = Modal::None,
+            KeyCode::Down | KeyCode::Char('j') => {
+                picker.selected = (picker.selected + 1).min(count.saturating_sub(1))
+            }
+            KeyCode::Up | KeyCode::Char('k') => picker.selected = picker.selected.saturating_sub(1),
+            KeyCode::Char('r') => {
+                *picker = TablePicker::default();
+                return vec![Request::ListTables];
+            }
+            KeyCode::Enter => {
+                let chosen = picker.tables.as_ref().and_then(|t| t.get(picker.selected)).cloned();
+                if let Some(entry) = chosen {
+                    return self.switch_table(entry);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(super) fn complete_list_tables(&mut self, result: Result<Vec<TableEntry>, ApiError>) {
+        let Modal::Tables(picker) = &mut self.modal else { return };
+        match result {
+            Ok(tables) => {
+                picker.selected =
+                    tables.iter().position(|t| t.name == self.table_name).unwrap_or(0);
+                picker.tables = Some(tables);
+            }
+            Err(err) => {
+                picker.tables = Some(Vec::new());
+                picker.error = Some(err.summary());
+            }
+        }
+    }
+
+    /// Looks after `entry`'s table from now on: everything known about the old one goes
+    /// (its wallets, its scan, its status, this session's undo entries for it).
+    fn switch_table(&mut self, entry: TableEntry) -> Vec<Request> {
+        self.modal = Modal::None;
+        if entry.name == self.table_name {
+            return Vec::new();
+        }
+        let mut requests = Vec::new();
+        if let Some(scan) = self.scan.as_ref().filter(|s| s.outcome == super::ScanOutcome::Running)
+        {
+            requests.push(Request::CancelScan { id: scan.id });
+        }
+        self.table_name = entry.name.clone();
+        self.table = TableState::Unknown;
+        self.describe_error = None;
+        self.transition = None;
+        self.last_described = None;
+        // An answer about the old table is ignored by name when it comes.
+        self.describe_in_flight = false;
+        self.describe_outdated = false;
+        self.describe_failures = 0;
+        self.next_describe = Some(self.now);
+        self.forget_wallets();
+        self.list.set_filter(crate::list::Filter::All);
+        self.filter_text.clear();
+        self.undo.clear();
+        let note = match entry.wallet_schema {
+            Some(false) => " (it does not have the wallet schema: browse only)",
+            _ => "",
+        };
+        self.info(format!("switched to table {}{note}", entry.name));
+        requests
+    }
+}
