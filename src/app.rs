@@ -110,6 +110,8 @@ pub mod fields {
 
 const BILLING_PROVISIONED: &str = "provisioned";
 const BILLING_ON_DEMAND: &str = "on-demand";
+/// Wallets `S` writes on DynamoDB Local.
+pub const DEMO_WALLETS: u64 = 1000;
 
 /// The single owner of state.
 #[derive(Debug, Clone)]
@@ -171,6 +173,10 @@ pub struct App {
     /// Where tables live for these credentials, shown when the table picker finds none
     /// (e.g. "DynamoDB Local: access key wallettui, region us-east-1").
     pub namespace: String,
+    /// The endpoint is the embedded DynamoDB Local (`--local`): demo data may be offered.
+    pub local: bool,
+    /// Demo wallets are being written.
+    seeding: bool,
 }
 
 impl App {
@@ -219,6 +225,8 @@ impl App {
             last_settle: now,
             usage: Usage::new(now),
             namespace: String::new(),
+            local: false,
+            seeding: false,
         }
     }
 
@@ -410,6 +418,7 @@ impl App {
             Action::Undo => return self.undo_last(),
             Action::Export => self.open_export_form(),
             Action::PickTable => return self.open_table_picker(),
+            Action::SeedDemo => return self.seed_demo(),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -544,6 +553,9 @@ impl App {
             }
             Response::Exported { path, result } => self.complete_export(path, result),
             Response::TablesListed { result } => self.complete_list_tables(result),
+            Response::Seeded { table, result } if table == self.table_name => {
+                return self.complete_seed(result);
+            }
             Response::CallStats { retries, throttled } => {
                 self.usage.set_call_stats(retries, throttled)
             }
@@ -650,6 +662,42 @@ impl App {
 
     /// The call behind an open form failed: keep the form (and what was typed)
     /// with the reason, and look at the table again.
+    /// `S` on DynamoDB Local: a table full of demo wallets, so there is something to see.
+    /// Never offered against any other endpoint, where it would write into real data.
+    fn seed_demo(&mut self) -> Vec<Request> {
+        if !self.local {
+            self.error("demo wallets only on DynamoDB Local (--local); elsewhere use `wallet-tui seed` deliberately");
+            return Vec::new();
+        }
+        if let Some(why) = self.write_blocked("adding demo wallets") {
+            self.error(why);
+            return Vec::new();
+        }
+        if self.seeding {
+            return Vec::new();
+        }
+        self.seeding = true;
+        self.info(format!("writing {DEMO_WALLETS} demo wallets…"));
+        vec![Request::Seed { table: self.table_name.clone(), users: DEMO_WALLETS }]
+    }
+
+    fn complete_seed(&mut self, result: Result<u64, String>) -> Vec<Request> {
+        self.seeding = false;
+        match result {
+            Ok(n) => {
+                self.info(format!("added {n} demo wallets"));
+                // The seed may have created the table: describe it, then read it afresh.
+                self.poll_soon();
+                self.forget_wallets();
+                Vec::new()
+            }
+            Err(why) => {
+                self.error(format!("demo wallets: {why}"));
+                Vec::new()
+            }
+        }
+    }
+
     fn form_failed(&mut self, err: ApiError, call: &str) {
         let text = format!("{call} {}: {}", self.table_name, err.summary());
         if let Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form) =

@@ -67,10 +67,12 @@ pub enum Action {
     Export,
     /// Choose another table (ListTables).
     PickTable,
+    /// DynamoDB Local only: add demo wallets (creating the table if missing).
+    SeedDemo,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 27] = [
+pub const ACTIONS: [Action; 28] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -98,6 +100,7 @@ pub const ACTIONS: [Action; 27] = [
     Action::Undo,
     Action::Export,
     Action::PickTable,
+    Action::SeedDemo,
 ];
 
 impl Action {
@@ -144,6 +147,7 @@ impl Action {
             Action::Transfer => "transfer from the selected wallet to another",
             Action::Export => "export the wallets in view (CSV / JSON Lines)",
             Action::PickTable => "choose another table",
+            Action::SeedDemo => "DynamoDB Local: add 1000 demo wallets",
         }
     }
 }

@@ -87,6 +87,7 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
     app.scan_budget = cli.scan_budget();
     app.allow_negative = cli.allow_negative;
     app.namespace = namespace;
+    app.local = cli.local;
     app.keymap = settings.keymap().map_err(|e| eyre!(e))?;
     // https://no-color.org: any non-empty NO_COLOR asks for no colour.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

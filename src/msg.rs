@@ -54,6 +54,8 @@ pub enum Request {
     Write { table: String, write: Write },
     /// ListTables (every page), each table described to see if it has the wallet schema.
     ListTables,
+    /// Write `users` demo wallets (creating the table, on-demand, if missing).
+    Seed { table: String, users: u64 },
     /// Write these wallets to a new file (no call to DynamoDB).
     Export { path: PathBuf, format: Format, wallets: Vec<Wallet> },
 }
@@ -192,7 +194,8 @@ impl Request {
             Request::CreateTable { .. }
             | Request::UpdateTable { .. }
             | Request::DeleteTable { .. }
-            | Request::Write { .. } => true,
+            | Request::Write { .. }
+            | Request::Seed { .. } => true,
         }
     }
 }
@@ -219,6 +222,8 @@ pub enum Response {
         result: Result<Option<Wallet>, ApiError>,
         consumed_rcu: Option<f64>,
     },
+    /// Answer to [`Request::Seed`]: how many wallets were written, or why it stopped.
+    Seeded { table: String, result: Result<u64, String> },
     /// Answer to [`Request::ListTables`], in name order.
     TablesListed { result: Result<Vec<TableEntry>, ApiError> },
     /// Answer to [`Request::Export`]: how many wallets were written, or why none were.

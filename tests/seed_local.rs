@@ -173,3 +173,49 @@ async fn zero_users_only_creates_the_table() {
     delete_table(&client, &table).await;
     server.stop().await;
 }
+
+/// A newcomer on DynamoDB Local presses `S` in an app whose table does not exist yet: the
+/// table is created, 1000 demo wallets are written, and the list shows them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_offers_demo_wallets_on_dynamodb_local() {
+    use std::time::{Duration, Instant};
+    use wallet_tui::app::{App, ScanOutcome, TableState};
+    use wallet_tui::msg::{Msg, Request};
+
+    let server = support::dynamodb_local().await;
+    let raw = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("seed_app_");
+    let client = support::AppClient::new(server.endpoint()).await;
+    let mut worker = client.spawn_worker(wallet_tui::worker::WorkerOptions::default());
+    let mut app = App::new(table.clone(), client.endpoint_label.clone(), true, Instant::now());
+    app.local = true;
+    let mut d = support::driver::Driver::new(&mut worker, app);
+    d.update(Msg::Tick);
+    let limit = Duration::from_secs(60);
+    let deadline = Instant::now() + limit;
+    while !matches!(d.app.table, TableState::Missing) {
+        d.step(deadline, "the table to be found missing").await;
+    }
+    let sent = d.key('S');
+    assert_eq!(
+        sent,
+        [Request::Seed { table: table.clone(), users: wallet_tui::app::DEMO_WALLETS }]
+    );
+    while !d.app.scan.as_ref().is_some_and(|s| s.outcome == ScanOutcome::Complete) {
+        if Instant::now() > deadline {
+            panic!("no full list: {:?} {:?}", d.app.table, d.app.status_line);
+        }
+        d.update(Msg::Tick);
+        if let Ok(Some(response)) =
+            tokio::time::timeout(Duration::from_millis(50), d.worker.responses.recv()).await
+        {
+            d.update(Msg::Worker(response));
+        }
+    }
+    assert_eq!(d.app.list.loaded(), 1000);
+    assert_eq!(count(&raw, &table).await, 1000);
+    drop(d);
+    worker.shutdown();
+    delete_table(&raw, &table).await;
+    server.stop().await;
+}

@@ -513,3 +513,25 @@ fn a_transfer_updates_both_rows_in_place_or_says_why_it_was_cancelled() {
     );
     assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()).as_deref(), Some(ALICE));
 }
+
+#[test]
+fn demo_wallets_only_on_dynamodb_local() {
+    let mut app = app();
+    assert!(app.update(app.now, ch('S')).is_empty());
+    let line = app.status_line.clone().expect("explained");
+    assert!(line.text.starts_with("demo wallets only on DynamoDB Local"), "{}", line.text);
+
+    app.local = true;
+    let sent = app.update(app.now, ch('S'));
+    assert_eq!(sent, vec![Request::Seed { table: TABLE.into(), users: crate::app::DEMO_WALLETS }]);
+    assert!(app.update(app.now, ch('S')).is_empty(), "one seed at a time");
+    let sent = app
+        .update(app.now, Msg::Worker(Response::Seeded { table: TABLE.into(), result: Ok(1000) }));
+    assert_eq!(app.status_line.clone().map(|l| l.text), Some("added 1000 demo wallets".into()));
+    assert!(
+        sent.iter().any(|r| matches!(r, Request::Scan { id: 2, .. })),
+        "the table is read afresh: {sent:?}"
+    );
+    app.read_only = true;
+    assert!(app.update(app.now, ch('S')).is_empty(), "never in read-only mode");
+}

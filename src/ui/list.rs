@@ -53,12 +53,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn empty_text(app: &App) -> &'static str {
+fn empty_text(app: &App) -> String {
     match (&app.scan, app.list.loaded()) {
-        (None, _) => "no scan yet",
-        (Some(s), 0) if s.outcome == ScanOutcome::Running => "scanning…",
-        (Some(_), 0) => "the table has no wallets",
-        (Some(_), _) => "no wallet matches the filter",
+        (None, _) => "no scan yet".into(),
+        (Some(s), 0) if s.outcome == ScanOutcome::Running => "scanning…".into(),
+        (Some(_), 0) if app.local && !app.read_only => format!(
+            "the table has no wallets — press {} for {} demo wallets",
+            app.keymap.first_key(crate::keymap::Action::SeedDemo),
+            crate::app::DEMO_WALLETS
+        ),
+        (Some(_), 0) => "the table has no wallets".into(),
+        (Some(_), _) => "no wallet matches the filter".into(),
     }
 }
 

@@ -96,6 +96,14 @@ fn missing(app: &App) -> Vec<Line<'static>> {
         lines[0].push_span(Span::raw("press "));
         lines[0].push_span(Span::styled(key, Style::new().fg(Color::Cyan)));
         lines[0].push_span(Span::raw(" to create it"));
+        if app.local {
+            let key = app.keymap.first_key(Action::SeedDemo);
+            lines.push(Line::from(vec![
+                Span::raw("or "),
+                Span::styled(key, Style::new().fg(Color::Cyan)),
+                Span::raw(format!(" for a table with {} demo wallets", crate::app::DEMO_WALLETS)),
+            ]));
+        }
     }
     lines
 }

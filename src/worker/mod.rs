@@ -119,6 +119,9 @@ async fn run(
     }
 }
 
+/// BatchWriteItem calls in flight while seeding demo wallets from the app.
+const SEED_CONCURRENCY: usize = 4;
+
 /// Runs one request's calls and answers it; nothing for requests the loop itself handles
 /// (scans).
 async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
@@ -157,6 +160,11 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
         }
         Request::Write { table, write } => return write_wallet(shared, table, write).await,
         Request::ListTables => Response::TablesListed { result: dynamo::list_tables(client).await },
+        Request::Seed { table, users } => {
+            let report = crate::seed::seed(client, &table, users, SEED_CONCURRENCY, &|_| {}).await;
+            let result = report.map(|r| r.written).map_err(|e| format!("{e:#}"));
+            Response::Seeded { table, result }
+        }
         Request::Export { path, format, wallets } => {
             let target = path.clone();
             let written =
@@ -248,6 +256,7 @@ fn refuse(request: Request) -> Option<Response> {
         Request::Write { table, write } => {
             Some(Response::Written { table, write, result: Err(WriteError::Api(err)) })
         }
+        Request::Seed { table, .. } => Some(Response::Seeded { table, result: Err(err.summary()) }),
         Request::DescribeTable { .. }
         | Request::Scan { .. }
         | Request::CancelScan { .. }
