@@ -17,15 +17,12 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use crossterm::event::KeyCode;
 use support::driver::Driver;
-use support::proxy::Proxy;
-use support::{AppClient, Item};
+use support::fixture::ProxiedTable;
 use wallet_tui::app::{App, Level, Modal};
 use wallet_tui::journal::{self, Journal};
-use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{Msg, Request, Response, ScanSpec};
-use wallet_tui::table::BillingMode;
 use wallet_tui::wallet::UserId;
-use wallet_tui::worker::{WorkerHandle, WorkerOptions};
+use wallet_tui::worker::{Timeouts, WorkerHandle, WorkerOptions};
 
 /// How long a phase (a scan, a write and its answer) may take.
 const PHASE_LIMIT: Duration = Duration::from_secs(20);
@@ -37,67 +34,25 @@ const WALLETS: [(&str, &str); 3] = [
     ("f4e3d2c1-b0a9-4876-9543-210fedcba987", "12345678901234567890123456789012345678"),
 ];
 
-/// DynamoDB Local with one wallet table holding [`WALLETS`], a raw client straight to it,
-/// and a worker (the app's own client) going through a [`Proxy`] that counts what reaches
-/// the wire.
-struct Fixture {
-    server: LocalServer,
-    raw: Client,
-    proxy: Proxy,
-    worker: WorkerHandle,
-    table: String,
-    endpoint_label: String,
+/// [`WALLETS`] behind the proxy (see [`ProxiedTable`]), the worker journaling to `journal`.
+async fn start(prefix: &str, journal: Option<Journal>) -> ProxiedTable {
+    let options = WorkerOptions { journal, ..WorkerOptions::default() };
+    ProxiedTable::start(prefix, WALLETS, Timeouts::default(), options).await
 }
 
-impl Fixture {
-    async fn start(prefix: &str, journal: Option<Journal>) -> Fixture {
-        let server = support::dynamodb_local().await;
-        let raw = support::sdk_client(&server.endpoint());
-        let proxy = Proxy::start(&server.endpoint()).await;
-        let client = AppClient::new(proxy.endpoint()).await;
-        let endpoint_label = client.endpoint_label.clone();
-        let options = WorkerOptions { read_only: false, journal, endpoint: endpoint_label.clone() };
-        let worker = client.spawn_worker(options);
-        let table = support::unique_table(prefix);
-        support::create_wallet_table(&raw, &table, &BillingMode::OnDemand).await;
-        let items: Vec<Item> = WALLETS
-            .iter()
-            .map(|(id, balance)| {
-                Item::from([
-                    ("user_id".to_string(), AttributeValue::S(id.to_string())),
-                    ("balance".to_string(), AttributeValue::N(balance.to_string())),
-                ])
-            })
-            .collect();
-        support::put_items(&raw, &table, &items).await;
-        Fixture { server, raw, proxy, worker, table, endpoint_label }
-    }
-
-    /// The table's content, sorted by user_id, read with the raw client.
-    async fn content(&self) -> Vec<(String, Option<String>)> {
-        let mut rows: Vec<_> = support::scan_items(&self.raw, &self.table)
-            .await
-            .iter()
-            .map(|item| {
-                let id = item["user_id"].as_s().expect("user_id is a string").clone();
-                let balance = item.get("balance").map(|b| b.as_n().expect("a number").clone());
-                (id, balance)
-            })
-            .collect();
-        rows.sort();
-        rows
-    }
-
-    async fn raw_balance(&self, user_id: &str) -> Option<String> {
-        raw_balance(&self.raw, &self.table, user_id).await
-    }
-
-    async fn finish(self) {
-        support::delete_table(&self.raw, &self.table).await;
-        self.worker.shutdown();
-        drop(self.proxy);
-        self.server.stop().await;
-    }
+/// The table's content, sorted by user_id, read with the raw client.
+async fn content(f: &ProxiedTable) -> Vec<(String, Option<String>)> {
+    let mut rows: Vec<_> = support::scan_items(&f.raw, &f.table)
+        .await
+        .iter()
+        .map(|item| {
+            let id = item["user_id"].as_s().expect("user_id is a string").clone();
+            let balance = item.get("balance").map(|b| b.as_n().expect("a number").clone());
+            (id, balance)
+        })
+        .collect();
+    rows.sort();
+    rows
 }
 
 /// An app on `table` that has described it and loaded every wallet, with the wallet `id`
@@ -121,20 +76,6 @@ async fn loaded_app<'w>(
     }
     assert_eq!(d.app.selected_wallet().map(|w| w.user_id.to_text()).as_deref(), Some(id));
     d
-}
-
-/// A stored balance's exact text, read with `raw`.
-async fn raw_balance(raw: &Client, table: &str, user_id: &str) -> Option<String> {
-    let item = raw
-        .get_item()
-        .table_name(table)
-        .key("user_id", AttributeValue::S(user_id.to_string()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("raw GetItem {user_id}: {e:?}"))
-        .item?;
-    Some(item.get("balance")?.as_n().expect("balance is a number").clone())
 }
 
 /// Another writer adds `amount` to the balance of `user_id`.
@@ -267,8 +208,8 @@ fn bad_inputs() -> Vec<(Form, &'static str, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_at_the_field_and_changes_nothing() {
-    let mut f = Fixture::start("edit_bad_", None).await;
-    let before = f.content().await;
+    let mut f = start("edit_bad_", None).await;
+    let before = content(&f).await;
     let cases = bad_inputs();
     let forwarded_before;
     assert!(cases.len() >= 20, "only {} bad inputs", cases.len());
@@ -318,7 +259,7 @@ async fn bad_input_is_refused_at_the_field_and_changes_nothing() {
         "requests reached the endpoint: {:?}",
         &forwarded[forwarded_before..]
     );
-    assert_eq!(f.content().await, before, "the table changed");
+    assert_eq!(content(&f).await, before, "the table changed");
     f.finish().await;
 }
 
@@ -348,7 +289,7 @@ async fn wait_for_written(d: &mut Driver<'_>) {
 async fn edits_are_journaled_and_undo_takes_back_only_our_own_value() {
     let path = temp_journal_path();
     let journal = Journal::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-    let mut f = Fixture::start("edit_undo_", Some(journal)).await;
+    let mut f = start("edit_undo_", Some(journal)).await;
     let id = WALLETS[0].0;
     {
         let mut d = loaded_app(&mut f.worker, &f.table, &f.endpoint_label, id).await;
@@ -372,15 +313,13 @@ async fn edits_are_journaled_and_undo_takes_back_only_our_own_value() {
         wait_for_written(&mut d).await;
         assert_eq!(listed_balance(&d, id).as_deref(), Some("100.1"));
     }
-    assert_eq!(f.raw_balance(id).await.as_deref(), Some("100.1"));
-    let entries = journal::read_all(&path).expect("read the journal");
-    let seen: Vec<_> = entries
-        .iter()
-        .map(|e| (e.operation.as_str(), e.user_id.as_str(), e.old.as_deref(), e.new.as_deref()))
-        .collect();
+    assert_eq!(f.stored_balance(id).await.as_deref(), Some("100.1"));
+    let line = |op: &str, old: &str, new: &str| {
+        (op.to_string(), id.to_string(), Some(old.to_string()), Some(new.to_string()))
+    };
     assert_eq!(
-        seen,
-        [("set", id, Some("100.1"), Some("250.5")), ("undo", id, Some("250.5"), Some("100.1"))]
+        support::journal_lines(&path),
+        [line("set", "100.1", "250.5"), line("undo", "250.5", "100.1")]
     );
 
     {
@@ -408,7 +347,11 @@ async fn edits_are_journaled_and_undo_takes_back_only_our_own_value() {
         );
         assert!(d.key('u').is_empty(), "nothing more to undo");
     }
-    assert_eq!(f.raw_balance(id).await.as_deref(), Some("106.1"), "the refused undo wrote nothing");
+    assert_eq!(
+        f.stored_balance(id).await.as_deref(),
+        Some("106.1"),
+        "the refused undo wrote nothing"
+    );
     assert_eq!(
         journal::read_all(&path).expect("read the journal").len(),
         3,

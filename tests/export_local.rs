@@ -106,8 +106,9 @@ fn content_of_json_lines(path: &Path) -> Content {
         .collect()
 }
 
-/// Has the app export with the form's `format` choice (0: csv, 1: jsonl) to `path`.
-async fn export(d: &mut Driver<'_>, format: usize, path: &Path) -> usize {
+/// Opens the export form, picks the `format` choice (0: csv, 1: jsonl), puts `path` in the
+/// file field and submits; returns what the app sent.
+fn submit_export_form(d: &mut Driver<'_>, format: usize, path: &Path) -> Vec<Request> {
     d.key('E');
     assert!(matches!(d.app.modal, Modal::Export(_)), "the export form: {:?}", d.app.status_line);
     for _ in 0..format {
@@ -119,7 +120,12 @@ async fn export(d: &mut Driver<'_>, format: usize, path: &Path) -> usize {
         d.press(KeyCode::Backspace);
     }
     d.paste(path.to_str().expect("a UTF-8 path"));
-    let sent = d.press(KeyCode::Enter);
+    d.press(KeyCode::Enter)
+}
+
+/// Has the app export with the form's `format` choice (0: csv, 1: jsonl) to `path`.
+async fn export(d: &mut Driver<'_>, format: usize, path: &Path) -> usize {
+    let sent = submit_export_form(d, format, path);
     assert!(matches!(sent.as_slice(), [Request::Export { .. }]), "{sent:?}");
     let deadline = Instant::now() + LIMIT;
     loop {
@@ -182,14 +188,7 @@ async fn exported_files_read_back_equal_the_table() {
     let filtered = dir.join("filtered.csv");
     assert_eq!(export(&mut d, 0, &filtered).await, 1);
     assert_eq!(content_of_csv(&filtered).keys().collect::<Vec<_>>(), ["legacy-user-42"]);
-    d.key('E');
-    d.press(KeyCode::Tab);
-    d.press(KeyCode::End);
-    for _ in 0..80 {
-        d.press(KeyCode::Backspace);
-    }
-    d.paste(filtered.to_str().expect("UTF-8"));
-    d.press(KeyCode::Enter);
+    submit_export_form(&mut d, 0, &filtered);
     let deadline = Instant::now() + LIMIT;
     while !matches!(d.step(deadline, "the refused export").await, Response::Exported { .. }) {}
     let Modal::Export(form) = &d.app.modal else { panic!("the form stays open") };

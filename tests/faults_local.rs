@@ -14,101 +14,38 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
 use crossterm::event::KeyCode;
 use support::driver::Driver;
-use support::proxy::Proxy;
-use support::{AppClient, Item};
+use support::fixture::ProxiedTable;
 use wallet_tui::app::{App, Modal, ScanOutcome, TableState};
 use wallet_tui::journal::{self, Journal};
-use wallet_tui::local::LocalServer;
-use wallet_tui::msg::{ErrorKind, Msg, Request, ScanSpec};
-use wallet_tui::table::{BillingMode, TableStatus};
+use wallet_tui::msg::{ErrorKind, Request, ScanSpec};
+use wallet_tui::table::TableStatus;
 use wallet_tui::wallet::UserId;
-use wallet_tui::worker::{Timeouts, WorkerHandle, WorkerOptions};
+use wallet_tui::worker::{Timeouts, WorkerOptions};
 
 /// How long a phase (loading, recovering, a write and its read-back) may take.
 const PHASE_LIMIT: Duration = Duration::from_secs(30);
 
-/// DynamoDB Local with one wallet table of `wallets` wallets, a raw client straight to it,
-/// and the app's worker going through a [`Proxy`].
-struct Fixture {
-    server: LocalServer,
-    raw: Client,
-    proxy: Proxy,
-    worker: WorkerHandle,
-    table: String,
-    endpoint_label: String,
-    /// The wallets written, as (user_id, balance).
-    wallets: Vec<(String, String)>,
-}
-
-impl Fixture {
-    async fn start(
-        prefix: &str,
-        wallets: usize,
-        timeouts: Timeouts,
-        options: WorkerOptions,
-    ) -> Self {
-        let server = support::dynamodb_local().await;
-        let raw = support::sdk_client(&server.endpoint());
-        let proxy = Proxy::start(&server.endpoint()).await;
-        let client = AppClient::with_timeouts(proxy.endpoint(), timeouts).await;
-        let endpoint_label = client.endpoint_label.clone();
-        let worker =
-            client.spawn_worker(WorkerOptions { endpoint: endpoint_label.clone(), ..options });
-        let table = support::unique_table(prefix);
-        support::create_wallet_table(&raw, &table, &BillingMode::OnDemand).await;
-        let wallets: Vec<(String, String)> = (0..wallets)
-            .map(|i| (uuid::Uuid::new_v4().to_string(), format!("{i}.{:02}", i % 100)))
-            .collect();
-        let items: Vec<Item> = wallets
-            .iter()
-            .map(|(id, balance)| {
-                Item::from([
-                    ("user_id".to_string(), AttributeValue::S(id.clone())),
-                    ("balance".to_string(), AttributeValue::N(balance.clone())),
-                ])
-            })
-            .collect();
-        support::put_items(&raw, &table, &items).await;
-        Fixture { server, raw, proxy, worker, table, endpoint_label, wallets }
-    }
-
-    async fn finish(self) {
-        support::delete_table(&self.raw, &self.table).await;
-        self.worker.shutdown();
-        drop(self.proxy);
-        self.server.stop().await;
-    }
+/// `count` wallets behind the proxy (see [`ProxiedTable`]), and the wallets written, as
+/// (user_id, balance).
+async fn start(
+    prefix: &str,
+    count: usize,
+    timeouts: Timeouts,
+    options: WorkerOptions,
+) -> (ProxiedTable, Vec<(String, String)>) {
+    let wallets: Vec<(String, String)> = (0..count)
+        .map(|i| (uuid::Uuid::new_v4().to_string(), format!("{i}.{:02}", i % 100)))
+        .collect();
+    let pairs = wallets.iter().map(|(id, b)| (id, b));
+    (ProxiedTable::start(prefix, pairs, timeouts, options).await, wallets)
 }
 
 fn app(table: &str, endpoint_label: &str, spec: ScanSpec) -> App {
     let mut app = App::new(table.into(), endpoint_label.into(), true, Instant::now());
     app.scan_spec = spec;
     app
-}
-
-/// Ticks the app every 50 ms (its clock is the real one) and feeds it the worker's answers
-/// until `done` holds; panics after [`PHASE_LIMIT`] naming `what`.
-async fn run_until(d: &mut Driver<'_>, what: &str, done: impl Fn(&App) -> bool) {
-    let deadline = Instant::now() + PHASE_LIMIT;
-    while !done(&d.app) {
-        assert!(
-            Instant::now() < deadline,
-            "{what}: not within {PHASE_LIMIT:?}; table {:?}, scan {:?}, status line {:?}",
-            d.app.table,
-            d.app.scan,
-            d.app.status_line
-        );
-        d.update(Msg::Tick);
-        if let Ok(Some(response)) =
-            tokio::time::timeout(Duration::from_millis(50), d.worker.responses.recv()).await
-        {
-            d.update(Msg::Worker(response));
-        }
-    }
 }
 
 fn scan_complete(app: &App) -> bool {
@@ -128,12 +65,13 @@ fn check_list(app: &App, wallets: &[(String, String)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoint_down_at_start_is_said_counted_down_and_recovered_from() {
-    let mut f =
-        Fixture::start("fault_down_", 30, Timeouts::default(), WorkerOptions::default()).await;
+    let (mut f, wallets) =
+        start("fault_down_", 30, Timeouts::default(), WorkerOptions::default()).await;
     f.proxy.refuse(true).await;
     let spec = ScanSpec { segments: 2, page_limit: None, consistent: false, max_rcu_per_sec: None };
     let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
-    run_until(&mut d, "the first describe to fail", |app| app.describe_error.is_some()).await;
+    d.tick_until(PHASE_LIMIT, "the first describe to fail", |app| app.describe_error.is_some())
+        .await;
     let error = d.app.describe_error.clone().expect("checked");
     assert_eq!(error.kind, ErrorKind::Unreachable, "{error:?}");
     assert!(matches!(d.app.table, TableState::Unknown), "{:?}", d.app.table);
@@ -148,12 +86,12 @@ async fn endpoint_down_at_start_is_said_counted_down_and_recovered_from() {
 
     // The endpoint comes back: the app recovers without a key press.
     f.proxy.refuse(false).await;
-    run_until(&mut d, "recovery", scan_complete).await;
+    d.tick_until(PHASE_LIMIT, "recovery", scan_complete).await;
     assert!(d.app.describe_error.is_none());
     assert!(
         matches!(&d.app.table, TableState::Present(info) if info.status == TableStatus::Active)
     );
-    check_list(&d.app, &f.wallets);
+    check_list(&d.app, &wallets);
     drop(d);
     f.finish().await;
 }
@@ -168,22 +106,22 @@ fn draw(app: &App) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scan_cut_mid_way_resumes_with_every_wallet_exactly_once() {
-    let mut f =
-        Fixture::start("fault_scan_", 400, Timeouts::default(), WorkerOptions::default()).await;
+    let (mut f, wallets) =
+        start("fault_scan_", 400, Timeouts::default(), WorkerOptions::default()).await;
     // Slow pages, so that the cut lands mid-scan: 4 segments of 5 pages of 20, 100 ms each.
     f.proxy.delay(Duration::from_millis(100));
     let spec =
         ScanSpec { segments: 4, page_limit: Some(20), consistent: false, max_rcu_per_sec: None };
     let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
-    run_until(&mut d, "the first page", |app| app.list.loaded() > 0).await;
+    d.tick_until(PHASE_LIMIT, "the first page", |app| app.list.loaded() > 0).await;
     f.proxy.cut("Scan");
-    run_until(&mut d, "the scan to fail", |app| {
+    d.tick_until(PHASE_LIMIT, "the scan to fail", |app| {
         app.scan.as_ref().is_some_and(|s| matches!(s.outcome, ScanOutcome::Failed(_)))
     })
     .await;
     let stopped = d.app.scan.clone().expect("a scan");
     let kept = d.app.list.loaded();
-    assert!(kept > 0 && kept < f.wallets.len(), "cut mid-scan: {kept} loaded");
+    assert!(kept > 0 && kept < wallets.len(), "cut mid-scan: {kept} loaded");
     let line = d.app.status_line.clone().expect("said").text;
     assert!(line.contains(&format!("with {kept} wallets loaded")), "{line}");
     assert!(line.ends_with("r resumes where each segment stopped"), "{line}");
@@ -201,12 +139,12 @@ async fn a_scan_cut_mid_way_resumes_with_every_wallet_exactly_once() {
     assert!(id > stopped.id);
     assert_eq!(from, stopped.cursors, "each segment resumes where it stopped");
     assert_eq!(d.app.list.loaded(), kept, "what was loaded stays");
-    run_until(&mut d, "the resumed scan", scan_complete).await;
+    d.tick_until(PHASE_LIMIT, "the resumed scan", scan_complete).await;
 
     // Every wallet exactly once: the pages taken read as many items as the table holds.
     let scan = d.app.scan.clone().expect("a scan");
-    assert_eq!(scan.scanned, f.wallets.len() as u64, "items read by the pages taken");
-    check_list(&d.app, &f.wallets);
+    assert_eq!(scan.scanned, wallets.len() as u64, "items read by the pages taken");
+    check_list(&d.app, &wallets);
     drop(d);
     f.finish().await;
 }
@@ -218,12 +156,12 @@ async fn a_slow_endpoint_times_out_and_the_app_says_so() {
         attempt: Duration::from_millis(500),
         operation: Duration::from_millis(1200),
     };
-    let mut f = Fixture::start("fault_slow_", 3, timeouts, WorkerOptions::default()).await;
+    let (mut f, wallets) = start("fault_slow_", 3, timeouts, WorkerOptions::default()).await;
     f.proxy.delay(Duration::from_secs(3));
     let spec = ScanSpec { segments: 1, page_limit: None, consistent: false, max_rcu_per_sec: None };
     let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
     let started = Instant::now();
-    run_until(&mut d, "the describe to time out", |app| app.describe_error.is_some()).await;
+    d.tick_until(PHASE_LIMIT, "the describe to time out", |app| app.describe_error.is_some()).await;
     let took = started.elapsed();
     let error = d.app.describe_error.clone().expect("checked");
     assert_eq!(error.kind, ErrorKind::Timeout, "{error:?}");
@@ -233,8 +171,8 @@ async fn a_slow_endpoint_times_out_and_the_app_says_so() {
     assert!(screen.contains("the call timed out"), "{screen}");
 
     f.proxy.delay(Duration::ZERO);
-    run_until(&mut d, "recovery", scan_complete).await;
-    check_list(&d.app, &f.wallets);
+    d.tick_until(PHASE_LIMIT, "recovery", scan_complete).await;
+    check_list(&d.app, &wallets);
     drop(d);
     f.finish().await;
 }
@@ -249,7 +187,7 @@ fn deposit(d: &mut Driver, amount: &str) -> Vec<Request> {
 }
 
 async fn loaded(d: &mut Driver<'_>) {
-    run_until(d, "the first scan", scan_complete).await;
+    d.tick_until(PHASE_LIMIT, "the first scan", scan_complete).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -259,8 +197,8 @@ async fn a_deposit_whose_answers_are_all_lost_is_read_back_and_applied_once() {
         .join(journal::FILE_NAME);
     let journal = Journal::open(&path).expect("a journal");
     let options = WorkerOptions { journal: Some(journal), ..WorkerOptions::default() };
-    let mut f = Fixture::start("fault_lost_", 1, Timeouts::default(), options).await;
-    let (id, balance) = f.wallets[0].clone();
+    let (mut f, wallets) = start("fault_lost_", 1, Timeouts::default(), options).await;
+    let (id, balance) = wallets[0].clone();
     let spec = ScanSpec { segments: 1, page_limit: None, consistent: true, max_rcu_per_sec: None };
     let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
     loaded(&mut d).await;
@@ -271,7 +209,8 @@ async fn a_deposit_whose_answers_are_all_lost_is_read_back_and_applied_once() {
     }
     let sent = deposit(&mut d, "5");
     assert!(matches!(sent.as_slice(), [Request::Write { .. }]), "{sent:?}");
-    run_until(&mut d, "the deposit's outcome", |app| matches!(app.modal, Modal::None)).await;
+    d.tick_until(PHASE_LIMIT, "the deposit's outcome", |app| matches!(app.modal, Modal::None))
+        .await;
     let line = d.app.status_line.clone().expect("said").text;
     assert!(line.contains("an earlier attempt had applied it; its answer was lost"), "{line}");
     assert_eq!(f.proxy.pending_drops(), 0);
@@ -281,7 +220,7 @@ async fn a_deposit_whose_answers_are_all_lost_is_read_back_and_applied_once() {
     assert_eq!(targets.last().map(String::as_str), Some("DynamoDB_20120810.GetItem"), "read back");
 
     assert_eq!(balance, "0.00");
-    let stored = raw_balance(&f.raw, &f.table, &id).await;
+    let stored = support::stored_balance(&f.raw, &f.table, &id).await;
     assert_eq!(stored.as_deref(), Some("5"), "0.00 + 5, applied exactly once");
     assert_eq!(
         d.app.list.find(&UserId::new(&id)).and_then(|w| w.balance).map(|b| b.to_string()),
@@ -297,9 +236,9 @@ async fn a_deposit_whose_answers_are_all_lost_is_read_back_and_applied_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deposit_cut_before_the_server_is_shown_as_not_applied_and_can_be_sent_again() {
-    let mut f =
-        Fixture::start("fault_cut_", 1, Timeouts::default(), WorkerOptions::default()).await;
-    let id = f.wallets[0].0.clone();
+    let (mut f, wallets) =
+        start("fault_cut_", 1, Timeouts::default(), WorkerOptions::default()).await;
+    let id = wallets[0].0.clone();
     let spec = ScanSpec { segments: 1, page_limit: None, consistent: true, max_rcu_per_sec: None };
     let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
     loaded(&mut d).await;
@@ -307,35 +246,21 @@ async fn a_deposit_cut_before_the_server_is_shown_as_not_applied_and_can_be_sent
     f.proxy.cut("UpdateItem");
     deposit(&mut d, "2.50");
     let settled = |app: &App| matches!(&app.modal, Modal::Wallet(w) if !w.form.pending);
-    run_until(&mut d, "the deposit's outcome", settled).await;
+    d.tick_until(PHASE_LIMIT, "the deposit's outcome", settled).await;
     let Modal::Wallet(dialog) = &d.app.modal else { unreachable!() };
     let error = dialog.form.error.clone().expect("said at the form");
     assert!(error.starts_with("outcome unknown (cannot reach the endpoint"), "{error}");
     assert!(error.contains("read back: it did not apply, the balance is 0"), "{error}");
     assert_eq!(f.proxy.count_requests_with("UpdateItem"), 0, "nothing reached the server");
-    assert_eq!(raw_balance(&f.raw, &f.table, &id).await.as_deref(), Some("0"));
+    assert_eq!(support::stored_balance(&f.raw, &f.table, &id).await.as_deref(), Some("0"));
 
     // The network is back: Enter sends it again, once.
     f.proxy.heal();
     let sent = d.press(KeyCode::Enter);
     assert!(matches!(sent.as_slice(), [Request::Write { .. }]), "{sent:?}");
-    run_until(&mut d, "the second try", |app| matches!(app.modal, Modal::None)).await;
+    d.tick_until(PHASE_LIMIT, "the second try", |app| matches!(app.modal, Modal::None)).await;
     assert_eq!(f.proxy.count_requests_with("UpdateItem"), 1);
-    assert_eq!(raw_balance(&f.raw, &f.table, &id).await.as_deref(), Some("2.5"));
+    assert_eq!(support::stored_balance(&f.raw, &f.table, &id).await.as_deref(), Some("2.5"));
     drop(d);
     f.finish().await;
-}
-
-/// A stored balance's exact text, read with `raw`.
-async fn raw_balance(raw: &Client, table: &str, user_id: &str) -> Option<String> {
-    let item = raw
-        .get_item()
-        .table_name(table)
-        .key("user_id", AttributeValue::S(user_id.to_string()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("raw GetItem {user_id}: {e:?}"))
-        .item?;
-    Some(item.get("balance")?.as_n().expect("balance is a number").clone())
 }

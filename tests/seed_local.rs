@@ -201,17 +201,9 @@ async fn the_app_offers_demo_wallets_on_dynamodb_local() {
         sent,
         [Request::Seed { table: table.clone(), users: wallet_tui::app::DEMO_WALLETS }]
     );
-    while !d.app.scan.as_ref().is_some_and(|s| s.outcome == ScanOutcome::Complete) {
-        if Instant::now() > deadline {
-            panic!("no full list: {:?} {:?}", d.app.table, d.app.status_line);
-        }
-        d.update(Msg::Tick);
-        if let Ok(Some(response)) =
-            tokio::time::timeout(Duration::from_millis(50), d.worker.responses.recv()).await
-        {
-            d.update(Msg::Worker(response));
-        }
-    }
+    let complete =
+        |app: &App| app.scan.as_ref().is_some_and(|s| s.outcome == ScanOutcome::Complete);
+    d.tick_until(limit, "a full list", complete).await;
     assert_eq!(d.app.list.loaded(), 1000);
     assert_eq!(count(&raw, &table).await, 1000);
     drop(d);

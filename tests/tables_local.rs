@@ -6,10 +6,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use crossterm::event::KeyCode;
+use support::AppClient;
 use support::driver::Driver;
-use support::{AppClient, Item};
 use wallet_tui::app::{App, Modal, ScanOutcome, TableState};
 use wallet_tui::msg::{Msg, Request, Response};
 use wallet_tui::table::{BillingMode, TableEntry};
@@ -48,14 +47,8 @@ async fn the_picker_lists_tables_and_switches_between_them() {
         support::create_wallet_table(&raw, table, &BillingMode::OnDemand).await;
     }
     support::create_table(&raw, &other, "id", &BillingMode::OnDemand).await;
-    let wallet = |id: &str, balance: &str| {
-        Item::from([
-            ("user_id".to_string(), AttributeValue::S(id.into())),
-            ("balance".to_string(), AttributeValue::N(balance.into())),
-        ])
-    };
-    support::put_items(&raw, &first, &[wallet("a1", "1"), wallet("a2", "2")]).await;
-    support::put_items(&raw, &second, &[wallet("b1", "10.5")]).await;
+    support::put_wallets(&raw, &first, [("a1", "1"), ("a2", "2")]).await;
+    support::put_wallets(&raw, &second, [("b1", "10.5")]).await;
 
     let client = AppClient::new(server.endpoint()).await;
     let mut worker = client.spawn_worker(WorkerOptions::default());

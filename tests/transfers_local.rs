@@ -10,49 +10,30 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
-use support::proxy::Proxy;
-use support::{Item, bal, next_response, send, write};
+use support::fixture::ProxiedTable;
+use support::{bal, next_response, send, write};
 use wallet_tui::balance::{Balance, Sum};
 use wallet_tui::journal::{self, Journal};
-use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{Request, Response, Write, WriteDone, WriteError, WriteKind};
-use wallet_tui::table::BillingMode;
-use wallet_tui::worker::{WorkerHandle, WorkerOptions};
+use wallet_tui::worker::{Timeouts, WorkerOptions};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// DynamoDB Local, a wallet table holding `wallets`, a raw client, and the app's worker
-/// going through a [`Proxy`].
-struct Fixture {
-    server: LocalServer,
-    raw: Client,
-    proxy: Proxy,
-    worker: WorkerHandle,
-    table: String,
+/// The wallets behind the proxy (see [`ProxiedTable`]), with the calls these tests make.
+struct Fixture(ProxiedTable);
+
+impl std::ops::Deref for Fixture {
+    type Target = ProxiedTable;
+    fn deref(&self) -> &ProxiedTable {
+        &self.0
+    }
 }
 
 impl Fixture {
     async fn start(prefix: &str, wallets: &[(&str, &str)], journal: Option<Journal>) -> Fixture {
-        let server = support::dynamodb_local().await;
-        let raw = support::sdk_client(&server.endpoint());
-        let proxy = Proxy::start(&server.endpoint()).await;
-        let options = WorkerOptions { journal, endpoint: "test".into(), ..Default::default() };
-        let worker = support::spawn_app_worker(proxy.endpoint(), options).await;
-        let table = support::unique_table(prefix);
-        support::create_wallet_table(&raw, &table, &BillingMode::OnDemand).await;
-        let items: Vec<Item> = wallets
-            .iter()
-            .map(|(id, balance)| {
-                Item::from([
-                    ("user_id".to_string(), AttributeValue::S(id.to_string())),
-                    ("balance".to_string(), AttributeValue::N(balance.to_string())),
-                ])
-            })
-            .collect();
-        support::put_items(&raw, &table, &items).await;
-        Fixture { server, raw, proxy, worker, table }
+        let options = WorkerOptions { journal, ..WorkerOptions::default() };
+        let wallets = wallets.iter().copied();
+        Fixture(ProxiedTable::start(prefix, wallets, Timeouts::default(), options).await)
     }
 
     /// Sends a transfer and collects what the worker answers until its `Written`.
@@ -64,9 +45,9 @@ impl Fixture {
     ) -> Result<WriteDone, WriteError> {
         let kind = WriteKind::Transfer { to: to.into(), amount: bal(amount), overdraft: false };
         let write = write(from, kind);
-        send(&self.worker, Request::Write { table: self.table.clone(), write: write.clone() });
+        send(&self.0.worker, Request::Write { table: self.table.clone(), write: write.clone() });
         loop {
-            match next_response(&mut self.worker, LIMIT, "the transfer's answer").await {
+            match next_response(&mut self.0.worker, LIMIT, "the transfer's answer").await {
                 Response::Written { write: w, result, .. } if w == write => return result,
                 Response::GotWallet { .. } => {}
                 other => panic!("unexpected {other:?}"),
@@ -88,10 +69,7 @@ impl Fixture {
     }
 
     async fn finish(self) {
-        support::delete_table(&self.raw, &self.table).await;
-        self.worker.shutdown();
-        drop(self.proxy);
-        self.server.stop().await;
+        self.0.finish().await;
     }
 }
 
@@ -127,19 +105,15 @@ async fn a_transfer_moves_money_exactly_and_journals_both_sides() {
     let stored = f.balances().await;
     assert_eq!((stored[&a].as_str(), stored[&b].as_str()), ("99.75", "-0.15"));
 
-    let entries = journal::read_all(&path).expect("the journal");
-    let lines: Vec<_> = entries
-        .iter()
-        .map(|e| (e.operation.as_str(), e.user_id.as_str(), e.old.as_deref(), e.new.as_deref()))
-        .collect();
+    let line = |op: &str, id: &str, old: &str, new: &str| {
+        (op.to_string(), id.to_string(), Some(old.to_string()), Some(new.to_string()))
+    };
     assert_eq!(
-        lines,
-        [
-            ("transfer-out", a.as_str(), Some("100.1"), Some("99.75")),
-            ("transfer-in", b.as_str(), Some("-0.5"), Some("-0.15")),
-        ]
+        support::journal_lines(&path),
+        [line("transfer-out", &a, "100.1", "99.75"), line("transfer-in", &b, "-0.5", "-0.15")]
     );
-    assert_eq!(entries[0].op_id, entries[1].op_id);
+    let entries = journal::read_all(&path).expect("the journal");
+    assert_eq!(entries[0].op_id, entries[1].op_id, "one transfer, one op id");
     f.finish().await;
     std::fs::remove_dir_all(path.parent().expect("dir")).expect("remove the journal");
 }
@@ -235,7 +209,7 @@ async fn concurrent_random_transfers_keep_the_total_exact() {
     }
     let (mut applied, mut cancelled) = (0, 0);
     while !sent.is_empty() {
-        match next_response(&mut f.worker, LIMIT, "the transfers' answers").await {
+        match next_response(&mut f.0.worker, LIMIT, "the transfers' answers").await {
             Response::Written { write, result, .. } => {
                 sent.remove(&write.op_id).expect("an answer to a transfer sent");
                 match result {

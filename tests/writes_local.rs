@@ -134,8 +134,7 @@ impl Fixture {
 
     /// The stored balance's exact text, read with the raw client.
     async fn raw_balance(&self, user_id: &str) -> Option<String> {
-        let item = self.raw_item(user_id).await?;
-        Some(item.get("balance")?.as_n().expect("balance is not a number").clone())
+        support::stored_balance(&self.raw, &self.table, user_id).await
     }
 
     /// Puts an item with the raw client, unconditionally.

@@ -76,6 +76,27 @@ impl<'w> Driver<'w> {
         }
     }
 
+    /// Ticks the app every 50 ms (its clock is the real one) and feeds it the worker's
+    /// answers until `done` holds; panics after `limit` naming `what`.
+    pub async fn tick_until(&mut self, limit: Duration, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + limit;
+        while !done(&self.app) {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not within {limit:?}; table {:?}, scan {:?}, status line {:?}",
+                self.app.table,
+                self.app.scan,
+                self.app.status_line
+            );
+            self.update(Msg::Tick);
+            if let Ok(Some(response)) =
+                tokio::time::timeout(Duration::from_millis(50), self.worker.responses.recv()).await
+            {
+                self.update(Msg::Worker(response));
+            }
+        }
+    }
+
     /// Pages of scan `id` received so far.
     pub fn pages_of(&self, id: ScanId) -> u64 {
         self.pages_received.get(&id).copied().unwrap_or_default()

@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod driver;
+pub mod fixture;
 pub mod proxy;
 
 use std::collections::{HashMap, HashSet};
@@ -332,6 +333,51 @@ async fn write_batch(client: &Client, table: &str, mut batch: Vec<WriteRequest>)
         tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
     }
     panic!("BatchWriteItem {table}: {} items still unprocessed after 10 attempts", batch.len());
+}
+
+/// A wallet item: `user_id` and the exact number text `balance`.
+pub fn wallet_item(user_id: &str, balance: &str) -> Item {
+    Item::from([
+        ("user_id".to_string(), AttributeValue::S(user_id.to_string())),
+        ("balance".to_string(), AttributeValue::N(balance.to_string())),
+    ])
+}
+
+/// Writes wallets given as (user_id, balance) pairs (see [`put_items`]).
+pub async fn put_wallets<I, S>(client: &Client, table: &str, wallets: I)
+where
+    I: IntoIterator<Item = (S, S)>,
+    S: AsRef<str>,
+{
+    let items: Vec<Item> =
+        wallets.into_iter().map(|(id, b)| wallet_item(id.as_ref(), b.as_ref())).collect();
+    put_items(client, table, &items).await;
+}
+
+/// A stored balance's exact text, read with `client` (strongly consistent); `None` when the
+/// wallet or its balance is missing.
+pub async fn stored_balance(client: &Client, table: &str, user_id: &str) -> Option<String> {
+    let item = client
+        .get_item()
+        .table_name(table)
+        .key("user_id", AttributeValue::S(user_id.to_string()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("raw GetItem {user_id}: {e:?}"))
+        .item?;
+    Some(item.get("balance")?.as_n().expect("balance is a number").clone())
+}
+
+/// The journal's lines as (operation, user_id, old, new).
+pub fn journal_lines(
+    path: &std::path::Path,
+) -> Vec<(String, String, Option<String>, Option<String>)> {
+    wallet_tui::journal::read_all(path)
+        .unwrap_or_else(|e| panic!("read the journal {}: {e}", path.display()))
+        .into_iter()
+        .map(|e| (e.operation, e.user_id, e.old, e.new))
+        .collect()
 }
 
 /// Every item of `table`, read with a Scan of `client`'s own.
