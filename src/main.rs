@@ -149,7 +149,10 @@ async fn run_seed(
         server = Some(local::start_dynamodb_local(&local_options(cli)?, &progress).await?);
     }
     let progress = |p: seed::SeedProgress| {
-        eprint!("\rseeding {}: {} / {} wallets written", cli.table, p.written, p.total);
+        const BAR: u64 = 30;
+        let filled = (p.written * BAR).checked_div(p.total).unwrap_or(BAR).min(BAR) as usize;
+        let bar = format!("{}{}", "█".repeat(filled), "░".repeat(BAR as usize - filled));
+        eprint!("\rseeding {} {bar} {} / {} wallets", cli.table, p.written, p.total);
     };
     let report = seed::seed(client, &cli.table, users, concurrency, &progress).await;
     eprintln!();
