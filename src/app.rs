@@ -177,6 +177,8 @@ pub struct App {
     pub local: bool,
     /// Demo wallets are being written.
     seeding: bool,
+    /// Where the export form's file is being written.
+    exporting: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -227,6 +229,7 @@ impl App {
             namespace: String::new(),
             local: false,
             seeding: false,
+            exporting: None,
         }
     }
 
@@ -545,6 +548,9 @@ impl App {
             {
                 self.complete_get(user_id, result, consumed_rcu)
             }
+            Response::ReadBack { table, result, consumed_rcu, .. } if table == self.table_name => {
+                self.complete_read_back(result, consumed_rcu)
+            }
             Response::Written { table, write, result } if table == self.table_name => {
                 self.complete_write(write, result)
             }
@@ -660,8 +666,6 @@ impl App {
         }
     }
 
-    /// The call behind an open form failed: keep the form (and what was typed)
-    /// with the reason, and look at the table again.
     /// `S` on DynamoDB Local: a table full of demo wallets, so there is something to see.
     /// Never offered against any other endpoint, where it would write into real data.
     fn seed_demo(&mut self) -> Vec<Request> {
@@ -698,6 +702,8 @@ impl App {
         }
     }
 
+    /// The call behind an open form failed: keep the form (and what was typed)
+    /// with the reason, and look at the table again.
     fn form_failed(&mut self, err: ApiError, call: &str) {
         let text = format!("{call} {}: {}", self.table_name, err.summary());
         if let Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form) =

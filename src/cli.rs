@@ -124,15 +124,26 @@ impl Cli {
     pub fn parse_with_config() -> Result<(Cli, Config), String> {
         let matches = Cli::command().get_matches();
         let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        // `seed` writes: it goes only where the command line and environment say, never
+        // where a config file written for browsing points.
+        if cli.command.is_some() {
+            return Ok((cli, Config::default()));
+        }
         let table_given =
             matches.value_source("table").is_some_and(|source| source != ValueSource::DefaultValue);
-        cli.with_config(table_given)
+        cli.with_config(table_given, |var| std::env::var_os(var).is_some_and(|v| !v.is_empty()))
     }
 
     /// This command line completed from its config file (`--config`, or the default one if
-    /// present). What the user set on the command line or in the environment wins: the
-    /// table if `table_given`, and any region, profile or endpoint.
-    pub fn with_config(mut self, table_given: bool) -> Result<(Cli, Config), String> {
+    /// present). What the user set on the command line or in the environment wins: the table
+    /// if `table_given`, any region, profile or endpoint flag, and the AWS variables that set
+    /// them (`env_set` says which are set): AWS_REGION / AWS_DEFAULT_REGION, AWS_PROFILE,
+    /// AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL.
+    pub fn with_config(
+        mut self,
+        table_given: bool,
+        env_set: impl Fn(&str) -> bool,
+    ) -> Result<(Cli, Config), String> {
         let config = match (&self.config, config::default_path()) {
             (Some(path), _) => Config::load(path, true)?,
             (None, Some(path)) => Config::load(&path, false)?,
@@ -141,11 +152,20 @@ impl Cli {
         if let (Some(table), false) = (&config.table, table_given) {
             self.table = table.clone();
         }
-        self.region = self.region.take().or_else(|| config.region.clone());
+        let unless = |vars: &[&str], value: &Option<String>| {
+            if vars.iter().any(|v| env_set(v)) { None } else { value.clone() }
+        };
+        self.region = self
+            .region
+            .take()
+            .or_else(|| unless(&["AWS_REGION", "AWS_DEFAULT_REGION"], &config.region));
         // A profile or an endpoint would contradict --local.
         if !self.local {
-            self.profile = self.profile.take().or_else(|| config.profile.clone());
-            self.endpoint_url = self.endpoint_url.take().or_else(|| config.endpoint_url.clone());
+            self.profile =
+                self.profile.take().or_else(|| unless(&["AWS_PROFILE"], &config.profile));
+            let endpoint_vars = ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"];
+            self.endpoint_url =
+                self.endpoint_url.take().or_else(|| unless(&endpoint_vars, &config.endpoint_url));
         }
         Ok((self, config))
     }
@@ -300,7 +320,7 @@ mod tests {
         let cli = Cli::try_parse_from([&["wallet-tui", "--config", path], args].concat())
             .expect("valid flags");
         let table_given = args.contains(&"--table");
-        cli.with_config(table_given).map(|(cli, _)| cli)
+        cli.with_config(table_given, |_| false).map(|(cli, _)| cli)
     }
 
     #[test]
@@ -318,6 +338,14 @@ mod tests {
         let cli = with_config(&["--table", "other", "--region", "us-east-1"], &file).expect("ok");
         assert_eq!((cli.table.as_str(), cli.region.as_deref()), ("other", Some("us-east-1")));
         assert_eq!(cli.profile.as_deref(), Some("admin"));
+        // The AWS variables win over the file too.
+        let path = file.0.to_str().expect("a UTF-8 temp path");
+        let cli = Cli::try_parse_from(["wallet-tui", "--config", path]).expect("valid flags");
+        let (cli, _) = cli
+            .with_config(false, |var| var == "AWS_PROFILE" || var == "AWS_ENDPOINT_URL")
+            .expect("valid");
+        assert_eq!((cli.profile, cli.endpoint_url), (None, None), "left to the environment");
+        assert_eq!(cli.region.as_deref(), Some("eu-west-1"));
         // --local never takes a profile or an endpoint from the file.
         let cli = with_config(&["--local"], &file).expect("valid");
         assert_eq!((cli.profile.as_deref(), cli.endpoint_url.as_deref()), (None, None));

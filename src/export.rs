@@ -34,11 +34,13 @@ impl Format {
     }
 }
 
-/// `path` with the format's extension if it has none.
+/// `path` ending in the format's extension: added when the name has none, swapped when it
+/// has the other format's; any other extension is the user's choice and kept.
 pub fn with_extension(path: &Path, format: Format) -> PathBuf {
-    match path.extension() {
-        Some(_) => path.to_path_buf(),
-        None => path.with_extension(format.extension()),
+    let ours = [Format::Csv, Format::JsonLines].map(Format::extension);
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) if !ours.contains(&ext) => path.to_path_buf(),
+        _ => path.with_extension(format.extension()),
     }
 }
 
@@ -176,5 +178,7 @@ mod tests {
         assert_eq!(with_extension(Path::new("out"), Format::Csv), PathBuf::from("out.csv"));
         assert_eq!(with_extension(Path::new("out"), Format::JsonLines), PathBuf::from("out.jsonl"));
         assert_eq!(with_extension(Path::new("a.txt"), Format::Csv), PathBuf::from("a.txt"));
+        assert_eq!(with_extension(Path::new("w.csv"), Format::JsonLines), PathBuf::from("w.jsonl"));
+        assert_eq!(with_extension(Path::new("w.jsonl"), Format::Csv), PathBuf::from("w.csv"));
     }
 }

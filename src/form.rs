@@ -129,13 +129,8 @@ impl Form {
     /// Applies a terminal event: moves focus, edits the focused field, or reports
     /// a submit / cancel.
     pub fn handle_event(&mut self, event: &Event) -> FormOutcome {
-        let key = match event {
-            Event::Key(key) => key,
-            Event::Paste(text) => {
-                self.paste(text);
-                return FormOutcome::Continue;
-            }
-            _ => return FormOutcome::Continue,
+        let Event::Key(key) = event else {
+            return FormOutcome::Continue;
         };
         if key.kind == KeyEventKind::Release {
             return FormOutcome::Continue;
@@ -270,7 +265,7 @@ mod tests {
         form.focus = 2;
         form.fields[2].error = Some("bad".into());
         form.handle_event(&key(KeyCode::Home));
-        form.handle_event(&Event::Paste("é2\t".into()));
+        form.paste("é2\t");
         assert_eq!(form.value("RCU"), "é2\t1", "kept as pasted, tab included");
         assert!(form.fields[2].error.is_none());
         form.handle_event(&key(KeyCode::Char('x')));
@@ -280,7 +275,7 @@ mod tests {
     #[test]
     fn a_paste_into_a_choice_changes_nothing() {
         let mut form = sample();
-        form.handle_event(&Event::Paste("on-demand".into()));
+        form.paste("on-demand");
         assert_eq!(form.value("Billing"), "provisioned");
     }
 
@@ -289,7 +284,7 @@ mod tests {
         let mut form = sample();
         form.focus = 2;
         let big = "9".repeat(1 << 20);
-        form.handle_event(&Event::Paste(big.clone()));
+        form.paste(&big);
         assert_eq!(form.value("RCU"), format!("1{big}"));
     }
 }

@@ -76,6 +76,9 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
     };
     let client = aws_sdk_dynamodb::Client::new(&config);
     if let Some(Command::Seed { users, concurrency }) = cli.command {
+        if cli.read_only {
+            bail!("--read-only: seed writes wallets, so it does not run read-only");
+        }
         return run_seed(&cli, &client, users, concurrency as usize).await;
     }
     let journal = open_journal(&cli)?;

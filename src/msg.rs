@@ -228,6 +228,14 @@ pub enum Response {
     TablesListed { result: Result<Vec<TableEntry>, ApiError> },
     /// Answer to [`Request::Export`]: how many wallets were written, or why none were.
     Exported { path: PathBuf, result: Result<usize, String> },
+    /// A wallet the worker read back after a write (a transfer's two sides, or a write whose
+    /// answer never came), before the write's own answer: the list shows it as stored.
+    ReadBack {
+        table: String,
+        user_id: String,
+        result: Result<Option<Wallet>, ApiError>,
+        consumed_rcu: Option<f64>,
+    },
     /// Answer to [`Request::Write`], echoing the write.
     Written { table: String, write: Write, result: Result<WriteDone, WriteError> },
     /// The worker's SDK client so far: attempts beyond each call's first (`retries`) and

@@ -216,7 +216,7 @@ async fn bad_input_is_refused_at_the_field_and_changes_nothing() {
     {
         // The 100.10 wallet is selected.
         let mut d = loaded_app(&mut f.worker, &f.table, &f.endpoint_label, WALLETS[0].0).await;
-        // From here on, nothing may reach the endpoint.
+        // From here on, nothing but status polls may reach the endpoint.
         forwarded_before = f.proxy.forwarded().len();
         for (form, label, text) in &cases {
             let shown = format!("{form:?} {label} {:?}", text.chars().take(40).collect::<String>());
@@ -252,13 +252,11 @@ async fn bad_input_is_refused_at_the_field_and_changes_nothing() {
             d.sent
         );
     }
+    // The app's own 15 s status poll may run during a slow test: anything else is a fault.
     let forwarded = f.proxy.forwarded();
-    assert_eq!(
-        forwarded.len(),
-        forwarded_before,
-        "requests reached the endpoint: {:?}",
-        &forwarded[forwarded_before..]
-    );
+    let sent: Vec<_> =
+        forwarded[forwarded_before..].iter().filter(|t| !t.ends_with("DescribeTable")).collect();
+    assert!(sent.is_empty(), "requests reached the endpoint: {sent:?}");
     assert_eq!(content(&f).await, before, "the table changed");
     f.finish().await;
 }

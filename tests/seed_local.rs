@@ -201,8 +201,11 @@ async fn the_app_offers_demo_wallets_on_dynamodb_local() {
         sent,
         [Request::Seed { table: table.clone(), users: wallet_tui::app::DEMO_WALLETS }]
     );
-    let complete =
-        |app: &App| app.scan.as_ref().is_some_and(|s| s.outcome == ScanOutcome::Complete);
+    // A status poll during the seed may load the table half full: wait for the whole of it.
+    let complete = |app: &App| {
+        app.list.loaded() == 1000
+            && app.scan.as_ref().is_some_and(|s| s.outcome == ScanOutcome::Complete)
+    };
     d.tick_until(limit, "a full list", complete).await;
     assert_eq!(d.app.list.loaded(), 1000);
     assert_eq!(count(&raw, &table).await, 1000);

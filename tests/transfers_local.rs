@@ -33,7 +33,13 @@ impl Fixture {
     async fn start(prefix: &str, wallets: &[(&str, &str)], journal: Option<Journal>) -> Fixture {
         let options = WorkerOptions { journal, ..WorkerOptions::default() };
         let wallets = wallets.iter().copied();
-        Fixture(ProxiedTable::start(prefix, wallets, Timeouts::default(), options).await)
+        // Generous limits: a hundred transactions at once on a busy 2-core machine.
+        let timeouts = Timeouts {
+            connect: Duration::from_secs(5),
+            attempt: Duration::from_secs(30),
+            operation: Duration::from_secs(90),
+        };
+        Fixture(ProxiedTable::start(prefix, wallets, timeouts, options).await)
     }
 
     /// Sends a transfer and collects what the worker answers until its `Written`.
@@ -49,7 +55,7 @@ impl Fixture {
         loop {
             match next_response(&mut self.0.worker, LIMIT, "the transfer's answer").await {
                 Response::Written { write: w, result, .. } if w == write => return result,
-                Response::GotWallet { .. } => {}
+                Response::ReadBack { .. } => {}
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -225,7 +231,7 @@ async fn concurrent_random_transfers_keep_the_total_exact() {
                     Err(other) => panic!("transfer failed: {other:?}"),
                 }
             }
-            Response::GotWallet { .. } => {}
+            Response::ReadBack { .. } => {}
             other => panic!("unexpected {other:?}"),
         }
     }

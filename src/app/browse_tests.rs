@@ -394,3 +394,24 @@ fn the_table_picker_says_where_it_looked_when_there_is_nothing() {
     assert!(matches!(app.modal, Modal::None));
     assert_eq!(app.table_name, TABLE);
 }
+
+#[test]
+fn switching_tables_leaves_no_write_or_seed_waiting_for_the_old_one() {
+    let t0 = Instant::now();
+    let mut app = loaded(3);
+    app.local = true;
+    app.update(t0, ch('S'));
+    app.update(t0, ch('e'));
+    app.update(t0, key(KeyCode::Enter));
+    assert!(app.write_in_flight_since().is_some());
+    app.update(t0, key(KeyCode::Esc));
+    app.update(t0, ch(':'));
+    let tables = vec![entry("other_wallets", Some(true)), entry(TABLE, Some(true))];
+    app.update(t0, Msg::Worker(Response::TablesListed { result: Ok(tables) }));
+    app.update(t0, key(KeyCode::Up));
+    app.update(t0, key(KeyCode::Enter));
+    assert_eq!(app.table_name, "other_wallets");
+    assert!(app.write_in_flight_since().is_none(), "no spinner for the old table's write");
+    let sent = app.update(t0, ch('S'));
+    assert!(matches!(sent[..], [Request::Seed { .. }]), "S works again: {sent:?}");
+}

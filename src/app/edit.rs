@@ -55,6 +55,10 @@ pub struct WalletDialog {
     pub form: Form,
     /// The write this form sent, while it is in flight.
     pub op_id: Option<String>,
+    /// A transfer this form sent that may have applied (its answer was an error, not a
+    /// cancellation): sending the same transfer again reuses its op id, which is its
+    /// ClientRequestToken, so DynamoDB applies it at most once.
+    pub unsettled: Option<Box<Write>>,
 }
 
 /// A balance change of this session that `u` can take back.
@@ -200,7 +204,7 @@ impl App {
                 Form::new(action.title(), fields).with_intro(intro)
             }
         };
-        self.modal = Modal::Wallet(WalletDialog { action, form, op_id: None });
+        self.modal = Modal::Wallet(WalletDialog { action, form, op_id: None, unsettled: None });
     }
 
     /// The same forms, aimed at the selected wallet.
@@ -228,10 +232,16 @@ impl App {
             self.reveal(&id, "opened the existing wallet");
             return Vec::new();
         }
-        let request = match build_request(dialog, self.allow_negative, &table) {
+        let mut request = match build_request(dialog, self.allow_negative, &table) {
             Some(request) => request,
             None => return Vec::new(),
         };
+        if let (Request::Write { write, .. }, Some(earlier)) = (&mut request, &dialog.unsettled)
+            && earlier.user_id == write.user_id
+            && earlier.kind == write.kind
+        {
+            write.op_id = earlier.op_id.clone();
+        }
         if let Request::Write { write, .. } = &request {
             dialog.op_id = Some(write.op_id.clone());
             self.write_started = Some(self.now);
@@ -300,6 +310,21 @@ impl App {
         }
     }
 
+    /// A wallet read back by the worker after a write: counted, and shown as stored. What it
+    /// means for the write comes with the write's own answer, next.
+    pub(super) fn complete_read_back(
+        &mut self,
+        result: Result<Option<Wallet>, ApiError>,
+        rcu: Option<f64>,
+    ) {
+        if let Ok(found) = result {
+            self.usage.record_get(self.now, found.as_ref(), rcu, true);
+            if let Some(wallet) = found {
+                self.list.upsert(wallet);
+            }
+        }
+    }
+
     /// A write answered: success updates the list in place; a conflict shows
     /// the current value and lets the user re-apply or cancel.
     pub(super) fn complete_write(&mut self, write: Write, result: Result<WriteDone, WriteError>) {
@@ -311,10 +336,8 @@ impl App {
             Err(WriteError::Conflict { current }) => self.write_conflicted(&write, current, ours),
             Err(WriteError::Cancelled(why)) => {
                 self.error(format!("{} {}: {why}", write.kind.name(), write.user_id));
-                if let (true, Modal::Wallet(dialog)) = (ours, &mut self.modal) {
-                    dialog.op_id = None;
-                    dialog.form.pending = false;
-                    dialog.form.error = Some(why);
+                if ours {
+                    self.form_write_failed(why, None);
                 }
             }
             Err(WriteError::Unverified(unverified)) => {
@@ -322,14 +345,25 @@ impl App {
                 self.write_unverified(&write, &error, read, ours)
             }
             Err(WriteError::Api(err)) => {
-                let text = format!("{} {}: {}", write.kind.name(), write.user_id, err.summary());
-                if let (true, Modal::Wallet(dialog)) = (ours, &mut self.modal) {
-                    dialog.op_id = None;
-                    dialog.form.pending = false;
-                    dialog.form.error = Some(err.summary());
+                self.error(format!("{} {}: {}", write.kind.name(), write.user_id, err.summary()));
+                if ours {
+                    self.form_write_failed(err.summary(), Some(&write));
                 }
-                self.error(text);
             }
+        }
+    }
+
+    /// The open wallet form's write did not go through: the form stays, with `message`.
+    /// `maybe_applied` is a write that might have applied all the same, kept so that a
+    /// transfer sent again reuses its token (see [`WalletDialog::unsettled`]).
+    fn form_write_failed(&mut self, message: String, maybe_applied: Option<&Write>) {
+        if let Modal::Wallet(dialog) = &mut self.modal {
+            dialog.op_id = None;
+            dialog.form.pending = false;
+            dialog.form.error = Some(message);
+            dialog.unsettled = maybe_applied
+                .filter(|w| matches!(w.kind, WriteKind::Transfer { .. }))
+                .map(|w| Box::new(w.clone()));
         }
     }
 
@@ -443,7 +477,7 @@ impl App {
         };
         self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
         if ours {
-            self.reopen_form(message, current);
+            self.reopen_form(message, current, None);
         }
     }
 
@@ -465,10 +499,8 @@ impl App {
                     read_error.summary()
                 );
                 self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
-                if let (true, Modal::Wallet(dialog)) = (ours, &mut self.modal) {
-                    dialog.op_id = None;
-                    dialog.form.pending = false;
-                    dialog.form.error = Some(message);
+                if ours {
+                    self.form_write_failed(message, Some(write));
                 }
                 return;
             }
@@ -484,7 +516,8 @@ impl App {
         };
         self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
         if ours {
-            self.reopen_form(message, current);
+            // Not applied when read back, but it may still be on its way.
+            self.reopen_form(message, current, Some(write));
         }
     }
 
@@ -500,23 +533,30 @@ impl App {
     }
 
     /// The write of the open wallet form did not go through: the form stays open with
-    /// `message`, its action now based on the wallet as stored (`current`).
-    fn reopen_form(&mut self, message: String, current: Option<Wallet>) {
+    /// `message`, its action now based on the wallet as stored (`current`); see
+    /// [`App::form_write_failed`] for `maybe_applied`.
+    fn reopen_form(
+        &mut self,
+        message: String,
+        current: Option<Wallet>,
+        maybe_applied: Option<&Write>,
+    ) {
         let now_balance = current.as_ref().and_then(|w| w.balance);
+        self.form_write_failed(message, maybe_applied);
         if let Modal::Wallet(dialog) = &mut self.modal {
-            dialog.op_id = None;
-            dialog.form.pending = false;
-            dialog.form.error = Some(message);
             dialog.action = match (&dialog.action, current) {
                 (WalletAction::Put { .. }, existing) => WalletAction::Put { existing },
                 (action, _) => action.with_seen(now_balance),
             };
+            let conditional = !matches!(dialog.action, WalletAction::Transfer { .. });
             if let Some(field) = dialog.form.field_mut(labels::CURRENT) {
                 field.kind = crate::form::FieldKind::Fixed(show(now_balance));
-                dialog.form.intro = Some(format!(
-                    "Written only if the balance is still {} (the value you see).",
-                    show(now_balance)
-                ));
+                if conditional {
+                    dialog.form.intro = Some(format!(
+                        "Written only if the balance is still {} (the value you see).",
+                        show(now_balance)
+                    ));
+                }
             }
         }
     }

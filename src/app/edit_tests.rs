@@ -535,3 +535,28 @@ fn demo_wallets_only_on_dynamodb_local() {
     app.read_only = true;
     assert!(app.update(app.now, ch('S')).is_empty(), "never in read-only mode");
 }
+
+#[test]
+fn a_transfer_sent_again_after_an_unclear_failure_keeps_its_token() {
+    let mut app = app();
+    app.update(app.now, ch('T'));
+    type_text(&mut app, BOB);
+    app.update(app.now, key(KeyCode::Tab));
+    type_text(&mut app, "30");
+    let first = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    // Throttled after retries: an earlier attempt may have applied.
+    let err = ApiError::new(ErrorKind::Throttled, "slow down");
+    answer(&mut app, first.clone(), Err(WriteError::Api(err)));
+    let again = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    assert_eq!(again.op_id, first.op_id, "the same ClientRequestToken: applied at most once");
+    // A cancellation is definite: nothing was written, so the next one is a new transfer.
+    answer(&mut app, again, Err(WriteError::Cancelled("insufficient funds".into())));
+    let third = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    assert_ne!(third.op_id, first.op_id);
+    // A changed amount is another transfer.
+    let err = ApiError::new(ErrorKind::Timeout, "operation timeout");
+    answer(&mut app, third.clone(), Err(WriteError::Api(err)));
+    retype(&mut app, "31");
+    let other = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    assert_ne!(other.op_id, third.op_id);
+}

@@ -20,14 +20,15 @@ impl App {
         }
         let stamp = crate::journal::now_rfc3339().replace([':', '-'], "");
         let stamp = stamp.split('.').next().unwrap_or_default().to_string();
-        let name = format!("{}-{stamp}", self.table_name);
+        // With its extension: a table name may hold dots, which would pass for one.
+        let name = format!("{}-{stamp}.csv", self.table_name);
         let form = Form::new(
             "Export wallets",
             vec![Field::choice(FORMAT, vec![CSV, JSON_LINES]), Field::text(FILE, &name)],
         )
         .with_intro(format!(
-            "The {} wallets in view, in list order, numbers exact. A name without an extension \
-             gets .csv or .jsonl; a relative one is in {}. An existing file is never \
+            "The {} wallets in view, in list order, numbers exact. The name ends in .csv or \
+             .jsonl as chosen; a relative one is in {}. An existing file is never \
              overwritten.",
             self.list.len(),
             std::env::current_dir().map_or_else(|_| ".".to_string(), |d| d.display().to_string())
@@ -52,20 +53,25 @@ impl App {
             path = dir.join(path);
         }
         let wallets = self.list.window(0, self.list.len()).cloned().collect();
+        self.exporting = Some(path.clone());
         Some(Request::Export { path, format, wallets })
     }
 
     /// The worker wrote the file, or could not.
+    /// Only the export the open form sent closes or marks the form; any other (one whose form
+    /// was cancelled) is just reported.
     pub(super) fn complete_export(&mut self, path: PathBuf, result: Result<usize, String>) {
+        let ours = self.exporting.take_if(|sent| *sent == path).is_some()
+            && matches!(self.modal, Modal::Export(_));
         match result {
             Ok(n) => {
-                if matches!(self.modal, Modal::Export(_)) {
+                if ours {
                     self.modal = Modal::None;
                 }
                 self.info(format!("exported {n} wallets to {}", path.display()));
             }
             Err(why) => {
-                if let Modal::Export(form) = &mut self.modal {
+                if let (true, Modal::Export(form)) = (ours, &mut self.modal) {
                     form.pending = false;
                     form.error = Some(why.clone());
                 }

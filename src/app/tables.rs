@@ -94,8 +94,11 @@ impl App {
         self.list.set_filter(crate::list::Filter::All);
         self.filter_text.clear();
         self.undo.clear();
+        // Answers about the old table are dropped by name: nothing of theirs may wait.
+        self.write_started = None;
+        self.seeding = false;
         let note = match entry.wallet_schema {
-            Some(false) => " (it does not have the wallet schema: browse only)",
+            Some(false) => " (it does not have the wallet schema: wallet forms will not work)",
             _ => "",
         };
         self.info(format!("switched to table {}{note}", entry.name));

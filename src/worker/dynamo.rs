@@ -346,8 +346,7 @@ pub fn settle_transfer(
     to: Option<Wallet>,
 ) {
     let WriteKind::Transfer { amount, .. } = &write.kind else { return };
-    let ours =
-        |w: &Wallet| matches!(w.attr(LAST_OP), Some(AttrValue::S(op)) if *op == *write.op_id);
+    let ours = |w: &Wallet| wallet_written_by(w, &write.op_id);
     if let Some(from) = from.filter(ours) {
         done.old_balance = from.balance.and_then(|b| b.checked_add(*amount).ok());
         done.wallet = Some(from);
@@ -371,6 +370,11 @@ fn string(text: &str) -> AttributeValue {
 /// True when the item was last written by this very write (an earlier attempt applied).
 fn written_by(item: &Item, op_id: &str) -> bool {
     item.get(LAST_OP).and_then(|v| v.as_s().ok()).is_some_and(|last| last == op_id)
+}
+
+/// [`written_by`], for a wallet already converted.
+fn wallet_written_by(wallet: &Wallet, op_id: &str) -> bool {
+    matches!(wallet.attr(LAST_OP), Some(AttrValue::S(last)) if *last == *op_id)
 }
 
 /// The condition `balance` is still `seen` (numeric comparison), on an existing item.
@@ -397,8 +401,7 @@ pub fn judge_unknown(
         Ok(stored) => stored,
         Err(read_error) => return Err(WriteError::unverified(error, Err(read_error))),
     };
-    let ours =
-        |w: &Wallet| matches!(w.attr(LAST_OP), Some(AttrValue::S(op)) if *op == *write.op_id);
+    let ours = |w: &Wallet| wallet_written_by(w, &write.op_id);
     let applied = match (&write.kind, &stored) {
         (WriteKind::Delete { .. }, stored) => stored.is_none(),
         (_, Some(wallet)) => ours(wallet),

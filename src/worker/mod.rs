@@ -195,7 +195,7 @@ async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Respo
         let (read, consumed_rcu) = dynamo::get_wallet(client, &table, &write.user_id, true).await;
         result = dynamo::judge_unknown(&write, error.clone(), read.clone());
         let user_id = write.user_id.clone();
-        responses.push(Response::GotWallet {
+        responses.push(Response::ReadBack {
             table: table.clone(),
             user_id,
             result: read,
@@ -209,7 +209,7 @@ async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Respo
         for user_id in [to.clone(), write.user_id.clone()] {
             let (result, consumed_rcu) = dynamo::get_wallet(client, &table, &user_id, true).await;
             read.push(result.clone().ok().flatten());
-            responses.push(Response::GotWallet {
+            responses.push(Response::ReadBack {
                 table: table.clone(),
                 user_id,
                 result,

@@ -31,8 +31,9 @@ struct Shared {
     /// Responses still to be lost (see [`Proxy::drop_next_response`]).
     drop_responses: AtomicUsize,
     refusing: AtomicBool,
-    /// Requests whose `X-Amz-Target` contains this are cut (see [`Proxy::cut`]).
-    cut: Mutex<Option<String>>,
+    /// Requests whose `X-Amz-Target` contains this are cut once the count beside it, of
+    /// such requests still let through, is down to 0 (see [`Proxy::cut_after`]).
+    cut: Mutex<Option<(String, usize)>>,
     delay: Mutex<Duration>,
     /// `X-Amz-Target` of every request forwarded upstream, in order ("" when absent).
     forwarded: Mutex<Vec<String>>,
@@ -111,7 +112,13 @@ impl Proxy {
     /// "UpdateItem") is not forwarded: its connection is closed, as when a network dies
     /// under a call. Other requests pass. Until [`Proxy::heal`].
     pub fn cut(&self, target: &str) {
-        *lock(&self.shared.cut) = Some(target.to_string());
+        self.cut_after(target, 0);
+    }
+
+    /// Like [`Proxy::cut`], but the next `n` such requests still pass: a cut at a precise
+    /// point, whatever the timing.
+    pub fn cut_after(&self, target: &str, n: usize) {
+        *lock(&self.shared.cut) = Some((target.to_string(), n));
     }
 
     /// Ends [`Proxy::cut`].
@@ -181,9 +188,14 @@ async fn relay_messages(client: TcpStream, shared: &Shared) -> io::Result<()> {
             return Ok(()); // Dropping both streams closes them.
         }
         let target = request.target.as_deref().unwrap_or_default();
-        if lock(&shared.cut).as_deref().is_some_and(|cut| target.contains(cut)) {
-            eprintln!("[proxy] cutting {target}");
-            return Ok(());
+        if let Some((cut, left)) = lock(&shared.cut).as_mut()
+            && target.contains(cut.as_str())
+        {
+            if *left == 0 {
+                eprintln!("[proxy] cutting {target}");
+                return Ok(());
+            }
+            *left -= 1;
         }
         let delay = *lock(&shared.delay);
         if !delay.is_zero() {
