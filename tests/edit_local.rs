@@ -13,8 +13,6 @@ mod support;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
 use crossterm::event::KeyCode;
 use support::driver::Driver;
 use support::fixture::ProxiedTable;
@@ -76,18 +74,6 @@ async fn loaded_app<'w>(
     }
     assert_eq!(d.app.selected_wallet().map(|w| w.user_id.to_text()).as_deref(), Some(id));
     d
-}
-
-/// Another writer adds `amount` to the balance of `user_id`.
-async fn add_raw(raw: &Client, table: &str, user_id: &str, amount: &str) {
-    raw.update_item()
-        .table_name(table)
-        .key("user_id", AttributeValue::S(user_id.to_string()))
-        .update_expression("ADD balance :d")
-        .expression_attribute_values(":d", AttributeValue::N(amount.to_string()))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("raw ADD {user_id}: {e:?}"));
 }
 
 /// The balance of `id` as the app's list shows it.
@@ -330,7 +316,7 @@ async fn edits_are_journaled_and_undo_takes_back_only_our_own_value() {
         assert_eq!(listed_balance(&d, id).as_deref(), Some("105.1"));
 
         // Someone else moves the balance on: our deposit can no longer be taken back.
-        add_raw(&f.raw, &f.table, id, "1").await;
+        support::raw_add(&f.raw, &f.table, id, "1").await;
         let sent = d.key('u');
         assert!(matches!(sent.as_slice(), [Request::Write { .. }]), "{sent:?}");
         wait_for_written(&mut d).await;

@@ -352,18 +352,11 @@ async fn no_update_is_lost_under_concurrent_writers() {
 
     let add = bal("1.01");
     let mut adders = tokio::task::JoinSet::new();
-    for task in 0..ADD_TASKS {
+    for _ in 0..ADD_TASKS {
         let (raw, table, id) = (f.raw.clone(), f.table.clone(), id.clone());
         adders.spawn(async move {
-            for i in 0..ADDS_PER_TASK {
-                raw.update_item()
-                    .table_name(&table)
-                    .key("user_id", AttributeValue::S(id.clone()))
-                    .update_expression("ADD balance :d")
-                    .expression_attribute_values(":d", AttributeValue::N(add.to_string()))
-                    .send()
-                    .await
-                    .unwrap_or_else(|e| panic!("ADD {i} of task {task}: {e:?}"));
+            for _ in 0..ADDS_PER_TASK {
+                support::raw_add(&raw, &table, &id, &add.to_string()).await;
             }
             ADDS_PER_TASK
         });

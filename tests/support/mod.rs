@@ -369,6 +369,20 @@ pub async fn stored_balance(client: &Client, table: &str, user_id: &str) -> Opti
     Some(item.get("balance")?.as_n().expect("balance is a number").clone())
 }
 
+/// Another writer adds `amount` to the balance of `user_id` with a plain `ADD`, as the
+/// application a wallet table serves might.
+pub async fn raw_add(client: &Client, table: &str, user_id: &str, amount: &str) {
+    client
+        .update_item()
+        .table_name(table)
+        .key("user_id", AttributeValue::S(user_id.to_string()))
+        .update_expression("ADD balance :d")
+        .expression_attribute_values(":d", AttributeValue::N(amount.to_string()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("raw ADD {amount} to {user_id}: {e:?}"));
+}
+
 /// The journal's lines as (operation, user_id, old, new).
 pub fn journal_lines(
     path: &std::path::Path,
