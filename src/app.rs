@@ -5,12 +5,13 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
 
+use crate::error::ApiError;
 use crate::form::{Field, Form, FormOutcome, paste_into};
 use crate::keymap::{Action, Keymap};
 use crate::list::WalletList;
-use crate::msg::{ApiError, LocalEvent, Msg, Request, Response, ScanSpec};
+use crate::msg::{LocalEvent, Msg, Request, Response, ScanSpec};
 use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
-use crate::ui::Theme;
+use crate::theme::Theme;
 use crate::usage::Usage;
 
 mod browse;

@@ -9,6 +9,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::app::ScanBudget;
 use crate::config::{self, Config};
 use crate::msg::ScanSpec;
+use crate::table::parse_table_name;
 use crate::worker::{Connect, Timeouts};
 
 /// A terminal UI for a DynamoDB user-wallet table (`user_id` S HASH, `balance` N).
@@ -227,34 +228,9 @@ fn parse_rcu_rate(text: &str) -> Result<f64, String> {
     }
 }
 
-/// DynamoDB table names: 3 to 255 characters of `a-z A-Z 0-9 _ - .`.
-pub fn parse_table_name(name: &str) -> Result<String, String> {
-    let len = name.chars().count();
-    if !(3..=255).contains(&len) {
-        return Err(format!("a table name has 3 to 255 characters, this one has {len}"));
-    }
-    match name.chars().find(|c| !(c.is_ascii_alphanumeric() || "_-.".contains(*c))) {
-        Some(bad) => Err(format!("{bad:?} is not allowed in a table name (use a-z A-Z 0-9 _ - .)")),
-        None => Ok(name.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rstest::rstest;
-
-    #[rstest]
-    #[case("user_wallet", true)]
-    #[case("a.b-c_D9", true)]
-    #[case("ab", false)]
-    #[case("user wallet", false)]
-    #[case("wallet/1", false)]
-    #[case(&"x".repeat(256), false)]
-    #[case(&"x".repeat(255), true)]
-    fn table_names(#[case] name: &str, #[case] ok: bool) {
-        assert_eq!(parse_table_name(name).is_ok(), ok, "{name}");
-    }
 
     #[test]
     fn local_points_at_loopback_and_conflicts_with_endpoint() {

@@ -22,9 +22,9 @@ use std::path::{Path, PathBuf};
 use directories::ProjectDirs;
 use serde::Deserialize;
 
-use crate::cli::parse_table_name;
 use crate::keymap::{Action, Keymap};
-use crate::ui::Theme;
+use crate::table::parse_table_name;
+use crate::theme::Theme;
 
 /// The config file's name in the user's config dir.
 pub const FILE_NAME: &str = "config.toml";

@@ -9,7 +9,8 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use crate::app::App;
 use crate::balance::Balance;
-use crate::msg::{ApiError, Msg, Request, Response, ScanId, ScanPage};
+use crate::error::ApiError;
+use crate::msg::{Msg, Request, Response, ScanId, ScanPage};
 use crate::table::{AttributeDef, BillingMode, KeyElement, TableInfo, TableStatus};
 use crate::wallet::{AttrValue, Extras, UserId, Wallet};
 

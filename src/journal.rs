@@ -9,7 +9,7 @@ use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
 
 use crate::balance::Balance;
-use crate::msg::{Write, WriteDone, WriteKind};
+use crate::write::{Write, WriteDone, WriteKind};
 
 /// The journal's file name in the data directory.
 pub const FILE_NAME: &str = "journal.jsonl";
@@ -23,7 +23,7 @@ pub struct JournalEntry {
     pub endpoint: String,
     pub table: String,
     pub user_id: String,
-    /// [`crate::msg::WriteKind::name`]: create, set, deposit, withdraw, undo or delete; a
+    /// [`crate::write::WriteKind::name`]: create, set, deposit, withdraw, undo or delete; a
     /// transfer writes "transfer-out" and "transfer-in".
     pub operation: String,
     /// The balance before, in canonical decimal text (`None`: no wallet or no balance).

@@ -9,6 +9,7 @@ pub mod balance;
 pub mod capacity;
 pub mod cli;
 pub mod config;
+pub mod error;
 pub mod export;
 #[cfg(test)]
 mod fixtures;
@@ -21,7 +22,9 @@ pub mod local;
 pub mod msg;
 pub mod seed;
 pub mod table;
+pub mod theme;
 pub mod ui;
 pub mod usage;
 pub mod wallet;
 pub mod worker;
+pub mod write;

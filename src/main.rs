@@ -24,7 +24,8 @@ use wallet_tui::journal::{self, Journal};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{LocalEvent, Msg};
 use wallet_tui::seed;
-use wallet_tui::ui::{self, Theme};
+use wallet_tui::theme::Theme;
+use wallet_tui::ui;
 use wallet_tui::worker::endpoint_label;
 use wallet_tui::worker::{self, WorkerHandle, WorkerOptions};
 

@@ -4,10 +4,11 @@ use crossterm::event::Event as TermEvent;
 
 use std::path::PathBuf;
 
-use crate::balance::Balance;
+use crate::error::ApiError;
 use crate::export::Format;
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
 use crate::wallet::{AttrValue, Wallet};
+use crate::write::{Write, WriteDone, WriteError};
 
 /// Identifies one scan; pages of any other scan are stale and dropped.
 pub type ScanId = u64;
@@ -58,122 +59,6 @@ pub enum Request {
     Seed { table: String, users: u64 },
     /// Write these wallets to a new file (no call to DynamoDB).
     Export { path: PathBuf, format: Format, wallets: Vec<Wallet> },
-}
-
-/// One wallet write. Every write is conditional, so it can never overwrite a
-/// value the user has not seen, and carries `op_id`, stored in the item's
-/// `last_op` attribute: when a retried request finds its condition failed
-/// because its own first attempt already applied, the worker recognises its
-/// op id and reports success instead of a conflict (exactly once).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Write {
-    /// Unique per user action (a UUID v4).
-    pub op_id: String,
-    pub user_id: String,
-    pub kind: WriteKind,
-}
-
-/// What a [`Write`] does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WriteKind {
-    /// PutItem if no wallet has this user_id (`attribute_not_exists(user_id)`).
-    Create { balance: Balance },
-    /// UpdateItem `SET balance = :new` if the wallet exists and its balance is
-    /// still `seen` (`None`: it had no balance attribute).
-    SetBalance { seen: Option<Balance>, new: Balance, reason: EditReason },
-    /// DeleteItem if the balance is still `seen`.
-    Delete { seen: Option<Balance> },
-    /// Moves `amount` from this wallet to the wallet `to` in one TransactWriteItems, made
-    /// idempotent by its ClientRequestToken (the op id): the debit only if the balance is at
-    /// least `amount` (any balance with `overdraft`), the credit only if `to` exists. Both
-    /// sides are computed by DynamoDB (`balance - :amount`, `balance + :amount`), exactly.
-    Transfer { to: String, amount: Balance, overdraft: bool },
-}
-
-/// Why a balance was set, for the journal and messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EditReason {
-    /// `e`: an absolute value typed by the user.
-    Set,
-    /// `+`: seen + amount, computed exactly by the app.
-    Deposit(Balance),
-    /// `-`: seen − amount.
-    Withdraw(Balance),
-    /// `u`: back to the value before this session's last edit.
-    Undo,
-}
-
-impl WriteKind {
-    /// The operation's name in the journal.
-    pub fn name(&self) -> &'static str {
-        match self {
-            WriteKind::Create { .. } => "create",
-            WriteKind::SetBalance { reason: EditReason::Set, .. } => "set",
-            WriteKind::SetBalance { reason: EditReason::Deposit(_), .. } => "deposit",
-            WriteKind::SetBalance { reason: EditReason::Withdraw(_), .. } => "withdraw",
-            WriteKind::SetBalance { reason: EditReason::Undo, .. } => "undo",
-            WriteKind::Delete { .. } => "delete",
-            WriteKind::Transfer { .. } => "transfer",
-        }
-    }
-}
-
-/// A write that went through.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WriteDone {
-    /// The wallet as stored now (`None` after a delete).
-    pub wallet: Option<Wallet>,
-    /// The balance before the write (`None`: no wallet or no balance).
-    pub old_balance: Option<Balance>,
-    pub consumed_wcu: Option<f64>,
-    pub request_id: Option<String>,
-    /// An earlier attempt of this same write had already applied, its answer lost: the
-    /// condition failed on our own write, or a read after a lost answer found it applied.
-    pub already_applied: bool,
-    /// A transfer's other side: the credited wallet as read back (`None` for other writes,
-    /// or when it could not be read back unchanged since).
-    pub counterpart: Option<Box<Counterpart>>,
-}
-
-/// The credited side of a transfer, after it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Counterpart {
-    pub wallet: Wallet,
-    /// Its balance before the transfer.
-    pub old_balance: Option<Balance>,
-}
-
-/// Why a write did not go through. Nothing was written in either case.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WriteError {
-    /// The condition failed: the wallet is not as the user saw it. `current`
-    /// is the wallet as stored now (`None`: it does not exist).
-    Conflict { current: Option<Wallet> },
-    /// The call failed (throttling, validation, read-only, ...): DynamoDB said so.
-    Api(ApiError),
-    /// A transaction was cancelled: why, side by side, in plain words ("insufficient funds:
-    /// … has 5, the transfer needs 10"). Nothing was written.
-    Cancelled(String),
-    /// No answer said whether the write applied, and reading the wallet back showed it had
-    /// not, or could not tell (see [`Unverified`]).
-    Unverified(Box<Unverified>),
-}
-
-/// A write no answer came for (`error`: a timeout, a lost connection, a server error), read
-/// back afterwards: `read` is the wallet as stored then (`None`: no such wallet), which shows
-/// the write had not applied; `Err` when the read failed too, so the outcome is still
-/// unknown. Nothing is retried: the user decides with the value in front of them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unverified {
-    pub error: ApiError,
-    pub read: Result<Option<Wallet>, ApiError>,
-}
-
-impl WriteError {
-    /// [`WriteError::Unverified`] of these.
-    pub fn unverified(error: ApiError, read: Result<Option<Wallet>, ApiError>) -> Self {
-        WriteError::Unverified(Box::new(Unverified { error, read }))
-    }
 }
 
 impl Request {
@@ -315,74 +200,4 @@ pub enum Msg {
     Worker(Response),
     /// News from the DynamoDB Local supervisor.
     Local(LocalEvent),
-}
-
-/// A failed DynamoDB call, classified so it can be explained in plain words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
-    pub kind: ErrorKind,
-    /// The service's or transport's own message, for the details.
-    pub message: String,
-}
-
-/// The broad families of failure a user can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// No credentials could be loaded from the aws-config chain.
-    NoCredentials,
-    /// Credentials were sent but refused (bad key, bad signature, expired token).
-    BadCredentials,
-    /// The endpoint did not answer (connection refused, DNS, TLS).
-    Unreachable,
-    /// The call did not finish within the configured timeout.
-    Timeout,
-    /// IAM refused the action.
-    AccessDenied,
-    /// The request was malformed or broke a rule (ValidationException).
-    Validation,
-    /// The table is being created, updated or deleted, or already exists.
-    ResourceInUse,
-    /// The table (or item) does not exist.
-    NotFound,
-    /// Throughput or request-rate limit hit.
-    Throttled,
-    /// An account limit (e.g. too many tables being created at once).
-    LimitExceeded,
-    /// A write refused by the worker because the app runs with `--read-only`.
-    ReadOnly,
-    /// Anything else.
-    Other,
-}
-
-impl ApiError {
-    /// Builds an error of a given kind.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
-    }
-
-    /// One line for the status bar: what happened, then the service's words.
-    /// The call may have reached DynamoDB and applied though no answer says so: it timed out,
-    /// lost its connection, or failed in a way DynamoDB documents as "the request may or may
-    /// not have succeeded" (an internal server error).
-    pub fn outcome_unknown(&self) -> bool {
-        matches!(self.kind, ErrorKind::Timeout | ErrorKind::Unreachable | ErrorKind::Other)
-    }
-
-    pub fn summary(&self) -> String {
-        let what = match self.kind {
-            ErrorKind::NoCredentials => "no AWS credentials found (try --profile, or --local)",
-            ErrorKind::BadCredentials => "credentials were rejected",
-            ErrorKind::Unreachable => "cannot reach the endpoint",
-            ErrorKind::Timeout => "the call timed out",
-            ErrorKind::AccessDenied => "access denied",
-            ErrorKind::Validation => "request rejected as invalid",
-            ErrorKind::ResourceInUse => "table is in use",
-            ErrorKind::NotFound => "not found",
-            ErrorKind::Throttled => "throttled by DynamoDB",
-            ErrorKind::LimitExceeded => "account limit exceeded",
-            ErrorKind::ReadOnly => "read-only mode: writes are disabled",
-            ErrorKind::Other => "call failed",
-        };
-        if self.message.is_empty() { what.to_string() } else { format!("{what}: {}", self.message) }
-    }
 }

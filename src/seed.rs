@@ -20,7 +20,8 @@ use color_eyre::Result;
 use color_eyre::eyre::{bail, ensure, eyre};
 use futures::stream::{self, StreamExt};
 
-use crate::msg::{ApiError, ErrorKind, Request, Response};
+use crate::error::{ApiError, ErrorKind};
+use crate::msg::{Request, Response};
 use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
 use crate::wallet::{BALANCE, USER_ID};
 use crate::worker::{self, WorkerHandle, WorkerOptions};

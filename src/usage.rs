@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use crate::capacity::{self, Consistency};
 use crate::json;
-use crate::msg::{Response, ScanPage, WriteKind};
+use crate::msg::{Response, ScanPage};
 use crate::wallet::Wallet;
+use crate::write::WriteKind;
 
 /// Seconds in the rolling window (one bucket each).
 pub const WINDOW_SECS: usize = 60;

@@ -14,8 +14,9 @@ use support::fixture::ProxiedTable;
 use support::{bal, next_response, send, write};
 use wallet_tui::balance::{Balance, Sum};
 use wallet_tui::journal::{self, Journal};
-use wallet_tui::msg::{Request, Response, Write, WriteDone, WriteError, WriteKind};
+use wallet_tui::msg::{Request, Response};
 use wallet_tui::worker::{Timeouts, WorkerOptions};
+use wallet_tui::write::{Write, WriteDone, WriteError, WriteKind};
 
 const LIMIT: Duration = Duration::from_secs(60);
 

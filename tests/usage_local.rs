@@ -17,10 +17,11 @@ use support::proxy::Proxy;
 use support::{bal, write};
 use wallet_tui::app::{App, ScanOutcome};
 use wallet_tui::local::LocalServer;
-use wallet_tui::msg::{EditReason, Msg, Request, Response, Write, WriteKind};
+use wallet_tui::msg::{Msg, Request, Response};
 use wallet_tui::table::BillingMode;
 use wallet_tui::usage::{OpKind, Totals};
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
+use wallet_tui::write::{EditReason, Write, WriteKind};
 
 /// The app's clock moves this much per message (a frozen, reproducible clock).
 const STEP: Duration = Duration::from_millis(100);

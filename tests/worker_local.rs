@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use support::{AppClient, call};
+use wallet_tui::error::{ApiError, ErrorKind};
 use wallet_tui::local::{self, LocalServer};
-use wallet_tui::msg::{ApiError, ErrorKind, Request, Response};
+use wallet_tui::msg::{Request, Response};
 use wallet_tui::table::{
     AttributeDef, BillingMode, CreateTableSpec, KeyElement, TableInfo, TableStatus,
 };

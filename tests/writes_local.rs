@@ -16,14 +16,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use bigdecimal::BigDecimal;
 use support::proxy::Proxy;
 use support::{bal, call, write};
+use wallet_tui::error::{ApiError, ErrorKind};
 use wallet_tui::journal::{self, Journal, JournalEntry};
 use wallet_tui::local::LocalServer;
-use wallet_tui::msg::{
-    ApiError, EditReason, ErrorKind, Request, Response, Write, WriteDone, WriteError, WriteKind,
-};
+use wallet_tui::msg::{Request, Response};
 use wallet_tui::table::{BillingMode, CreateTableSpec};
 use wallet_tui::wallet::{AttrValue, Wallet};
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
+use wallet_tui::write::{EditReason, Write, WriteDone, WriteError, WriteKind};
 
 /// Every target a write to data or tables can have.
 const WRITE_TARGETS: [&str; 7] = [

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 use crossterm::event::{Event, KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::*;
+use crate::error::ErrorKind;
 use crate::fixtures::{TABLE, ch, describe, described, key, scan_page, table_info, wallet};
 use crate::list::SortKey;
-use crate::msg::{ErrorKind, SegmentStart};
+use crate::msg::SegmentStart;
 use crate::wallet::AttrValue;
 use crate::wallet::Wallet;
 

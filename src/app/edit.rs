@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use super::{App, Modal};
 use crate::balance::Balance;
+use crate::error::ApiError;
 use crate::form::{Field, Form};
-use crate::msg::{
-    ApiError, EditReason, Request, Unverified, Write, WriteDone, WriteError, WriteKind,
-};
+use crate::msg::Request;
 use crate::usage::OpKind;
 use crate::wallet::{UserId, Wallet};
+use crate::write::{EditReason, Unverified, Write, WriteDone, WriteError, WriteKind};
 
 /// Labels of the wallet forms' fields.
 pub mod labels {

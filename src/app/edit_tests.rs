@@ -7,10 +7,11 @@ use rstest::rstest;
 
 use super::*;
 use crate::balance::Balance;
+use crate::error::ErrorKind;
 use crate::fixtures::balance as b;
 use crate::fixtures::{TABLE, ch, describe, key, scan_page, table_info, wallet};
-use crate::msg::{EditReason, ErrorKind, Write, WriteDone, WriteError, WriteKind};
 use crate::wallet::{UserId, Wallet};
+use crate::write::{EditReason, Write, WriteDone, WriteError, WriteKind};
 
 const ALICE: &str = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b";
 
@@ -498,7 +499,7 @@ fn a_transfer_updates_both_rows_in_place_or_says_why_it_was_cancelled() {
 
     let again = sent_write(&app.update(app.now, key(KeyCode::Enter)));
     let counterpart =
-        crate::msg::Counterpart { wallet: wallet(BOB, "30"), old_balance: Some(b("0")) };
+        crate::write::Counterpart { wallet: wallet(BOB, "30"), old_balance: Some(b("0")) };
     let done = WriteDone {
         counterpart: Some(Box::new(counterpart)),
         ..done(Some(wallet(ALICE, "70")), Some(b("100")))

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use super::{App, TableState};
 use crate::capacity::{self, Consistency};
-use crate::msg::{ApiError, Request, ScanId, ScanPage, ScanSpec, SegmentStart};
+use crate::error::ApiError;
+use crate::msg::{Request, ScanId, ScanPage, ScanSpec, SegmentStart};
 use crate::table::{BillingMode, TableStatus};
 
 /// The most rows reserved ahead of a scan (the item count is approximate).

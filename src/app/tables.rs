@@ -4,7 +4,8 @@
 use crossterm::event::{Event, KeyCode};
 
 use super::{App, Modal, TableState};
-use crate::msg::{ApiError, Request};
+use crate::error::ApiError;
+use crate::msg::Request;
 use crate::table::TableEntry;
 
 /// The picker on screen.

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::error::ErrorKind;
 use crate::fixtures::{TABLE, ch, described, described_app, described_table, key};
-use crate::msg::ErrorKind;
 
 /// The table, empty, as DynamoDB Local describes it.
 fn info(status: TableStatus) -> TableInfo {

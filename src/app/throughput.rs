@@ -2,8 +2,8 @@
 //! UpdateTable; the status panel then watches UPDATING → ACTIVE.
 
 use super::{App, BILLING_ON_DEMAND, BILLING_PROVISIONED, Modal, TableState, fields, read_billing};
+use crate::error::ApiError;
 use crate::form::{Field, FieldKind, Form};
-use crate::msg::ApiError;
 use crate::table::{BillingMode, TableInfo, TableStatus};
 
 impl App {

@@ -19,6 +19,7 @@ use unicode_width::UnicodeWidthChar;
 
 use crate::app::{App, Level, Modal, Viewport};
 use crate::keymap::Action;
+use crate::theme::Theme;
 
 /// Below this size the layout cannot be drawn legibly.
 pub const MIN_WIDTH: u16 = 60;
@@ -29,18 +30,6 @@ const STATUS_HEIGHT: u16 = 8;
 const STATUS_PERCENT: u16 = 55;
 /// The detail pane goes beside the list from this width on, below it otherwise.
 const SIDE_BY_SIDE: u16 = 110;
-
-/// How the screen is coloured.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Theme {
-    /// Colours for status, errors, focus and hints.
-    #[default]
-    Color,
-    /// No colour at all (also chosen by `NO_COLOR`): emphasis by bold, underline and
-    /// reverse video only, for monochrome terminals and people who prefer it.
-    Mono,
-}
 
 /// Where each pane goes on a screen of a given size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

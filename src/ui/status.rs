@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::app::{App, Connection, FAST_POLL, SLOW_POLL, TableState};
+use crate::error::ErrorKind;
 use crate::keymap::Action;
-use crate::msg::ErrorKind;
 use crate::table::{BillingMode, TableInfo, TableStatus, format_bytes};
 
 /// Width of the label column.

@@ -8,10 +8,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::app::{App, TableState};
+use crate::error::{ApiError, ErrorKind};
 use crate::fixtures::{
     TABLE, ch, describe, described_app, described_table, key, scan_page, wallet,
 };
-use crate::msg::{ApiError, ErrorKind, LocalEvent, Msg, Response};
+use crate::msg::{LocalEvent, Msg, Response};
 use crate::table::{AttributeDef, BillingMode, IndexInfo, KeyElement, TableInfo, TableStatus};
 
 /// The endpoint label the screens show.
@@ -212,7 +213,7 @@ fn wallet_without_balance_in_detail() {
 
 #[test]
 fn deposit_form_after_a_conflict() {
-    use crate::msg::{Write, WriteError};
+    use crate::write::{Write, WriteError};
     let mut app = with_wallets();
     app.update(app.now, ch('+'));
     for c in "25.5".chars() {
@@ -242,8 +243,8 @@ fn draw_capacity(app: &App, width: u16, height: u16) -> TestBackend {
 /// 40 seconds, on a table billed as `billing`. Returns the app at t0 + 40 s.
 fn app_with_usage(billing: BillingMode) -> App {
     use crate::fixtures::balance;
-    use crate::msg::{Write, WriteDone, WriteKind};
     use crate::wallet::Wallet;
+    use crate::write::{Write, WriteDone, WriteKind};
     let mut table = info(TableStatus::Active);
     table.billing = billing;
     let (mut app, t0) = app_with(Some(table));
@@ -280,7 +281,7 @@ fn app_with_usage(billing: BillingMode) -> App {
     let set = WriteKind::SetBalance {
         seen: Some(ten),
         new: balance("12"),
-        reason: crate::msg::EditReason::Set,
+        reason: crate::write::EditReason::Set,
     };
     app.update(at(39), written("user-1", set, Some(wallet("user-1", "12")), None));
     app.update(at(39), Msg::Worker(Response::CallStats { retries: 2, throttled: 1 }));
@@ -371,7 +372,7 @@ fn status_endpoint_unreachable_with_countdown() {
 #[test]
 fn the_mono_theme_draws_without_any_colour() {
     let mut app = with_wallets();
-    app.theme = super::Theme::Mono;
+    app.theme = crate::theme::Theme::Mono;
     let backend = draw(&app, 130, 24);
     let cells = backend.buffer().content();
     let coloured: Vec<_> = cells
@@ -381,7 +382,7 @@ fn the_mono_theme_draws_without_any_colour() {
     assert!(coloured.is_empty(), "{} coloured cells, e.g. {:?}", coloured.len(), coloured.first());
     let reversed = cells.iter().filter(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED));
     assert!(reversed.count() > 10, "the selected row stands out in reverse video");
-    app.theme = super::Theme::Color;
+    app.theme = crate::theme::Theme::Color;
     let backend = draw(&app, 130, 24);
     assert!(backend.buffer().content().iter().any(|c| c.fg != ratatui::style::Color::Reset));
 }

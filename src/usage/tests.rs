@@ -7,8 +7,8 @@ use rstest::rstest;
 
 use super::*;
 use crate::balance::Balance;
+use crate::error::{ApiError, ErrorKind};
 use crate::fixtures;
-use crate::msg::{ApiError, ErrorKind};
 use crate::wallet::{AttrValue, Extras};
 
 fn at(t0: Instant, millis: u64) -> Instant {
@@ -244,7 +244,7 @@ fn write_costs(
 #[rstest]
 #[case::create(WriteKind::Create { balance: Balance::ZERO }, OpKind::Put)]
 #[case::set(
-    WriteKind::SetBalance { seen: None, new: Balance::ZERO, reason: crate::msg::EditReason::Set },
+    WriteKind::SetBalance { seen: None, new: Balance::ZERO, reason: crate::write::EditReason::Set },
     OpKind::Update
 )]
 #[case::delete(WriteKind::Delete { seen: None }, OpKind::Delete)]

@@ -21,8 +21,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::balance::Balance;
+use crate::error::{ApiError, ErrorKind};
 use crate::journal::now_rfc3339;
-use crate::msg::{ApiError, Counterpart, ErrorKind, Write, WriteDone, WriteError, WriteKind};
+use crate::write::{Counterpart, Write, WriteDone, WriteError, WriteKind};
 use futures::StreamExt;
 
 use crate::table::{
@@ -758,7 +759,7 @@ mod tests {
         let deposit = write(WriteKind::SetBalance {
             seen: Some(b("10")),
             new: b("15"),
-            reason: crate::msg::EditReason::Deposit(b("5")),
+            reason: crate::write::EditReason::Deposit(b("5")),
         });
         let create = write(WriteKind::Create { balance: b("1") });
         let delete = write(WriteKind::Delete { seen: Some(b("10")) });

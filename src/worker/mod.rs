@@ -16,11 +16,11 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::error::{ApiError, ErrorKind};
 use crate::export;
 use crate::journal::{Journal, JournalEntry};
-use crate::msg::{
-    ApiError, ErrorKind, Request, Response, ScanId, Write, WriteDone, WriteError, WriteKind,
-};
+use crate::msg::{Request, Response, ScanId};
+use crate::write::{Write, WriteDone, WriteError, WriteKind};
 
 /// The UI's ends of the worker's channels.
 pub struct WorkerHandle {

@@ -29,9 +29,10 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
 use wallet_tui::balance::Balance;
 use wallet_tui::local::{self, DynaliteOptions, DynamoDbLocalOptions, LocalServer, Storage};
-use wallet_tui::msg::{Msg, Request, Response, ScanId, ScanPage, Write, WriteKind};
+use wallet_tui::msg::{Msg, Request, Response, ScanId, ScanPage};
 use wallet_tui::table::BillingMode;
 use wallet_tui::worker::{self, Connect, Timeouts, WorkerHandle, WorkerOptions};
+use wallet_tui::write::{Write, WriteKind};
 
 /// How long the worker may take to answer one request before [`call`] gives up on it.
 pub const CALL_LIMIT: Duration = Duration::from_secs(30);
