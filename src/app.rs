@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::form::{Field, Form, FormOutcome, paste_into};
 use crate::keymap::{Action, Keymap};
 use crate::list::WalletList;
-use crate::msg::{LocalEvent, Msg, Request, Response, ScanSpec};
+use crate::msg::{Job, LocalEvent, Msg, Reply, Request, Response, ScanSpec, SessionId, Viewport};
 use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
 use crate::theme::Theme;
 use crate::usage::Usage;
@@ -18,12 +18,14 @@ mod browse;
 mod edit;
 mod export;
 mod scan;
+mod session;
 mod tables;
 mod throughput;
 
-pub use browse::{DetailView, Pane, Viewport};
+pub use browse::{DetailView, Pane};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
 pub use scan::{ScanBudget, ScanOutcome, ScanState};
+pub use session::TableSession;
 pub use tables::TablePicker;
 
 /// How often DescribeTable runs while something is changing.
@@ -114,97 +116,42 @@ const BILLING_ON_DEMAND: &str = "on-demand";
 /// Wallets `S` writes on DynamoDB Local.
 pub const DEMO_WALLETS: u64 = 1000;
 
-/// The single owner of state.
+/// Everything `App` is built from: the command line and config file, read once by the binary.
 #[derive(Debug, Clone)]
-pub struct App {
-    pub table_name: String,
+pub struct AppConfig {
+    /// The table to look after first.
+    pub table: String,
     /// Where calls go, e.g. "DynamoDB Local http://127.0.0.1:8000".
     pub endpoint_label: String,
+    /// False while an embedded DynamoDB Local starts: nothing is called until it is ready.
+    pub ready: bool,
+    /// Refuse every write (`--read-only`).
     pub read_only: bool,
     pub keymap: Keymap,
     pub theme: Theme,
-    pub connection: Connection,
-    pub table: TableState,
-    /// The last DescribeTable failure, cleared by the next success.
-    pub describe_error: Option<ApiError>,
-    pub transition: Option<Transition>,
-    pub status_line: Option<StatusLine>,
-    pub modal: Modal,
-    /// The time of the message being handled; rendering measures elapsed time from it.
-    pub now: Instant,
-    pub last_described: Option<Instant>,
-    describe_in_flight: bool,
-    /// The describe in flight was sent before a create/delete completed: its answer is old.
-    describe_outdated: bool,
-    next_describe: Option<Instant>,
-    describe_failures: u32,
-    pub should_quit: bool,
-    /// Every wallet loaded by the scans, with the view the list shows.
-    pub list: WalletList,
     /// How scans read the table (from the command line).
     pub scan_spec: ScanSpec,
     /// How fast scans may read (from the command line); unpaced by default.
     pub scan_budget: ScanBudget,
-    /// The latest scan, running or finished.
-    pub scan: Option<ScanState>,
-    next_scan_id: u64,
-    /// View position of the selected wallet.
-    pub selected: usize,
-    /// First visible row of the list.
-    pub list_offset: usize,
-    /// Which pane arrow keys move.
-    pub focus: Pane,
-    pub detail_view: DetailView,
-    pub detail_scroll: u16,
-    /// The filter box while it is open: what is typed and any error.
-    pub filter_input: Option<(tui_input::Input, Option<String>)>,
-    /// The text of the filter in force, as typed.
-    pub filter_text: String,
-    /// Screen geometry the last frame used, for paging and mouse hits.
-    pub viewport: Viewport,
     /// Withdrawals may take a balance below zero (`--allow-negative`).
     pub allow_negative: bool,
-    /// When the write in flight was sent (one at a time).
-    write_started: Option<Instant>,
-    /// This session's balance edits, newest last, for `u`.
-    pub undo: Vec<UndoEntry>,
-    last_settle: Instant,
-    /// What this session's calls consumed, for the capacity panel.
-    pub usage: Usage,
     /// Where tables live for these credentials, shown when the table picker finds none
     /// (e.g. "DynamoDB Local: access key wallettui, region us-east-1").
     pub namespace: String,
     /// The endpoint is the embedded DynamoDB Local (`--local`): demo data may be offered.
     pub local: bool,
-    /// Demo wallets are being written.
-    seeding: bool,
-    /// Where the export form's file is being written.
-    exporting: Option<std::path::PathBuf>,
 }
 
-impl App {
-    /// A new app; `ready` is false while an embedded DynamoDB Local starts.
-    pub fn new(table_name: String, endpoint_label: String, ready: bool, now: Instant) -> Self {
-        App {
-            table_name,
-            endpoint_label,
+impl AppConfig {
+    /// The defaults of the binary for `table` at `endpoint_label`, ready to call.
+    pub fn new(table: impl Into<String>, endpoint_label: impl Into<String>) -> Self {
+        AppConfig {
+            table: table.into(),
+            endpoint_label: endpoint_label.into(),
+            ready: true,
             read_only: false,
             keymap: Keymap::default_keymap(),
             theme: Theme::default(),
-            connection: if ready { Connection::Ready } else { Connection::Starting(Vec::new()) },
-            table: TableState::Unknown,
-            describe_error: None,
-            transition: None,
-            status_line: None,
-            modal: Modal::None,
-            now,
-            last_described: None,
-            describe_in_flight: false,
-            describe_outdated: false,
-            next_describe: ready.then_some(now),
-            describe_failures: 0,
-            should_quit: false,
-            list: WalletList::new(),
             scan_spec: ScanSpec {
                 segments: 4,
                 page_limit: Some(1000),
@@ -212,30 +159,64 @@ impl App {
                 max_rcu_per_sec: None,
             },
             scan_budget: ScanBudget::default(),
-            scan: None,
-            next_scan_id: 1,
-            selected: 0,
-            list_offset: 0,
-            focus: Pane::List,
-            detail_view: DetailView::Attributes,
-            detail_scroll: 0,
-            filter_input: None,
-            filter_text: String::new(),
-            viewport: Viewport::default(),
             allow_negative: false,
-            write_started: None,
-            undo: Vec::new(),
-            last_settle: now,
-            usage: Usage::new(now),
             namespace: String::new(),
             local: false,
-            seeding: false,
-            exporting: None,
+        }
+    }
+}
+
+/// The single owner of state: what the user chose at start ([`AppConfig`]), what is on
+/// screen, and one [`TableSession`] for the table being looked after. Read by `ui` through
+/// accessors; changed only by [`App::update`].
+#[derive(Debug, Clone)]
+pub struct App {
+    config: AppConfig,
+    connection: Connection,
+    status_line: Option<StatusLine>,
+    modal: Modal,
+    /// The time of the message being handled; rendering measures elapsed time from it.
+    now: Instant,
+    should_quit: bool,
+    /// Which pane arrow keys move.
+    focus: Pane,
+    detail_view: DetailView,
+    /// Screen geometry the last frame used, for paging and mouse hits.
+    viewport: Viewport,
+    /// What this run's calls consumed, for the capacity panel.
+    usage: Usage,
+    /// The table being looked after; replaced whole when the user switches tables.
+    session: TableSession,
+    next_session: SessionId,
+    next_scan_id: u64,
+}
+
+impl App {
+    /// A new app for `config.table`, at `now`.
+    pub fn new(config: AppConfig, now: Instant) -> Self {
+        let ready = config.ready;
+        let session = TableSession::new(1, config.table.clone(), now, ready.then_some(now));
+        App {
+            connection: if ready { Connection::Ready } else { Connection::Starting(Vec::new()) },
+            config,
+            status_line: None,
+            modal: Modal::None,
+            now,
+            should_quit: false,
+            focus: Pane::List,
+            detail_view: DetailView::Attributes,
+            viewport: Viewport::default(),
+            usage: Usage::new(now),
+            session,
+            next_session: 2,
+            next_scan_id: 1,
         }
     }
 
-    /// Handles one message and returns the calls to make.
-    pub fn update(&mut self, now: Instant, msg: Msg) -> Vec<Request> {
+    /// Handles one message and returns the calls to make, each tagged with the session
+    /// that is current when the message has been handled. (A switch of table makes only one
+    /// request for the old session, the cancel of its scan, which nothing answers.)
+    pub fn update(&mut self, now: Instant, msg: Msg) -> Vec<Job> {
         self.now = now;
         let mut requests = match msg {
             Msg::Term(event) => self.handle_event(&event),
@@ -243,7 +224,15 @@ impl App {
                 self.settle_list();
                 Vec::new()
             }
-            Msg::Worker(response) => self.handle_response(response),
+            Msg::Worker(reply) => self.handle_reply(reply),
+            Msg::CallStats(stats) => {
+                self.usage.set_call_stats(stats.retries, stats.throttled);
+                Vec::new()
+            }
+            Msg::Resized(viewport) => {
+                self.viewport = viewport;
+                Vec::new()
+            }
             Msg::Local(event) => {
                 self.handle_local(event);
                 Vec::new()
@@ -251,36 +240,69 @@ impl App {
         };
         requests.extend(self.due_describe());
         requests.extend(self.due_scan());
-        requests
+        let session = self.session.id;
+        requests.into_iter().map(|request| Job { session, request }).collect()
+    }
+
+    /// [`App::update`] for tests that look only at the requests, not their sessions.
+    #[cfg(test)]
+    pub(crate) fn step(&mut self, now: Instant, msg: Msg) -> Vec<Request> {
+        self.update(now, msg).into_iter().map(|job| job.request).collect()
+    }
+
+    /// Test set-up for render snapshots: no status line.
+    #[cfg(test)]
+    pub(crate) fn clear_status_line(&mut self) {
+        self.status_line = None;
+    }
+
+    /// Test set-up for render snapshots: another theme.
+    #[cfg(test)]
+    pub(crate) fn set_theme(&mut self, theme: Theme) {
+        self.config.theme = theme;
+    }
+
+    /// Every answer's cost is counted (it was consumed whatever the session); only those of
+    /// the current session change anything else. This is the one place stale answers go.
+    fn handle_reply(&mut self, reply: Reply) -> Vec<Request> {
+        self.usage.record_table_call(self.now, &reply.response);
+        if let Response::ScanPage(page) = &reply.response {
+            self.usage.record_scan_page(self.now, page, self.config.scan_spec.consistent);
+        }
+        if reply.session != self.session.id {
+            tracing::debug!(session = reply.session, "answer of an earlier table session dropped");
+            return Vec::new();
+        }
+        self.handle_response(reply.response)
     }
 
     /// When the next poll is due, if one is scheduled (for the loop's timer).
     pub fn next_describe(&self) -> Option<Instant> {
-        self.next_describe
+        self.session.next_describe
     }
 
     /// Elapsed time in the current transient status.
     pub fn transition_elapsed(&self) -> Option<Duration> {
-        self.transition.as_ref().map(|t| self.now.saturating_duration_since(t.since))
+        self.session.transition.as_ref().map(|t| self.now.saturating_duration_since(t.since))
     }
 
     fn due_describe(&mut self) -> Option<Request> {
-        let due = self.next_describe.is_some_and(|at| at <= self.now);
-        if !due || self.describe_in_flight || self.connection != Connection::Ready {
+        let due = self.session.next_describe.is_some_and(|at| at <= self.now);
+        if !due || self.session.describe_in_flight || self.connection != Connection::Ready {
             return None;
         }
-        self.describe_in_flight = true;
-        self.next_describe = None;
-        Some(Request::DescribeTable { table: self.table_name.clone() })
+        self.session.describe_in_flight = true;
+        self.session.next_describe = None;
+        Some(Request::DescribeTable { table: self.session.name.clone() })
     }
 
     fn poll_soon(&mut self) {
-        self.next_describe = Some(self.now);
+        self.session.next_describe = Some(self.now);
     }
 
     /// A write changed the table: a describe already in flight may predate it.
     fn table_changed(&mut self) {
-        self.describe_outdated = self.describe_in_flight;
+        self.session.describe_outdated = self.session.describe_in_flight;
         self.poll_soon();
     }
 
@@ -303,7 +325,7 @@ impl App {
             }
             LocalEvent::Ready => {
                 self.connection = Connection::Ready;
-                self.info(format!("connected to {}", self.endpoint_label));
+                self.info(format!("connected to {}", self.config.endpoint_label));
                 self.poll_soon();
             }
             LocalEvent::Failed(why) => {
@@ -364,11 +386,11 @@ impl App {
                 };
             }
         }
-        if self.filter_input.is_some() {
+        if self.session.filter_input.is_some() {
             self.handle_filter_key(event);
             return Vec::new();
         }
-        match self.keymap.action_for(key) {
+        match self.config.keymap.action_for(key) {
             Some(action) => self.handle_action(action),
             None => Vec::new(),
         }
@@ -385,7 +407,7 @@ impl App {
             | Modal::Export(form) => form.paste(text),
             Modal::Help | Modal::Tables(_) => {}
             Modal::None => {
-                if let Some((input, error)) = self.filter_input.as_mut() {
+                if let Some((input, error)) = self.session.filter_input.as_mut() {
                     paste_into(input, text);
                     *error = None;
                 }
@@ -434,14 +456,14 @@ impl App {
             self.error("not connected yet");
             return Vec::new();
         }
-        self.describe_failures = 0;
+        self.session.describe_failures = 0;
         self.poll_soon();
         self.rescan().into_iter().collect()
     }
 
     /// Why a table write cannot start now, if it cannot.
     fn write_blocked(&self, what: &str) -> Option<String> {
-        if self.read_only {
+        if self.config.read_only {
             return Some(format!("read-only mode: {what} is disabled"));
         }
         if self.connection != Connection::Ready {
@@ -454,19 +476,19 @@ impl App {
         if let Some(why) = self.write_blocked("creating a table") {
             return self.error(why);
         }
-        match &self.table {
+        match &self.session.table {
             TableState::Missing => {}
             TableState::Present(_) => {
-                return self.error(format!("table {} already exists", self.table_name));
+                return self.error(format!("table {} already exists", self.session.name));
             }
             TableState::Unknown => {
                 return self.error("table state unknown: press r to describe it first");
             }
         }
         let form = Form::new(
-            format!("Create table {}", self.table_name),
+            format!("Create table {}", self.session.name),
             vec![
-                Field::fixed(fields::TABLE, self.table_name.clone()),
+                Field::fixed(fields::TABLE, self.session.name.clone()),
                 Field::fixed(fields::KEY, "user_id (S, HASH)"),
                 Field::choice(fields::BILLING, vec![BILLING_PROVISIONED, BILLING_ON_DEMAND]),
                 Field::text(fields::RCU, "1"),
@@ -481,22 +503,22 @@ impl App {
         if let Some(why) = self.write_blocked("deleting a table") {
             return self.error(why);
         }
-        if !matches!(self.table, TableState::Present(_)) {
-            return self.error(format!("table {} does not exist", self.table_name));
+        if !matches!(self.session.table, TableState::Present(_)) {
+            return self.error(format!("table {} does not exist", self.session.name));
         }
         let form = Form::new(
-            format!("Delete table {}", self.table_name),
+            format!("Delete table {}", self.session.name),
             vec![Field::text(fields::CONFIRM, "")],
         )
         .with_intro(format!(
             "This deletes every wallet in {} and cannot be undone. Type the table name to confirm.",
-            self.table_name
+            self.session.name
         ));
         self.modal = Modal::DeleteTable(form);
     }
 
     fn submit_form(&mut self) -> Vec<Request> {
-        let table = self.table_name.clone();
+        let table = self.session.name.clone();
         let request = match &mut self.modal {
             Modal::CreateTable(form) if !form.pending => {
                 validate_create(form, &table).map(|spec| Request::CreateTable { spec })
@@ -505,7 +527,7 @@ impl App {
                 validate_delete(form, &table).map(|()| Request::DeleteTable { table })
             }
             Modal::UpdateTable(form) if !form.pending => {
-                let current = match &self.table {
+                let current = match &self.session.table {
                     TableState::Present(info) => info.billing.clone(),
                     _ => return Vec::new(),
                 };
@@ -529,79 +551,59 @@ impl App {
     }
 
     fn handle_response(&mut self, response: Response) -> Vec<Request> {
-        self.usage.record_table_call(self.now, &response);
         match response {
-            Response::Described { table, result } if table == self.table_name => {
-                self.complete_describe(result)
-            }
-            Response::Created { table, result } if table == self.table_name => {
-                self.complete_create(result)
-            }
-            Response::Deleted { table, result } if table == self.table_name => {
-                self.complete_delete(result)
-            }
-            Response::TableUpdated { table, result } if table == self.table_name => {
-                self.complete_update(result)
-            }
+            Response::Described { result, .. } => self.complete_describe(result),
+            Response::Created { result, .. } => self.complete_create(result),
+            Response::Deleted { result, .. } => self.complete_delete(result),
+            Response::TableUpdated { result, .. } => self.complete_update(result),
             Response::ScanPage(page) => self.complete_scan_page(page),
-            Response::GotWallet { table, user_id, result, consumed_rcu }
-                if table == self.table_name =>
-            {
+            Response::GotWallet { user_id, result, consumed_rcu, .. } => {
                 self.complete_get(user_id, result, consumed_rcu)
             }
-            Response::ReadBack { table, result, consumed_rcu, .. } if table == self.table_name => {
+            Response::ReadBack { result, consumed_rcu, .. } => {
                 self.complete_read_back(result, consumed_rcu)
             }
-            Response::Written { table, write, result } if table == self.table_name => {
-                self.complete_write(write, result)
-            }
+            Response::Written { write, result, .. } => self.complete_write(write, result),
             Response::ScanFailed { id, segment, error } => {
                 return self.scan_failed(id, segment, error);
             }
             Response::Exported { path, result } => self.complete_export(path, result),
             Response::TablesListed { result } => self.complete_list_tables(result),
-            Response::Seeded { table, result } if table == self.table_name => {
-                return self.complete_seed(result);
-            }
-            Response::CallStats { retries, throttled } => {
-                self.usage.set_call_stats(retries, throttled)
-            }
-            // A reply about a table the user has left: stale, ignore it.
-            _ => {}
+            Response::Seeded { result, .. } => return self.complete_seed(result),
         }
         Vec::new()
     }
 
     fn complete_describe(&mut self, result: Result<Option<TableInfo>, ApiError>) {
-        self.describe_in_flight = false;
-        if std::mem::take(&mut self.describe_outdated) {
+        self.session.describe_in_flight = false;
+        if std::mem::take(&mut self.session.describe_outdated) {
             return;
         }
         match result {
             Ok(info) => {
-                self.describe_failures = 0;
-                self.describe_error = None;
-                self.last_described = Some(self.now);
+                self.session.describe_failures = 0;
+                self.session.describe_error = None;
+                self.session.last_described = Some(self.now);
                 self.set_table(info.map_or(TableState::Missing, TableState::Present));
             }
             Err(err) => {
-                self.describe_failures += 1;
-                self.error(format!("DescribeTable {}: {}", self.table_name, err.summary()));
-                self.describe_error = Some(err);
+                self.session.describe_failures += 1;
+                self.error(format!("DescribeTable {}: {}", self.session.name, err.summary()));
+                self.session.describe_error = Some(err);
             }
         }
         // Keep polling even while a form is open: the table can change under it.
         let delay = self.poll_interval();
-        self.next_describe.get_or_insert(self.now + delay);
+        self.session.next_describe.get_or_insert(self.now + delay);
     }
 
     /// Fast while something is changing, slow when stable, backing off on errors.
     fn poll_interval(&self) -> Duration {
-        if self.describe_failures > 0 {
-            let backoff = FAST_POLL * 2u32.saturating_pow(self.describe_failures.min(4));
+        if self.session.describe_failures > 0 {
+            let backoff = FAST_POLL * 2u32.saturating_pow(self.session.describe_failures.min(4));
             return backoff.min(SLOW_POLL);
         }
-        match &self.table {
+        match &self.session.table {
             TableState::Present(info) if info.is_transient() => FAST_POLL,
             _ => SLOW_POLL,
         }
@@ -613,7 +615,7 @@ impl App {
             TableState::Present(info) => Some(info.status.clone()),
             _ => None,
         };
-        let finished = match (&self.transition, &status) {
+        let finished = match (&self.session.transition, &status) {
             (Some(t), Some(s)) if &t.status == s => None,
             (Some(t), _) => Some(t.clone()),
             (None, _) => None,
@@ -623,20 +625,20 @@ impl App {
             let now_is = status.as_ref().map_or("gone", TableStatus::as_str);
             self.info(format!(
                 "table {} is {now_is} ({} took {took}s)",
-                self.table_name,
+                self.session.name,
                 done.status.as_str()
             ));
-            self.transition = None;
+            self.session.transition = None;
         }
         if let Some(s) = status.filter(TableStatus::is_transient)
-            && self.transition.is_none()
+            && self.session.transition.is_none()
         {
-            self.transition = Some(Transition { status: s, since: self.now });
+            self.session.transition = Some(Transition { status: s, since: self.now });
         }
         if !matches!(state, TableState::Present(_)) {
             self.forget_wallets();
         }
-        self.table = state;
+        self.session.table = state;
     }
 
     fn complete_create(&mut self, result: Result<TableInfo, ApiError>) {
@@ -655,8 +657,8 @@ impl App {
         match result {
             Ok(()) => {
                 self.modal = Modal::None;
-                self.info(format!("DeleteTable {} accepted", self.table_name));
-                if let TableState::Present(info) = &self.table {
+                self.info(format!("DeleteTable {} accepted", self.session.name));
+                if let TableState::Present(info) = &self.session.table {
                     let mut deleting = info.clone();
                     deleting.status = TableStatus::Deleting;
                     self.set_table(TableState::Present(deleting));
@@ -670,7 +672,7 @@ impl App {
     /// `S` on DynamoDB Local: a table full of demo wallets, so there is something to see.
     /// Never offered against any other endpoint, where it would write into real data.
     fn seed_demo(&mut self) -> Vec<Request> {
-        if !self.local {
+        if !self.config.local {
             self.error("demo wallets only on DynamoDB Local (--local); elsewhere use `wallet-tui seed` deliberately");
             return Vec::new();
         }
@@ -678,16 +680,16 @@ impl App {
             self.error(why);
             return Vec::new();
         }
-        if self.seeding {
+        if self.session.seeding {
             return Vec::new();
         }
-        self.seeding = true;
+        self.session.seeding = true;
         self.info(format!("writing {DEMO_WALLETS} demo wallets…"));
-        vec![Request::Seed { table: self.table_name.clone(), users: DEMO_WALLETS }]
+        vec![Request::Seed { table: self.session.name.clone(), users: DEMO_WALLETS }]
     }
 
     fn complete_seed(&mut self, result: Result<u64, String>) -> Vec<Request> {
-        self.seeding = false;
+        self.session.seeding = false;
         match result {
             Ok(n) => {
                 self.info(format!("added {n} demo wallets"));
@@ -706,7 +708,7 @@ impl App {
     /// The call behind an open form failed: keep the form (and what was typed)
     /// with the reason, and look at the table again.
     fn form_failed(&mut self, err: ApiError, call: &str) {
-        let text = format!("{call} {}: {}", self.table_name, err.summary());
+        let text = format!("{call} {}: {}", self.session.name, err.summary());
         if let Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form) =
             &mut self.modal
         {
@@ -715,6 +717,112 @@ impl App {
         }
         self.error(text);
         self.poll_soon();
+    }
+}
+
+/// Read access for `ui` and tests: what is on screen and what is known of the table.
+impl App {
+    /// The settings the app was started with.
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    pub fn status_line(&self) -> Option<&StatusLine> {
+        self.status_line.as_ref()
+    }
+
+    pub fn modal(&self) -> &Modal {
+        &self.modal
+    }
+
+    /// The time of the last message; rendering measures elapsed time from it.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.should_quit
+    }
+
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    pub fn detail_view(&self) -> DetailView {
+        self.detail_view
+    }
+
+    pub fn viewport(&self) -> Viewport {
+        self.viewport
+    }
+
+    pub fn usage(&self) -> &Usage {
+        &self.usage
+    }
+
+    /// The table being looked after.
+    pub fn session(&self) -> &TableSession {
+        &self.session
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.session.name
+    }
+
+    pub fn table(&self) -> &TableState {
+        &self.session.table
+    }
+
+    /// The last DescribeTable failure, cleared by the next success.
+    pub fn describe_error(&self) -> Option<&ApiError> {
+        self.session.describe_error.as_ref()
+    }
+
+    pub fn last_described(&self) -> Option<Instant> {
+        self.session.last_described
+    }
+
+    /// Every wallet loaded, with the view the list shows.
+    pub fn list(&self) -> &WalletList {
+        &self.session.list
+    }
+
+    /// The latest scan, running or finished.
+    pub fn scan(&self) -> Option<&ScanState> {
+        self.session.scan.as_ref()
+    }
+
+    /// View position of the selected wallet.
+    pub fn selected(&self) -> usize {
+        self.session.selected
+    }
+
+    /// First visible row of the list.
+    pub fn list_offset(&self) -> usize {
+        self.session.list_offset
+    }
+
+    pub fn detail_scroll(&self) -> u16 {
+        self.session.detail_scroll
+    }
+
+    /// The filter box while it is open: what is typed and any error.
+    pub fn filter_input(&self) -> Option<&(tui_input::Input, Option<String>)> {
+        self.session.filter_input.as_ref()
+    }
+
+    /// The filter in force, as typed.
+    pub fn filter_text(&self) -> &str {
+        &self.session.filter_text
+    }
+
+    /// This session's balance edits, newest last, for `u`.
+    pub fn undo_entries(&self) -> &[UndoEntry] {
+        &self.session.undo
     }
 }
 

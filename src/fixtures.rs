@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::App;
+use crate::app::{App, AppConfig};
 use crate::balance::Balance;
 use crate::error::ApiError;
-use crate::msg::{Msg, Request, Response, ScanId, ScanPage};
+use crate::msg::{Msg, Reply, Request, Response, ScanId, ScanPage};
 use crate::table::{AttributeDef, BillingMode, KeyElement, TableInfo, TableStatus};
 use crate::wallet::{AttrValue, Extras, UserId, Wallet};
 
@@ -99,7 +99,7 @@ pub(crate) fn scan_page(
 
 /// The worker's answer to DescribeTable of [`TABLE`].
 pub(crate) fn described(result: Result<Option<TableInfo>, ApiError>) -> Msg {
-    Msg::Worker(Response::Described { table: TABLE.into(), result })
+    answer(Response::Described { table: TABLE.into(), result })
 }
 
 /// Has a connected `app` describe its table at `t0`: its first tick must ask for exactly
@@ -109,15 +109,31 @@ pub(crate) fn describe(
     t0: Instant,
     result: Result<Option<TableInfo>, ApiError>,
 ) -> Vec<Request> {
-    let first = app.update(t0, Msg::Tick);
+    let first = app.step(t0, Msg::Tick);
     assert_eq!(first, vec![Request::DescribeTable { table: TABLE.into() }], "the first tick");
-    app.update(t0, described(result))
+    app.step(t0, described(result))
 }
 
 /// A connected app for [`TABLE`] at `endpoint` that has described its table at `t0` and
 /// found `state`.
 pub(crate) fn described_app(endpoint: &str, state: Option<TableInfo>, t0: Instant) -> App {
-    let mut app = App::new(TABLE.into(), endpoint.into(), true, t0);
+    let mut app = new_app(endpoint, true, t0);
     describe(&mut app, t0, Ok(state));
     app
+}
+
+/// An app for [`TABLE`] at `endpoint` with the binary's defaults, `ready` or waiting for an
+/// embedded DynamoDB Local, at `t0`.
+pub(crate) fn new_app(endpoint: &str, ready: bool, t0: Instant) -> App {
+    App::new(AppConfig { ready, ..AppConfig::new(TABLE, endpoint) }, t0)
+}
+
+/// A worker answer for the app's first session.
+pub(crate) fn answer(response: Response) -> Msg {
+    reply(1, response)
+}
+
+/// A worker answer for session `session`.
+pub(crate) fn reply(session: u64, response: Response) -> Msg {
+    Msg::Worker(Reply { session, response })
 }

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
-use wallet_tui::app::App;
+use wallet_tui::app::{App, AppConfig};
 use wallet_tui::cli::{Cli, Command};
 use wallet_tui::config::Config;
 use wallet_tui::journal::{self, Journal};
@@ -83,19 +83,28 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
         return run_seed(&cli, &client, users, concurrency as usize).await;
     }
     let journal = open_journal(&cli)?;
-    let options = WorkerOptions { read_only: cli.read_only, journal, endpoint: label.clone() };
+    let options = WorkerOptions {
+        read_only: cli.read_only,
+        journal,
+        endpoint: label.clone(),
+        ..WorkerOptions::default()
+    };
     let worker = worker::spawn(client, options);
-    let mut app = App::new(cli.table.clone(), label, !cli.local, Instant::now());
-    app.read_only = cli.read_only;
-    app.scan_spec = cli.scan_spec();
-    app.scan_budget = cli.scan_budget();
-    app.allow_negative = cli.allow_negative;
-    app.namespace = namespace;
-    app.local = cli.local;
-    app.keymap = settings.keymap().map_err(|e| eyre!(e))?;
     // https://no-color.org: any non-empty NO_COLOR asks for no colour.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    app.theme = settings.theme.unwrap_or(if no_color { Theme::Mono } else { Theme::Color });
+    let config = AppConfig {
+        ready: !cli.local,
+        read_only: cli.read_only,
+        keymap: settings.keymap().map_err(|e| eyre!(e))?,
+        theme: settings.theme.unwrap_or(if no_color { Theme::Mono } else { Theme::Color }),
+        scan_spec: cli.scan_spec(),
+        scan_budget: cli.scan_budget(),
+        allow_negative: cli.allow_negative,
+        namespace,
+        local: cli.local,
+        ..AppConfig::new(cli.table.clone(), label)
+    };
+    let app = App::new(config, Instant::now());
 
     let (local_tx, local_rx) = mpsc::unbounded_channel();
     let shutdown = CancellationToken::new();
@@ -225,23 +234,21 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    app.viewport = ui::viewport(terminal.get_frame().area());
+    app.update(Instant::now(), Msg::Resized(ui::viewport(terminal.get_frame().area())));
     terminal.draw(|frame| ui::render(&app, frame))?;
     loop {
         let msg = tokio::select! {
             event = terminal_events.next() => match event {
-                Some(Ok(event)) => {
-                    if let Event::Resize(width, height) = event {
-                        app.viewport = ui::viewport(ratatui::layout::Rect::new(0, 0, width, height));
-                    }
-                    Msg::Term(event)
+                Some(Ok(Event::Resize(width, height))) => {
+                    Msg::Resized(ui::viewport(ratatui::layout::Rect::new(0, 0, width, height)))
                 }
+                Some(Ok(event)) => Msg::Term(event),
                 Some(Err(err)) => return Err(err).wrap_err("reading terminal events"),
                 None => break,
             },
             Some(response) = worker.responses.recv() => Msg::Worker(response),
             Ok(()) = worker.stats.changed() => {
-                Msg::Worker(worker.stats.borrow_and_update().response())
+                Msg::CallStats(*worker.stats.borrow_and_update())
             }
             Some(event) = local_events.recv() => Msg::Local(event),
             _ = tick.tick() => Msg::Tick,
@@ -255,12 +262,12 @@ async fn event_loop(
             let Ok(response) = worker.responses.try_recv() else { break };
             requests.extend(app.update(Instant::now(), Msg::Worker(response)));
         }
-        for request in requests {
-            if worker.requests.send(request).is_err() {
+        for job in requests {
+            if worker.requests.send(job).is_err() {
                 bail!("the worker stopped unexpectedly");
             }
         }
-        if app.should_quit {
+        if app.should_quit() {
             break;
         }
         terminal.draw(|frame| ui::render(&app, frame))?;
@@ -270,13 +277,25 @@ async fn event_loop(
 }
 
 /// Raw mode, alternate screen, mouse capture and bracketed paste, each undone by
-/// [`restore_terminal`] on every exit path, panics included.
+/// [`restore_terminal`] on every exit path, a panic of the main thread included.
+///
+/// A panic on any other thread (a worker job, a scan segment, a blocking export task) is a
+/// bug in that job only: it is logged with its backtrace, the job's request is answered
+/// with an error (see `worker`), and the screen stays as it is. Printing the report or
+/// restoring the terminal there would leave the app drawing in a cooked terminal.
 fn init_terminal() -> Result<DefaultTerminal> {
     let terminal = ratatui::init();
-    let previous = std::panic::take_hook();
+    // ratatui's hook: restore the terminal, then the report hook installed before it.
+    let restore_and_report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture, DisableBracketedPaste);
-        previous(info);
+        if std::thread::current().name() == Some("main") {
+            let _ =
+                crossterm::execute!(std::io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+            restore_and_report(info);
+        } else {
+            let backtrace = std::backtrace::Backtrace::force_capture();
+            tracing::error!(%info, %backtrace, "a background task panicked");
+        }
     }));
     crossterm::execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
     Ok(terminal)

@@ -1,4 +1,6 @@
-//! Messages between the UI loop, the worker task and the local-server supervisor.
+//! The protocol between the UI loop, the worker task and the local-server supervisor:
+//! what `App` asks the worker ([`Job`]), what the worker answers ([`Reply`]), and every
+//! other [`Msg`] the loop feeds to `App`. Domain types live in their own modules.
 
 use crossterm::event::Event as TermEvent;
 
@@ -12,6 +14,25 @@ use crate::write::{Write, WriteDone, WriteError};
 
 /// Identifies one scan; pages of any other scan are stale and dropped.
 pub type ScanId = u64;
+
+/// Identifies one table session of the app (a table from the moment it was chosen): every
+/// job carries it and every reply echoes it, so answers meant for an earlier session (even
+/// of the same table, left and chosen again) are recognised and dropped.
+pub type SessionId = u64;
+
+/// A request and the table session that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub session: SessionId,
+    pub request: Request,
+}
+
+/// One of the worker's answers, with the session of the job it answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub session: SessionId,
+    pub response: Response,
+}
 
 /// How a scan reads the table.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,8 +53,7 @@ pub struct ScanSpec {
 // and requests carrying a spec can still be compared with `Eq`.
 impl Eq for ScanSpec {}
 
-/// What the UI asks the worker to do. Each request names its table so a reply
-/// for a table the user has since left can be recognised and dropped.
+/// What the UI asks the worker to do (sent inside a [`Job`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     /// DescribeTable; a missing table is answered with `Ok(None)`.
@@ -65,6 +85,33 @@ impl Request {
     /// A scan of `table` from the beginning of every segment.
     pub fn scan(id: ScanId, table: impl Into<String>, spec: ScanSpec) -> Request {
         Request::Scan { id, table: table.into(), spec, from: Vec::new() }
+    }
+
+    /// A copy to answer this request with, without its bulk (an export's wallets).
+    pub fn echo(&self) -> Request {
+        match self {
+            Request::Export { path, format, .. } => {
+                Request::Export { path: path.clone(), format: *format, wallets: Vec::new() }
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// The request's name in logs and messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::DescribeTable { .. } => "DescribeTable",
+            Request::CreateTable { .. } => "CreateTable",
+            Request::UpdateTable { .. } => "UpdateTable",
+            Request::DeleteTable { .. } => "DeleteTable",
+            Request::Scan { .. } => "Scan",
+            Request::CancelScan { .. } => "CancelScan",
+            Request::GetWallet { .. } => "GetWallet",
+            Request::Write { .. } => "Write",
+            Request::ListTables => "ListTables",
+            Request::Seed { .. } => "Seed",
+            Request::Export { .. } => "Export",
+        }
     }
 
     /// True for every request that changes data or tables.
@@ -123,10 +170,6 @@ pub enum Response {
     },
     /// Answer to [`Request::Write`], echoing the write.
     Written { table: String, write: Write, result: Result<WriteDone, WriteError> },
-    /// The worker's SDK client so far: attempts beyond each call's first (`retries`) and
-    /// attempts refused for throughput or request rate (`throttled`). Cumulative; delivered
-    /// when they change (see [`crate::worker::WorkerHandle::stats`]).
-    CallStats { retries: u64, throttled: u64 },
 }
 
 /// One page of one scan segment, converted to wallets by the worker.
@@ -187,6 +230,29 @@ pub enum LocalEvent {
     Failed(String),
 }
 
+/// What a worker's client has met so far (cumulative).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallStats {
+    /// Attempts beyond each call's first.
+    pub retries: u64,
+    /// Attempts answered with a throttling error code.
+    pub throttled: u64,
+}
+
+/// Where the last frame put the list rows and the detail pane, in screen cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Viewport {
+    /// The first wallet row (below the header) and how many rows fit.
+    pub list_x: u16,
+    pub list_y: u16,
+    pub list_width: u16,
+    pub list_rows: u16,
+    pub detail_x: u16,
+    pub detail_y: u16,
+    pub detail_width: u16,
+    pub detail_rows: u16,
+}
+
 /// Everything that can change the [`crate::app::App`]'s state.
 // Messages are moved one at a time through the loop, never stored in bulk.
 #[allow(clippy::large_enum_variant)]
@@ -197,7 +263,12 @@ pub enum Msg {
     /// Periodic wake-up that drives polling and elapsed-time displays.
     Tick,
     /// A reply from the worker.
-    Worker(Response),
+    Worker(Reply),
+    /// The worker's SDK client so far: attempts beyond each call's first and attempts refused
+    /// for throughput or request rate. Not an answer to any request: sent when they change.
+    CallStats(CallStats),
+    /// The terminal's size changed: where the panes are now.
+    Resized(Viewport),
     /// News from the DynamoDB Local supervisor.
     Local(LocalEvent),
 }

@@ -419,8 +419,10 @@ async fn describe(worker: &mut WorkerHandle, table: &str) -> Result<Option<Table
 
 /// Sends one request to the worker and waits for its answer.
 async fn call(worker: &mut WorkerHandle, request: Request) -> Result<Response> {
-    worker.requests.send(request).map_err(|_| eyre!("the DynamoDB worker stopped"))?;
-    worker.responses.recv().await.ok_or_else(|| eyre!("the DynamoDB worker stopped"))
+    let job = crate::msg::Job { session: 0, request };
+    worker.requests.send(job).map_err(|_| eyre!("the DynamoDB worker stopped"))?;
+    let reply = worker.responses.recv().await;
+    reply.map(|r| r.response).ok_or_else(|| eyre!("the DynamoDB worker stopped"))
 }
 
 fn api_error(call: &str, table: &str, err: &ApiError) -> color_eyre::Report {

@@ -26,27 +26,13 @@ pub enum DetailView {
     DynamoJson,
 }
 
-/// Where the last frame put the list rows and the detail pane, in screen cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Viewport {
-    /// The first wallet row (below the header) and how many rows fit.
-    pub list_x: u16,
-    pub list_y: u16,
-    pub list_width: u16,
-    pub list_rows: u16,
-    pub detail_x: u16,
-    pub detail_y: u16,
-    pub detail_width: u16,
-    pub detail_rows: u16,
-}
-
 /// Rows the wheel moves per notch.
 const WHEEL_STEP: usize = 3;
 
 impl App {
     /// The wallet under the cursor.
     pub fn selected_wallet(&self) -> Option<&crate::wallet::Wallet> {
-        self.list.get(self.selected)
+        self.session.list.get(self.session.selected)
     }
 
     pub(super) fn handle_browse(&mut self, action: Action) {
@@ -57,13 +43,13 @@ impl App {
             (Action::PageDown, Pane::List) => self.move_selection(page as isize),
             (Action::PageUp, Pane::List) => self.move_selection(-(page as isize)),
             (Action::Top, Pane::List) => self.select(0),
-            (Action::Bottom, Pane::List) => self.select(self.list.len().saturating_sub(1)),
+            (Action::Bottom, Pane::List) => self.select(self.session.list.len().saturating_sub(1)),
             (Action::Down, Pane::Detail) => self.scroll_detail(1),
             (Action::Up, Pane::Detail) => self.scroll_detail(-1),
             (Action::PageDown, Pane::Detail) => self.scroll_detail(page as i32),
             (Action::PageUp, Pane::Detail) => self.scroll_detail(-(page as i32)),
-            (Action::Top, Pane::Detail) => self.detail_scroll = 0,
-            (Action::Bottom, Pane::Detail) => self.detail_scroll = u16::MAX / 2,
+            (Action::Top, Pane::Detail) => self.session.detail_scroll = 0,
+            (Action::Bottom, Pane::Detail) => self.session.detail_scroll = u16::MAX / 2,
             (Action::FocusNext, _) => {
                 self.focus = match self.focus {
                     Pane::List => Pane::Detail,
@@ -78,82 +64,83 @@ impl App {
                     DetailView::Json => DetailView::DynamoJson,
                     DetailView::DynamoJson => DetailView::Attributes,
                 };
-                self.detail_scroll = 0;
+                self.session.detail_scroll = 0;
             }
             _ => {}
         }
     }
 
     fn move_selection(&mut self, delta: isize) {
-        let target = self.selected.saturating_add_signed(delta);
+        let target = self.session.selected.saturating_add_signed(delta);
         self.select(target);
     }
 
     /// Selects a view position (clamped) and scrolls it into view.
     pub(super) fn select(&mut self, position: usize) {
-        let last = self.list.len().saturating_sub(1);
+        let last = self.session.list.len().saturating_sub(1);
         let position = position.min(last);
-        if position != self.selected {
-            self.detail_scroll = 0;
+        if position != self.session.selected {
+            self.session.detail_scroll = 0;
         }
-        self.selected = position;
+        self.session.selected = position;
         self.scroll_into_view();
     }
 
     fn scroll_into_view(&mut self) {
         let rows = usize::from(self.viewport.list_rows.max(1));
-        if self.selected < self.list_offset {
-            self.list_offset = self.selected;
-        } else if self.selected >= self.list_offset + rows {
-            self.list_offset = self.selected + 1 - rows;
+        if self.session.selected < self.session.list_offset {
+            self.session.list_offset = self.session.selected;
+        } else if self.session.selected >= self.session.list_offset + rows {
+            self.session.list_offset = self.session.selected + 1 - rows;
         }
     }
 
     /// Keeps the selection on a real row after the view shrank or reordered.
     pub(super) fn clamp_selection(&mut self) {
-        self.select(self.selected);
+        self.select(self.session.selected);
     }
 
     fn scroll_detail(&mut self, delta: i32) {
-        self.detail_scroll = self.detail_scroll.saturating_add_signed(delta as i16);
+        self.session.detail_scroll = self.session.detail_scroll.saturating_add_signed(delta as i16);
     }
 
     /// Next order; the selected wallet stays selected.
     fn cycle_sort(&mut self) {
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
-        let next = self.list.sort().next();
-        self.list.set_sort(next);
+        let next = self.session.list.sort().next();
+        self.session.list.set_sort(next);
         self.reselect(keep);
         self.info(format!("sorted by {}", next.label()));
     }
 
     fn reselect(&mut self, id: Option<crate::wallet::UserId>) {
-        let position = id.and_then(|id| self.list.position_of(&id)).unwrap_or(0);
-        self.list_offset = position.saturating_sub(usize::from(self.viewport.list_rows) / 2);
+        let position = id.and_then(|id| self.session.list.position_of(&id)).unwrap_or(0);
+        self.session.list_offset =
+            position.saturating_sub(usize::from(self.viewport.list_rows) / 2);
         self.select(position);
     }
 
     fn open_filter(&mut self) {
-        let current = match self.list.filter() {
+        let current = match self.session.list.filter() {
             Filter::All => String::new(),
-            _ => self.filter_text.clone(),
+            _ => self.session.filter_text.clone(),
         };
-        self.filter_input = Some((Input::new(current), None));
+        self.session.filter_input = Some((Input::new(current), None));
     }
 
     /// Keys while the filter box is open: Enter applies, Esc clears and closes.
     pub(super) fn handle_filter_key(&mut self, event: &Event) {
         let Event::Key(key) = event else { return };
-        let Some((input, error)) = self.filter_input.as_mut() else { return };
+        let Some((input, error)) = self.session.filter_input.as_mut() else { return };
         match key.code {
             KeyCode::Esc => {
-                self.filter_input = None;
+                self.session.filter_input = None;
                 self.apply_filter(Filter::All, String::new());
             }
             KeyCode::Enter => match Filter::parse(input.value()) {
                 Ok(filter) => {
                     let text = input.value().trim().to_string();
-                    self.filter_input = None;
+                    self.session.filter_input = None;
                     self.apply_filter(filter, text);
                 }
                 Err(why) => *error = Some(why),
@@ -168,8 +155,8 @@ impl App {
 
     fn apply_filter(&mut self, filter: Filter, text: String) {
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
-        self.list.set_filter(filter);
-        self.filter_text = text;
+        self.session.list.set_filter(filter);
+        self.session.filter_text = text;
         self.reselect(keep);
     }
 
@@ -192,8 +179,8 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) if in_list && mouse.row >= vp.list_y => {
                 self.focus = super::Pane::List;
                 let row = usize::from(mouse.row - vp.list_y);
-                if self.list_offset + row < self.list.len() {
-                    self.select(self.list_offset + row);
+                if self.session.list_offset + row < self.session.list.len() {
+                    self.select(self.session.list_offset + row);
                 }
             }
             MouseEventKind::Down(MouseButton::Left) if in_detail => self.focus = Pane::Detail,

@@ -225,14 +225,14 @@ impl App {
             return Vec::new(); // one write at a time: a second Enter waits
         }
         dialog.form.clear_errors();
-        let table = self.table_name.clone();
+        let table = self.session.name.clone();
         if let WalletAction::Put { existing: Some(wallet) } = &dialog.action {
             let id = wallet.user_id.clone();
             self.modal = Modal::None;
             self.reveal(&id, "opened the existing wallet");
             return Vec::new();
         }
-        let mut request = match build_request(dialog, self.allow_negative, &table) {
+        let mut request = match build_request(dialog, self.config.allow_negative, &table) {
             Some(request) => request,
             None => return Vec::new(),
         };
@@ -244,7 +244,7 @@ impl App {
         }
         if let Request::Write { write, .. } = &request {
             dialog.op_id = Some(write.op_id.clone());
-            self.write_started = Some(self.now);
+            self.session.write_started = Some(self.now);
         }
         dialog.form.pending = true;
         vec![request]
@@ -253,12 +253,14 @@ impl App {
     /// Selects a loaded wallet and says so.
     fn reveal(&mut self, id: &UserId, what: &str) {
         self.settle_keeping_selection();
-        match self.list.position_of(id) {
+        match self.session.list.position_of(id) {
             Some(position) => {
                 self.select(position);
                 self.info(what.to_string());
             }
-            None => self.info(format!("{what} (hidden by the filter {})", self.filter_text)),
+            None => {
+                self.info(format!("{what} (hidden by the filter {})", self.session.filter_text))
+            }
         }
     }
 
@@ -287,7 +289,7 @@ impl App {
         match result {
             Ok(Some(wallet)) => {
                 let id = wallet.user_id.clone();
-                self.list.upsert(wallet);
+                self.session.list.upsert(wallet);
                 if form.is_some() {
                     self.modal = Modal::None;
                 }
@@ -320,7 +322,7 @@ impl App {
         if let Ok(found) = result {
             self.usage.record_get(self.now, found.as_ref(), rcu, true);
             if let Some(wallet) = found {
-                self.list.upsert(wallet);
+                self.session.list.upsert(wallet);
             }
         }
     }
@@ -328,7 +330,7 @@ impl App {
     /// A write answered: success updates the list in place; a conflict shows
     /// the current value and lets the user re-apply or cancel.
     pub(super) fn complete_write(&mut self, write: Write, result: Result<WriteDone, WriteError>) {
-        self.write_started = None;
+        self.session.write_started = None;
         let ours =
             matches!(&self.modal, Modal::Wallet(d) if d.op_id.as_deref() == Some(&write.op_id));
         match result {
@@ -373,7 +375,7 @@ impl App {
         }
         let id = UserId::new(&write.user_id);
         // The list still holds the wallet as it was before this write.
-        let old = self.list.find(&id);
+        let old = self.session.list.find(&id);
         let kind = OpKind::of_write(&write.kind);
         self.usage.record_write(self.now, kind, done.consumed_wcu, old, done.wallet.as_ref());
         let note = if done.already_applied {
@@ -387,13 +389,13 @@ impl App {
         }
         match (&write.kind, done.wallet) {
             (WriteKind::Delete { .. }, _) => {
-                self.list.remove(&id);
+                self.session.list.remove(&id);
                 self.clamp_selection();
                 self.info(format!("deleted wallet {}{cost}{note}", write.user_id));
             }
             (kind, Some(wallet)) => {
                 let balance = wallet.balance;
-                self.list.upsert(wallet);
+                self.session.list.upsert(wallet);
                 if let WriteKind::SetBalance { new, reason, .. } = kind {
                     self.record_undo(write, done.old_balance, *new, *reason);
                 }
@@ -429,7 +431,7 @@ impl App {
             match wallet {
                 Some(wallet) => {
                     sides.push(format!("{id} now {}", show(wallet.balance)));
-                    self.list.upsert(wallet);
+                    self.session.list.upsert(wallet);
                 }
                 None => sides.push(format!("{id} changed since: r rescans")),
             }
@@ -449,7 +451,7 @@ impl App {
         if reason == EditReason::Undo {
             return; // taking back an undo is not offered: it would loop
         }
-        self.undo.push(UndoEntry { user_id: write.user_id.clone(), before, after });
+        self.session.undo.push(UndoEntry { user_id: write.user_id.clone(), before, after });
     }
 
     fn write_conflicted(&mut self, write: &Write, current: Option<Wallet>, ours: bool) {
@@ -524,9 +526,9 @@ impl App {
     /// The list shows the wallet `user_id` as stored now (`None`: there is none).
     fn show_stored(&mut self, user_id: &str, current: Option<&Wallet>) {
         match current {
-            Some(wallet) => self.list.upsert(wallet.clone()),
+            Some(wallet) => self.session.list.upsert(wallet.clone()),
             None => {
-                self.list.remove(&UserId::new(user_id));
+                self.session.list.remove(&UserId::new(user_id));
                 self.clamp_selection();
             }
         }
@@ -568,11 +570,11 @@ impl App {
             self.error(why);
             return Vec::new();
         }
-        if self.write_started.is_some() {
+        if self.session.write_started.is_some() {
             self.error("a write is in flight: wait for it");
             return Vec::new();
         }
-        let Some(entry) = self.undo.pop() else {
+        let Some(entry) = self.session.undo.pop() else {
             self.error("nothing to undo in this session");
             return Vec::new();
         };
@@ -580,7 +582,7 @@ impl App {
             self.error(format!("{} had no balance before: nothing to restore", entry.user_id));
             return Vec::new();
         };
-        self.write_started = Some(self.now);
+        self.session.write_started = Some(self.now);
         self.info(format!("undo: {} back to {before}…", entry.user_id));
         let kind = WriteKind::SetBalance {
             seen: Some(entry.after),
@@ -588,12 +590,12 @@ impl App {
             reason: EditReason::Undo,
         };
         let write = Write { op_id: uuid::Uuid::new_v4().to_string(), user_id: entry.user_id, kind };
-        vec![Request::Write { table: self.table_name.clone(), write }]
+        vec![Request::Write { table: self.session.name.clone(), write }]
     }
 
     /// Time since the write in flight was sent, for the spinner.
     pub fn write_in_flight_since(&self) -> Option<Instant> {
-        self.write_started
+        self.session.write_started
     }
 }
 

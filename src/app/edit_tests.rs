@@ -9,7 +9,7 @@ use super::*;
 use crate::balance::Balance;
 use crate::error::ErrorKind;
 use crate::fixtures::balance as b;
-use crate::fixtures::{TABLE, ch, describe, key, scan_page, table_info, wallet};
+use crate::fixtures::{TABLE, ch, describe, key, new_app, scan_page, table_info, wallet};
 use crate::wallet::{UserId, Wallet};
 use crate::write::{EditReason, Write, WriteDone, WriteError, WriteKind};
 
@@ -18,25 +18,25 @@ const ALICE: &str = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b";
 /// A connected app with an ACTIVE table and Alice's wallet (balance 100) loaded and selected.
 fn app() -> App {
     let t0 = Instant::now();
-    let mut app = App::new(TABLE.into(), "test".into(), true, t0);
-    app.scan_spec.segments = 1;
+    let mut app = new_app("test", true, t0);
+    app.config.scan_spec.segments = 1;
     let active = table_info(TableStatus::Active, BillingMode::OnDemand);
     describe(&mut app, t0, Ok(Some(active)));
     let page = scan_page(1, 0, vec![wallet(ALICE, "100")], true, None);
-    app.update(t0, Msg::Worker(Response::ScanPage(page)));
+    app.step(t0, crate::fixtures::answer(Response::ScanPage(page)));
     app
 }
 
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
-        app.update(app.now, ch(c));
+        app.step(app.now, ch(c));
     }
 }
 
 /// Replaces the focused text field's content.
 fn retype(app: &mut App, text: &str) {
     for _ in 0..80 {
-        app.update(app.now, key(KeyCode::Backspace));
+        app.step(app.now, key(KeyCode::Backspace));
     }
     type_text(app, text);
 }
@@ -69,15 +69,18 @@ fn done(wallet: Option<Wallet>, old: Option<Balance>) -> WriteDone {
 }
 
 fn answer(app: &mut App, write: Write, result: Result<WriteDone, WriteError>) -> Vec<Request> {
-    app.update(app.now, Msg::Worker(Response::Written { table: TABLE.into(), write, result }))
+    app.step(
+        app.now,
+        crate::fixtures::answer(Response::Written { table: TABLE.into(), write, result }),
+    )
 }
 
 #[test]
 fn deposit_is_a_conditional_set_computed_exactly() {
     let mut app = app();
-    app.update(app.now, ch('+'));
+    app.step(app.now, ch('+'));
     type_text(&mut app, "0.10");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_eq!(write.user_id, ALICE);
     assert_eq!(
         write.kind,
@@ -88,7 +91,7 @@ fn deposit_is_a_conditional_set_computed_exactly() {
         }
     );
     assert!(
-        app.update(app.now, key(KeyCode::Enter)).is_empty(),
+        app.step(app.now, key(KeyCode::Enter)).is_empty(),
         "second Enter ignored while in flight"
     );
     assert!(app.write_in_flight_since().is_some(), "spinner shows");
@@ -96,9 +99,9 @@ fn deposit_is_a_conditional_set_computed_exactly() {
     assert!(matches!(app.modal, Modal::None));
     assert!(app.write_in_flight_since().is_none());
     assert_eq!(app.selected_wallet().and_then(|w| w.balance), Some(b("100.1")), "updated in place");
-    assert_eq!(app.list.loaded(), 1);
+    assert_eq!(app.session.list.loaded(), 1);
     assert_eq!(
-        app.undo,
+        app.session.undo,
         vec![UndoEntry { user_id: ALICE.into(), before: Some(b("100")), after: b("100.1") }]
     );
 }
@@ -106,9 +109,9 @@ fn deposit_is_a_conditional_set_computed_exactly() {
 #[test]
 fn withdrawal_below_zero_is_refused_before_any_call() {
     let mut app = app();
-    app.update(app.now, ch('-'));
+    app.step(app.now, ch('-'));
     type_text(&mut app, "100.01");
-    assert!(app.update(app.now, key(KeyCode::Enter)).is_empty());
+    assert!(app.step(app.now, key(KeyCode::Enter)).is_empty());
     assert_eq!(
         form_error(&app).as_deref(),
         Some(
@@ -117,19 +120,19 @@ fn withdrawal_below_zero_is_refused_before_any_call() {
         )
     );
     let mut allowed = self::app();
-    allowed.allow_negative = true;
-    allowed.update(allowed.now, ch('-'));
+    allowed.config.allow_negative = true;
+    allowed.step(allowed.now, ch('-'));
     type_text(&mut allowed, "100.01");
-    let write = sent_write(&allowed.update(allowed.now, key(KeyCode::Enter)));
+    let write = sent_write(&allowed.step(allowed.now, key(KeyCode::Enter)));
     assert!(matches!(write.kind, WriteKind::SetBalance { new, .. } if new == b("-0.01")));
 }
 
 #[test]
 fn conflict_shows_the_current_value_and_reapplies_on_enter() {
     let mut app = app();
-    app.update(app.now, ch('+'));
+    app.step(app.now, ch('+'));
     type_text(&mut app, "5");
-    let first = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let first = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     answer(
         &mut app,
         first.clone(),
@@ -145,7 +148,7 @@ fn conflict_shows_the_current_value_and_reapplies_on_enter() {
     let Modal::Wallet(dialog) = &app.modal else { panic!("form stays") };
     assert_eq!(dialog.form.value(labels_current()), "250");
     assert_eq!(dialog.form.value("Amount"), "5", "what was typed is kept");
-    let second = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let second = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_ne!(second.op_id, first.op_id, "a new attempt is a new operation");
     assert!(
         matches!(second.kind, WriteKind::SetBalance { seen: Some(s), new, .. } if s == b("250") && new == b("255"))
@@ -159,9 +162,9 @@ fn labels_current() -> &'static str {
 #[test]
 fn a_wallet_deleted_meanwhile_is_never_recreated() {
     let mut app = app();
-    app.update(app.now, ch('e'));
+    app.step(app.now, ch('e'));
     retype(&mut app, "7");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert!(
         matches!(write.kind, WriteKind::SetBalance { seen: Some(s), new, reason: EditReason::Set } if s == b("100") && new == b("7"))
     );
@@ -170,13 +173,13 @@ fn a_wallet_deleted_meanwhile_is_never_recreated() {
         form_error(&app).as_deref(),
         Some("this wallet no longer exists: nothing was written")
     );
-    assert_eq!(app.list.loaded(), 0, "removed from the list");
+    assert_eq!(app.session.list.loaded(), 0, "removed from the list");
 }
 
 #[test]
 fn put_never_overwrites_and_offers_to_open_the_existing_wallet() {
     let mut app = app();
-    app.update(app.now, ch('n'));
+    app.step(app.now, ch('n'));
     let Modal::Wallet(dialog) = &app.modal else { panic!("form") };
     let prefilled = dialog.form.value("user_id").to_string();
     assert!(
@@ -184,16 +187,16 @@ fn put_never_overwrites_and_offers_to_open_the_existing_wallet() {
         "{prefilled}"
     );
     retype(&mut app, ALICE);
-    app.update(app.now, key(KeyCode::Tab));
+    app.step(app.now, key(KeyCode::Tab));
     retype(&mut app, "12.50");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_eq!(write.kind, WriteKind::Create { balance: b("12.5") });
     answer(&mut app, write, Err(WriteError::Conflict { current: Some(wallet(ALICE, "100")) }));
     assert!(
         form_error(&app)
             .is_some_and(|e| e.contains("already exists (balance 100): Enter opens it"))
     );
-    assert!(app.update(app.now, key(KeyCode::Enter)).is_empty(), "Enter opens, sends nothing");
+    assert!(app.step(app.now, key(KeyCode::Enter)).is_empty(), "Enter opens, sends nothing");
     assert!(matches!(app.modal, Modal::None));
     assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()), Some(ALICE.to_string()));
 }
@@ -201,38 +204,38 @@ fn put_never_overwrites_and_offers_to_open_the_existing_wallet() {
 #[test]
 fn get_selects_the_wallet_or_says_not_found() {
     let mut app = app();
-    app.update(app.now, ch('f'));
+    app.step(app.now, ch('f'));
     type_text(&mut app, "bob");
-    let sent = app.update(app.now, key(KeyCode::Enter));
+    let sent = app.step(app.now, key(KeyCode::Enter));
     assert_eq!(
         sent,
         vec![Request::GetWallet { table: TABLE.into(), user_id: "bob".into(), consistent: true }]
     );
     let reply = |result| {
-        Msg::Worker(Response::GotWallet {
+        crate::fixtures::answer(Response::GotWallet {
             table: TABLE.into(),
             user_id: "bob".into(),
             result,
             consumed_rcu: Some(0.5),
         })
     };
-    app.update(app.now, reply(Ok(None)));
+    app.step(app.now, reply(Ok(None)));
     assert_eq!(form_error(&app).as_deref(), Some("no wallet with user_id bob (0.5 RCU)"));
-    app.update(app.now, key(KeyCode::Enter));
-    app.update(app.now, reply(Ok(Some(wallet("bob", "3")))));
+    app.step(app.now, key(KeyCode::Enter));
+    app.step(app.now, reply(Ok(Some(wallet("bob", "3")))));
     assert!(matches!(app.modal, Modal::None));
     assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()), Some("bob".into()));
-    assert_eq!(app.list.loaded(), 2);
+    assert_eq!(app.session.list.loaded(), 2);
 }
 
 #[test]
 fn undo_restores_only_if_the_balance_is_still_ours() {
     let mut app = app();
-    app.update(app.now, ch('e'));
+    app.step(app.now, ch('e'));
     retype(&mut app, "42");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     answer(&mut app, write, Ok(done(Some(wallet(ALICE, "42")), Some(b("100")))));
-    let undo = sent_write(&app.update(app.now, ch('u')));
+    let undo = sent_write(&app.step(app.now, ch('u')));
     assert_eq!(
         undo.kind,
         WriteKind::SetBalance { seen: Some(b("42")), new: b("100"), reason: EditReason::Undo }
@@ -243,29 +246,29 @@ fn undo_restores_only_if_the_balance_is_still_ours() {
         line.text,
         format!("undo refused: {ALICE} changed since (balance now 43); nothing written")
     );
-    assert!(app.update(app.now, ch('u')).is_empty(), "nothing more to undo");
+    assert!(app.step(app.now, ch('u')).is_empty(), "nothing more to undo");
 }
 
 #[test]
 fn read_only_disables_every_write_key_but_get() {
     let mut app = app();
-    app.read_only = true;
+    app.config.read_only = true;
     for c in ['n', 'e', '+', '-', 'x', 'u'] {
-        assert!(app.update(app.now, ch(c)).is_empty(), "{c}");
+        assert!(app.step(app.now, ch(c)).is_empty(), "{c}");
         assert!(matches!(app.modal, Modal::None), "{c} opened a form");
         let line = app.status_line.clone().expect("explained");
         assert!(line.text.starts_with("read-only mode"), "{c}: {}", line.text);
     }
-    app.update(app.now, ch('f'));
+    app.step(app.now, ch('f'));
     assert!(matches!(app.modal, Modal::Wallet(_)), "get still works");
 }
 
 #[test]
 fn api_errors_keep_the_form_and_what_was_typed() {
     let mut app = app();
-    app.update(app.now, ch('+'));
+    app.step(app.now, ch('+'));
     type_text(&mut app, "1");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     let err = ApiError::new(ErrorKind::Throttled, "slow down");
     answer(&mut app, write, Err(WriteError::Api(err)));
     assert_eq!(form_error(&app).as_deref(), Some("throttled by DynamoDB: slow down"));
@@ -296,10 +299,10 @@ fn api_errors_keep_the_form_and_what_was_typed() {
 #[case::paste(&"9".repeat(1_000_000))]
 fn bad_balances_are_refused_at_the_field(#[case] text: &str) {
     let mut app = app();
-    app.update(app.now, ch('e'));
+    app.step(app.now, ch('e'));
     retype(&mut app, "");
-    app.update(app.now, Msg::Term(Event::Paste(text.to_string())));
-    assert!(app.update(app.now, key(KeyCode::Enter)).is_empty(), "nothing sent for {text:?}");
+    app.step(app.now, Msg::Term(Event::Paste(text.to_string())));
+    assert!(app.step(app.now, key(KeyCode::Enter)).is_empty(), "nothing sent for {text:?}");
     let error = form_error(&app).expect("a message");
     assert!(!error.is_empty());
     let Modal::Wallet(dialog) = &app.modal else { panic!("form stays") };
@@ -352,11 +355,11 @@ fn usage_records_reported_and_estimated_costs() {
     let scan = Totals { calls: 1, rcu: 0.5, wcu: 0.0, estimated: 1 };
     assert_eq!(app.usage.totals(OpKind::Scan), scan);
 
-    app.update(app.now, ch('f'));
+    app.step(app.now, ch('f'));
     type_text(&mut app, "bob");
-    app.update(app.now, key(KeyCode::Tab));
-    app.update(app.now, ch(' '));
-    let sent = app.update(app.now, key(KeyCode::Enter));
+    app.step(app.now, key(KeyCode::Tab));
+    app.step(app.now, ch(' '));
+    let sent = app.step(app.now, key(KeyCode::Enter));
     assert_eq!(
         sent,
         vec![Request::GetWallet { table: TABLE.into(), user_id: "bob".into(), consistent: false }]
@@ -367,15 +370,15 @@ fn usage_records_reported_and_estimated_costs() {
         result: Ok(Some(wallet("bob", "3"))),
         consumed_rcu: None,
     };
-    app.update(app.now, Msg::Worker(got));
+    app.step(app.now, crate::fixtures::answer(got));
     assert_eq!(
         app.usage.totals(OpKind::Get),
         Totals { calls: 1, rcu: 0.5, wcu: 0.0, estimated: 1 }
     );
 
-    app.update(app.now, ch('+'));
+    app.step(app.now, ch('+'));
     type_text(&mut app, "1");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     let conflict = Err(WriteError::Conflict { current: Some(wallet(ALICE, "100")) });
     answer(&mut app, write.clone(), conflict);
     assert_eq!(app.usage.totals(OpKind::Update), Totals::default(), "a conflict is not recorded");
@@ -387,14 +390,14 @@ fn usage_records_reported_and_estimated_costs() {
     let last = app.usage.last().expect("last call");
     assert_eq!((last.kind, last.wcu, last.estimated), (OpKind::Update, 1.0, false));
 
-    app.update(app.now, Msg::Worker(Response::CallStats { retries: 3, throttled: 1 }));
+    app.step(app.now, Msg::CallStats(crate::msg::CallStats { retries: 3, throttled: 1 }));
     assert_eq!((app.usage.retries, app.usage.throttled), (3, 1));
 }
 
 #[test]
 fn a_paste_outside_a_form_is_not_read_as_keys() {
     let mut app = app();
-    assert!(app.update(app.now, Msg::Term(Event::Paste("qDx+".into()))).is_empty());
+    assert!(app.step(app.now, Msg::Term(Event::Paste("qDx+".into()))).is_empty());
     assert!(!app.should_quit);
     assert!(matches!(app.modal, Modal::None));
 }
@@ -402,9 +405,9 @@ fn a_paste_outside_a_form_is_not_read_as_keys() {
 #[test]
 fn a_write_without_an_answer_is_read_back_and_offered_again_never_retried() {
     let mut app = app();
-    app.update(app.now, ch('+'));
+    app.step(app.now, ch('+'));
     type_text(&mut app, "5");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     // The worker found it had not applied: someone else's value is stored.
     let lost = ApiError::new(ErrorKind::Timeout, "operation timeout");
     let read = Ok(Some(wallet(ALICE, "101")));
@@ -418,9 +421,9 @@ fn a_write_without_an_answer_is_read_back_and_offered_again_never_retried() {
         app.status_line.clone().map(|l| l.text),
         Some(format!("deposit {ALICE}: {message}"))
     );
-    assert_eq!(app.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("101")));
+    assert_eq!(app.session.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("101")));
     // Enter tries again, from the value read back.
-    let again = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let again = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_eq!(
         again.kind,
         WriteKind::SetBalance {
@@ -434,15 +437,15 @@ fn a_write_without_an_answer_is_read_back_and_offered_again_never_retried() {
 #[test]
 fn a_write_whose_read_back_failed_too_says_to_verify() {
     let mut app = app();
-    app.update(app.now, ch('e'));
+    app.step(app.now, ch('e'));
     retype(&mut app, "7");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     let lost = ApiError::new(ErrorKind::Unreachable, "connection reset");
     let read = Err(ApiError::new(ErrorKind::Unreachable, "connection refused"));
     answer(&mut app, write, Err(WriteError::unverified(lost, read)));
     let error = form_error(&app).expect("said");
     assert!(error.ends_with("verify with f before trying again"), "{error}");
-    assert_eq!(app.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("100")));
+    assert_eq!(app.session.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("100")));
     let Modal::Wallet(dialog) = &app.modal else { panic!("the form stays") };
     assert!(!dialog.form.pending);
     assert_eq!(dialog.form.value("New balance"), "7", "what was typed stays");
@@ -453,14 +456,14 @@ const BOB: &str = "0b9e8d7c-6f5a-4e3d-8c2b-1a0f9e8d7c6b";
 #[test]
 fn a_transfer_is_checked_before_it_is_sent() {
     let mut app = app();
-    app.update(app.now, ch('T'));
+    app.step(app.now, ch('T'));
     let Modal::Wallet(dialog) = &app.modal else { panic!("the transfer form") };
     assert_eq!(dialog.form.title, "Transfer");
     // To itself, and more than the balance: refused at the fields, nothing sent.
     type_text(&mut app, ALICE);
-    app.update(app.now, key(KeyCode::Tab));
+    app.step(app.now, key(KeyCode::Tab));
     type_text(&mut app, "100.01");
-    assert!(app.update(app.now, key(KeyCode::Enter)).is_empty());
+    assert!(app.step(app.now, key(KeyCode::Enter)).is_empty());
     let Modal::Wallet(dialog) = &app.modal else { panic!("the form stays") };
     let errors: Vec<_> = dialog.form.fields.iter().filter_map(|f| f.error.clone()).collect();
     assert_eq!(
@@ -472,11 +475,11 @@ fn a_transfer_is_checked_before_it_is_sent() {
         ]
     );
     // A real target and an amount the balance covers.
-    app.update(app.now, key(KeyCode::BackTab));
+    app.step(app.now, key(KeyCode::BackTab));
     retype(&mut app, BOB);
-    app.update(app.now, key(KeyCode::Tab));
+    app.step(app.now, key(KeyCode::Tab));
     retype(&mut app, "100");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_eq!(write.user_id, ALICE);
     assert_eq!(
         write.kind,
@@ -487,17 +490,17 @@ fn a_transfer_is_checked_before_it_is_sent() {
 #[test]
 fn a_transfer_updates_both_rows_in_place_or_says_why_it_was_cancelled() {
     let mut app = app();
-    app.update(app.now, ch('T'));
+    app.step(app.now, ch('T'));
     type_text(&mut app, BOB);
-    app.update(app.now, key(KeyCode::Tab));
+    app.step(app.now, key(KeyCode::Tab));
     type_text(&mut app, "30");
-    let write = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     let why = format!("the target {BOB} does not exist; nothing was written");
     answer(&mut app, write.clone(), Err(WriteError::Cancelled(why.clone())));
     assert_eq!(form_error(&app), Some(why));
-    assert_eq!(app.list.loaded(), 1);
+    assert_eq!(app.session.list.loaded(), 1);
 
-    let again = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let again = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     let counterpart =
         crate::write::Counterpart { wallet: wallet(BOB, "30"), old_balance: Some(b("0")) };
     let done = WriteDone {
@@ -506,8 +509,8 @@ fn a_transfer_updates_both_rows_in_place_or_says_why_it_was_cancelled() {
     };
     answer(&mut app, again, Ok(done));
     assert!(matches!(app.modal, Modal::None));
-    assert_eq!(app.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("70")));
-    assert_eq!(app.list.find(&UserId::new(BOB)).and_then(|w| w.balance), Some(b("30")));
+    assert_eq!(app.session.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("70")));
+    assert_eq!(app.session.list.find(&UserId::new(BOB)).and_then(|w| w.balance), Some(b("30")));
     assert_eq!(
         app.status_line.clone().map(|l| l.text),
         Some(format!("transfer 30 from {ALICE} to {BOB}: {ALICE} now 70, {BOB} now 30, 1 WCU"))
@@ -518,46 +521,48 @@ fn a_transfer_updates_both_rows_in_place_or_says_why_it_was_cancelled() {
 #[test]
 fn demo_wallets_only_on_dynamodb_local() {
     let mut app = app();
-    assert!(app.update(app.now, ch('S')).is_empty());
+    assert!(app.step(app.now, ch('S')).is_empty());
     let line = app.status_line.clone().expect("explained");
     assert!(line.text.starts_with("demo wallets only on DynamoDB Local"), "{}", line.text);
 
-    app.local = true;
-    let sent = app.update(app.now, ch('S'));
+    app.config.local = true;
+    let sent = app.step(app.now, ch('S'));
     assert_eq!(sent, vec![Request::Seed { table: TABLE.into(), users: crate::app::DEMO_WALLETS }]);
-    assert!(app.update(app.now, ch('S')).is_empty(), "one seed at a time");
-    let sent = app
-        .update(app.now, Msg::Worker(Response::Seeded { table: TABLE.into(), result: Ok(1000) }));
+    assert!(app.step(app.now, ch('S')).is_empty(), "one seed at a time");
+    let sent = app.step(
+        app.now,
+        crate::fixtures::answer(Response::Seeded { table: TABLE.into(), result: Ok(1000) }),
+    );
     assert_eq!(app.status_line.clone().map(|l| l.text), Some("added 1000 demo wallets".into()));
     assert!(
         sent.iter().any(|r| matches!(r, Request::Scan { id: 2, .. })),
         "the table is read afresh: {sent:?}"
     );
-    app.read_only = true;
-    assert!(app.update(app.now, ch('S')).is_empty(), "never in read-only mode");
+    app.config.read_only = true;
+    assert!(app.step(app.now, ch('S')).is_empty(), "never in read-only mode");
 }
 
 #[test]
 fn a_transfer_sent_again_after_an_unclear_failure_keeps_its_token() {
     let mut app = app();
-    app.update(app.now, ch('T'));
+    app.step(app.now, ch('T'));
     type_text(&mut app, BOB);
-    app.update(app.now, key(KeyCode::Tab));
+    app.step(app.now, key(KeyCode::Tab));
     type_text(&mut app, "30");
-    let first = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let first = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     // Throttled after retries: an earlier attempt may have applied.
     let err = ApiError::new(ErrorKind::Throttled, "slow down");
     answer(&mut app, first.clone(), Err(WriteError::Api(err)));
-    let again = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let again = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_eq!(again.op_id, first.op_id, "the same ClientRequestToken: applied at most once");
     // A cancellation is definite: nothing was written, so the next one is a new transfer.
     answer(&mut app, again, Err(WriteError::Cancelled("insufficient funds".into())));
-    let third = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let third = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_ne!(third.op_id, first.op_id);
     // A changed amount is another transfer.
     let err = ApiError::new(ErrorKind::Timeout, "operation timeout");
     answer(&mut app, third.clone(), Err(WriteError::Api(err)));
     retype(&mut app, "31");
-    let other = sent_write(&app.update(app.now, key(KeyCode::Enter)));
+    let other = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_ne!(other.op_id, third.op_id);
 }

@@ -15,13 +15,13 @@ const JSON_LINES: &str = "jsonl";
 
 impl App {
     pub(super) fn open_export_form(&mut self) {
-        if self.list.is_empty() {
+        if self.session.list.is_empty() {
             return self.error("no wallets to export: load some first (r), or clear the filter");
         }
         let stamp = crate::journal::now_rfc3339().replace([':', '-'], "");
         let stamp = stamp.split('.').next().unwrap_or_default().to_string();
         // With its extension: a table name may hold dots, which would pass for one.
-        let name = format!("{}-{stamp}.csv", self.table_name);
+        let name = format!("{}-{stamp}.csv", self.session.name);
         let form = Form::new(
             "Export wallets",
             vec![Field::choice(FORMAT, vec![CSV, JSON_LINES]), Field::text(FILE, &name)],
@@ -30,7 +30,7 @@ impl App {
             "The {} wallets in view, in list order, numbers exact. The name ends in .csv or \
              .jsonl as chosen; a relative one is in {}. An existing file is never \
              overwritten.",
-            self.list.len(),
+            self.session.list.len(),
             std::env::current_dir().map_or_else(|_| ".".to_string(), |d| d.display().to_string())
         ));
         self.modal = Modal::Export(form);
@@ -52,8 +52,8 @@ impl App {
         {
             path = dir.join(path);
         }
-        let wallets = self.list.window(0, self.list.len()).cloned().collect();
-        self.exporting = Some(path.clone());
+        let wallets = self.session.list.window(0, self.session.list.len()).cloned().collect();
+        self.session.exporting = Some(path.clone());
         Some(Request::Export { path, format, wallets })
     }
 
@@ -61,7 +61,7 @@ impl App {
     /// Only the export the open form sent closes or marks the form; any other (one whose form
     /// was cancelled) is just reported.
     pub(super) fn complete_export(&mut self, path: PathBuf, result: Result<usize, String>) {
-        let ours = self.exporting.take_if(|sent| *sent == path).is_some()
+        let ours = self.session.exporting.take_if(|sent| *sent == path).is_some()
             && matches!(self.modal, Modal::Export(_));
         match result {
             Ok(n) => {

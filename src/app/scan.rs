@@ -108,7 +108,7 @@ impl ScanState {
 impl App {
     /// Starts a scan if none ran yet and the table is ACTIVE.
     pub(super) fn due_scan(&mut self) -> Option<Request> {
-        if self.scan.is_some() {
+        if self.session.scan.is_some() {
             return None;
         }
         self.start_scan()
@@ -116,13 +116,16 @@ impl App {
 
     /// A new scan: clears the list, supersedes any running scan.
     pub(super) fn start_scan(&mut self) -> Option<Request> {
-        let TableState::Present(info) = &self.table else { return None };
+        let TableState::Present(info) = &self.session.table else { return None };
         if info.status != TableStatus::Active {
             return None;
         }
-        let max_rcu_per_sec =
-            self.scan_budget.rcu_per_sec(&info.billing).or(self.scan_spec.max_rcu_per_sec);
-        let spec = ScanSpec { max_rcu_per_sec, ..self.scan_spec };
+        let max_rcu_per_sec = self
+            .config
+            .scan_budget
+            .rcu_per_sec(&info.billing)
+            .or(self.config.scan_spec.max_rcu_per_sec);
+        let spec = ScanSpec { max_rcu_per_sec, ..self.config.scan_spec };
         let consistency = if spec.consistent { Consistency::Strong } else { Consistency::Eventual };
         let predicted_rcu = info
             .size_bytes
@@ -133,11 +136,11 @@ impl App {
         let expected = info.item_count.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
         let id = self.next_scan_id;
         self.next_scan_id += 1;
-        self.list.clear();
-        self.list.reserve(expected.min(MAX_RESERVE));
-        self.selected = 0;
-        self.list_offset = 0;
-        self.scan = Some(ScanState {
+        self.session.list.clear();
+        self.session.list.reserve(expected.min(MAX_RESERVE));
+        self.session.selected = 0;
+        self.session.list_offset = 0;
+        self.session.scan = Some(ScanState {
             id,
             started: self.now,
             first_page: None,
@@ -152,21 +155,21 @@ impl App {
             max_rcu_per_sec,
             predicted_rcu,
         });
-        Some(Request::scan(id, self.table_name.clone(), spec))
+        Some(Request::scan(id, self.session.name.clone(), spec))
     }
 
     /// `r`: a scan that stopped before its end goes on from where each of its segments
     /// stopped, keeping what it loaded; otherwise a new scan starts.
     pub(super) fn rescan(&mut self) -> Option<Request> {
-        let resumable = self.scan.as_ref().is_some_and(ScanState::resumable);
+        let resumable = self.session.scan.as_ref().is_some_and(ScanState::resumable);
         if !resumable
-            || !matches!(&self.table, TableState::Present(info) if info.status == TableStatus::Active)
+            || !matches!(&self.session.table, TableState::Present(info) if info.status == TableStatus::Active)
         {
             return self.start_scan();
         }
         let id = self.next_scan_id;
         self.next_scan_id += 1;
-        let scan = self.scan.as_mut()?;
+        let scan = self.session.scan.as_mut()?;
         scan.id = id;
         scan.outcome = ScanOutcome::Running;
         scan.finished = None;
@@ -174,7 +177,7 @@ impl App {
         let spec = ScanSpec {
             max_rcu_per_sec: scan.max_rcu_per_sec,
             segments: scan.segments,
-            ..self.scan_spec
+            ..self.config.scan_spec
         };
         let note = format!(
             "resuming the scan: {} of {} segments left",
@@ -182,26 +185,29 @@ impl App {
             scan.segments
         );
         self.info(note);
-        Some(Request::Scan { id, table: self.table_name.clone(), spec, from })
+        Some(Request::Scan { id, table: self.session.name.clone(), spec, from })
     }
 
     /// Esc: stops the running scan, keeping what it loaded.
     pub(super) fn cancel_scan(&mut self) -> Vec<Request> {
-        let Some(scan) = self.scan.as_mut().filter(|s| s.outcome == ScanOutcome::Running) else {
+        let Some(scan) = self.session.scan.as_mut().filter(|s| s.outcome == ScanOutcome::Running)
+        else {
             return Vec::new();
         };
         scan.outcome = ScanOutcome::Cancelled;
         scan.finished = Some(self.now);
         let id = scan.id;
         self.settle_keeping_selection();
-        self.info(format!("scan stopped: {} wallets loaded; r goes on", self.list.loaded()));
+        self.info(format!(
+            "scan stopped: {} wallets loaded; r goes on",
+            self.session.list.loaded()
+        ));
         vec![Request::CancelScan { id }]
     }
 
     /// Takes a page of the running scan; a page of any other scan is stale.
     pub(super) fn complete_scan_page(&mut self, page: ScanPage) {
         let now = self.now;
-        self.usage.record_scan_page(now, &page, self.scan_spec.consistent);
         let Some(scan) = self.running_scan(page.id) else { return };
         scan.pages += 1;
         scan.scanned += page.scanned;
@@ -216,7 +222,7 @@ impl App {
             scan.finished = Some(now);
         }
         let complete = scan.outcome == ScanOutcome::Complete;
-        self.list.extend(page.wallets);
+        self.session.list.extend(page.wallets);
         if complete {
             self.settle_keeping_selection();
         }
@@ -238,7 +244,7 @@ impl App {
         let done = scan.segments_done();
         let segments = scan.segments;
         self.settle_keeping_selection();
-        let loaded = self.list.loaded();
+        let loaded = self.session.list.loaded();
         self.error(format!(
             "scan stopped ({why}) with {loaded} wallets loaded, {done} of {segments} segments \
              complete; r resumes where each segment stopped"
@@ -247,26 +253,28 @@ impl App {
     }
 
     fn running_scan(&mut self, id: ScanId) -> Option<&mut ScanState> {
-        self.scan.as_mut().filter(|s| s.id == id && s.outcome == ScanOutcome::Running)
+        self.session.scan.as_mut().filter(|s| s.id == id && s.outcome == ScanOutcome::Running)
     }
 
     /// Merges rows appended during a sorted scan into order, at most twice a second.
     pub(super) fn settle_list(&mut self) {
-        if self.list.needs_settle() && self.now.duration_since(self.last_settle) >= SETTLE_EVERY {
+        if self.session.list.needs_settle()
+            && self.now.duration_since(self.session.last_settle) >= SETTLE_EVERY
+        {
             self.settle_keeping_selection();
-            self.last_settle = self.now;
+            self.session.last_settle = self.now;
         }
     }
 
     /// Brings the list's order up to date; the selected wallet stays selected
     /// even when rows merged in above it move it down.
     pub(super) fn settle_keeping_selection(&mut self) {
-        if !self.list.needs_settle() {
+        if !self.session.list.needs_settle() {
             return;
         }
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
-        self.list.settle();
-        match keep.and_then(|id| self.list.position_of(&id)) {
+        self.session.list.settle();
+        match keep.and_then(|id| self.session.list.position_of(&id)) {
             Some(position) => self.select(position),
             None => self.clamp_selection(),
         }
@@ -274,10 +282,10 @@ impl App {
 
     /// The table is gone or not yet there: nothing loaded is valid any more.
     pub(super) fn forget_wallets(&mut self) {
-        self.list.clear();
-        self.scan = None;
-        self.selected = 0;
-        self.list_offset = 0;
+        self.session.list.clear();
+        self.session.scan = None;
+        self.session.selected = 0;
+        self.session.list_offset = 0;
     }
 }
 
@@ -287,8 +295,8 @@ mod tests {
 
     use super::*;
     use crate::cli::Cli;
-    use crate::fixtures::{TABLE, describe, table_info};
-    use crate::msg::{Msg, Response};
+    use crate::fixtures::{describe, new_app, table_info};
+    use crate::msg::Response;
     use crate::table::TableInfo;
 
     /// The ACTIVE table billed as `billing`, of `size_bytes` as described.
@@ -299,9 +307,9 @@ mod tests {
     /// The scan an app started with these command-line flags sends for `info`.
     fn first_scan(flags: &[&str], info: TableInfo, t0: Instant) -> (App, ScanSpec) {
         let cli = Cli::try_parse_from([&["wallet-tui"], flags].concat()).expect("flags parse");
-        let mut app = App::new(TABLE.into(), "test".into(), true, t0);
-        app.scan_spec = cli.scan_spec();
-        app.scan_budget = cli.scan_budget();
+        let mut app = new_app("test", true, t0);
+        app.config.scan_spec = cli.scan_spec();
+        app.config.scan_budget = cli.scan_budget();
         let sent = describe(&mut app, t0, Ok(Some(info)));
         let specs: Vec<ScanSpec> = sent
             .iter()
@@ -330,12 +338,12 @@ mod tests {
         assert_eq!(rate(&["--max-read-rcu", "7"], provisioned()), Some(7.0));
         // The rest of the spec is the command line's.
         let (app, spec) = first_scan(&["--scan-segments", "3"], provisioned(), t0);
-        assert_eq!(spec, ScanSpec { max_rcu_per_sec: Some(5.0), ..app.scan_spec });
+        assert_eq!(spec, ScanSpec { max_rcu_per_sec: Some(5.0), ..app.config.scan_spec });
         assert_eq!(spec.segments, 3);
         // An app not given the settings paces nothing.
-        let mut app = App::new(TABLE.into(), "test".into(), true, t0);
+        let mut app = new_app("test", true, t0);
         let sent = describe(&mut app, t0, Ok(Some(provisioned())));
-        assert!(matches!(sent[..], [Request::Scan { spec, .. }] if spec == app.scan_spec));
+        assert!(matches!(sent[..], [Request::Scan { spec, .. }] if spec == app.config.scan_spec));
     }
 
     #[test]
@@ -344,7 +352,7 @@ mod tests {
         // 10 MiB: 1,284.5 eventually consistent RCU for a full scan, at 5 RCU/s.
         let info = table(BillingMode::Provisioned { read: 10, write: 5 }, Some(10 << 20));
         let (mut app, _) = first_scan(&[], info, t0);
-        let scan = app.scan.clone().expect("a scan");
+        let scan = app.session.scan.clone().expect("a scan");
         assert_eq!(scan.max_rcu_per_sec, Some(5.0));
         assert_eq!(scan.predicted_rcu, Some(1284.5));
         assert_eq!(scan.eta(), Some(Duration::from_secs_f64(1284.5 / 5.0)));
@@ -358,8 +366,8 @@ mod tests {
             consumed_rcu: Some(34.5),
             next: Some(vec![]),
         };
-        app.update(t0 + Duration::from_secs(8), Msg::Worker(Response::ScanPage(page)));
-        let scan = app.scan.clone().expect("a scan");
+        app.step(t0 + Duration::from_secs(8), crate::fixtures::answer(Response::ScanPage(page)));
+        let scan = app.session.scan.clone().expect("a scan");
         assert_eq!(scan.eta(), Some(Duration::from_secs(250)));
         // More consumed than predicted (the size is refreshed only every six hours).
         let mut over = scan.clone();

@@ -3,7 +3,7 @@
 
 use crossterm::event::{Event, KeyCode};
 
-use super::{App, Modal, TableState};
+use super::{App, Modal, ScanOutcome, TableSession};
 use crate::error::ApiError;
 use crate::msg::Request;
 use crate::table::TableEntry;
@@ -59,7 +59,7 @@ impl App {
         match result {
             Ok(tables) => {
                 picker.selected =
-                    tables.iter().position(|t| t.name == self.table_name).unwrap_or(0);
+                    tables.iter().position(|t| t.name == self.session.name).unwrap_or(0);
                 picker.tables = Some(tables);
             }
             Err(err) => {
@@ -69,35 +69,22 @@ impl App {
         }
     }
 
-    /// Looks after `entry`'s table from now on: everything known about the old one goes
-    /// (its wallets, its scan, its status, this session's undo entries for it).
+    /// Looks after `entry`'s table from now on: a new session replaces the old one whole
+    /// (its wallets, scan, status, undo entries, anything in flight); answers meant for the
+    /// old one are dropped by their session number when they come.
     fn switch_table(&mut self, entry: TableEntry) -> Vec<Request> {
         self.modal = Modal::None;
-        if entry.name == self.table_name {
+        if entry.name == self.session.name {
             return Vec::new();
         }
         let mut requests = Vec::new();
-        if let Some(scan) = self.scan.as_ref().filter(|s| s.outcome == super::ScanOutcome::Running)
+        if let Some(scan) = self.session.scan.as_ref().filter(|s| s.outcome == ScanOutcome::Running)
         {
             requests.push(Request::CancelScan { id: scan.id });
         }
-        self.table_name = entry.name.clone();
-        self.table = TableState::Unknown;
-        self.describe_error = None;
-        self.transition = None;
-        self.last_described = None;
-        // An answer about the old table is ignored by name when it comes.
-        self.describe_in_flight = false;
-        self.describe_outdated = false;
-        self.describe_failures = 0;
-        self.next_describe = Some(self.now);
-        self.forget_wallets();
-        self.list.set_filter(crate::list::Filter::All);
-        self.filter_text.clear();
-        self.undo.clear();
-        // Answers about the old table are dropped by name: nothing of theirs may wait.
-        self.write_started = None;
-        self.seeding = false;
+        let id = self.next_session;
+        self.next_session += 1;
+        self.session = TableSession::new(id, entry.name.clone(), self.now, Some(self.now));
         let note = match entry.wallet_schema {
             Some(false) => " (it does not have the wallet schema: wallet forms will not work)",
             _ => "",

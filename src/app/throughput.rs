@@ -11,8 +11,8 @@ impl App {
         if let Some(why) = self.write_blocked("changing throughput") {
             return self.error(why);
         }
-        let TableState::Present(info) = &self.table else {
-            return self.error(format!("table {} does not exist", self.table_name));
+        let TableState::Present(info) = &self.session.table else {
+            return self.error(format!("table {} does not exist", self.session.name));
         };
         if info.status != TableStatus::Active {
             return self.error(format!("table is {}: wait until ACTIVE", info.status.as_str()));

@@ -22,8 +22,8 @@ const MIN_SPARK: u16 = 6;
 
 /// Draws the panel into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let usage = &app.usage;
-    let billing = match &app.table {
+    let usage = &app.usage();
+    let billing = match &app.table() {
         TableState::Present(info) => Some(&info.billing),
         _ => None,
     };
@@ -64,7 +64,7 @@ fn estimated() -> Span<'static> {
 
 /// "Last   UpdateItem 1 WCU · 3s ago", marked when the units were computed here.
 fn last_call(app: &App) -> Line<'static> {
-    let Some(call) = app.usage.last() else {
+    let Some(call) = app.usage().last() else {
         return Line::from(vec![
             label("Last"),
             Span::styled("no call yet", Style::new().fg(Color::DarkGray)),
@@ -76,7 +76,7 @@ fn last_call(app: &App) -> Line<'static> {
             format!("{} WCU", format_units(call.wcu))
         }
     };
-    let ago = format_elapsed(app.now.saturating_duration_since(call.at));
+    let ago = format_elapsed(app.now().saturating_duration_since(call.at));
     let mut spans = vec![
         label("Last"),
         Span::styled(call.kind.name(), Style::new().add_modifier(Modifier::BOLD)),
@@ -102,8 +102,8 @@ fn utilization_color(share: f64) -> Color {
 /// "RCU/s ▁▃█  1.5 of 5 · 30%": the last minute per second, the recent rate, and its share of
 /// the provisioned throughput (on-demand: the session's units instead).
 fn rate_row(app: &App, frame: &mut Frame, area: Rect, units: Units, limit: Option<i64>) {
-    let usage = &app.usage;
-    let rate = usage.rate_now(app.now, units);
+    let usage = &app.usage();
+    let rate = usage.rate_now(app.now(), units);
     let mut figure = vec![Span::raw(format!("{rate:.1}/s"))];
     match limit.and_then(|limit| Some((limit, usage::utilization(rate, limit)?))) {
         Some((limit, share)) => {
@@ -141,7 +141,7 @@ fn rate_row(app: &App, frame: &mut Frame, area: Rect, units: Units, limit: Optio
         Constraint::Min(0),
     ])
     .areas(rest);
-    frame.render_widget(sparkline(usage, app.now, units, limit, spark_area.width), spark_area);
+    frame.render_widget(sparkline(usage, app.now(), units, limit, spark_area.width), spark_area);
     frame.render_widget(figure, figure_area);
 }
 
@@ -232,7 +232,7 @@ fn short_name(kind: OpKind) -> &'static str {
 /// "Full   scan ≈ 25 RCU strong · 12.5 eventual": the predicted cost of reading the whole
 /// table, from DescribeTable's size (which DynamoDB refreshes about every six hours).
 fn full_scan(app: &App) -> Line<'static> {
-    let info = match &app.table {
+    let info = match &app.table() {
         TableState::Present(info) => info,
         _ => return Line::from(vec![label("Full"), dim("scan: no table")]),
     };

@@ -17,8 +17,8 @@ const NAME: usize = 14;
 
 /// Draws the pane into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let focused = app.focus == Pane::Detail;
-    let view = match app.detail_view {
+    let focused = app.focus() == Pane::Detail;
+    let view = match app.detail_view() {
         DetailView::Attributes => "attributes",
         DetailView::Json => "JSON",
         DetailView::DynamoJson => "DynamoDB JSON",
@@ -39,7 +39,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         format_units(capacity::read_units(size, Consistency::Eventual)),
         format_units(capacity::write_units(size)),
     )));
-    let lines: Vec<Line> = match app.detail_view {
+    let lines: Vec<Line> = match app.detail_view() {
         DetailView::Attributes => attrs
             .iter()
             .map(|(name, value)| {
@@ -59,7 +59,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let paragraph = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })
-        .scroll((app.detail_scroll.min(1000), 0));
+        .scroll((app.detail_scroll().min(1000), 0));
     frame.render_widget(paragraph, area);
 }
 

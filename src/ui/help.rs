@@ -21,7 +21,7 @@ const DESCRIPTION_WIDTH: usize = 42;
 /// Draws the overlay centred in `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut rows: Vec<(String, String)> =
-        app.keymap.help_rows().into_iter().map(|(k, d)| (k, d.to_string())).collect();
+        app.config().keymap.help_rows().into_iter().map(|(k, d)| (k, d.to_string())).collect();
     rows.push((String::new(), String::new()));
     rows.push(("In forms".to_string(), String::new()));
     rows.extend(FORM_KEYS.iter().map(|(k, d)| (k.to_string(), d.to_string())));

@@ -22,17 +22,17 @@ const MAX_EXTRA_WIDTH: u16 = 32;
 
 /// Draws the list into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let focused = app.focus == Pane::List && app.filter_input.is_none();
+    let focused = app.focus() == Pane::List && app.filter_input().is_none();
     let block = Block::bordered()
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
         .title(title(app))
-        .title_bottom(footer(app.list.aggregates()));
+        .title_bottom(footer(app.list().aggregates()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 2 || inner.width < 4 {
         return;
     }
-    let (table_area, filter_area) = match app.filter_input {
+    let (table_area, filter_area) = match app.filter_input() {
         Some(_) => {
             let table = Rect { height: inner.height - 1, ..inner };
             (table, Some(Rect { y: inner.bottom() - 1, height: 1, ..inner }))
@@ -43,7 +43,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(area) = filter_area {
         render_filter(app, frame, area);
     }
-    if app.list.is_empty() {
+    if app.list().is_empty() {
         let text = empty_text(app);
         let y = table_area.y + 1;
         if y < table_area.bottom() {
@@ -54,12 +54,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn empty_text(app: &App) -> String {
-    match (&app.scan, app.list.loaded()) {
+    match (&app.scan(), app.list().loaded()) {
         (None, _) => "no scan yet".into(),
         (Some(s), 0) if s.outcome == ScanOutcome::Running => "scanning…".into(),
-        (Some(_), 0) if app.local && !app.read_only => format!(
+        (Some(_), 0) if app.config().local && !app.config().read_only => format!(
             "the table has no wallets — press {} for {} demo wallets",
-            app.keymap.first_key(crate::keymap::Action::SeedDemo),
+            app.config().keymap.first_key(crate::keymap::Action::SeedDemo),
             crate::app::DEMO_WALLETS
         ),
         (Some(_), 0) => "the table has no wallets".into(),
@@ -70,7 +70,7 @@ fn empty_text(app: &App) -> String {
 fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let rows_visible = usize::from(area.height.saturating_sub(1));
     let offset = visible_offset(app, rows_visible);
-    let window: Vec<&Wallet> = app.list.window(offset, rows_visible).collect();
+    let window: Vec<&Wallet> = app.list().window(offset, rows_visible).collect();
     let balance_width = window
         .iter()
         .filter_map(|w| w.balance.map(|b| b.to_string().chars().count()))
@@ -93,7 +93,7 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             extras.iter().map(|(name, _)| Cell::from(extra_text(wallet.attr(name).as_ref()))),
         );
         let mut row = Row::new(cells);
-        if offset + i == app.selected {
+        if offset + i == app.selected() {
             let style = if focused {
                 Style::new().add_modifier(Modifier::REVERSED)
             } else {
@@ -116,11 +116,11 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
 fn visible_offset(app: &App, rows: usize) -> usize {
     let rows = rows.max(1);
     // Never leave rows empty at the bottom while there are wallets above.
-    let mut offset = app.list_offset.min(app.list.len().saturating_sub(rows));
-    if app.selected < offset {
-        offset = app.selected;
-    } else if app.selected >= offset + rows {
-        offset = app.selected + 1 - rows;
+    let mut offset = app.list_offset().min(app.list().len().saturating_sub(rows));
+    if app.selected() < offset {
+        offset = app.selected();
+    } else if app.selected() >= offset + rows {
+        offset = app.selected() + 1 - rows;
     }
     offset
 }
@@ -176,16 +176,16 @@ fn extra_text(value: Option<&AttrValue>) -> String {
 }
 
 fn title(app: &App) -> Line<'static> {
-    let mut text = format!(" Wallets · {} loaded", group(app.list.loaded() as u64));
-    if let Some(scan) = &app.scan {
-        text.push_str(&scan_progress(scan, app.list.loaded(), app.now));
+    let mut text = format!(" Wallets · {} loaded", group(app.list().loaded() as u64));
+    if let Some(scan) = &app.scan() {
+        text.push_str(&scan_progress(scan, app.list().loaded(), app.now()));
     }
-    text.push_str(&format!(" · {}", app.list.sort().label()));
-    if !app.filter_text.is_empty() {
+    text.push_str(&format!(" · {}", app.list().sort().label()));
+    if !app.filter_text().is_empty() {
         text.push_str(&format!(
             " · filter {} ({} match)",
-            app.filter_text,
-            group(app.list.len() as u64)
+            app.filter_text(),
+            group(app.list().len() as u64)
         ));
     }
     text.push(' ');
@@ -232,7 +232,7 @@ fn footer(agg: &Aggregates) -> Line<'static> {
 }
 
 fn render_filter(app: &App, frame: &mut Frame, area: Rect) {
-    let Some((input, error)) = &app.filter_input else { return };
+    let Some((input, error)) = &app.filter_input() else { return };
     let prompt = "filter: ";
     let room = usize::from(area.width).saturating_sub(prompt.len() + 1).max(1);
     let (shown, col) = super::input_window(input, room);

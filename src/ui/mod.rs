@@ -17,8 +17,9 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use tui_input::Input;
 use unicode_width::UnicodeWidthChar;
 
-use crate::app::{App, Level, Modal, Viewport};
+use crate::app::{App, Level, Modal};
 use crate::keymap::Action;
+use crate::msg::Viewport;
 use crate::theme::Theme;
 
 /// Below this size the layout cannot be drawn legibly.
@@ -95,7 +96,7 @@ pub fn viewport(area: Rect) -> Viewport {
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
     render_panes(app, frame);
-    if app.theme == Theme::Mono {
+    if app.config().theme == Theme::Mono {
         drop_colours(frame.buffer_mut());
     }
 }
@@ -124,7 +125,7 @@ fn render_panes(app: &App, frame: &mut Frame) {
     list::render(app, frame, areas.list);
     detail::render(app, frame, areas.detail);
     render_status_line(app, frame, areas.status_line);
-    match &app.modal {
+    match &app.modal() {
         Modal::None => {}
         // The whole screen: the key list needs every row it can get.
         Modal::Help => help::render(app, frame, area),
@@ -150,10 +151,13 @@ fn render_too_small(frame: &mut Frame, area: Rect) {
 fn render_title(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = vec![
         Span::styled(" wallet-tui ", Style::new().add_modifier(Modifier::BOLD).reversed()),
-        Span::raw(format!(" table {} ", app.table_name)),
-        Span::styled(format!("│ {} ", app.endpoint_label), Style::new().fg(Color::DarkGray)),
+        Span::raw(format!(" table {} ", app.table_name())),
+        Span::styled(
+            format!("│ {} ", app.config().endpoint_label),
+            Style::new().fg(Color::DarkGray),
+        ),
     ];
-    if app.read_only {
+    if app.config().read_only {
         spans.push(Span::styled(" READ-ONLY ", Style::new().fg(Color::Black).bg(Color::Yellow)));
     }
     frame.render_widget(Line::from(spans), area);
@@ -164,13 +168,13 @@ const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '�
 
 fn render_status_line(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(since) = app.write_in_flight_since() {
-        let tick = app.now.saturating_duration_since(since).as_millis() / 100;
+        let tick = app.now().saturating_duration_since(since).as_millis() / 100;
         let spinner = SPINNER[tick as usize % SPINNER.len()];
         let line = Line::styled(format!("{spinner} writing…"), Style::new().fg(Color::Yellow));
         frame.render_widget(line, area);
         return;
     }
-    let line = match &app.status_line {
+    let line = match &app.status_line() {
         Some(status) => {
             let color = match status.level {
                 Level::Info => Color::Green,
@@ -199,7 +203,7 @@ fn key_hints(app: &App) -> Line<'static> {
     ];
     let spans = hints.iter().flat_map(|(action, what)| {
         [
-            Span::styled(app.keymap.first_key(*action), Style::new().fg(Color::Cyan)),
+            Span::styled(app.config().keymap.first_key(*action), Style::new().fg(Color::Cyan)),
             Span::raw(format!(" {what}  ")),
         ]
     });

@@ -18,13 +18,13 @@ const LABEL: usize = 8;
 
 /// Draws the panel into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let mut title = format!(" Table {} ", app.table_name);
-    if let TableState::Present(info) = &app.table {
+    let mut title = format!(" Table {} ", app.table_name());
+    if let TableState::Present(info) = &app.table() {
         let every = if info.is_transient() { FAST_POLL } else { SLOW_POLL };
         title.push_str(&format!("· polled every {}s ", every.as_secs()));
     }
     let block = Block::bordered().title(title);
-    let lines = match (&app.connection, &app.table) {
+    let lines = match (&app.connection(), &app.table()) {
         (Connection::Starting(progress), _) => starting(progress),
         (Connection::Failed(why), _) => vec![
             Line::styled("DynamoDB Local is not available", Style::new().fg(Color::Red)),
@@ -59,20 +59,22 @@ fn starting(progress: &[String]) -> Vec<Line<'static>> {
 }
 
 fn unknown(app: &App) -> Vec<Line<'static>> {
-    match &app.describe_error {
+    match &app.describe_error() {
         None => vec![Line::raw("describing table…")],
         Some(err) => {
             // A countdown to the next attempt (the app backs off 2, 4, 8, 16 s).
             let retry = match app.next_describe() {
                 Some(at) => {
-                    let secs = at.saturating_duration_since(app.now).as_millis().div_ceil(1000);
+                    let secs = at.saturating_duration_since(app.now()).as_millis().div_ceil(1000);
                     format!("retrying in {secs}s; r retries now")
                 }
                 None => "retrying now…".to_string(),
             };
             let head = match err.kind {
-                ErrorKind::Unreachable => format!("cannot reach {}", app.endpoint_label),
-                ErrorKind::Timeout => format!("{} does not answer in time", app.endpoint_label),
+                ErrorKind::Unreachable => format!("cannot reach {}", app.config().endpoint_label),
+                ErrorKind::Timeout => {
+                    format!("{} does not answer in time", app.config().endpoint_label)
+                }
                 _ => "cannot describe the table".to_string(),
             };
             vec![
@@ -86,18 +88,18 @@ fn unknown(app: &App) -> Vec<Line<'static>> {
 
 fn missing(app: &App) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(vec![
-        Span::raw(format!("table {} does not exist", app.table_name)),
+        Span::raw(format!("table {} does not exist", app.table_name())),
         Span::raw(" — "),
     ])];
-    if app.read_only {
+    if app.config().read_only {
         lines[0].push_span(Span::raw("read-only mode, it cannot be created here"));
     } else {
-        let key = app.keymap.first_key(Action::CreateTable);
+        let key = app.config().keymap.first_key(Action::CreateTable);
         lines[0].push_span(Span::raw("press "));
         lines[0].push_span(Span::styled(key, Style::new().fg(Color::Cyan)));
         lines[0].push_span(Span::raw(" to create it"));
-        if app.local {
-            let key = app.keymap.first_key(Action::SeedDemo);
+        if app.config().local {
+            let key = app.config().keymap.first_key(Action::SeedDemo);
             lines.push(Line::from(vec![
                 Span::raw("or "),
                 Span::styled(key, Style::new().fg(Color::Cyan)),

@@ -18,7 +18,7 @@ pub fn render(app: &App, picker: &TablePicker, frame: &mut Frame, area: Rect) {
             super::wrap_words(&format!("cannot list tables: {error}"), inner).len()
         }
         (Some(tables), None) if tables.is_empty() => {
-            1 + super::wrap_words(&app.namespace, inner).len()
+            1 + super::wrap_words(&app.config().namespace, inner).len()
         }
         (Some(tables), None) => tables.len(),
     };
@@ -27,7 +27,7 @@ pub fn render(app: &App, picker: &TablePicker, frame: &mut Frame, area: Rect) {
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .title(" Tables · Enter switches · r lists again · Esc closes ")
-        .title_bottom(Line::from(format!(" now: {} ", app.table_name)));
+        .title_bottom(Line::from(format!(" now: {} ", app.table_name())));
     let Some(tables) = &picker.tables else {
         let text = Paragraph::new("listing tables…").block(block);
         return frame.render_widget(text, popup);
@@ -44,7 +44,7 @@ pub fn render(app: &App, picker: &TablePicker, frame: &mut Frame, area: Rect) {
     if tables.is_empty() {
         let lines = vec![
             Line::raw("no tables here"),
-            Line::styled(app.namespace.clone(), Style::new().fg(Color::DarkGray)),
+            Line::styled(app.config().namespace.clone(), Style::new().fg(Color::DarkGray)),
         ];
         let text = Paragraph::new(lines).wrap(Wrap { trim: true }).block(block);
         return frame.render_widget(text, popup);

@@ -10,7 +10,7 @@ use ratatui::backend::TestBackend;
 use crate::app::{App, TableState};
 use crate::error::{ApiError, ErrorKind};
 use crate::fixtures::{
-    TABLE, ch, describe, described_app, described_table, key, scan_page, wallet,
+    TABLE, ch, describe, described_app, described_table, key, new_app, scan_page, wallet,
 };
 use crate::msg::{LocalEvent, Msg, Response};
 use crate::table::{AttributeDef, BillingMode, IndexInfo, KeyElement, TableInfo, TableStatus};
@@ -33,34 +33,33 @@ fn info(status: TableStatus) -> TableInfo {
 fn app_with(state: Option<TableInfo>) -> (App, Instant) {
     let t0 = Instant::now();
     let mut app = described_app(LOCAL, state, t0);
-    app.status_line = None;
+    app.clear_status_line();
     (app, t0)
 }
 
 #[test]
 fn status_missing() {
     let (app, _) = app_with(None);
-    assert_eq!(app.table, TableState::Missing);
+    assert_eq!(app.table(), &TableState::Missing);
     assert_snapshot!(draw(&app, 80, 16));
 }
 
 #[test]
 fn status_creating_with_elapsed_time() {
     let (mut app, t0) = app_with(Some(info(TableStatus::Creating)));
-    app.update(t0 + Duration::from_secs(7), Msg::Tick);
+    app.step(t0 + Duration::from_secs(7), Msg::Tick);
     assert_snapshot!(draw(&app, 80, 16));
 }
 
 #[test]
 fn status_active() {
-    let (mut app, _) = app_with(Some(info(TableStatus::Active)));
-    if let TableState::Present(table) = &mut app.table {
-        table.indexes.push(IndexInfo {
-            name: "by_balance".into(),
-            kind: "GSI",
-            status: Some(TableStatus::Active),
-        });
-    }
+    let mut table = info(TableStatus::Active);
+    table.indexes.push(IndexInfo {
+        name: "by_balance".into(),
+        kind: "GSI",
+        status: Some(TableStatus::Active),
+    });
+    let (app, _) = app_with(Some(table));
     assert_snapshot!(draw(&app, 90, 16));
 }
 
@@ -77,7 +76,7 @@ fn status_on_demand_not_wallet_schema() {
 #[test]
 fn status_error() {
     let t0 = Instant::now();
-    let mut app = App::new(TABLE.into(), "AWS eu-west-1".into(), true, t0);
+    let mut app = new_app("AWS eu-west-1", true, t0);
     let err = ApiError::new(
         ErrorKind::AccessDenied,
         "User is not authorized to perform: dynamodb:DescribeTable",
@@ -89,8 +88,8 @@ fn status_error() {
 #[test]
 fn status_starting_local() {
     let t0 = Instant::now();
-    let mut app = App::new(TABLE.into(), LOCAL.into(), false, t0);
-    app.update(
+    let mut app = new_app(LOCAL, false, t0);
+    app.step(
         t0,
         Msg::Local(LocalEvent::Progress(
             "installing DynamoDB Local 3.3.0 (first run only)…".into(),
@@ -102,25 +101,25 @@ fn status_starting_local() {
 #[test]
 fn status_local_failed() {
     let t0 = Instant::now();
-    let mut app = App::new(TABLE.into(), LOCAL.into(), false, t0);
+    let mut app = new_app(LOCAL, false, t0);
     let why = "java not found: DynamoDB Local needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless)";
-    app.update(t0, Msg::Local(LocalEvent::Failed(why.into())));
+    app.step(t0, Msg::Local(LocalEvent::Failed(why.into())));
     assert_snapshot!(draw(&app, 80, 16));
 }
 
 #[test]
 fn create_form() {
     let (mut app, t0) = app_with(None);
-    app.update(t0, ch('c'));
+    app.step(t0, ch('c'));
     assert_snapshot!(draw(&app, 80, 20));
 }
 
 #[test]
 fn delete_form_with_error() {
     let (mut app, t0) = app_with(Some(info(TableStatus::Active)));
-    app.update(t0, ch('D'));
-    app.update(t0, ch('x'));
-    app.update(t0, key(KeyCode::Enter));
+    app.step(t0, ch('D'));
+    app.step(t0, ch('x'));
+    app.step(t0, key(KeyCode::Enter));
     let backend = draw(&app, 80, 16);
     assert_snapshot!(backend);
 }
@@ -128,7 +127,7 @@ fn delete_form_with_error() {
 #[test]
 fn help_overlay() {
     let (mut app, t0) = app_with(None);
-    app.update(t0, ch('?'));
+    app.step(t0, ch('?'));
     assert_snapshot!(draw(&app, 80, 20));
 }
 
@@ -171,34 +170,34 @@ fn with_wallets() -> App {
         wallet("legacy-user-42", None, "GBP"),
     ];
     let t1 = t0 + Duration::from_millis(500);
-    for segment in 0..app.scan_spec.segments {
+    for segment in 0..app.config().scan_spec.segments {
         let wallets = if segment == 0 { wallets.clone() } else { vec![] };
         let page = scan_page(1, segment, wallets, true, Some(0.5));
-        app.update(t1, Msg::Worker(Response::ScanPage(page)));
+        app.step(t1, crate::fixtures::answer(Response::ScanPage(page)));
     }
-    app.status_line = None;
+    app.clear_status_line();
     app
 }
 
 #[test]
 fn list_and_detail_side_by_side() {
     let mut app = with_wallets();
-    app.viewport = super::viewport(ratatui::layout::Rect::new(0, 0, 130, 24));
-    app.update(app.now, ch('s'));
-    app.update(app.now, ch('s'));
-    app.update(app.now, ch('s'));
-    app.status_line = None;
+    app.step(app.now(), Msg::Resized(super::viewport(ratatui::layout::Rect::new(0, 0, 130, 24))));
+    app.step(app.now(), ch('s'));
+    app.step(app.now(), ch('s'));
+    app.step(app.now(), ch('s'));
+    app.clear_status_line();
     assert_snapshot!(draw(&app, 130, 24));
 }
 
 #[test]
 fn list_stacked_with_filter_box_and_dynamodb_json() {
     let mut app = with_wallets();
-    app.update(app.now, ch('J'));
-    app.update(app.now, ch('J'));
-    app.update(app.now, ch('/'));
+    app.step(app.now(), ch('J'));
+    app.step(app.now(), ch('J'));
+    app.step(app.now(), ch('/'));
     for c in ">0".chars() {
-        app.update(app.now, ch(c));
+        app.step(app.now(), ch(c));
     }
     assert_snapshot!(draw(&app, 100, 34));
 }
@@ -206,8 +205,8 @@ fn list_stacked_with_filter_box_and_dynamodb_json() {
 #[test]
 fn wallet_without_balance_in_detail() {
     let mut app = with_wallets();
-    app.update(app.now, ch('G'));
-    app.update(app.now, ch('J'));
+    app.step(app.now(), ch('G'));
+    app.step(app.now(), ch('J'));
     assert_snapshot!(draw(&app, 120, 22));
 }
 
@@ -215,11 +214,11 @@ fn wallet_without_balance_in_detail() {
 fn deposit_form_after_a_conflict() {
     use crate::write::{Write, WriteError};
     let mut app = with_wallets();
-    app.update(app.now, ch('+'));
+    app.step(app.now(), ch('+'));
     for c in "25.5".chars() {
-        app.update(app.now, ch(c));
+        app.step(app.now(), ch(c));
     }
-    let sent = app.update(app.now, key(KeyCode::Enter));
+    let sent = app.step(app.now(), key(KeyCode::Enter));
     let [crate::msg::Request::Write { write, .. }] = sent.as_slice() else {
         panic!("one write: {sent:?}")
     };
@@ -227,8 +226,11 @@ fn deposit_form_after_a_conflict() {
     let mut current = app.selected_wallet().cloned().expect("selected");
     current.balance = crate::balance::Balance::parse("1300").ok();
     let result = Err(WriteError::Conflict { current: Some(current) });
-    app.update(app.now, Msg::Worker(Response::Written { table: TABLE.into(), write, result }));
-    app.status_line = None;
+    app.step(
+        app.now(),
+        crate::fixtures::answer(Response::Written { table: TABLE.into(), write, result }),
+    );
+    app.clear_status_line();
     assert_snapshot!(draw(&app, 120, 30));
 }
 
@@ -253,7 +255,7 @@ fn app_with_usage(billing: BillingMode) -> App {
     for (segment, (secs, rcu)) in [(30, 2.5), (31, 4.0), (32, 6.0)].into_iter().enumerate() {
         let wallets = vec![wallet(&format!("user-{segment}"), "10")];
         let page = scan_page(1, segment as u32, wallets, true, Some(rcu));
-        app.update(at(secs), Msg::Worker(Response::ScanPage(page)));
+        app.step(at(secs), crate::fixtures::answer(Response::ScanPage(page)));
     }
     let got = Response::GotWallet {
         table: TABLE.into(),
@@ -261,7 +263,7 @@ fn app_with_usage(billing: BillingMode) -> App {
         result: Ok(Some(wallet("user-0", "10"))),
         consumed_rcu: Some(0.5),
     };
-    app.update(at(36), Msg::Worker(got));
+    app.step(at(36), crate::fixtures::answer(got));
     let written = |user: &str, kind: WriteKind, wallet: Option<Wallet>, wcu: Option<f64>| {
         let write = Write { op_id: format!("op-{user}"), user_id: user.into(), kind };
         let done = WriteDone {
@@ -272,21 +274,21 @@ fn app_with_usage(billing: BillingMode) -> App {
             already_applied: false,
             counterpart: None,
         };
-        Msg::Worker(Response::Written { table: TABLE.into(), write, result: Ok(done) })
+        crate::fixtures::answer(Response::Written { table: TABLE.into(), write, result: Ok(done) })
     };
     let ten = balance("10");
     let create = WriteKind::Create { balance: ten };
-    app.update(at(38), written("user-9", create, Some(wallet("user-9", "10")), Some(1.0)));
+    app.step(at(38), written("user-9", create, Some(wallet("user-9", "10")), Some(1.0)));
     // No consumed capacity reported: estimated from the item's size.
     let set = WriteKind::SetBalance {
         seen: Some(ten),
         new: balance("12"),
         reason: crate::write::EditReason::Set,
     };
-    app.update(at(39), written("user-1", set, Some(wallet("user-1", "12")), None));
-    app.update(at(39), Msg::Worker(Response::CallStats { retries: 2, throttled: 1 }));
-    app.update(at(40), Msg::Tick);
-    app.status_line = None;
+    app.step(at(39), written("user-1", set, Some(wallet("user-1", "12")), None));
+    app.step(at(39), Msg::CallStats(crate::msg::CallStats { retries: 2, throttled: 1 }));
+    app.step(at(40), Msg::Tick);
+    app.clear_status_line();
     app
 }
 
@@ -352,8 +354,8 @@ fn an_input_window_keeps_the_cursor_in_view_counting_columns() {
 #[test]
 fn a_pasted_escape_sequence_shows_in_the_form_as_typed() {
     let mut app = with_wallets();
-    app.update(app.now, ch('f'));
-    app.update(app.now, Msg::Term(crossterm::event::Event::Paste("ab\u{1b}[2J".into())));
+    app.step(app.now(), ch('f'));
+    app.step(app.now(), Msg::Term(crossterm::event::Event::Paste("ab\u{1b}[2J".into())));
     let backend = draw(&app, 100, 30);
     let screen: String = backend.buffer().content().iter().map(|c| c.symbol()).collect();
     assert!(screen.contains("ab␛[2J"), "{screen}");
@@ -362,17 +364,17 @@ fn a_pasted_escape_sequence_shows_in_the_form_as_typed() {
 #[test]
 fn status_endpoint_unreachable_with_countdown() {
     let t0 = Instant::now();
-    let mut app = App::new(TABLE.into(), LOCAL.into(), true, t0);
+    let mut app = new_app(LOCAL, true, t0);
     let err = ApiError::new(ErrorKind::Unreachable, "dispatch failure: connection refused");
     describe(&mut app, t0, Err(err));
-    app.update(t0 + Duration::from_millis(700), Msg::Tick);
+    app.step(t0 + Duration::from_millis(700), Msg::Tick);
     assert_snapshot!(draw(&app, 80, 16));
 }
 
 #[test]
 fn the_mono_theme_draws_without_any_colour() {
     let mut app = with_wallets();
-    app.theme = crate::theme::Theme::Mono;
+    app.set_theme(crate::theme::Theme::Mono);
     let backend = draw(&app, 130, 24);
     let cells = backend.buffer().content();
     let coloured: Vec<_> = cells
@@ -382,7 +384,7 @@ fn the_mono_theme_draws_without_any_colour() {
     assert!(coloured.is_empty(), "{} coloured cells, e.g. {:?}", coloured.len(), coloured.first());
     let reversed = cells.iter().filter(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED));
     assert!(reversed.count() > 10, "the selected row stands out in reverse video");
-    app.theme = crate::theme::Theme::Color;
+    app.set_theme(crate::theme::Theme::Color);
     let backend = draw(&app, 130, 24);
     assert!(backend.buffer().content().iter().any(|c| c.fg != ratatui::style::Color::Reset));
 }

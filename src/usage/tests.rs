@@ -262,7 +262,6 @@ fn table_calls_are_counted_when_they_went_through() {
         Response::Described { table: "t".into(), result: Err(err.clone()) },
         Response::Deleted { table: "t".into(), result: Ok(()) },
         Response::Deleted { table: "t".into(), result: Err(err) },
-        Response::CallStats { retries: 1, throttled: 1 },
     ];
     for response in &responses {
         usage.record_table_call(t0, response);

@@ -7,8 +7,8 @@ mod scan;
 mod stats;
 
 pub use client::{Connect, LOCAL_ACCESS_KEY, Timeouts, endpoint_label, load_sdk_config};
-pub use stats::CallStats;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
@@ -19,16 +19,16 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{ApiError, ErrorKind};
 use crate::export;
 use crate::journal::{Journal, JournalEntry};
-use crate::msg::{Request, Response, ScanId};
+use crate::msg::{CallStats, Job, Reply, Request, Response, ScanId, SessionId};
 use crate::write::{Write, WriteDone, WriteError, WriteKind};
 
 /// The UI's ends of the worker's channels.
 pub struct WorkerHandle {
-    pub requests: mpsc::UnboundedSender<Request>,
-    pub responses: mpsc::UnboundedReceiver<Response>,
+    pub requests: mpsc::UnboundedSender<Job>,
+    pub responses: mpsc::UnboundedReceiver<Reply>,
     /// The client's retry and throttle counts, changed as attempts complete (apart from
     /// `responses`, so that every request still gets exactly one answer there); pass each
-    /// change to the app as [`CallStats::response`].
+    /// change to the app as [`crate::msg::Msg::CallStats`].
     pub stats: watch::Receiver<CallStats>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -40,8 +40,12 @@ impl WorkerHandle {
     }
 }
 
+/// Called with each request as its job starts: a hook for tests (one that panics shows what
+/// a bug in a job does). `None` in the app.
+pub type BeforeJob = Arc<dyn Fn(&Request) + Send + Sync>;
+
 /// How a worker behaves besides the client it calls through.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct WorkerOptions {
     /// Refuse every write request here, before any SDK call, whatever the UI asks.
     pub read_only: bool,
@@ -49,6 +53,8 @@ pub struct WorkerOptions {
     pub journal: Option<Journal>,
     /// The endpoint's label, recorded in the journal (see [`endpoint_label`]).
     pub endpoint: String,
+    /// See [`BeforeJob`].
+    pub before_job: Option<BeforeJob>,
 }
 
 /// What every job of one worker shares.
@@ -57,6 +63,21 @@ struct Shared {
     read_only: bool,
     journal: Option<Journal>,
     endpoint: String,
+    before_job: Option<BeforeJob>,
+}
+
+/// Where one job's answers go: the UI's channel, each answer tagged with the job's session.
+#[derive(Debug, Clone)]
+pub struct Replies {
+    session: SessionId,
+    tx: mpsc::UnboundedSender<Reply>,
+}
+
+impl Replies {
+    /// Sends one answer; false once the UI has gone (shutting down: nothing to do).
+    pub fn send(&self, response: Response) -> bool {
+        self.tx.send(Reply { session: self.session, response }).is_ok()
+    }
 }
 
 /// Starts the worker on the current tokio runtime. Its calls go through a copy of `client`
@@ -64,9 +85,9 @@ struct Shared {
 pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (resp_tx, resp_rx) = mpsc::unbounded_channel();
-    let WorkerOptions { read_only, journal, endpoint } = options;
+    let WorkerOptions { read_only, journal, endpoint, before_job } = options;
     let (client, stats) = stats::instrument(&client);
-    let shared = Arc::new(Shared { client, read_only, journal, endpoint });
+    let shared = Arc::new(Shared { client, read_only, journal, endpoint, before_job });
     let task = tokio::spawn(run(shared, req_rx, resp_tx));
     WorkerHandle { requests: req_tx, responses: resp_rx, stats, task }
 }
@@ -75,46 +96,88 @@ pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
 /// aborting the loop's task drops the `JoinSet`, which aborts them all.
 async fn run(
     shared: Arc<Shared>,
-    mut requests: mpsc::UnboundedReceiver<Request>,
-    responses: mpsc::UnboundedSender<Response>,
+    mut requests: mpsc::UnboundedReceiver<Job>,
+    responses: mpsc::UnboundedSender<Reply>,
 ) {
     let mut jobs = JoinSet::new();
     // The running scan: a new one cancels it (newest request wins).
     let mut scan: Option<(ScanId, CancellationToken)> = None;
+    // What each job in flight must answer if it panics: its request without its bulk.
+    let mut in_flight = HashMap::new();
     loop {
         tokio::select! {
-            request = requests.recv() => {
-                let Some(request) = request else { break };
-                let request = match request {
+            job = requests.recv() => {
+                let Some(Job { session, request }) = job else { break };
+                let replies = Replies { session, tx: responses.clone() };
+                if let Request::CancelScan { id } = request {
+                    if let Some((_, running)) = scan.take_if(|(running, _)| *running == id) {
+                        running.cancel();
+                    }
+                    continue;
+                }
+                let echo = (replies.clone(), request.echo());
+                let task = match request {
                     Request::Scan { id, table, spec, from } => {
                         if let Some((_, running)) = scan.take() {
                             running.cancel();
                         }
                         let cancel = CancellationToken::new();
                         scan = Some((id, cancel.clone()));
-                        let client = shared.client.clone();
-                        let job = scan::run(client, id, table, spec, from, cancel, responses.clone());
-                        jobs.spawn(job);
-                        continue;
+                        let shared = shared.clone();
+                        let request = Request::Scan { id, table, spec, from };
+                        jobs.spawn(async move {
+                            shared.before(&request);
+                            let Request::Scan { id, table, spec, from } = request else { return };
+                            scan::run(shared.client.clone(), id, table, spec, from, cancel, replies)
+                                .await
+                        })
                     }
-                    Request::CancelScan { id } => {
-                        if let Some((_, running)) = scan.take_if(|(running, _)| *running == id) {
-                            running.cancel();
-                        }
-                        continue;
+                    other => {
+                        let shared = shared.clone();
+                        jobs.spawn(async move {
+                            shared.before(&other);
+                            for response in handle(&shared, other).await {
+                                replies.send(response);
+                            }
+                        })
                     }
-                    other => other,
                 };
-                let shared = shared.clone();
-                let responses = responses.clone();
-                jobs.spawn(async move {
-                    for response in handle(&shared, request).await {
-                        // A closed channel means the UI is shutting down; nothing to do.
-                        let _ = responses.send(response);
-                    }
-                });
+                in_flight.insert(task.id(), echo);
             }
-            Some(_) = jobs.join_next(), if !jobs.is_empty() => {}
+            Some(done) = jobs.join_next_with_id(), if !jobs.is_empty() => {
+                let id = match &done {
+                    Ok((id, ())) => *id,
+                    Err(err) => err.id(),
+                };
+                let echo = in_flight.remove(&id);
+                if let (Err(err), Some((replies, request))) = (done, echo)
+                    && err.is_panic()
+                {
+                    let error = ApiError::new(ErrorKind::Other, panic_text(err));
+                    tracing::error!(request = request.name(), "job panicked: answered with an error");
+                    replies.send(error_answer(request, error));
+                }
+            }
+        }
+    }
+}
+
+/// What a panicked task said, for the error that answers its request. (The panic and its
+/// backtrace were logged by the panic hook when it happened.)
+pub(crate) fn panic_text(err: tokio::task::JoinError) -> String {
+    let payload = err.into_panic();
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    format!("the job stopped on a bug (panic: {what}); see the log")
+}
+
+impl Shared {
+    fn before(&self, request: &Request) {
+        if let Some(hook) = &self.before_job {
+            hook(request);
         }
     }
 }
@@ -134,7 +197,8 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
     }
     let client = &shared.client;
     if shared.read_only && request.is_write() {
-        return refuse(request).into_iter().collect();
+        let refused = ApiError::new(ErrorKind::ReadOnly, "started with --read-only");
+        return vec![error_answer(request, refused)];
     }
     let response = match request {
         Request::DescribeTable { table } => {
@@ -242,26 +306,26 @@ fn record(journal: &Journal, endpoint: &str, table: &str, write: &Write, done: &
     }
 }
 
-/// The answer to a write in read-only mode, given without calling DynamoDB.
-fn refuse(request: Request) -> Option<Response> {
-    let err = ApiError::new(ErrorKind::ReadOnly, "started with --read-only");
+/// The answer `request` gets when it fails before or instead of its calls (refused in
+/// read-only mode, or its job panicked): its own completion carrying `error`, so the app
+/// stops waiting for it like after any failed call.
+fn error_answer(request: Request, error: ApiError) -> Response {
     match request {
-        Request::CreateTable { spec } => {
-            Some(Response::Created { table: spec.name, result: Err(err) })
+        Request::DescribeTable { table } => Response::Described { table, result: Err(error) },
+        Request::CreateTable { spec } => Response::Created { table: spec.name, result: Err(error) },
+        Request::UpdateTable { table, .. } => Response::TableUpdated { table, result: Err(error) },
+        Request::DeleteTable { table } => Response::Deleted { table, result: Err(error) },
+        Request::Scan { id, .. } | Request::CancelScan { id } => {
+            Response::ScanFailed { id, segment: 0, error }
         }
-        Request::DeleteTable { table } => Some(Response::Deleted { table, result: Err(err) }),
-        Request::UpdateTable { table, .. } => {
-            Some(Response::TableUpdated { table, result: Err(err) })
+        Request::GetWallet { table, user_id, .. } => {
+            Response::GotWallet { table, user_id, result: Err(error), consumed_rcu: None }
         }
         Request::Write { table, write } => {
-            Some(Response::Written { table, write, result: Err(WriteError::Api(err)) })
+            Response::Written { table, write, result: Err(WriteError::Api(error)) }
         }
-        Request::Seed { table, .. } => Some(Response::Seeded { table, result: Err(err.summary()) }),
-        Request::DescribeTable { .. }
-        | Request::Scan { .. }
-        | Request::CancelScan { .. }
-        | Request::GetWallet { .. }
-        | Request::ListTables
-        | Request::Export { .. } => None,
+        Request::ListTables => Response::TablesListed { result: Err(error) },
+        Request::Seed { table, .. } => Response::Seeded { table, result: Err(error.summary()) },
+        Request::Export { path, .. } => Response::Exported { path, result: Err(error.summary()) },
     }
 }

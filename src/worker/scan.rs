@@ -13,12 +13,13 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use tokio::sync::Notify;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::Replies;
 use super::dynamo::{CONSUMED, attr_value, classify, sdk_value, wallet_from_item};
 use crate::capacity::{self, Consistency, PAGE_LIMIT_BYTES, READ_UNIT_BYTES};
+use crate::error::{ApiError, ErrorKind};
 use crate::msg::{Response, ScanId, ScanKey, ScanPage, ScanSpec, SegmentStart};
 use crate::wallet::AttrValue;
 
@@ -49,7 +50,7 @@ pub async fn run(
     spec: ScanSpec,
     from: Vec<SegmentStart>,
     cancel: CancellationToken,
-    responses: UnboundedSender<Response>,
+    responses: Replies,
 ) {
     let segments = spec.segments.max(1);
     let consistency = if spec.consistent { Consistency::Strong } else { Consistency::Eventual };
@@ -59,6 +60,7 @@ pub async fn run(
         .map(|rate| Arc::new(Pacer::new(rate, consistency, Instant::now())));
     tracing::debug!(id, segments, rcu_per_sec = spec.max_rcu_per_sec, "scan");
     let mut tasks = tokio::task::JoinSet::new();
+    let mut segment_of = HashMap::new();
     for segment in 0..segments {
         let start_key = match from.get(segment as usize) {
             None | Some(SegmentStart::Beginning) => None,
@@ -77,14 +79,25 @@ pub async fn run(
             pacer: pacer.clone(),
         };
         let cancel = cancel.clone();
-        tasks.spawn(async move {
+        let task = tasks.spawn(async move {
             tokio::select! {
                 () = cancel.cancelled() => {}
                 () = job.run() => {}
             }
         });
+        segment_of.insert(task.id(), segment);
     }
-    while tasks.join_next().await.is_some() {}
+    while let Some(done) = tasks.join_next().await {
+        // A segment that panicked (a bug) fails the scan like an error would, so the app
+        // stops waiting for it; the panic itself was logged by the hook.
+        if let Err(err) = done
+            && err.is_panic()
+        {
+            let segment = segment_of.get(&err.id()).copied().unwrap_or(0);
+            let error = ApiError::new(ErrorKind::Other, super::panic_text(err));
+            responses.send(Response::ScanFailed { id, segment, error });
+        }
+    }
 }
 
 /// One segment of a parallel scan.
@@ -97,7 +110,7 @@ struct Segment {
     spec: ScanSpec,
     segment: u32,
     segments: u32,
-    responses: UnboundedSender<Response>,
+    responses: Replies,
     /// The scan's pacer, shared by all its segments (`None`: unpaced).
     pacer: Option<Arc<Pacer>>,
 }
@@ -129,7 +142,7 @@ impl Segment {
                 Err(err) => {
                     let error = classify(err);
                     let failed = Response::ScanFailed { id: self.id, segment: self.segment, error };
-                    let _ = self.responses.send(failed);
+                    self.responses.send(failed);
                     return;
                 }
             };
@@ -156,7 +169,7 @@ impl Segment {
                 consumed_rcu,
                 next: start_key.as_ref().map(app_key),
             };
-            if self.responses.send(Response::ScanPage(page)).is_err() || start_key.is_none() {
+            if !self.responses.send(Response::ScanPage(page)) || start_key.is_none() {
                 return;
             }
         }

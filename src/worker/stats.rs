@@ -25,27 +25,11 @@ use aws_sdk_dynamodb::operation::{
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use tokio::sync::watch;
 
-use crate::msg::Response;
+use crate::msg::CallStats;
 
 /// DynamoDB's error codes for a request refused because of throughput or request rate.
 pub const THROTTLING_CODES: [&str; 3] =
     ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"];
-
-/// What a worker's client has met so far (cumulative).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CallStats {
-    /// Attempts beyond each call's first.
-    pub retries: u64,
-    /// Attempts answered with a throttling error code.
-    pub throttled: u64,
-}
-
-impl CallStats {
-    /// The message that tells the app.
-    pub fn response(self) -> Response {
-        Response::CallStats { retries: self.retries, throttled: self.throttled }
-    }
-}
 
 /// True for the error codes of [`THROTTLING_CODES`].
 pub fn is_throttling(code: &str) -> bool {
@@ -303,6 +287,5 @@ mod tests {
         get(&client).await;
         let expected = CallStats { retries: 2, throttled: 4 };
         assert_eq!(*stats.borrow_and_update(), expected);
-        assert_eq!(expected.response(), Response::CallStats { retries: 2, throttled: 4 });
     }
 }

@@ -1,0 +1,92 @@
+//! Everything the app knows about one table: its description and poller, its scan and
+//! list, the view of that list, undo, the write in flight, seeding and export. `App` owns
+//! one [`TableSession`] and replaces it whole when the user switches tables, so nothing of
+//! the old table can linger; answers carry the session's number and those of an older
+//! session are dropped in one place ([`super::App::update`]).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::{TableState, Transition, UndoEntry};
+use crate::error::ApiError;
+use crate::list::WalletList;
+use crate::msg::SessionId;
+
+use super::ScanState;
+
+/// One table, looked after from the moment it was chosen.
+#[derive(Debug, Clone)]
+pub struct TableSession {
+    /// This session's number: every request it makes carries it, every answer echoes it.
+    pub(super) id: SessionId,
+    /// The table's name.
+    pub(super) name: String,
+    pub(super) table: TableState,
+    /// The last DescribeTable failure, cleared by the next success.
+    pub(super) describe_error: Option<ApiError>,
+    pub(super) transition: Option<Transition>,
+    pub(super) last_described: Option<Instant>,
+    pub(super) describe_in_flight: bool,
+    /// The describe in flight was sent before a create/delete completed: its answer is old.
+    pub(super) describe_outdated: bool,
+    pub(super) next_describe: Option<Instant>,
+    pub(super) describe_failures: u32,
+    /// Every wallet loaded by the scans, with the view the list shows.
+    pub(super) list: WalletList,
+    /// The latest scan, running or finished.
+    pub(super) scan: Option<ScanState>,
+    /// View position of the selected wallet.
+    pub(super) selected: usize,
+    /// First visible row of the list.
+    pub(super) list_offset: usize,
+    pub(super) detail_scroll: u16,
+    /// The filter box while it is open: what is typed and any error.
+    pub(super) filter_input: Option<(tui_input::Input, Option<String>)>,
+    /// The text of the filter in force, as typed.
+    pub(super) filter_text: String,
+    /// When the write in flight was sent (one at a time).
+    pub(super) write_started: Option<Instant>,
+    /// This session's balance edits, newest last, for `u`.
+    pub(super) undo: Vec<UndoEntry>,
+    pub(super) last_settle: Instant,
+    /// Demo wallets are being written.
+    pub(super) seeding: bool,
+    /// Where the export form's file is being written.
+    pub(super) exporting: Option<PathBuf>,
+}
+
+impl TableSession {
+    /// A session for `name` that knows nothing yet; it describes the table at `describe_at`
+    /// (`None`: once the endpoint is ready).
+    pub(super) fn new(
+        id: SessionId,
+        name: String,
+        now: Instant,
+        describe_at: Option<Instant>,
+    ) -> Self {
+        TableSession {
+            id,
+            name,
+            table: TableState::Unknown,
+            describe_error: None,
+            transition: None,
+            last_described: None,
+            describe_in_flight: false,
+            describe_outdated: false,
+            next_describe: describe_at,
+            describe_failures: 0,
+            list: WalletList::new(),
+            scan: None,
+            selected: 0,
+            list_offset: 0,
+            detail_scroll: 0,
+            filter_input: None,
+            filter_text: String::new(),
+            write_started: None,
+            undo: Vec::new(),
+            last_settle: now,
+            seeding: false,
+            exporting: None,
+        }
+    }
+}
