@@ -110,7 +110,7 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
     let shutdown = CancellationToken::new();
     let supervisor = if cli.local {
         let options = local_options(&cli)?;
-        Some(tokio::spawn(supervise_local(options, local_tx, shutdown.clone())))
+        Some(tokio::spawn(local::supervise_local(options, local_tx, shutdown.clone())))
     } else {
         None
     };
@@ -182,43 +182,6 @@ async fn run_seed(
         report.retried_items
     );
     Ok(())
-}
-
-/// Attaches to a DynamoDB Local already answering on the port, or installs and
-/// starts one, reports progress, and stops it when `shutdown` fires.
-async fn supervise_local(
-    options: DynamoDbLocalOptions,
-    events: mpsc::UnboundedSender<LocalEvent>,
-    shutdown: CancellationToken,
-) {
-    let send = |event| {
-        let _ = events.send(event);
-    };
-    if local::answers(options.port).await {
-        send(LocalEvent::Progress(format!("attached to the server on port {}", options.port)));
-        send(LocalEvent::Ready);
-        return;
-    }
-    let progress = |line: String| {
-        tracing::info!(target: "dynamodb_local", "{line}");
-        let _ = events.send(LocalEvent::Progress(line));
-    };
-    let started = tokio::select! {
-        started = local::start_dynamodb_local(&options, &progress) => started,
-        () = shutdown.cancelled() => return,
-    };
-    let mut server = match started {
-        Ok(server) => server,
-        Err(err) => return send(LocalEvent::Failed(format!("{err:#}"))),
-    };
-    send(LocalEvent::Ready);
-    tokio::select! {
-        () = shutdown.cancelled() => server.stop().await,
-        status = server.exited() => {
-            let why = status.map_or_else(|e| e.to_string(), |s| s.to_string());
-            send(LocalEvent::Failed(format!("DynamoDB Local exited ({why})")));
-        }
-    }
 }
 
 /// The loop: every input becomes a message for `App`; its requests go to the

@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests (`mod support;`).
 //!
-//! Servers are started through `wallet_tui::local`, exactly as the application does; a server
-//! that cannot start makes the test panic with the reason (tests never skip silently).
+//! Servers are started through `wallet_tui::local`, exactly as the application does (dynalite,
+//! which only the tests use, with its general pieces: see [`dynalite`]); a server that cannot
+//! start makes the test panic with the reason (tests never skip silently).
 //!
 //! Besides servers: SDK clients (a raw one, and one built exactly as the application builds
 //! it), the worker's request/response exchange, the tables tests create, fill and delete with
@@ -11,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod driver;
+pub mod dynalite;
 pub mod fixture;
 pub mod proxy;
 
@@ -28,7 +30,7 @@ use aws_sdk_dynamodb::types::{
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
 use wallet_tui::balance::Balance;
-use wallet_tui::local::{self, DynaliteOptions, DynamoDbLocalOptions, LocalServer, Storage};
+use wallet_tui::local::{self, DynamoDbLocalOptions, LocalServer, Storage};
 use wallet_tui::msg::{Msg, Request, Response, ScanId, ScanPage};
 use wallet_tui::table::BillingMode;
 use wallet_tui::worker::{self, Connect, Timeouts, WorkerHandle, WorkerOptions};
@@ -64,9 +66,13 @@ pub async fn dynamodb_local() -> LocalServer {
 /// panics if it cannot start.
 pub async fn dynalite(ms: u64) -> LocalServer {
     let port = local::free_port().expect("no free TCP port");
-    let opts =
-        DynaliteOptions { port, create_table_ms: ms, update_table_ms: ms, delete_table_ms: ms };
-    match local::start_dynalite(&opts, &progress("dynalite")).await {
+    let opts = dynalite::DynaliteOptions {
+        port,
+        create_table_ms: ms,
+        update_table_ms: ms,
+        delete_table_ms: ms,
+    };
+    match dynalite::start_dynalite(&opts, &progress("dynalite")).await {
         Ok(server) => server,
         Err(e) => panic!("cannot start dynalite: {e}"),
     }
