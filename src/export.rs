@@ -44,13 +44,45 @@ pub fn with_extension(path: &Path, format: Format) -> PathBuf {
     }
 }
 
+/// Why an export wrote nothing. No partial file is ever left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportError {
+    /// A file of that name exists; it was not touched.
+    Exists(PathBuf),
+    /// The file could not be created (the system's reason).
+    Create { path: PathBuf, reason: String },
+    /// Writing failed part-way (the system's reason); what was written was removed.
+    Write { path: PathBuf, reason: String },
+    /// The export job stopped before it finished (a bug, in the log).
+    Stopped(String),
+}
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportError::Exists(path) => {
+                write!(f, "{} already exists: choose another name", path.display())
+            }
+            ExportError::Create { path, reason } => {
+                write!(f, "cannot create {}: {reason}", path.display())
+            }
+            ExportError::Write { path, reason } => {
+                write!(f, "writing {}: {reason}", path.display())
+            }
+            ExportError::Stopped(why) => write!(f, "the export stopped: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}
+
 /// Writes `wallets` to a new file at `path`; returns how many were written.
-pub fn write(path: &Path, format: Format, wallets: &[Wallet]) -> Result<usize, String> {
+pub fn write(path: &Path, format: Format, wallets: &[Wallet]) -> Result<usize, ExportError> {
     let file = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            format!("{} already exists: choose another name", path.display())
+            ExportError::Exists(path.to_path_buf())
         } else {
-            format!("cannot create {}: {e}", path.display())
+            ExportError::Create { path: path.to_path_buf(), reason: e.to_string() }
         }
     })?;
     let written = match format {
@@ -59,7 +91,7 @@ pub fn write(path: &Path, format: Format, wallets: &[Wallet]) -> Result<usize, S
     };
     written.map(|()| wallets.len()).map_err(|e| {
         let _ = std::fs::remove_file(path);
-        format!("writing {}: {e}", path.display())
+        ExportError::Write { path: path.to_path_buf(), reason: e.to_string() }
     })
 }
 
@@ -168,7 +200,11 @@ mod tests {
         let path = temp("taken.csv");
         std::fs::write(&path, "keep me").expect("a file");
         let error = write(&path, Format::Csv, &wallets()).expect_err("refused");
-        assert_eq!(error, format!("{} already exists: choose another name", path.display()));
+        assert_eq!(error, ExportError::Exists(path.clone()));
+        assert_eq!(
+            error.to_string(),
+            format!("{} already exists: choose another name", path.display())
+        );
         assert_eq!(std::fs::read_to_string(&path).expect("kept"), "keep me");
         std::fs::remove_file(&path).expect("cleanup");
     }

@@ -7,7 +7,7 @@ use crossterm::event::Event as TermEvent;
 use std::path::PathBuf;
 
 use crate::error::ApiError;
-use crate::export::Format;
+use crate::export::{ExportError, Format};
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
 use crate::wallet::{AttrValue, Wallet};
 use crate::write::{Write, WriteDone, WriteError};
@@ -159,7 +159,7 @@ pub enum Response {
     /// Answer to [`Request::ListTables`], in name order.
     TablesListed { result: Result<Vec<TableEntry>, ApiError> },
     /// Answer to [`Request::Export`]: how many wallets were written, or why none were.
-    Exported { path: PathBuf, result: Result<usize, String> },
+    Exported { path: PathBuf, result: Result<usize, ExportError> },
     /// A wallet the worker read back after a write (a transfer's two sides, or a write whose
     /// answer never came), before the write's own answer: the list shows it as stored.
     ReadBack {

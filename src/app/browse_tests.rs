@@ -372,10 +372,10 @@ fn the_table_picker_lists_tables_and_switching_starts_afresh() {
     };
     let sent = app.step(
         t0,
-        crate::fixtures::reply(2, Response::Described {
-            table: "other_wallets".into(),
-            result: Ok(Some(new)),
-        }),
+        crate::fixtures::reply(
+            2,
+            Response::Described { table: "other_wallets".into(), result: Ok(Some(new)) },
+        ),
     );
     assert_eq!(sent, vec![Request::scan(2, "other_wallets", app.config.scan_spec)]);
 }

@@ -60,7 +60,11 @@ impl App {
     /// The worker wrote the file, or could not.
     /// Only the export the open form sent closes or marks the form; any other (one whose form
     /// was cancelled) is just reported.
-    pub(super) fn complete_export(&mut self, path: PathBuf, result: Result<usize, String>) {
+    pub(super) fn complete_export(
+        &mut self,
+        path: PathBuf,
+        result: Result<usize, export::ExportError>,
+    ) {
         let ours = self.session.exporting.take_if(|sent| *sent == path).is_some()
             && matches!(self.modal, Modal::Export(_));
         match result {
@@ -71,6 +75,7 @@ impl App {
                 self.info(format!("exported {n} wallets to {}", path.display()));
             }
             Err(why) => {
+                let why = why.to_string();
                 if let (true, Modal::Export(form)) = (ours, &mut self.modal) {
                     form.pending = false;
                     form.error = Some(why.clone());

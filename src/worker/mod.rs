@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{ApiError, ErrorKind};
-use crate::export;
+use crate::export::{self, ExportError};
 use crate::journal::{Journal, JournalEntry};
 use crate::msg::{CallStats, Job, Reply, Request, Response, ScanId, SessionId};
 use crate::write::{Write, WriteDone, WriteError, WriteKind};
@@ -165,7 +165,10 @@ async fn run(
 /// What a panicked task said, for the error that answers its request. (The panic and its
 /// backtrace were logged by the panic hook when it happened.)
 pub(crate) fn panic_text(err: tokio::task::JoinError) -> String {
-    let payload = err.into_panic();
+    let payload = match err.try_into_panic() {
+        Ok(payload) => payload,
+        Err(err) => return format!("the job was stopped ({err})"),
+    };
     let what = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -233,7 +236,7 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
             let target = path.clone();
             let written =
                 tokio::task::spawn_blocking(move || export::write(&target, format, &wallets)).await;
-            let result = written.unwrap_or_else(|e| Err(format!("the export stopped: {e}")));
+            let result = written.unwrap_or_else(|e| Err(ExportError::Stopped(panic_text(e))));
             Response::Exported { path, result }
         }
         Request::Scan { .. } | Request::CancelScan { .. } => return Vec::new(),
@@ -326,6 +329,8 @@ fn error_answer(request: Request, error: ApiError) -> Response {
         }
         Request::ListTables => Response::TablesListed { result: Err(error) },
         Request::Seed { table, .. } => Response::Seeded { table, result: Err(error.summary()) },
-        Request::Export { path, .. } => Response::Exported { path, result: Err(error.summary()) },
+        Request::Export { path, .. } => {
+            Response::Exported { path, result: Err(ExportError::Stopped(error.summary())) }
+        }
     }
 }
