@@ -876,9 +876,3 @@ fn validate_delete(form: &mut Form, table: &str) -> Option<()> {
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod browse_tests;
-
-#[cfg(test)]
-mod edit_tests;

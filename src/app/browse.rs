@@ -188,3 +188,6 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -702,3 +702,6 @@ fn field_ok<T>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

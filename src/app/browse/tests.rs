@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::*;
+use crate::app::*;
 use crate::error::ErrorKind;
 use crate::fixtures::{
     TABLE, ch, describe, described, key, new_app, scan_page, table_info, wallet,

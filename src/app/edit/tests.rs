@@ -5,7 +5,7 @@ use std::time::Instant;
 use crossterm::event::{Event, KeyCode};
 use rstest::rstest;
 
-use super::*;
+use crate::app::*;
 use crate::balance::Balance;
 use crate::error::ErrorKind;
 use crate::fixtures::balance as b;

@@ -1,0 +1,74 @@
+//! Unit tests of `wallet.rs`.
+
+use super::*;
+
+#[test]
+fn uuids_are_packed_and_print_back_exactly() {
+    let text = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b";
+    let id = UserId::new(text);
+    assert!(matches!(id, UserId::Uuid(_)));
+    assert_eq!(id.to_text(), text);
+}
+
+#[test]
+fn order_is_text_order_across_representations() {
+    let mut ids: Vec<UserId> = [
+        "ffffffff-0000-4000-8000-000000000000",
+        "alice",
+        "00000000-0000-4000-8000-000000000001",
+        "0",
+        "zed",
+    ]
+    .into_iter()
+    .map(UserId::new)
+    .collect();
+    ids.sort();
+    let texts: Vec<String> = ids.iter().map(UserId::to_text).collect();
+    let mut expected = texts.clone();
+    expected.sort();
+    assert_eq!(texts, expected);
+}
+
+#[test]
+fn extras_round_trip_every_type() {
+    let values = vec![
+        ("a", AttrValue::S("héllo \u{0} world".into())),
+        ("b", AttrValue::N("-12.5E+3".into())),
+        ("c", AttrValue::B(vec![0u8, 255, 7].into())),
+        ("d", AttrValue::Bool(true)),
+        ("e", AttrValue::Bool(false)),
+        ("f", AttrValue::Null),
+        ("g", AttrValue::Ss(vec!["x".into(), "".into()].into())),
+        ("h", AttrValue::Ns(vec!["1".into(), "2.5".into()].into())),
+        ("i", AttrValue::Bs(vec![vec![1u8].into(), vec![].into()].into())),
+        ("j", AttrValue::L(vec![AttrValue::Null, AttrValue::S("y".into())].into())),
+        (
+            "k",
+            AttrValue::M(
+                vec![("inner".into(), AttrValue::L(vec![AttrValue::Bool(true)].into()))].into(),
+            ),
+        ),
+        ("long", AttrValue::S("z".repeat(300).into())),
+    ];
+    let extras = Extras::new(values.iter().map(|(n, v)| (*n, v)));
+    let back: Vec<(String, AttrValue)> = extras.iter().map(|(n, v)| (n.to_string(), v)).collect();
+    let expected: Vec<(String, AttrValue)> =
+        values.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+    assert_eq!(back, expected);
+    assert_eq!(extras.get("k"), Some(values[10].1.clone()));
+    assert_eq!(extras.get("long"), Some(values[11].1.clone()));
+    assert_eq!(extras.get("missing"), None);
+    assert_eq!(extras.names().collect::<Vec<_>>().len(), values.len());
+    assert!(Extras::default().is_empty());
+}
+
+#[test]
+fn non_canonical_ids_stay_text() {
+    for text in
+        ["3F2B8C1E-9A4D-4E6F-8B7A-1C2D3E4F5A6B", "3f2b8c1e9a4d4e6f8b7a1c2d3e4f5a6b", "alice", ""]
+    {
+        let id = UserId::new(text);
+        assert!(matches!(id, UserId::Text(_)), "{text}");
+        assert_eq!(id.to_text(), text);
+    }
+}
