@@ -1,15 +1,12 @@
 //! The real worker, driven through its request/response channels against a real
-//! DynamoDB Local (started by `tests/support`). The SDK client is built the way the
+//! DynamoDB Local (started by `support`). The SDK client is built the way the
 //! application builds it (`worker::load_sdk_config` with `local: true`), so the
 //! app's own configuration path is under test too.
-
-mod support;
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use support::{AppClient, call};
 use wallet_tui::error::{ApiError, ErrorKind};
 use wallet_tui::local::{self, LocalServer};
 use wallet_tui::msg::{Request, Response};
@@ -17,6 +14,9 @@ use wallet_tui::table::{
     AttributeDef, BillingMode, CreateTableSpec, KeyElement, TableInfo, TableStatus,
 };
 use wallet_tui::worker::{Timeouts, WorkerHandle, WorkerOptions};
+
+use crate::support;
+use crate::support::{AppClient, call};
 
 /// A DynamoDB Local, a client for it built the app's way, and a worker on that client.
 async fn start(read_only: bool) -> (LocalServer, Client, WorkerHandle) {

@@ -8,8 +8,6 @@
 //!   SDK from the data dir the session wrote.
 //! - SIGTERM restores the terminal and stops DynamoDB Local too.
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -19,6 +17,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::types::AttributeValue;
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
+
+use crate::support;
 
 /// The first start may install DynamoDB Local into the cache (npm) and start a JVM.
 const START_LIMIT: Duration = Duration::from_secs(240);

@@ -3,18 +3,18 @@
 //! DELETING for a while). Keys go in as terminal events; the screen is rendered
 //! into a `TestBackend` and read back as text.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use support::AppClient;
 use wallet_tui::app::{App, Modal, TableState, fields};
 use wallet_tui::msg::{Msg, Request, Response};
 use wallet_tui::table::{BillingMode, CreateTableSpec, TableStatus};
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
+
+use crate::support;
+use crate::support::AppClient;
 
 /// How long dynalite keeps a table CREATING / UPDATING / DELETING.
 const DYNALITE_DELAY_MS: u64 = 2000;

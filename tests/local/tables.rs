@@ -1,18 +1,18 @@
-//! The table picker against a real DynamoDB Local (started by `tests/support`): `:` lists
+//! The table picker against a real DynamoDB Local (started by `support`): `:` lists
 //! every table, marked by whether it has the wallet schema, and Enter switches the app to
 //! another table, whose wallets it then loads; nothing of the old table stays.
-
-mod support;
 
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use support::AppClient;
-use support::driver::Driver;
 use wallet_tui::app::{App, Modal, ScanOutcome, TableState};
 use wallet_tui::msg::{Msg, Request, Response};
 use wallet_tui::table::{BillingMode, TableEntry};
 use wallet_tui::worker::WorkerOptions;
+
+use crate::support;
+use crate::support::AppClient;
+use crate::support::driver::Driver;
 
 const LIMIT: Duration = Duration::from_secs(30);
 

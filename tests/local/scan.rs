@@ -1,9 +1,7 @@
-//! Scans against a real DynamoDB Local (started by `tests/support`): the worker's paged,
+//! Scans against a real DynamoDB Local (started by `support`): the worker's paged,
 //! parallel, cancellable scan, and the `App` taking the pages of its current scan only.
 //! Every test has its own server and its own table, written with the SDK client built the
 //! way the application builds it, and compares what came back with what was written.
-
-mod support;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -12,8 +10,6 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bigdecimal::BigDecimal;
-use support::driver::Driver;
-use support::{AppClient, next_response, send};
 use wallet_tui::app::{App, ScanOutcome, TableState};
 use wallet_tui::balance::Balance;
 use wallet_tui::local::LocalServer;
@@ -21,6 +17,10 @@ use wallet_tui::msg::{Msg, Request, Response, ScanId, ScanPage, ScanSpec};
 use wallet_tui::table::{BillingMode, TableStatus};
 use wallet_tui::wallet::{AttrValue, Extras, UserId, Wallet};
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
+
+use crate::support;
+use crate::support::driver::Driver;
+use crate::support::{AppClient, next_response, send};
 
 /// How long a whole scan (or any other phase) may take before the test gives up.
 const PHASE_LIMIT: Duration = Duration::from_secs(20);

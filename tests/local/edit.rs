@@ -1,6 +1,6 @@
 //! The wallet forms end to end: a real [`App`] typing into its forms, driving the real
-//! worker against a real DynamoDB Local (started by `tests/support`) through the
-//! request-counting proxy of `tests/support/proxy.rs`.
+//! worker against a real DynamoDB Local (started by `support`) through the
+//! request-counting proxy of `support::proxy`.
 //!
 //! - Bad input of every kind, typed or pasted into every wallet form, is refused at the
 //!   field with a message, keeps what was typed, sends no request at all, and leaves the
@@ -8,19 +8,19 @@
 //! - Journal and undo: edits are journaled, `u` takes the last one back, and refuses (writing
 //!   nothing) once someone else has moved the balance on.
 
-mod support;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use support::driver::Driver;
-use support::fixture::ProxiedTable;
 use wallet_tui::app::{App, Level, Modal};
 use wallet_tui::journal::{self, Journal};
 use wallet_tui::msg::{Msg, Request, Response, ScanSpec};
 use wallet_tui::wallet::UserId;
 use wallet_tui::worker::{Timeouts, WorkerHandle, WorkerOptions};
+
+use crate::support;
+use crate::support::driver::Driver;
+use crate::support::fixture::ProxiedTable;
 
 /// How long a phase (a scan, a write and its answer) may take.
 const PHASE_LIMIT: Duration = Duration::from_secs(20);

@@ -1,20 +1,16 @@
-//! The capacity panel's numbers against a real DynamoDB Local (started by `tests/support`): a
+//! The capacity panel's numbers against a real DynamoDB Local (started by `support`): a
 //! session scripted through a real `App` and worker, every request the app makes sent to the
 //! worker and every answer fed back, while the test adds up the consumed capacity the
 //! endpoint reported in the responses themselves. The app's `usage` must hold exactly those
 //! sums, none of them estimated (DynamoDB Local reports capacity when asked, as the worker
 //! always does). A second session loses one response on the way (through the fault-injecting
-//! proxy of `tests/support/proxy.rs`) to see the SDK's retry counted.
-
-mod support;
+//! proxy of `support::proxy`) to see the SDK's retry counted.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use crossterm::event::KeyCode;
-use support::proxy::Proxy;
-use support::{bal, write};
 use wallet_tui::app::{App, ScanOutcome};
 use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{Msg, Request, Response};
@@ -22,6 +18,10 @@ use wallet_tui::table::BillingMode;
 use wallet_tui::usage::{OpKind, Totals};
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
 use wallet_tui::write::{EditReason, Write, WriteKind};
+
+use crate::support;
+use crate::support::proxy::Proxy;
+use crate::support::{bal, write};
 
 /// The app's clock moves this much per message (a frozen, reproducible clock).
 const STEP: Duration = Duration::from_millis(100);

@@ -1,8 +1,6 @@
 //! The data loader (`wallet_tui::seed`) against a real DynamoDB Local (started by
-//! `tests/support`): it creates the table when needed, writes exactly what it was asked to,
+//! `support`): it creates the table when needed, writes exactly what it was asked to,
 //! adds to an existing table, and refuses a table that is not a wallet table.
-
-mod support;
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -10,10 +8,12 @@ use std::sync::Mutex;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, Select, TableStatus};
 use aws_smithy_types::date_time::{DateTime, Format};
-use support::{Item, delete_table};
 use wallet_tui::balance::Balance;
 use wallet_tui::seed::{self, CURRENCIES, SeedProgress, SeedReport};
 use wallet_tui::table::BillingMode as AppBilling;
+
+use crate::support;
+use crate::support::{Item, delete_table};
 
 /// Seeds `users` wallets, keeping every progress report.
 async fn seed(

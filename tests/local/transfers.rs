@@ -1,22 +1,22 @@
 //! Transfers through the real worker against a real DynamoDB Local (started by
-//! `tests/support`): one TransactWriteItems moves money exactly, both rows are read back and
+//! `support`): one TransactWriteItems moves money exactly, both rows are read back and
 //! journaled; insufficient funds or a missing target change nothing and say why; a lost
 //! answer is retried by the SDK with the same ClientRequestToken and applies once; and 100
 //! concurrent random transfers among 10 wallets keep the total exactly constant.
-
-mod support;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use support::fixture::ProxiedTable;
-use support::{bal, next_response, send, write};
 use wallet_tui::balance::{Balance, Sum};
 use wallet_tui::journal::{self, Journal};
 use wallet_tui::msg::{Request, Response};
 use wallet_tui::worker::{Timeouts, WorkerOptions};
 use wallet_tui::write::{Write, WriteDone, WriteError, WriteKind};
+
+use crate::support;
+use crate::support::fixture::ProxiedTable;
+use crate::support::{bal, next_response, send, write};
 
 const LIMIT: Duration = Duration::from_secs(60);
 

@@ -1,20 +1,20 @@
-//! A paced scan against a real DynamoDB Local (started by `tests/support`): the worker's
+//! A paced scan against a real DynamoDB Local (started by `support`): the worker's
 //! segments share one read budget, so the scan reads at the budget, evenly, and still
 //! returns every item exactly once. DynamoDB Local does not enforce provisioned throughput,
 //! so what is checked is the consumption the scan's own pages report, against the budget.
-
-mod support;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use support::{AppClient, Item, next_response, send};
 use wallet_tui::capacity::{self, Consistency};
 use wallet_tui::msg::{Request, Response, ScanPage, ScanSpec};
 use wallet_tui::table::BillingMode;
 use wallet_tui::wallet::AttrValue;
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
+
+use crate::support;
+use crate::support::{AppClient, Item, next_response, send};
 
 /// Items in the table, about 1 KB each: a table of about 3 MB.
 const ITEMS: usize = 3000;

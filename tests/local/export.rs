@@ -1,9 +1,7 @@
-//! Export round trip against a real DynamoDB Local (started by `tests/support`): the app
+//! Export round trip against a real DynamoDB Local (started by `support`): the app
 //! loads a table of tricky wallets, `E` exports them to CSV and to JSON Lines, and each file,
 //! read back independently (the `csv` crate, `serde_json`), equals the table's content as a
 //! raw Scan returns it: every wallet, every attribute, every number exact.
-
-mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,13 +9,15 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use crossterm::event::KeyCode;
-use support::driver::Driver;
-use support::{AppClient, Item};
 use wallet_tui::app::{App, Modal};
 use wallet_tui::balance::Balance;
 use wallet_tui::msg::{Msg, Request, Response, ScanSpec};
 use wallet_tui::table::BillingMode;
 use wallet_tui::worker::WorkerOptions;
+
+use crate::support;
+use crate::support::driver::Driver;
+use crate::support::{AppClient, Item};
 
 const LIMIT: Duration = Duration::from_secs(30);
 

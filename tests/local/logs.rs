@@ -1,10 +1,10 @@
 //! Logs never hold credentials: a real session of the binary (`wallet-tui seed` against a
-//! real DynamoDB Local, started by `tests/support`), with the most verbose logging there is
+//! real DynamoDB Local, started by `support`), with the most verbose logging there is
 //! and real-looking credentials in the environment, leaves none of them in the log file.
 
-mod support;
-
 use std::process::Command;
+
+use crate::support;
 
 /// AWS's documented example credentials, plus a session token of the usual shape.
 const ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";

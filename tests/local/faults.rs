@@ -1,5 +1,5 @@
-//! Faults between the app and a real DynamoDB Local (started by `tests/support`), injected by
-//! the proxy of `tests/support/proxy.rs`: the app's own worker and client talk to the proxy,
+//! Faults between the app and a real DynamoDB Local (started by `support`), injected by
+//! the proxy of `support::proxy`: the app's own worker and client talk to the proxy,
 //! a raw client checks what is really stored.
 //!
 //! - Endpoint down at start: the app says it cannot reach it, counts down to its next try,
@@ -10,13 +10,9 @@
 //! - A write whose answers are all lost is read back, never retried blindly, and applied once;
 //!   a write cut before it reached the server is read back and shown as not applied.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use support::driver::Driver;
-use support::fixture::ProxiedTable;
 use wallet_tui::app::{App, Modal, ScanOutcome, TableState};
 use wallet_tui::error::ErrorKind;
 use wallet_tui::journal::{self, Journal};
@@ -24,6 +20,10 @@ use wallet_tui::msg::{Request, ScanSpec};
 use wallet_tui::table::TableStatus;
 use wallet_tui::wallet::UserId;
 use wallet_tui::worker::{Timeouts, WorkerOptions};
+
+use crate::support;
+use crate::support::driver::Driver;
+use crate::support::fixture::ProxiedTable;
 
 /// How long a phase (loading, recovering, a write and its read-back) may take.
 const PHASE_LIMIT: Duration = Duration::from_secs(30);

@@ -1,14 +1,14 @@
 //! Smoke tests of `wallet_tui::local`: the servers start, answer the SDK, and stop.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::TableStatus;
-use support::table_status;
 use wallet_tui::local;
 use wallet_tui::table::BillingMode;
+
+use crate::support;
+use crate::support::table_status;
 
 /// Sends CreateTable for a provisioned (1/1) wallet table; the status the answer reports.
 async fn create_table(client: &Client, name: &str) -> Option<TableStatus> {

@@ -1,11 +1,9 @@
 //! Wallet writes through the real worker against a real DynamoDB Local (started by
-//! `tests/support`): conditional creates, sets and deletes, conflicts, exact decimals, no lost
+//! `support`): conditional creates, sets and deletes, conflicts, exact decimals, no lost
 //! update under concurrent writers, no double apply when a response is lost (through the
-//! fault-injecting proxy of `tests/support/proxy.rs`), read-only refusal at the wire, and the
+//! fault-injecting proxy of `support::proxy`), read-only refusal at the wire, and the
 //! write journal. The worker's client is built the way the application builds it; a second,
 //! raw SDK client plays "another writer" and checks what is really stored.
-
-mod support;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,8 +12,6 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bigdecimal::BigDecimal;
-use support::proxy::Proxy;
-use support::{bal, call, write};
 use wallet_tui::error::{ApiError, ErrorKind};
 use wallet_tui::journal::{self, Journal, JournalEntry};
 use wallet_tui::local::LocalServer;
@@ -24,6 +20,10 @@ use wallet_tui::table::{BillingMode, CreateTableSpec};
 use wallet_tui::wallet::{AttrValue, Wallet};
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
 use wallet_tui::write::{EditReason, Write, WriteDone, WriteError, WriteKind};
+
+use crate::support;
+use crate::support::proxy::Proxy;
+use crate::support::{bal, call, write};
 
 /// Every target a write to data or tables can have.
 const WRITE_TARGETS: [&str; 7] = [

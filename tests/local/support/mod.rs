@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests (`mod support;`).
+//! Helpers shared by the integration tests' topic modules (`crate::support`).
 //!
 //! Servers are started through `wallet_tui::local`, exactly as the application does (dynalite,
 //! which only the tests use, with its general pieces: see [`dynalite`]); a server that cannot
@@ -7,9 +7,6 @@
 //! Besides servers: SDK clients (a raw one, and one built exactly as the application builds
 //! it), the worker's request/response exchange, the tables tests create, fill and delete with
 //! a client of their own, and the small values (balances, writes, key presses) tests feed in.
-
-// Each test binary uses only some of these helpers.
-#![allow(dead_code)]
 
 pub mod driver;
 pub mod dynalite;

@@ -1,0 +1,51 @@
+//! The integration tests, as one test binary (`cargo test --test local`): the worker, the app
+//! and the binary against real DynamoDB Local and dynalite servers, which the tests start
+//! themselves (see [`support`]). One binary links the AWS SDK once, instead of once per topic.
+//!
+//! One module per topic:
+//!
+//! - [`worker`]: the worker's requests and answers, the app's SDK configuration path
+//! - [`scan`]: the paged, parallel, cancellable scan; the app keeps its current scan's pages
+//! - [`paced_scan`]: a scan paced to a read budget
+//! - [`writes`]: conditional writes, conflicts, lost answers, read-only, the journal
+//! - [`edit`]: the wallet forms typed into, bad input refused, journal and undo
+//! - [`transfers`]: TransactWriteItems transfers, exact and applied once
+//! - [`usage`]: the capacity panel's numbers equal what the endpoint reported
+//! - [`seed`]: the demo-data loader
+//! - [`export`]: export to CSV and JSON Lines, read back, equals the table
+//! - [`tables`]: the table picker: list, schema marks, switching
+//! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
+//! - [`faults`]: endpoint down, cut mid-scan and resume, timeouts, lost write answers
+//! - [`servers`]: DynamoDB Local and dynalite start, answer and stop
+//! - [`logs`]: no credentials in a trace-level log of the binary
+//! - [`e2e_pty`]: the binary in a real pseudo-terminal, SIGTERM
+//!
+//! Run one topic, or one test, by name filter:
+//!
+//! ```sh
+//! cargo test --test local writes::
+//! cargo test --test local scan::cancelled_scan_stops_sending_pages -- --nocapture
+//! ```
+//!
+//! All topics share one process: no test may change process-wide state (environment
+//! variables, the current directory, a panic hook, a global tracing subscriber, signal
+//! handlers). The binary under test is run as a child process with its own environment
+//! (see [`logs`], [`e2e_pty`]).
+
+mod support;
+
+mod e2e_pty;
+mod edit;
+mod export;
+mod faults;
+mod logs;
+mod paced_scan;
+mod scan;
+mod seed;
+mod servers;
+mod status_watch;
+mod tables;
+mod transfers;
+mod usage;
+mod worker;
+mod writes;
