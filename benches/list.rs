@@ -6,13 +6,14 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use wallet_tui::app::App;
+use wallet_tui::app::{App, AppConfig};
 use wallet_tui::balance::Balance;
 use wallet_tui::list::{Filter, SortKey};
-use wallet_tui::msg::{Msg, Response, ScanPage};
+use wallet_tui::msg::{Msg, Reply, Response, ScanPage};
 use wallet_tui::table::{AttributeDef, BillingMode, KeyElement, TableInfo, TableStatus};
 use wallet_tui::ui;
 use wallet_tui::wallet::{AttrValue, Extras, UserId, Wallet};
@@ -56,8 +57,9 @@ fn wallets(n: usize) -> Vec<Wallet> {
 
 fn loaded_app(n: usize) -> App {
     let now = Instant::now();
-    let mut app = App::new("user_wallet".into(), "bench".into(), true, now);
-    app.scan_spec.segments = 1;
+    let mut config = AppConfig::new("user_wallet", "bench");
+    config.scan_spec.segments = 1;
+    let mut app = App::new(config, now);
     app.update(now, Msg::Tick);
     let info = TableInfo {
         name: "user_wallet".into(),
@@ -73,7 +75,7 @@ fn loaded_app(n: usize) -> App {
         decreases_today: None,
     };
     let described = Response::Described { table: "user_wallet".into(), result: Ok(Some(info)) };
-    app.update(now, Msg::Worker(described));
+    app.update(now, Msg::Worker(Reply { session: 1, response: described }));
     let page = ScanPage {
         id: 1,
         segment: 0,
@@ -83,17 +85,24 @@ fn loaded_app(n: usize) -> App {
         consumed_rcu: None,
         next: None,
     };
-    app.update(now, Msg::Worker(Response::ScanPage(page)));
-    app.viewport = ui::viewport(Rect::new(0, 0, 200, 50));
+    app.update(now, Msg::Worker(Reply { session: 1, response: Response::ScanPage(page) }));
+    app.update(now, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));
     app
+}
+
+/// `app` with the wallet at view position `at` selected, paging down to it.
+fn select(app: &mut App, at: usize) {
+    let page_down = Msg::Term(Event::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)));
+    while app.selected() + usize::from(app.viewport().list_rows) <= at {
+        app.update(app.now(), page_down.clone());
+    }
 }
 
 fn render(c: &mut Criterion) {
     let mut group = c.benchmark_group("render_200x50");
     for n in SIZES {
         let mut app = loaded_app(n);
-        app.selected = n / 2;
-        app.list_offset = n / 2;
+        select(&mut app, n / 2);
         let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
@@ -108,11 +117,11 @@ fn sort(c: &mut Criterion) {
     let mut group = c.benchmark_group("sort_by_balance");
     group.sample_size(10);
     for n in SIZES {
-        let mut app = loaded_app(n);
+        let mut list = loaded_app(n).list().clone();
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
-                app.list.set_sort(SortKey::BalanceAsc);
-                app.list.set_sort(SortKey::Loaded);
+                list.set_sort(SortKey::BalanceAsc);
+                list.set_sort(SortKey::Loaded);
             })
         });
     }
@@ -123,14 +132,14 @@ fn filter(c: &mut Criterion) {
     let mut group = c.benchmark_group("filter");
     group.sample_size(10);
     for n in SIZES {
-        let mut app = loaded_app(n);
+        let mut list = loaded_app(n).list().clone();
         let by_balance = Filter::parse(">5000").expect("filter");
         let by_id = Filter::parse("ab1").expect("filter");
         group.bench_with_input(BenchmarkId::new("balance_gt", n), &n, |b, _| {
-            b.iter(|| app.list.set_filter(by_balance.clone()))
+            b.iter(|| list.set_filter(by_balance.clone()))
         });
         group.bench_with_input(BenchmarkId::new("user_id_contains", n), &n, |b, _| {
-            b.iter(|| app.list.set_filter(by_id.clone()))
+            b.iter(|| list.set_filter(by_id.clone()))
         });
     }
     group.finish();

@@ -14,7 +14,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
-use wallet_tui::app::{App, ScanOutcome};
+use wallet_tui::app::{App, AppConfig, ScanOutcome};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{Msg, ScanSpec};
 use wallet_tui::worker::{self, Connect, WorkerOptions};
@@ -102,14 +102,14 @@ async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
     let mut handle =
         worker::spawn(client.clone(), WorkerOptions { read_only: true, ..Default::default() });
     let t0 = Instant::now();
-    let mut app = App::new(table.to_string(), "bench".into(), true, t0);
-    app.scan_spec = ScanSpec {
+    let scan_spec = ScanSpec {
         segments: SEGMENTS,
         page_limit: Some(page_limit),
         consistent: false,
         max_rcu_per_sec: None,
     };
-    app.viewport = ui::viewport(Rect::new(0, 0, 200, 50));
+    let mut app = App::new(AppConfig { scan_spec, ..AppConfig::new(table, "bench") }, t0);
+    app.update(t0, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut frame_tick = tokio::time::interval(Duration::from_millis(16));
     let mut key_tick = tokio::time::interval(Duration::from_millis(50));
@@ -118,8 +118,8 @@ async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
     let mut key_latencies = Vec::new();
     let mut frames = 0;
     let key = Msg::Term(Event::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
-    for request in app.update(Instant::now(), Msg::Tick) {
-        handle.requests.send(request).expect("worker");
+    for job in app.update(Instant::now(), Msg::Tick) {
+        handle.requests.send(job).expect("worker");
     }
     loop {
         let msg = tokio::select! {
@@ -136,23 +136,23 @@ async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
             requests.extend(app.update(Instant::now(), Msg::Worker(response)));
         }
         for request in requests {
-            if matches!(request, wallet_tui::msg::Request::Scan { .. }) {
+            if matches!(request.request, wallet_tui::msg::Request::Scan { .. }) {
                 scan_started = Some(Instant::now());
             }
             handle.requests.send(request).expect("worker");
         }
-        if is_key || matches!(app.scan.as_ref().map(|s| &s.outcome), Some(ScanOutcome::Running)) {
+        if is_key || matches!(app.scan().map(|s| &s.outcome), Some(ScanOutcome::Running)) {
             terminal.draw(|f| ui::render(&app, f)).expect("draw");
             frames += 1;
         }
         if is_key {
             key_latencies.push(handled.elapsed());
         }
-        if first_rows.is_none() && app.list.loaded() > 0 {
+        if first_rows.is_none() && app.list().loaded() > 0 {
             terminal.draw(|f| ui::render(&app, f)).expect("draw");
             first_rows = scan_started.map(|s| s.elapsed());
         }
-        if let Some(scan) = &app.scan
+        if let Some(scan) = &app.scan()
             && scan.outcome != ScanOutcome::Running
         {
             assert_eq!(scan.outcome, ScanOutcome::Complete, "scan failed");
@@ -160,7 +160,7 @@ async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
         }
     }
     let total = scan_started.map_or(Duration::ZERO, |s| s.elapsed());
-    let loaded = app.list.loaded();
+    let loaded = app.list().loaded();
     handle.shutdown();
     // Keep the app (and its wallets) alive until RSS is read by the caller.
     std::mem::forget(app);

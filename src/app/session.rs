@@ -55,6 +55,14 @@ pub struct TableSession {
     pub(super) exporting: Option<PathBuf>,
 }
 
+/// Read access for `ui` and tests.
+impl TableSession {
+    /// A transient status and since when, while the table is in one.
+    pub fn transition(&self) -> Option<&Transition> {
+        self.transition.as_ref()
+    }
+}
+
 impl TableSession {
     /// A session for `name` that knows nothing yet; it describes the table at `describe_at`
     /// (`None`: once the endpoint is ready).

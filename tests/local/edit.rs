@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use wallet_tui::app::{App, Level, Modal};
+use wallet_tui::app::{App, AppConfig, Level, Modal};
 use wallet_tui::journal::{self, Journal};
 use wallet_tui::msg::{Msg, Request, Response, ScanSpec};
 use wallet_tui::wallet::UserId;
@@ -61,14 +61,15 @@ async fn loaded_app<'w>(
     endpoint_label: &str,
     id: &str,
 ) -> Driver<'w> {
-    let mut app = App::new(table.into(), endpoint_label.into(), true, Instant::now());
-    app.scan_spec =
+    let scan_spec =
         ScanSpec { segments: 1, page_limit: None, consistent: true, max_rcu_per_sec: None };
+    let config = AppConfig { scan_spec, ..AppConfig::new(table, endpoint_label) };
+    let app = App::new(config, Instant::now());
     let mut d = Driver::new(worker, app);
     d.update(Msg::Tick);
     d.run_scan_to_end(PHASE_LIMIT).await;
-    assert_eq!(d.app.list.loaded(), WALLETS.len());
-    let position = d.app.list.position_of(&UserId::new(id)).expect("loaded");
+    assert_eq!(d.app.list().loaded(), WALLETS.len());
+    let position = d.app.list().position_of(&UserId::new(id)).expect("loaded");
     for _ in 0..position {
         d.key('j');
     }
@@ -78,12 +79,14 @@ async fn loaded_app<'w>(
 
 /// The balance of `id` as the app's list shows it.
 fn listed_balance(d: &Driver, id: &str) -> Option<String> {
-    d.app.list.find(&UserId::new(id)).and_then(|w| w.balance).map(|b| b.to_string())
+    d.app.list().find(&UserId::new(id)).and_then(|w| w.balance).map(|b| b.to_string())
 }
 
 /// The open wallet form's messages: the form's own and every field's.
 fn form_errors(d: &Driver) -> Vec<String> {
-    let Modal::Wallet(dialog) = &d.app.modal else { panic!("no wallet form: {:?}", d.app.modal) };
+    let Modal::Wallet(dialog) = &d.app.modal() else {
+        panic!("no wallet form: {:?}", d.app.modal())
+    };
     dialog
         .form
         .error
@@ -95,14 +98,16 @@ fn form_errors(d: &Driver) -> Vec<String> {
 
 /// The open wallet form's value of `label`.
 fn form_value(d: &Driver, label: &str) -> String {
-    let Modal::Wallet(dialog) = &d.app.modal else { panic!("no wallet form: {:?}", d.app.modal) };
+    let Modal::Wallet(dialog) = &d.app.modal() else {
+        panic!("no wallet form: {:?}", d.app.modal())
+    };
     dialog.form.value(label).to_string()
 }
 
 /// Moves the focus of the open form to the field `label`.
 fn focus(d: &mut Driver, label: &str) {
     for _ in 0..8 {
-        let Modal::Wallet(dialog) = &d.app.modal else { panic!("no wallet form") };
+        let Modal::Wallet(dialog) = &d.app.modal() else { panic!("no wallet form") };
         if dialog.form.fields[dialog.form.focus].label == label {
             return;
         }
@@ -228,7 +233,7 @@ async fn bad_input_is_refused_at_the_field_and_changes_nothing() {
             assert_eq!(&form_value(&d, label), text, "{shown}: what was typed must stay");
             eprintln!("{shown}: {errors:?}");
             d.press(KeyCode::Esc);
-            assert!(matches!(d.app.modal, Modal::None), "{shown}: Esc closes the form");
+            assert!(matches!(d.app.modal(), Modal::None), "{shown}: Esc closes the form");
         }
         assert!(
             d.sent
@@ -285,7 +290,7 @@ async fn edits_are_journaled_and_undo_takes_back_only_our_own_value() {
             d.key(c);
         }
         submit_and_wait(&mut d).await;
-        assert!(matches!(d.app.modal, Modal::None), "the form closes: {:?}", d.app.status_line);
+        assert!(matches!(d.app.modal(), Modal::None), "the form closes: {:?}", d.app.status_line());
         assert_eq!(listed_balance(&d, id).as_deref(), Some("250.5"));
 
         // Undo puts the old value back.
@@ -320,7 +325,7 @@ async fn edits_are_journaled_and_undo_takes_back_only_our_own_value() {
         let sent = d.key('u');
         assert!(matches!(sent.as_slice(), [Request::Write { .. }]), "{sent:?}");
         wait_for_written(&mut d).await;
-        let line = d.app.status_line.clone().expect("a status line");
+        let line = d.app.status_line().cloned().expect("a status line");
         assert_eq!(line.level, Level::Error, "{line:?}");
         assert!(line.text.starts_with("undo refused"), "{line:?}");
         assert!(line.text.contains("106.1"), "the current balance is shown: {line:?}");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use crossterm::event::KeyCode;
-use wallet_tui::app::{App, Modal};
+use wallet_tui::app::{App, AppConfig, Modal};
 use wallet_tui::balance::Balance;
 use wallet_tui::msg::{Msg, Request, Response, ScanSpec};
 use wallet_tui::table::BillingMode;
@@ -110,7 +110,11 @@ fn content_of_json_lines(path: &Path) -> Content {
 /// file field and submits; returns what the app sent.
 fn submit_export_form(d: &mut Driver<'_>, format: usize, path: &Path) -> Vec<Request> {
     d.key('E');
-    assert!(matches!(d.app.modal, Modal::Export(_)), "the export form: {:?}", d.app.status_line);
+    assert!(
+        matches!(d.app.modal(), Modal::Export(_)),
+        "the export form: {:?}",
+        d.app.status_line()
+    );
     for _ in 0..format {
         d.key(' ');
     }
@@ -131,8 +135,8 @@ async fn export(d: &mut Driver<'_>, format: usize, path: &Path) -> usize {
     loop {
         if let Response::Exported { result, .. } = d.step(deadline, "the export").await {
             let n = result.unwrap_or_else(|e| panic!("export failed: {e}"));
-            assert!(matches!(d.app.modal, Modal::None));
-            let line = d.app.status_line.clone().expect("said").text;
+            assert!(matches!(d.app.modal(), Modal::None));
+            let line = d.app.status_line().cloned().expect("said").text;
             assert_eq!(line, format!("exported {n} wallets to {}", path.display()));
             return n;
         }
@@ -164,9 +168,10 @@ async fn exported_files_read_back_equal_the_table() {
 
     let client = AppClient::new(server.endpoint()).await;
     let mut worker = client.spawn_worker(WorkerOptions::default());
-    let mut app = App::new(table.clone(), client.endpoint_label.clone(), true, Instant::now());
-    app.scan_spec =
+    let scan_spec =
         ScanSpec { segments: 2, page_limit: Some(2), consistent: true, max_rcu_per_sec: None };
+    let config = AppConfig { scan_spec, ..AppConfig::new(table.clone(), &client.endpoint_label) };
+    let app = App::new(config, Instant::now());
     let mut d = Driver::new(&mut worker, app);
     d.update(Msg::Tick);
     d.run_scan_to_end(LIMIT).await;
@@ -191,7 +196,7 @@ async fn exported_files_read_back_equal_the_table() {
     submit_export_form(&mut d, 0, &filtered);
     let deadline = Instant::now() + LIMIT;
     while !matches!(d.step(deadline, "the refused export").await, Response::Exported { .. }) {}
-    let Modal::Export(form) = &d.app.modal else { panic!("the form stays open") };
+    let Modal::Export(form) = &d.app.modal() else { panic!("the form stays open") };
     assert_eq!(
         form.error.clone(),
         Some(format!("{} already exists: choose another name", filtered.display()))

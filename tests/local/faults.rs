@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use wallet_tui::app::{App, Modal, ScanOutcome, TableState};
+use wallet_tui::app::{App, AppConfig, Modal, ScanOutcome, TableState};
 use wallet_tui::error::ErrorKind;
 use wallet_tui::journal::{self, Journal};
 use wallet_tui::msg::{Request, ScanSpec};
@@ -44,20 +44,18 @@ async fn start(
 }
 
 fn app(table: &str, endpoint_label: &str, spec: ScanSpec) -> App {
-    let mut app = App::new(table.into(), endpoint_label.into(), true, Instant::now());
-    app.scan_spec = spec;
-    app
+    App::new(AppConfig { scan_spec: spec, ..AppConfig::new(table, endpoint_label) }, Instant::now())
 }
 
 fn scan_complete(app: &App) -> bool {
-    app.scan.as_ref().is_some_and(|s| s.outcome == ScanOutcome::Complete)
+    app.scan().is_some_and(|s| s.outcome == ScanOutcome::Complete)
 }
 
 /// Every wallet the app lists is one written, each once, with its exact balance.
 fn check_list(app: &App, wallets: &[(String, String)]) {
-    assert_eq!(app.list.loaded(), wallets.len());
+    assert_eq!(app.list().loaded(), wallets.len());
     for (id, balance) in wallets {
-        let listed = app.list.find(&UserId::new(id)).unwrap_or_else(|| panic!("{id} missing"));
+        let listed = app.list().find(&UserId::new(id)).unwrap_or_else(|| panic!("{id} missing"));
         let shown = listed.balance.map(|b| b.to_string());
         let expected = wallet_tui::balance::Balance::parse(balance).expect("a balance").to_string();
         assert_eq!(shown, Some(expected), "{id}");
@@ -71,11 +69,11 @@ async fn endpoint_down_at_start_is_said_counted_down_and_recovered_from() {
     f.proxy.refuse(true).await;
     let spec = ScanSpec { segments: 2, page_limit: None, consistent: false, max_rcu_per_sec: None };
     let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
-    d.tick_until(PHASE_LIMIT, "the first describe to fail", |app| app.describe_error.is_some())
+    d.tick_until(PHASE_LIMIT, "the first describe to fail", |app| app.describe_error().is_some())
         .await;
-    let error = d.app.describe_error.clone().expect("checked");
+    let error = d.app.describe_error().cloned().expect("checked");
     assert_eq!(error.kind, ErrorKind::Unreachable, "{error:?}");
-    assert!(matches!(d.app.table, TableState::Unknown), "{:?}", d.app.table);
+    assert!(matches!(d.app.table(), TableState::Unknown), "{:?}", d.app.table());
     let retry = d.app.next_describe().expect("a retry is planned");
     let wait = retry.saturating_duration_since(Instant::now());
     assert!(wait > Duration::from_millis(500), "backs off: next try in {wait:?}");
@@ -88,9 +86,9 @@ async fn endpoint_down_at_start_is_said_counted_down_and_recovered_from() {
     // The endpoint comes back: the app recovers without a key press.
     f.proxy.refuse(false).await;
     d.tick_until(PHASE_LIMIT, "recovery", scan_complete).await;
-    assert!(d.app.describe_error.is_none());
+    assert!(d.app.describe_error().is_none());
     assert!(
-        matches!(&d.app.table, TableState::Present(info) if info.status == TableStatus::Active)
+        matches!(&d.app.table(), TableState::Present(info) if info.status == TableStatus::Active)
     );
     check_list(&d.app, &wallets);
     drop(d);
@@ -115,13 +113,13 @@ async fn a_scan_cut_mid_way_resumes_with_every_wallet_exactly_once() {
         ScanSpec { segments: 4, page_limit: Some(20), consistent: false, max_rcu_per_sec: None };
     let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
     d.tick_until(PHASE_LIMIT, "the scan to fail", |app| {
-        app.scan.as_ref().is_some_and(|s| matches!(s.outcome, ScanOutcome::Failed(_)))
+        app.scan().is_some_and(|s| matches!(s.outcome, ScanOutcome::Failed(_)))
     })
     .await;
-    let stopped = d.app.scan.clone().expect("a scan");
-    let kept = d.app.list.loaded();
+    let stopped = d.app.scan().cloned().expect("a scan");
+    let kept = d.app.list().loaded();
     assert!(kept > 0 && kept <= 6 * 20, "cut after 6 pages: {kept} loaded");
-    let line = d.app.status_line.clone().expect("said").text;
+    let line = d.app.status_line().cloned().expect("said").text;
     assert!(line.contains(&format!("with {kept} wallets loaded")), "{line}");
     assert!(line.ends_with("r resumes where each segment stopped"), "{line}");
     eprintln!("stopped: {line}");
@@ -136,11 +134,11 @@ async fn a_scan_cut_mid_way_resumes_with_every_wallet_exactly_once() {
     let (id, from) = resumed.unwrap_or_else(|| panic!("r sent no scan: {sent:?}"));
     assert!(id > stopped.id);
     assert_eq!(from, stopped.cursors, "each segment resumes where it stopped");
-    assert_eq!(d.app.list.loaded(), kept, "what was loaded stays");
+    assert_eq!(d.app.list().loaded(), kept, "what was loaded stays");
     d.tick_until(PHASE_LIMIT, "the resumed scan", scan_complete).await;
 
     // Every wallet exactly once: the pages taken read as many items as the table holds.
-    let scan = d.app.scan.clone().expect("a scan");
+    let scan = d.app.scan().cloned().expect("a scan");
     assert_eq!(scan.scanned, wallets.len() as u64, "items read by the pages taken");
     check_list(&d.app, &wallets);
     drop(d);
@@ -159,9 +157,10 @@ async fn a_slow_endpoint_times_out_and_the_app_says_so() {
     let spec = ScanSpec { segments: 1, page_limit: None, consistent: false, max_rcu_per_sec: None };
     let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
     let started = Instant::now();
-    d.tick_until(PHASE_LIMIT, "the describe to time out", |app| app.describe_error.is_some()).await;
+    d.tick_until(PHASE_LIMIT, "the describe to time out", |app| app.describe_error().is_some())
+        .await;
     let took = started.elapsed();
-    let error = d.app.describe_error.clone().expect("checked");
+    let error = d.app.describe_error().cloned().expect("checked");
     assert_eq!(error.kind, ErrorKind::Timeout, "{error:?}");
     assert!(took < Duration::from_secs(3), "gave up after {took:?}, not at its timeout");
     let screen = draw(&d.app);
@@ -207,9 +206,9 @@ async fn a_deposit_whose_answers_are_all_lost_is_read_back_and_applied_once() {
     }
     let sent = deposit(&mut d, "5");
     assert!(matches!(sent.as_slice(), [Request::Write { .. }]), "{sent:?}");
-    d.tick_until(PHASE_LIMIT, "the deposit's outcome", |app| matches!(app.modal, Modal::None))
+    d.tick_until(PHASE_LIMIT, "the deposit's outcome", |app| matches!(app.modal(), Modal::None))
         .await;
-    let line = d.app.status_line.clone().expect("said").text;
+    let line = d.app.status_line().cloned().expect("said").text;
     assert!(line.contains("an earlier attempt had applied it; its answer was lost"), "{line}");
     assert_eq!(f.proxy.pending_drops(), 0);
     let targets = f.proxy.forwarded();
@@ -221,7 +220,7 @@ async fn a_deposit_whose_answers_are_all_lost_is_read_back_and_applied_once() {
     let stored = support::stored_balance(&f.raw, &f.table, &id).await;
     assert_eq!(stored.as_deref(), Some("5"), "0.00 + 5, applied exactly once");
     assert_eq!(
-        d.app.list.find(&UserId::new(&id)).and_then(|w| w.balance).map(|b| b.to_string()),
+        d.app.list().find(&UserId::new(&id)).and_then(|w| w.balance).map(|b| b.to_string()),
         Some("5".into())
     );
     let entries = journal::read_all(&path).expect("journal");
@@ -243,9 +242,9 @@ async fn a_deposit_cut_before_the_server_is_shown_as_not_applied_and_can_be_sent
 
     f.proxy.cut("UpdateItem");
     deposit(&mut d, "2.50");
-    let settled = |app: &App| matches!(&app.modal, Modal::Wallet(w) if !w.form.pending);
+    let settled = |app: &App| matches!(&app.modal(), Modal::Wallet(w) if !w.form.pending);
     d.tick_until(PHASE_LIMIT, "the deposit's outcome", settled).await;
-    let Modal::Wallet(dialog) = &d.app.modal else { unreachable!() };
+    let Modal::Wallet(dialog) = &d.app.modal() else { unreachable!() };
     let error = dialog.form.error.clone().expect("said at the form");
     assert!(error.starts_with("outcome unknown (cannot reach the endpoint"), "{error}");
     assert!(error.contains("read back: it did not apply, the balance is 0"), "{error}");
@@ -256,7 +255,7 @@ async fn a_deposit_cut_before_the_server_is_shown_as_not_applied_and_can_be_sent
     f.proxy.heal();
     let sent = d.press(KeyCode::Enter);
     assert!(matches!(sent.as_slice(), [Request::Write { .. }]), "{sent:?}");
-    d.tick_until(PHASE_LIMIT, "the second try", |app| matches!(app.modal, Modal::None)).await;
+    d.tick_until(PHASE_LIMIT, "the second try", |app| matches!(app.modal(), Modal::None)).await;
     assert_eq!(f.proxy.count_requests_with("UpdateItem"), 1);
     assert_eq!(support::stored_balance(&f.raw, &f.table, &id).await.as_deref(), Some("2.5"));
     drop(d);

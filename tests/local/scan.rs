@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bigdecimal::BigDecimal;
-use wallet_tui::app::{App, ScanOutcome, TableState};
+use wallet_tui::app::{App, AppConfig, ScanOutcome, TableState};
 use wallet_tui::balance::Balance;
 use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{Msg, Request, Response, ScanId, ScanPage, ScanSpec};
@@ -286,9 +286,8 @@ async fn scan_returns_every_item_once_with_exact_balances() {
 
 /// An app for the fixture's table that scans with `spec`.
 fn app_for(f: &Fixture, spec: ScanSpec) -> App {
-    let mut app = App::new(f.table.clone(), f.endpoint_label.clone(), true, Instant::now());
-    app.scan_spec = spec;
-    app
+    let config = AppConfig { scan_spec: spec, ..AppConfig::new(&f.table, &f.endpoint_label) };
+    App::new(config, Instant::now())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,12 +308,12 @@ async fn app_loads_every_wallet_with_exact_aggregates() {
     eprintln!("app scan finished in {:?}", started.elapsed());
 
     assert!(
-        matches!(&d.app.table, TableState::Present(info) if info.status == TableStatus::Active),
+        matches!(&d.app.table(), TableState::Present(info) if info.status == TableStatus::Active),
         "{:?}",
-        d.app.table
+        d.app.table()
     );
     assert_eq!(d.scans_sent(), [&Request::scan(1, f.table.clone(), spec)]);
-    let scan = d.app.scan.clone().expect("checked by run_scan_to_end");
+    let scan = d.app.scan().cloned().expect("checked by run_scan_to_end");
     assert_eq!(scan.outcome, ScanOutcome::Complete, "{scan:?}");
     assert_eq!(scan.id, 1);
     assert_eq!(scan.segments, 4);
@@ -328,7 +327,7 @@ async fn app_loads_every_wallet_with_exact_aggregates() {
     assert!(scan.rcu > 0.0, "no consumed capacity: {scan:?}");
 
     // The list: every wallet once, as written.
-    let list = &d.app.list;
+    let list = &d.app.list();
     assert_eq!(list.loaded(), seeds.len());
     assert_eq!(list.len(), seeds.len());
     assert!(!list.needs_settle());
@@ -379,7 +378,7 @@ async fn cancelled_scan_stops_sending_pages() {
     let mut late = Vec::new();
     let drain_until = tokio::time::Instant::now() + Duration::from_secs(1);
     while let Ok(response) = tokio::time::timeout_at(drain_until, f.worker.responses.recv()).await {
-        match response {
+        match response.map(|reply| reply.response) {
             Some(Response::ScanPage(page)) if page.id == 7 => late.push(page),
             other => panic!("while draining the cancelled scan: {other:?}"),
         }
@@ -423,8 +422,8 @@ async fn pages_of_a_superseded_scan_are_ignored() {
     while d.pages_of(1) == 0 {
         d.step(deadline, "the first page of scan 1").await;
     }
-    let first = d.app.scan.clone().expect("scan 1 is running");
-    assert_eq!((first.id, first.pages, d.app.list.loaded()), (1, 1, 5), "{first:?}");
+    let first = d.app.scan().cloned().expect("scan 1 is running");
+    assert_eq!((first.id, first.pages, d.app.list().loaded()), (1, 1, 5), "{first:?}");
     // Let the worker queue more pages of scan 1 that the app has not read yet.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -432,21 +431,21 @@ async fn pages_of_a_superseded_scan_are_ignored() {
     let sent = d.key('r');
     let rescan = Request::scan(2, f.table.clone(), spec);
     assert!(sent.contains(&rescan), "r sent {sent:?}");
-    assert_eq!(d.app.list.loaded(), 0, "r must clear the list");
+    assert_eq!(d.app.list().loaded(), 0, "r must clear the list");
     let before = d.pages_of(1);
     d.run_scan_to_end(PHASE_LIMIT).await;
     let stale = d.pages_of(1) - before;
     eprintln!("{stale} pages of scan 1 arrived after the rescan; {:?}", d.pages_received);
     assert!(stale > 0, "no page of scan 1 arrived after r: nothing stale was tested");
 
-    let scan = d.app.scan.clone().expect("checked by run_scan_to_end");
+    let scan = d.app.scan().cloned().expect("checked by run_scan_to_end");
     assert_eq!(scan.id, 2, "{scan:?}");
     assert_eq!(scan.outcome, ScanOutcome::Complete, "{scan:?}");
     let second = d.pages_of(2);
     assert_eq!(scan.pages, second, "pages counted vs pages of scan 2 received");
     assert!(scan.pages >= seeds.len() as u64 / 5, "{} pages", scan.pages);
     assert_eq!(scan.scanned, seeds.len() as u64, "items counted: {scan:?}");
-    let list = &d.app.list;
+    let list = &d.app.list();
     assert_eq!(list.loaded(), seeds.len());
     check_wallets("list after the rescan", list.window(0, list.len()), &seeds);
     assert_eq!(list.aggregates().count, seeds.len());

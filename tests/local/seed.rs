@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, Select, TableStatus};
 use aws_smithy_types::date_time::{DateTime, Format};
+use wallet_tui::app::AppConfig;
 use wallet_tui::balance::Balance;
 use wallet_tui::seed::{self, CURRENCIES, SeedProgress, SeedReport};
 use wallet_tui::table::BillingMode as AppBilling;
@@ -187,13 +188,14 @@ async fn the_app_offers_demo_wallets_on_dynamodb_local() {
     let table = support::unique_table("seed_app_");
     let client = support::AppClient::new(server.endpoint()).await;
     let mut worker = client.spawn_worker(wallet_tui::worker::WorkerOptions::default());
-    let mut app = App::new(table.clone(), client.endpoint_label.clone(), true, Instant::now());
-    app.local = true;
+    let config =
+        AppConfig { local: true, ..AppConfig::new(table.clone(), client.endpoint_label.clone()) };
+    let app = App::new(config, Instant::now());
     let mut d = support::driver::Driver::new(&mut worker, app);
     d.update(Msg::Tick);
     let limit = Duration::from_secs(60);
     let deadline = Instant::now() + limit;
-    while !matches!(d.app.table, TableState::Missing) {
+    while !matches!(d.app.table(), TableState::Missing) {
         d.step(deadline, "the table to be found missing").await;
     }
     let sent = d.key('S');
@@ -203,11 +205,11 @@ async fn the_app_offers_demo_wallets_on_dynamodb_local() {
     );
     // A status poll during the seed may load the table half full: wait for the whole of it.
     let complete = |app: &App| {
-        app.list.loaded() == 1000
-            && app.scan.as_ref().is_some_and(|s| s.outcome == ScanOutcome::Complete)
+        app.list().loaded() == 1000
+            && app.scan().is_some_and(|s| s.outcome == ScanOutcome::Complete)
     };
     d.tick_until(limit, "a full list", complete).await;
-    assert_eq!(d.app.list.loaded(), 1000);
+    assert_eq!(d.app.list().loaded(), 1000);
     assert_eq!(count(&raw, &table).await, 1000);
     drop(d);
     worker.shutdown();

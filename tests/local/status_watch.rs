@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use wallet_tui::app::{App, Modal, TableState, fields};
+use wallet_tui::app::{App, AppConfig, Modal, TableState, fields};
 use wallet_tui::msg::{Msg, Request, Response};
 use wallet_tui::table::{BillingMode, CreateTableSpec, TableStatus};
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
@@ -58,11 +58,12 @@ impl Harness {
     /// Feeds one message to the app, sends the requests it returns to the worker and
     /// returns them for inspection.
     fn update(&mut self, msg: Msg) -> Vec<Request> {
-        let requests = self.app.update(Instant::now(), msg);
-        for request in &requests {
-            support::send(&self.worker, request.clone());
+        let jobs = self.app.update(Instant::now(), msg);
+        let requests: Vec<Request> = jobs.iter().map(|job| job.request.clone()).collect();
+        for job in jobs {
+            support::send_job(&self.worker, job);
         }
-        let state = state_label(&self.app.table);
+        let state = state_label(&self.app.table());
         if self.seen.last() != Some(&state) {
             self.seen.push(state);
         }
@@ -73,14 +74,14 @@ impl Harness {
     async fn step(&mut self) {
         let msg = tokio::select! {
             response = self.worker.responses.recv() => {
-                let response = response.expect("the worker's response channel closed");
-                if let Response::Described { result: Ok(info), .. } = &response {
+                let reply = response.expect("the worker's response channel closed");
+                if let Response::Described { result: Ok(info), .. } = &reply.response {
                     let status = info.as_ref().map_or("missing", |i| i.status.as_str());
                     let now = Instant::now();
-                    let shown = self.app.transition.as_ref().map(|t| now - t.since);
+                    let shown = self.app.session().transition().map(|t| now - t.since);
                     self.described.push((status.to_string(), shown));
                 }
-                Msg::Worker(response)
+                Msg::Worker(reply)
             }
             () = tokio::time::sleep_until(self.next_tick) => {
                 self.next_tick += TICK;
@@ -106,8 +107,8 @@ impl Harness {
                  status line {:?}, describe error {:?}",
                 self.seen,
                 self.described,
-                self.app.status_line,
-                self.app.describe_error,
+                self.app.status_line(),
+                self.app.describe_error(),
             );
             self.step().await;
             each(self);
@@ -139,7 +140,7 @@ impl Harness {
     }
 
     fn table_status(&self) -> Option<&TableStatus> {
-        match &self.app.table {
+        match &self.app.table() {
             TableState::Present(info) => Some(&info.status),
             _ => None,
         }
@@ -155,7 +156,7 @@ fn state_label(state: &TableState) -> String {
 }
 
 fn has_status(app: &App, status: &TableStatus) -> bool {
-    matches!(&app.table, TableState::Present(info) if &info.status == status)
+    matches!(&app.table(), TableState::Present(info) if &info.status == status)
 }
 
 /// The screen row with the table's status badge.
@@ -174,11 +175,12 @@ async fn create_and_delete_show_live_status() {
     let app_client = AppClient::new(server.endpoint()).await;
     let worker = app_client.spawn_worker(WorkerOptions::default());
     let table = support::unique_table("sw_");
-    let app = App::new(table.clone(), app_client.endpoint_label, true, Instant::now());
+    let app = App::new(AppConfig::new(table.clone(), app_client.endpoint_label), Instant::now());
     let mut h = Harness::new(app, worker);
 
     // The table does not exist yet.
-    h.run_until("table described as missing", |h| h.app.table == TableState::Missing, |_| {}).await;
+    h.run_until("table described as missing", |h| *h.app.table() == TableState::Missing, |_| {})
+        .await;
     let screen = h.screen();
     assert!(screen.contains(&format!("table {table} does not exist")), "{screen}");
     assert!(screen.contains("press c to create it"), "{screen}");
@@ -186,10 +188,10 @@ async fn create_and_delete_show_live_status() {
     // c opens the create form; Enter submits its defaults (provisioned 1/1).
     h.key(KeyCode::Char('c'));
     assert!(
-        matches!(h.app.modal, Modal::CreateTable(_)),
+        matches!(h.app.modal(), Modal::CreateTable(_)),
         "c did not open the create form: {:?}; status line {:?}",
-        h.app.modal,
-        h.app.status_line
+        h.app.modal(),
+        h.app.status_line()
     );
     let sent = h.key(KeyCode::Enter);
     let expected = Request::CreateTable {
@@ -200,9 +202,9 @@ async fn create_and_delete_show_live_status() {
     };
     assert!(sent.contains(&expected), "Enter sent {sent:?}");
     assert!(
-        matches!(&h.app.modal, Modal::CreateTable(form) if form.pending),
+        matches!(&h.app.modal(), Modal::CreateTable(form) if form.pending),
         "the form should wait for CreateTable: {:?}",
-        h.app.modal
+        h.app.modal()
     );
 
     // CREATING, with a running clock, then ACTIVE.
@@ -245,7 +247,7 @@ async fn create_and_delete_show_live_status() {
         longest_creating >= Duration::from_secs(1),
         "CREATING was shown for only {longest_creating:?}"
     );
-    assert!(matches!(h.app.modal, Modal::None), "{:?}", h.app.modal);
+    assert!(matches!(h.app.modal(), Modal::None), "{:?}", h.app.modal());
     let screen = creating_screen.expect("no screen rendered while CREATING for ≥ 1 s");
     let row = status_row(&screen);
     assert!(
@@ -258,10 +260,10 @@ async fn create_and_delete_show_live_status() {
         row.contains("ACTIVE") && !row.contains(" for "),
         "status row once ACTIVE: {row:?}\n{screen}"
     );
-    let TableState::Present(info) = &h.app.table else { unreachable!("ACTIVE was checked") };
+    let TableState::Present(info) = &h.app.table() else { unreachable!("ACTIVE was checked") };
     assert_eq!(info.billing, BillingMode::Provisioned { read: 1, write: 1 });
     assert!(info.has_wallet_schema(), "{info:?}");
-    let done = h.app.status_line.as_ref().map(|s| s.text.clone());
+    let done = h.app.status_line().as_ref().map(|s| s.text.clone());
     assert!(
         done.as_deref().is_some_and(|t| t.contains("is ACTIVE (CREATING took")),
         "status line once ACTIVE: {done:?}"
@@ -270,16 +272,16 @@ async fn create_and_delete_show_live_status() {
     // A wrong name in the delete form: nothing is sent, the form stays with an error.
     h.key(KeyCode::Char('D'));
     assert!(
-        matches!(h.app.modal, Modal::DeleteTable(_)),
+        matches!(h.app.modal(), Modal::DeleteTable(_)),
         "D did not open the delete form: {:?}; status line {:?}",
-        h.app.modal,
-        h.app.status_line
+        h.app.modal(),
+        h.app.status_line()
     );
     let mut sent = h.type_text("not-the-table");
     sent.extend(h.key(KeyCode::Enter));
     assert!(!sent.iter().any(Request::is_write), "a wrong name sent {sent:?}");
-    let Modal::DeleteTable(form) = &h.app.modal else {
-        panic!("the delete form closed after a wrong name: {:?}", h.app.modal);
+    let Modal::DeleteTable(form) = &h.app.modal() else {
+        panic!("the delete form closed after a wrong name: {:?}", h.app.modal());
     };
     assert!(!form.pending, "the form waits for a request never sent");
     let error = form.field(fields::CONFIRM).and_then(|f| f.error.clone());
@@ -292,7 +294,7 @@ async fn create_and_delete_show_live_status() {
 
     // Esc closes it; r describes again: the table is still there.
     h.key(KeyCode::Esc);
-    assert!(matches!(h.app.modal, Modal::None), "{:?}", h.app.modal);
+    assert!(matches!(h.app.modal(), Modal::None), "{:?}", h.app.modal());
     let answers = h.described.len();
     h.key(KeyCode::Char('r'));
     h.run_until("an answer to r", |h| h.described.len() > answers, |_| {}).await;
@@ -301,7 +303,7 @@ async fn create_and_delete_show_live_status() {
 
     // D again, with the right name.
     h.key(KeyCode::Char('D'));
-    assert!(matches!(h.app.modal, Modal::DeleteTable(_)), "{:?}", h.app.modal);
+    assert!(matches!(h.app.modal(), Modal::DeleteTable(_)), "{:?}", h.app.modal());
     let mut sent = h.type_text(&table);
     sent.extend(h.key(KeyCode::Enter));
     let writes: Vec<_> = sent.iter().filter(|r| r.is_write()).collect();
@@ -312,7 +314,7 @@ async fn create_and_delete_show_live_status() {
     let mut deleting_screen = None;
     h.run_until(
         "table missing after DeleteTable",
-        |h| h.app.table == TableState::Missing,
+        |h| *h.app.table() == TableState::Missing,
         |h| {
             if h.table_status() == Some(&TableStatus::Deleting) && deleting_screen.is_none() {
                 deleting_screen = Some(h.screen());
@@ -333,7 +335,7 @@ async fn create_and_delete_show_live_status() {
     );
     let screen = deleting_screen.expect("no screen rendered while DELETING");
     assert!(status_row(&screen).contains("DELETING"), "{screen}");
-    let gone = h.app.status_line.as_ref().map(|s| s.text.clone());
+    let gone = h.app.status_line().as_ref().map(|s| s.text.clone());
     assert!(
         gone.as_deref().is_some_and(|t| t.contains("is gone (DELETING took")),
         "status line once deleted: {gone:?}"
@@ -353,15 +355,15 @@ async fn throughput_change_shows_updating_then_active() {
     let server = support::dynalite(DYNALITE_DELAY_MS).await;
     let worker = support::spawn_app_worker(server.endpoint(), WorkerOptions::default()).await;
     let table = support::unique_table("sw_");
-    let app = App::new(table.clone(), "dynalite".into(), true, Instant::now());
+    let app = App::new(AppConfig::new(table.clone(), "dynalite"), Instant::now());
     let mut h = Harness::new(app, worker);
-    h.run_until("missing", |h| h.app.table == TableState::Missing, |_| {}).await;
+    h.run_until("missing", |h| *h.app.table() == TableState::Missing, |_| {}).await;
     h.key(KeyCode::Char('c'));
     h.key(KeyCode::Enter);
     h.run_until("created", |h| has_status(&h.app, &TableStatus::Active), |_| {}).await;
 
     h.key(KeyCode::Char('t'));
-    assert!(matches!(h.app.modal, Modal::UpdateTable(_)), "t opened {:?}", h.app.modal);
+    assert!(matches!(h.app.modal(), Modal::UpdateTable(_)), "t opened {:?}", h.app.modal());
     // Focus starts on billing; the RCU field is next. Replace 1 with 3.
     h.key(KeyCode::Tab);
     h.key(KeyCode::Backspace);
@@ -393,7 +395,7 @@ async fn throughput_change_shows_updating_then_active() {
     assert!(status_row(&screen).contains("UPDATING"), "{screen}");
     assert!(status_row(&screen).contains("for 1s"), "{screen}");
     assert!(updating_for >= Duration::from_secs(1), "UPDATING shown for {updating_for:?}");
-    let TableState::Present(info) = &h.app.table else { panic!("table gone") };
+    let TableState::Present(info) = &h.app.table() else { panic!("table gone") };
     assert_eq!(info.billing, BillingMode::Provisioned { read: 3, write: 1 });
     let seen = h.seen.clone();
     let updating = seen.iter().position(|s| s == "UPDATING").expect("UPDATING seen");

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use wallet_tui::app::{App, Modal, ScanOutcome, TableState};
+use wallet_tui::app::{App, AppConfig, Modal, ScanOutcome, TableState};
 use wallet_tui::msg::{Msg, Request, Response};
 use wallet_tui::table::{BillingMode, TableEntry};
 use wallet_tui::worker::WorkerOptions;
@@ -21,7 +21,7 @@ async fn pick(d: &mut Driver<'_>) -> Vec<TableEntry> {
     assert_eq!(d.key(':'), [Request::ListTables]);
     let deadline = Instant::now() + LIMIT;
     while !matches!(d.step(deadline, "the table list").await, Response::TablesListed { .. }) {}
-    let Modal::Tables(picker) = &d.app.modal else { panic!("the picker: {:?}", d.app.modal) };
+    let Modal::Tables(picker) = &d.app.modal() else { panic!("the picker: {:?}", d.app.modal()) };
     picker.tables.clone().expect("listed")
 }
 
@@ -52,11 +52,12 @@ async fn the_picker_lists_tables_and_switches_between_them() {
 
     let client = AppClient::new(server.endpoint()).await;
     let mut worker = client.spawn_worker(WorkerOptions::default());
-    let app = App::new(first.clone(), client.endpoint_label.clone(), true, Instant::now());
+    let app =
+        App::new(AppConfig::new(first.clone(), client.endpoint_label.clone()), Instant::now());
     let mut d = Driver::new(&mut worker, app);
     d.update(Msg::Tick);
     d.run_scan_to_end(LIMIT).await;
-    assert_eq!(d.app.list.loaded(), 2);
+    assert_eq!(d.app.list().loaded(), 2);
 
     let tables = pick(&mut d).await;
     let marks: Vec<(String, Option<bool>)> = tables
@@ -71,29 +72,29 @@ async fn the_picker_lists_tables_and_switches_between_them() {
     ];
     expected.sort();
     assert_eq!(marks, expected, "in name order, with their schemas");
-    let Modal::Tables(picker) = &d.app.modal else { unreachable!() };
+    let Modal::Tables(picker) = &d.app.modal() else { unreachable!() };
     assert_eq!(tables[picker.selected].name, first, "the table in use is selected");
 
     let sent = choose(&mut d, &tables, &second);
     assert_eq!(sent, [Request::DescribeTable { table: second.clone() }]);
-    assert_eq!(d.app.table_name, second);
-    assert_eq!(d.app.list.loaded(), 0, "nothing of the old table stays");
+    assert_eq!(d.app.table_name(), second);
+    assert_eq!(d.app.list().loaded(), 0, "nothing of the old table stays");
     let deadline = Instant::now() + LIMIT;
-    while !d.app.scan.as_ref().is_some_and(|s| s.outcome == ScanOutcome::Complete) {
+    while !d.app.scan().is_some_and(|s| s.outcome == ScanOutcome::Complete) {
         d.step(deadline, "the new table's scan").await;
     }
-    let ids: Vec<String> = d.app.list.window(0, 10).map(|w| w.user_id.to_text()).collect();
+    let ids: Vec<String> = d.app.list().window(0, 10).map(|w| w.user_id.to_text()).collect();
     assert_eq!(ids, ["b1"]);
-    assert!(matches!(&d.app.table, TableState::Present(info) if info.name == second));
+    assert!(matches!(&d.app.table(), TableState::Present(info) if info.name == second));
 
     // A table of another schema can be chosen too; the status panel says what it is.
     let tables = pick(&mut d).await;
     choose(&mut d, &tables, &other);
     let deadline = Instant::now() + LIMIT;
-    while !matches!(&d.app.table, TableState::Present(_)) {
+    while !matches!(&d.app.table(), TableState::Present(_)) {
         d.step(deadline, "the other table's description").await;
     }
-    let TableState::Present(info) = &d.app.table else { unreachable!() };
+    let TableState::Present(info) = &d.app.table() else { unreachable!() };
     assert!(!info.has_wallet_schema());
 
     drop(d);

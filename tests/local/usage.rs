@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use crossterm::event::KeyCode;
-use wallet_tui::app::{App, ScanOutcome};
+use wallet_tui::app::{App, AppConfig, ScanOutcome};
 use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{Msg, Request, Response};
 use wallet_tui::table::BillingMode;
@@ -94,16 +94,18 @@ impl Session {
         let endpoint = proxy.as_ref().map_or_else(|| server.endpoint(), Proxy::endpoint);
         let worker = support::spawn_app_worker(endpoint, WorkerOptions::default()).await;
         let clock = Instant::now();
-        let mut app = App::new(table.clone(), "DynamoDB Local".into(), true, clock);
-        app.scan_spec.segments = 2;
-        app.scan_spec.page_limit = Some(2);
+        let mut config = AppConfig::new(table.clone(), "DynamoDB Local");
+        config.scan_spec.segments = 2;
+        config.scan_spec.page_limit = Some(2);
+        let app = App::new(config, clock);
         Session { server, raw, table, app, worker, clock, reported: Reported::default(), proxy }
     }
 
     /// One message to the app at the next tick of the clock; its requests are sent on.
     fn update(&mut self, msg: Msg) -> Vec<Request> {
         self.clock += STEP;
-        self.app.update(self.clock, msg)
+        // One table, one session: the app's jobs are those of support::TEST_SESSION.
+        self.app.update(self.clock, msg).into_iter().map(|job| job.request).collect()
     }
 
     /// Sends `requests`, then feeds every answer to the app and sends what it asks in turn,
@@ -123,14 +125,13 @@ impl Session {
                 return;
             }
             let what = format!("{outstanding} more answers");
-            let response =
-                support::next_response(&mut self.worker, support::CALL_LIMIT, &what).await;
-            match &response {
+            let reply = support::next_reply(&mut self.worker, support::CALL_LIMIT, &what).await;
+            match &reply.response {
                 Response::ScanPage(page) if !page.last() => {}
                 _ => outstanding -= 1,
             }
-            self.reported.take(&response);
-            requests = self.update(Msg::Worker(response));
+            self.reported.take(&reply.response);
+            requests = self.update(Msg::Worker(reply));
         }
     }
 
@@ -149,7 +150,7 @@ impl Session {
     fn deliver_call_stats(&mut self) {
         if self.worker.stats.has_changed().unwrap_or(false) {
             let stats = *self.worker.stats.borrow_and_update();
-            self.update(Msg::Worker(stats.response()));
+            self.update(Msg::CallStats(stats));
         }
     }
 
@@ -161,11 +162,11 @@ impl Session {
     fn assert_usage_matches_the_responses(&self) {
         for kind in OpKind::ALL {
             let reported = self.reported.totals(kind);
-            let usage = self.app.usage.totals(kind);
+            let usage = self.app.usage().totals(kind);
             assert_eq!(usage, reported, "{kind:?}: app usage vs the responses' own capacity");
             assert_eq!(usage.estimated, 0, "{kind:?}: estimated although DynamoDB Local reports");
         }
-        assert_eq!(self.app.usage.total().estimated, 0);
+        assert_eq!(self.app.usage().total().estimated, 0);
     }
 
     async fn finish(self) {
@@ -200,9 +201,9 @@ async fn usage_totals_are_exactly_what_the_endpoint_reported() {
 
     // `r`: describe and rescan, now over five wallets in pages of two.
     s.press('r').await;
-    let scan = s.app.scan.as_ref().expect("a scan ran");
+    let scan = s.app.scan().expect("a scan ran");
     assert_eq!(scan.outcome, ScanOutcome::Complete, "{scan:?}");
-    assert_eq!(s.app.list.loaded(), users.len());
+    assert_eq!(s.app.list().loaded(), users.len());
 
     let set = WriteKind::SetBalance {
         seen: Some(bal("2.25")),
@@ -221,16 +222,16 @@ async fn usage_totals_are_exactly_what_the_endpoint_reported() {
     let expect_calls =
         [(OpKind::Put, 5), (OpKind::Get, 2), (OpKind::Update, 1), (OpKind::Delete, 1)];
     for (kind, calls) in expect_calls {
-        assert_eq!(s.app.usage.totals(kind).calls, calls, "{kind:?}");
+        assert_eq!(s.app.usage().totals(kind).calls, calls, "{kind:?}");
     }
-    let scans = s.app.usage.totals(OpKind::Scan);
+    let scans = s.app.usage().totals(OpKind::Scan);
     // Two scans of two segments each; the second read five items in pages of two.
     assert!(scans.calls >= 2 + 3, "{scans:?}");
-    assert!(scans.rcu > 0.0 && s.app.usage.totals(OpKind::Put).wcu >= 5.0, "{:?}", s.app.usage);
-    assert!(s.app.usage.totals(OpKind::Table).calls >= 2, "{:?}", s.app.usage);
-    let last = s.app.usage.last().expect("a last call");
+    assert!(scans.rcu > 0.0 && s.app.usage().totals(OpKind::Put).wcu >= 5.0, "{:?}", s.app.usage());
+    assert!(s.app.usage().totals(OpKind::Table).calls >= 2, "{:?}", s.app.usage());
+    let last = s.app.usage().last().expect("a last call");
     assert_eq!((last.kind, last.estimated), (OpKind::Delete, false));
-    assert_eq!((s.app.usage.retries, s.app.usage.throttled), (0, 0), "no fault was injected");
+    assert_eq!((s.app.usage().retries, s.app.usage().throttled), (0, 0), "no fault was injected");
     s.finish().await;
 }
 
@@ -243,7 +244,7 @@ async fn a_lost_response_is_counted_as_a_retry() {
     let request = s.write_request(write(user, WriteKind::Create { balance: bal("3") }));
     s.call(request).await;
     s.deliver_call_stats();
-    assert_eq!((s.app.usage.retries, s.app.usage.throttled), (0, 0));
+    assert_eq!((s.app.usage().retries, s.app.usage().throttled), (0, 0));
 
     let proxy = s.proxy.as_ref().expect("proxied");
     proxy.drop_next_response();
@@ -255,7 +256,7 @@ async fn a_lost_response_is_counted_as_a_retry() {
 
     assert!(s.worker.stats.has_changed().expect("worker alive"), "the retry was not published");
     s.deliver_call_stats();
-    assert_eq!((s.app.usage.retries, s.app.usage.throttled), (1, 0));
+    assert_eq!((s.app.usage().retries, s.app.usage().throttled), (1, 0));
     // The first attempt's capacity was consumed but never reported: only what came back counts.
     s.assert_usage_matches_the_responses();
     s.finish().await;

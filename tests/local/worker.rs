@@ -3,20 +3,24 @@
 //! application builds it (`worker::load_sdk_config` with `local: true`), so the
 //! app's own configuration path is under test too.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use crossterm::event::KeyCode;
+use wallet_tui::app::{App, AppConfig, Modal};
 use wallet_tui::error::{ApiError, ErrorKind};
 use wallet_tui::local::{self, LocalServer};
-use wallet_tui::msg::{Request, Response};
+use wallet_tui::msg::{Job, Msg, Request, Response};
 use wallet_tui::table::{
     AttributeDef, BillingMode, CreateTableSpec, KeyElement, TableInfo, TableStatus,
 };
-use wallet_tui::worker::{Timeouts, WorkerHandle, WorkerOptions};
+use wallet_tui::worker::{BeforeJob, Timeouts, WorkerHandle, WorkerOptions};
 
 use crate::support;
-use crate::support::{AppClient, call};
+use crate::support::driver::Driver;
+use crate::support::{AppClient, call, next_reply, send_job};
 
 /// A DynamoDB Local, a client for it built the app's way, and a worker on that client.
 async fn start(read_only: bool) -> (LocalServer, Client, WorkerHandle) {
@@ -246,4 +250,70 @@ async fn a_name_the_service_refuses_is_validation() {
     expect_kind("DescribeTable x", result, ErrorKind::Validation);
     worker.shutdown();
     server.stop().await;
+}
+
+/// A request whose job panics (a bug) is answered with an error naming the panic, in its own
+/// session; the worker and an app fed that answer go on working.
+#[tokio::test]
+async fn a_panicking_job_answers_its_request_and_the_worker_goes_on() {
+    let server = support::dynamodb_local().await;
+    let app_client = AppClient::new(server.endpoint()).await;
+    let hook: BeforeJob = Arc::new(|request: &Request| match request {
+        Request::GetWallet { user_id, .. } if user_id == "boom" => panic!("test bug in GetWallet"),
+        Request::Scan { id: 666, .. } => panic!("test bug in Scan"),
+        _ => {}
+    });
+    let options = WorkerOptions { before_job: Some(hook), ..Default::default() };
+    let mut worker = app_client.spawn_worker(options);
+    let table = support::unique_table("panic_");
+    support::create_wallet_table(&app_client.client, &table, &BillingMode::OnDemand).await;
+    support::put_wallets(&app_client.client, &table, [("alice", "10")]).await;
+
+    let get = Request::GetWallet { table: table.clone(), user_id: "boom".into(), consistent: true };
+    send_job(&worker, Job { session: 9, request: get });
+    let reply = next_reply(&mut worker, support::CALL_LIMIT, "the panicked get's answer").await;
+    assert_eq!(reply.session, 9, "answered in the session that asked");
+    match reply.response {
+        Response::GotWallet { user_id, result: Err(err), .. } => {
+            assert_eq!(user_id, "boom");
+            assert!(err.message.contains("panic: test bug in GetWallet"), "{err:?}");
+        }
+        other => panic!("expected the get to fail, got {other:?}"),
+    }
+    let scan = Request::scan(
+        666,
+        table.clone(),
+        wallet_tui::msg::ScanSpec {
+            segments: 1,
+            page_limit: None,
+            consistent: true,
+            max_rcu_per_sec: None,
+        },
+    );
+    match call(&mut worker, scan).await {
+        Response::ScanFailed { id: 666, error, .. } => {
+            assert!(error.message.contains("panic: test bug in Scan"), "{error:?}")
+        }
+        other => panic!("expected the scan to fail, got {other:?}"),
+    }
+    assert!(describe(&mut worker, &table).await.expect("described").is_some(), "still working");
+
+    // The app: the Get form shows the failure and the app goes on.
+    let config = AppConfig::new(table.clone(), &app_client.endpoint_label);
+    let mut d = Driver::new(&mut worker, App::new(config, Instant::now()));
+    d.update(Msg::Tick);
+    d.run_scan_to_end(support::CALL_LIMIT).await;
+    d.key('f');
+    d.paste("boom");
+    assert!(matches!(d.press(KeyCode::Enter).as_slice(), [Request::GetWallet { .. }]));
+    let deadline = Instant::now() + support::CALL_LIMIT;
+    d.step(deadline, "the panicked get's answer").await;
+    let Modal::Wallet(dialog) = d.app.modal() else { panic!("the form stays open") };
+    let error = dialog.form.error.clone().unwrap_or_default();
+    assert!(error.contains("panic: test bug in GetWallet"), "{error}");
+    d.press(KeyCode::Esc);
+    d.key('r');
+    d.run_scan_to_end(support::CALL_LIMIT).await;
+    assert_eq!(d.app.list().loaded(), 1, "the app still reads the table");
+    support::delete_table(&app_client.client, &table).await;
 }

@@ -510,8 +510,12 @@ async fn successful_writes_and_only_those_are_journaled() {
     let path = temp_journal_path();
     let endpoint = "DynamoDB Local (test)".to_string();
     let journal = Journal::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-    let options =
-        WorkerOptions { read_only: false, journal: Some(journal), endpoint: endpoint.clone() };
+    let options = WorkerOptions {
+        read_only: false,
+        journal: Some(journal),
+        endpoint: endpoint.clone(),
+        ..Default::default()
+    };
     let mut f = Fixture::start("wr_journal_", options, false).await;
     let id = user();
 
@@ -536,8 +540,12 @@ async fn successful_writes_and_only_those_are_journaled() {
     expect_conflict("stale set", f.write(&set(&taken, Some("0"), "8", EditReason::Set)).await);
     // ...and refusals by a read-only worker sharing the journal file.
     let shared = Journal::open(&path).expect("reopen the journal");
-    let ro_options =
-        WorkerOptions { read_only: true, journal: Some(shared), endpoint: endpoint.clone() };
+    let ro_options = WorkerOptions {
+        read_only: true,
+        journal: Some(shared),
+        endpoint: endpoint.clone(),
+        ..Default::default()
+    };
     let mut ro = support::spawn_app_worker(f.server.endpoint(), ro_options).await;
     let req = Request::Write { table: f.table.clone(), write: create(&user(), "1") };
     match call(&mut ro, req).await {
@@ -582,8 +590,12 @@ async fn successful_writes_and_only_those_are_journaled() {
 #[tokio::test]
 async fn a_failing_journal_does_not_lose_the_write_result() {
     let journal = Journal::open("/dev/full").expect("open /dev/full");
-    let options =
-        WorkerOptions { read_only: false, journal: Some(journal), endpoint: "test".into() };
+    let options = WorkerOptions {
+        read_only: false,
+        journal: Some(journal),
+        endpoint: "test".into(),
+        ..Default::default()
+    };
     let mut f = Fixture::start("wr_full_", options, false).await;
     let id = user();
     let done = f.write_ok(&create(&id, "1")).await;

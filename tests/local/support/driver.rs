@@ -9,7 +9,7 @@ use wallet_tui::app::{App, ScanOutcome};
 use wallet_tui::msg::{Msg, Request, Response, ScanId};
 use wallet_tui::worker::WorkerHandle;
 
-use super::{next_response, send};
+use super::{next_reply, send_job};
 
 /// An [`App`] wired to a worker. Records every request the app made and counts the scan
 /// pages received per scan id.
@@ -25,11 +25,12 @@ impl<'w> Driver<'w> {
         Driver { app, worker, pages_received: HashMap::new(), sent: Vec::new() }
     }
 
-    /// Feeds `msg` to the app and sends the requests it makes; returns them.
+    /// Feeds `msg` to the app and sends the jobs it makes; returns their requests.
     pub fn update(&mut self, msg: Msg) -> Vec<Request> {
-        let requests = self.app.update(Instant::now(), msg);
-        for request in &requests {
-            send(self.worker, request.clone());
+        let jobs = self.app.update(Instant::now(), msg);
+        let requests: Vec<Request> = jobs.iter().map(|job| job.request.clone()).collect();
+        for job in jobs {
+            send_job(self.worker, job);
         }
         self.sent.extend(requests.iter().cloned());
         requests
@@ -54,23 +55,26 @@ impl<'w> Driver<'w> {
     /// A failed scan fails the test.
     pub async fn step(&mut self, deadline: Instant, what: &str) -> Response {
         let left = deadline.saturating_duration_since(Instant::now());
-        let response = next_response(self.worker, left, what).await;
-        match &response {
+        let reply = next_reply(self.worker, left, what).await;
+        match &reply.response {
             Response::ScanPage(page) => *self.pages_received.entry(page.id).or_default() += 1,
-            Response::ScanFailed { .. } => panic!("{what}: {response:?}"),
+            Response::ScanFailed { .. } => panic!("{what}: {reply:?}"),
             _ => {}
         }
-        self.update(Msg::Worker(response.clone()));
+        let response = reply.response.clone();
+        self.update(Msg::Worker(reply));
         response
     }
 
     /// Steps until the app's scan is no longer running, for at most `limit`.
     pub async fn run_scan_to_end(&mut self, limit: Duration) {
         let deadline = Instant::now() + limit;
-        while self.app.scan.as_ref().is_none_or(|s| s.outcome == ScanOutcome::Running) {
+        while self.app.scan().is_none_or(|s| s.outcome == ScanOutcome::Running) {
             let what = format!(
                 "the app's scan to end (scan {:?}, table {:?}, status line {:?})",
-                self.app.scan, self.app.table, self.app.status_line
+                self.app.scan(),
+                self.app.table(),
+                self.app.status_line()
             );
             self.step(deadline, &what).await;
         }
@@ -84,15 +88,15 @@ impl<'w> Driver<'w> {
             assert!(
                 Instant::now() < deadline,
                 "{what}: not within {limit:?}; table {:?}, scan {:?}, status line {:?}",
-                self.app.table,
-                self.app.scan,
-                self.app.status_line
+                self.app.table(),
+                self.app.scan(),
+                self.app.status_line()
             );
             self.update(Msg::Tick);
-            if let Ok(Some(response)) =
+            if let Ok(Some(reply)) =
                 tokio::time::timeout(Duration::from_millis(50), self.worker.responses.recv()).await
             {
-                self.update(Msg::Worker(response));
+                self.update(Msg::Worker(reply));
             }
         }
     }

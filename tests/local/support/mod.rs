@@ -28,7 +28,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::StreamExt;
 use wallet_tui::balance::Balance;
 use wallet_tui::local::{self, DynamoDbLocalOptions, LocalServer, Storage};
-use wallet_tui::msg::{Msg, Request, Response, ScanId, ScanPage};
+use wallet_tui::msg::{Job, Msg, Reply, Request, Response, ScanId, ScanPage};
 use wallet_tui::table::BillingMode;
 use wallet_tui::worker::{self, Connect, Timeouts, WorkerHandle, WorkerOptions};
 use wallet_tui::write::{Write, WriteKind};
@@ -143,23 +143,34 @@ pub async fn spawn_app_worker(endpoint: String, options: WorkerOptions) -> Worke
     AppClient::new(endpoint).await.spawn_worker(options)
 }
 
-/// Sends `request` to the worker; panics if the worker has stopped.
+/// The session of the requests tests send the worker themselves (an app numbers its own).
+pub const TEST_SESSION: u64 = 1;
+
+/// Sends `request` to the worker as a job of [`TEST_SESSION`]; panics if the worker has
+/// stopped.
 pub fn send(worker: &WorkerHandle, request: Request) {
-    let what = format!("{request:?}");
-    worker
-        .requests
-        .send(request)
-        .unwrap_or_else(|_| panic!("the worker stopped; cannot send {what}"));
+    send_job(worker, Job { session: TEST_SESSION, request });
 }
 
-/// The worker's next response, waiting at most `limit`; panics naming `what` (what the test
+/// Sends `job` to the worker; panics if the worker has stopped.
+pub fn send_job(worker: &WorkerHandle, job: Job) {
+    let what = format!("{job:?}");
+    worker.requests.send(job).unwrap_or_else(|_| panic!("the worker stopped; cannot send {what}"));
+}
+
+/// The worker's next reply, waiting at most `limit`; panics naming `what` (what the test
 /// was waiting for) if none comes or the worker has stopped.
-pub async fn next_response(worker: &mut WorkerHandle, limit: Duration, what: &str) -> Response {
+pub async fn next_reply(worker: &mut WorkerHandle, limit: Duration, what: &str) -> Reply {
     match tokio::time::timeout(limit, worker.responses.recv()).await {
-        Ok(Some(response)) => response,
+        Ok(Some(reply)) => reply,
         Ok(None) => panic!("the worker's response channel closed while waiting for {what}"),
         Err(_) => panic!("nothing from the worker within {limit:?} while waiting for {what}"),
     }
+}
+
+/// The answer in the worker's next reply (see [`next_reply`]).
+pub async fn next_response(worker: &mut WorkerHandle, limit: Duration, what: &str) -> Response {
+    next_reply(worker, limit, what).await.response
 }
 
 /// Sends one request to the worker and waits (at most [`CALL_LIMIT`]) for its answer: the
