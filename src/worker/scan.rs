@@ -17,7 +17,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::dynamo::{CONSUMED, attr_value, classify, sdk_value, wallet_from_item};
+use super::errors::classify;
+use super::item::{attr_value, sdk_value, wallet_from_item};
+use super::reads::CONSUMED;
 use crate::capacity::{self, Consistency, PAGE_LIMIT_BYTES, READ_UNIT_BYTES};
 use crate::msg::{Response, ScanId, ScanKey, ScanPage, ScanSpec, SegmentStart};
 use crate::wallet::AttrValue;

@@ -25,11 +25,8 @@ use aws_sdk_dynamodb::operation::{
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use tokio::sync::watch;
 
+use super::errors::is_throttling;
 use crate::msg::Response;
-
-/// DynamoDB's error codes for a request refused because of throughput or request rate.
-pub const THROTTLING_CODES: [&str; 3] =
-    ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"];
 
 /// What a worker's client has met so far (cumulative).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,11 +42,6 @@ impl CallStats {
     pub fn response(self) -> Response {
         Response::CallStats { retries: self.retries, throttled: self.throttled }
     }
-}
-
-/// True for the error codes of [`THROTTLING_CODES`].
-pub fn is_throttling(code: &str) -> bool {
-    THROTTLING_CODES.contains(&code)
 }
 
 /// Adds a [`CountCalls`] interceptor to `client`; the receiver sees every change.
@@ -258,16 +250,6 @@ mod tests {
             .send()
             .await;
         assert!(result.is_err(), "the fake only answers errors: {result:?}");
-    }
-
-    #[test]
-    fn throttling_codes() {
-        for code in THROTTLING_CODES {
-            assert!(is_throttling(code), "{code}");
-        }
-        for code in ["ValidationException", "LimitExceededException", "", "throttlingexception"] {
-            assert!(!is_throttling(code), "{code}");
-        }
     }
 
     /// (error code, HTTP status, attempts allowed) → (retries, throttled) after one call.
