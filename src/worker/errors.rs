@@ -1,7 +1,8 @@
-//! Classifying failed DynamoDB calls into [`ApiError`]s a user can act on; the one list of
-//! throttling codes.
+//! Classifying failed DynamoDB calls into [`ApiError`]s a user can act on, and reading
+//! DynamoDB's error code from a raw HTTP answer; the one list of throttling codes.
 
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use serde::Deserialize;
 
 use crate::error::{ApiError, ErrorKind};
 
@@ -82,6 +83,40 @@ fn service_error_kind(code: &str) -> ErrorKind {
     }
 }
 
+/// The error code of a raw DynamoDB answer (awsJson1_0), whatever the operation: `None` for
+/// a success. Read as the SDK reads it: the `x-amzn-ErrorType` header if there is one,
+/// else the body's `code` or `__type`; without a namespace ("…#") or a trailing URL (":…").
+pub fn wire_error_code(
+    status: u16,
+    error_type_header: Option<&str>,
+    body: Option<&[u8]>,
+) -> Option<String> {
+    if (200..300).contains(&status) {
+        return None;
+    }
+    let from_body = || {
+        let body: ErrorBody = serde_json::from_slice(body?).ok()?;
+        body.code.or(body.type_)
+    };
+    let code = error_type_header.map(str::to_string).or_else(from_body)?;
+    Some(bare_code(&code).to_string())
+}
+
+/// The fields of a JSON error body that name the error.
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: Option<String>,
+    #[serde(rename = "__type")]
+    type_: Option<String>,
+}
+
+/// `com.amazonaws.dynamodb.v20120810#ThrottlingException` or
+/// `ThrottlingException:http://internal…` → `ThrottlingException`.
+fn bare_code(code: &str) -> &str {
+    let code = code.split_once(':').map_or(code, |(code, _url)| code);
+    code.split_once('#').map_or(code, |(_namespace, code)| code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +146,43 @@ mod tests {
         for code in ["ValidationException", "LimitExceededException", "", "throttlingexception"] {
             assert!(!is_throttling(code), "{code}");
         }
+    }
+
+    #[rstest]
+    #[case::body_type(
+        400,
+        None,
+        r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"m"}"#,
+        Some("ThrottlingException")
+    )]
+    #[case::body_code(
+        400,
+        None,
+        r#"{"code":"RequestLimitExceeded"}"#,
+        Some("RequestLimitExceeded")
+    )]
+    #[case::header_first(
+        400,
+        Some("ProvisionedThroughputExceededException:http://internal.amazon.com/"),
+        r#"{"__type":"x#ValidationException"}"#,
+        Some("ProvisionedThroughputExceededException")
+    )]
+    #[case::server_error(
+        500,
+        None,
+        r#"{"__type":"com.amazon.coral.service#InternalServerError"}"#,
+        Some("InternalServerError")
+    )]
+    #[case::not_json(503, None, "Service Unavailable", None)]
+    #[case::success(200, None, r#"{"__type":"looks#LikeAnError"}"#, None)]
+    #[case::success_header(200, Some("ThrottlingException"), "{}", None)]
+    fn error_codes_are_read_from_the_wire(
+        #[case] status: u16,
+        #[case] header: Option<&str>,
+        #[case] body: &str,
+        #[case] code: Option<&str>,
+    ) {
+        assert_eq!(wire_error_code(status, header, Some(body.as_bytes())).as_deref(), code);
     }
 
     #[test]

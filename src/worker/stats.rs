@@ -2,9 +2,10 @@
 //! so they are seen whatever the call and however its error is later reported.
 //!
 //! A retry is an attempt beyond a call's first (the SDK's standard retry strategy retries
-//! throttling, transient and timeout errors). A throttled attempt is one answered with
-//! DynamoDB's error code `ProvisionedThroughputExceededException`, `ThrottlingException` or
-//! `RequestLimitExceeded`, read from the typed operation error the attempt produced.
+//! throttling, transient and timeout errors). A throttled attempt is one answered with one of
+//! DynamoDB's throttling error codes ([`super::errors::THROTTLING_CODES`]), read from the
+//! attempt's raw HTTP answer (the `x-amzn-ErrorType` header or the JSON body's `__type`), so
+//! that every operation is counted alike, whichever the worker calls.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,19 +15,15 @@ use aws_sdk_dynamodb::config::interceptors::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::{BoxError, ProvideErrorMetadata};
-use aws_sdk_dynamodb::operation::{
-    batch_get_item::BatchGetItemError, batch_write_item::BatchWriteItemError,
-    create_table::CreateTableError, delete_item::DeleteItemError, delete_table::DeleteTableError,
-    describe_table::DescribeTableError, get_item::GetItemError, put_item::PutItemError,
-    query::QueryError, scan::ScanError, update_item::UpdateItemError,
-    update_table::UpdateTableError,
-};
+use aws_sdk_dynamodb::error::BoxError;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use tokio::sync::watch;
 
-use super::errors::is_throttling;
+use super::errors::{is_throttling, wire_error_code};
 use crate::msg::Response;
+
+/// The header in which DynamoDB may name an error (else the JSON body's `__type` does).
+const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
 
 /// What a worker's client has met so far (cumulative).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -118,30 +115,15 @@ impl Intercept for CountCalls {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let Some(Err(failure)) = context.output_or_error() else { return Ok(()) };
-        let Some(error) = failure.as_operation_error() else { return Ok(()) };
-        // The attempt's error is the operation's own error type behind a type-erased box:
-        // try each operation this app calls.
-        macro_rules! code {
-            ($($operation_error:ty),+ $(,)?) => {
-                None$(.or_else(|| error.downcast_ref::<$operation_error>()?.code()))+
-            };
-        }
-        let code: Option<&str> = code!(
-            GetItemError,
-            PutItemError,
-            UpdateItemError,
-            DeleteItemError,
-            ScanError,
-            QueryError,
-            BatchGetItemError,
-            BatchWriteItemError,
-            DescribeTableError,
-            CreateTableError,
-            UpdateTableError,
-            DeleteTableError,
+        // The raw answer, not the typed error: the same for every operation, so none is
+        // missed. (No answer at all, as after a timeout, is no throttling.)
+        let Some(response) = context.response() else { return Ok(()) };
+        let code = wire_error_code(
+            response.status().as_u16(),
+            response.headers().get(ERROR_TYPE_HEADER),
+            response.body().bytes(),
         );
-        if code.is_some_and(is_throttling) {
+        if code.as_deref().is_some_and(is_throttling) {
             self.0.throttled.fetch_add(1, Ordering::Relaxed);
             self.0.publish();
         }
