@@ -6,6 +6,7 @@ mod errors;
 mod item;
 mod reads;
 mod scan;
+pub mod seed;
 mod stats;
 mod tables;
 mod transfer;
@@ -26,6 +27,7 @@ use crate::export;
 use crate::journal::{Journal, JournalEntry};
 use crate::msg::{Request, Response, ScanId};
 use crate::write::{Write, WriteDone, WriteError, WriteKind};
+use seed::SeedError;
 
 /// The UI's ends of the worker's channels.
 pub struct WorkerHandle {
@@ -166,9 +168,8 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
         Request::Write { table, write } => return write_wallet(shared, table, write).await,
         Request::ListTables => Response::TablesListed { result: tables::list_tables(client).await },
         Request::Seed { table, users } => {
-            let report = crate::seed::seed(client, &table, users, SEED_CONCURRENCY, &|_| {}).await;
-            let result = report.map(|r| r.written).map_err(|e| format!("{e:#}"));
-            Response::Seeded { table, result }
+            let report = seed::seed(client, &table, users, SEED_CONCURRENCY, &|_| {}).await;
+            seeded(table, report.map(|r| r.written))
         }
         Request::Export { path, format, wallets } => {
             let target = path.clone();
@@ -247,6 +248,11 @@ fn record(journal: &Journal, endpoint: &str, table: &str, write: &Write, done: &
     }
 }
 
+/// The answer to a seed. (The protocol carries its error as text, for now.)
+fn seeded(table: String, result: Result<u64, SeedError>) -> Response {
+    Response::Seeded { table, result: result.map_err(|e| e.to_string()) }
+}
+
 /// The answer to a write in read-only mode, given without calling DynamoDB.
 fn refuse(request: Request) -> Option<Response> {
     let err = ApiError::new(ErrorKind::ReadOnly, "started with --read-only");
@@ -261,7 +267,7 @@ fn refuse(request: Request) -> Option<Response> {
         Request::Write { table, write } => {
             Some(Response::Written { table, write, result: Err(WriteError::Api(err)) })
         }
-        Request::Seed { table, .. } => Some(Response::Seeded { table, result: Err(err.summary()) }),
+        Request::Seed { table, .. } => Some(seeded(table, Err(SeedError::Refused(err)))),
         Request::DescribeTable { .. }
         | Request::Scan { .. }
         | Request::CancelScan { .. }
