@@ -17,8 +17,8 @@ use ratatui::layout::Rect;
 use wallet_tui::app::{App, AppConfig, ScanOutcome};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{Msg, ScanSpec};
-use wallet_tui::worker::{self, Connect, WorkerOptions};
-use wallet_tui::{seed, ui};
+use wallet_tui::ui;
+use wallet_tui::worker::{self, Connect, WorkerOptions, seed};
 
 const SEGMENTS: u32 = 4;
 

@@ -688,7 +688,7 @@ impl App {
         vec![Request::Seed { table: self.session.name.clone(), users: DEMO_WALLETS }]
     }
 
-    fn complete_seed(&mut self, result: Result<u64, String>) -> Vec<Request> {
+    fn complete_seed(&mut self, result: Result<u64, crate::error::SeedError>) -> Vec<Request> {
         self.session.seeding = false;
         match result {
             Ok(n) => {

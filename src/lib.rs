@@ -9,6 +9,7 @@ pub mod balance;
 pub mod capacity;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod export;
 #[cfg(test)]
@@ -20,7 +21,6 @@ pub mod keymap;
 pub mod list;
 pub mod local;
 pub mod msg;
-pub mod seed;
 pub mod table;
 pub mod theme;
 pub mod ui;

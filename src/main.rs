@@ -23,11 +23,10 @@ use wallet_tui::config::Config;
 use wallet_tui::journal::{self, Journal};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{LocalEvent, Msg};
-use wallet_tui::seed;
 use wallet_tui::theme::Theme;
 use wallet_tui::ui;
 use wallet_tui::worker::endpoint_label;
-use wallet_tui::worker::{self, WorkerHandle, WorkerOptions};
+use wallet_tui::worker::{self, WorkerHandle, WorkerOptions, seed};
 
 /// How often the loop wakes up without input (drives polling and timers).
 const TICK: Duration = Duration::from_millis(250);

@@ -6,7 +6,7 @@ use crossterm::event::Event as TermEvent;
 
 use std::path::PathBuf;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, SeedError};
 use crate::export::{ExportError, Format};
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
 use crate::wallet::{AttrValue, Wallet};
@@ -155,7 +155,7 @@ pub enum Response {
         consumed_rcu: Option<f64>,
     },
     /// Answer to [`Request::Seed`]: how many wallets were written, or why it stopped.
-    Seeded { table: String, result: Result<u64, String> },
+    Seeded { table: String, result: Result<u64, SeedError> },
     /// Answer to [`Request::ListTables`], in name order.
     TablesListed { result: Result<Vec<TableEntry>, ApiError> },
     /// Answer to [`Request::Export`]: how many wallets were written, or why none were.

@@ -80,6 +80,44 @@ pub struct WriteDone {
     pub counterpart: Option<Box<Counterpart>>,
 }
 
+impl WriteDone {
+    /// A write DynamoDB applied and answered: `wallet` as stored now, the balance before
+    /// it, and the answer's consumed capacity and request id.
+    pub fn applied(
+        wallet: Option<Wallet>,
+        old_balance: Option<Balance>,
+        consumed_wcu: Option<f64>,
+        request_id: Option<String>,
+    ) -> Self {
+        WriteDone {
+            wallet,
+            old_balance,
+            consumed_wcu,
+            request_id,
+            already_applied: false,
+            counterpart: None,
+        }
+    }
+
+    /// A write an earlier attempt of which had applied, its answer lost: found by a condition
+    /// that failed on this write's own op id (`request_id`: that answer's), or by reading the
+    /// wallet back (no request id). What the lost answer consumed is not known.
+    pub fn already_applied(
+        wallet: Option<Wallet>,
+        old_balance: Option<Balance>,
+        request_id: Option<String>,
+    ) -> Self {
+        WriteDone {
+            wallet,
+            old_balance,
+            consumed_wcu: None,
+            request_id,
+            already_applied: true,
+            counterpart: None,
+        }
+    }
+}
+
 /// The credited side of a transfer, after it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Counterpart {

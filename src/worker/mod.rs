@@ -2,9 +2,15 @@
 //! [`Request`]s over a channel and reads [`Response`]s; it never awaits the network.
 
 mod client;
-mod dynamo;
+mod errors;
+mod item;
+mod reads;
 mod scan;
+pub mod seed;
 mod stats;
+mod tables;
+mod transfer;
+mod writes;
 
 pub use client::{Connect, LOCAL_ACCESS_KEY, Timeouts, endpoint_label, load_sdk_config};
 
@@ -16,7 +22,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{ApiError, ErrorKind};
+use crate::error::{ApiError, ErrorKind, SeedError};
 use crate::export::{self, ExportError};
 use crate::journal::{Journal, JournalEntry};
 use crate::msg::{CallStats, Job, Reply, Request, Response, ScanId, SessionId};
@@ -205,32 +211,31 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
     }
     let response = match request {
         Request::DescribeTable { table } => {
-            let result = dynamo::describe_table(client, &table).await;
+            let result = tables::describe_table(client, &table).await;
             Response::Described { table, result }
         }
         Request::CreateTable { spec } => {
-            let result = dynamo::create_table(client, &spec).await;
+            let result = tables::create_table(client, &spec).await;
             Response::Created { table: spec.name, result }
         }
         Request::UpdateTable { table, billing } => {
-            let result = dynamo::update_table(client, &table, billing).await;
+            let result = tables::update_table(client, &table, billing).await;
             Response::TableUpdated { table, result }
         }
         Request::DeleteTable { table } => {
-            let result = dynamo::delete_table(client, &table).await;
+            let result = tables::delete_table(client, &table).await;
             Response::Deleted { table, result }
         }
         Request::GetWallet { table, user_id, consistent } => {
             let (result, consumed_rcu) =
-                dynamo::get_wallet(client, &table, &user_id, consistent).await;
+                reads::get_wallet(client, &table, &user_id, consistent).await;
             Response::GotWallet { table, user_id, result, consumed_rcu }
         }
         Request::Write { table, write } => return write_wallet(shared, table, write).await,
-        Request::ListTables => Response::TablesListed { result: dynamo::list_tables(client).await },
+        Request::ListTables => Response::TablesListed { result: tables::list_tables(client).await },
         Request::Seed { table, users } => {
-            let report = crate::seed::seed(client, &table, users, SEED_CONCURRENCY, &|_| {}).await;
-            let result = report.map(|r| r.written).map_err(|e| format!("{e:#}"));
-            Response::Seeded { table, result }
+            let report = seed::seed(client, &table, users, SEED_CONCURRENCY, &|_| {}).await;
+            Response::Seeded { table, result: report.map(|r| r.written) }
         }
         Request::Export { path, format, wallets } => {
             let target = path.clone();
@@ -250,7 +255,7 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
 async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Response> {
     let client = &shared.client;
     let mut responses = Vec::new();
-    let mut result = dynamo::write(client, &table, &write).await;
+    let mut result = writes::write(client, &table, &write).await;
     if let Err(WriteError::Api(error)) = &result
         && error.outcome_unknown()
     {
@@ -259,8 +264,8 @@ async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Respo
             error = error.summary(),
             "write outcome unknown: reading back"
         );
-        let (read, consumed_rcu) = dynamo::get_wallet(client, &table, &write.user_id, true).await;
-        result = dynamo::judge_unknown(&write, error.clone(), read.clone());
+        let (read, consumed_rcu) = reads::get_wallet(client, &table, &write.user_id, true).await;
+        result = writes::judge_unknown(&write, error.clone(), read.clone());
         let user_id = write.user_id.clone();
         responses.push(Response::ReadBack {
             table: table.clone(),
@@ -274,7 +279,7 @@ async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Respo
         // values; the target first, so the selection ends on the wallet the transfer left.
         let mut read = Vec::new();
         for user_id in [to.clone(), write.user_id.clone()] {
-            let (result, consumed_rcu) = dynamo::get_wallet(client, &table, &user_id, true).await;
+            let (result, consumed_rcu) = reads::get_wallet(client, &table, &user_id, true).await;
             read.push(result.clone().ok().flatten());
             responses.push(Response::ReadBack {
                 table: table.clone(),
@@ -285,7 +290,7 @@ async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Respo
         }
         let from = read.pop().flatten();
         let to = read.pop().flatten();
-        dynamo::settle_transfer(done, &write, from, to);
+        transfer::settle_transfer(done, &write, from, to);
     }
     if let (Some(journal), Ok(done)) = (&shared.journal, &result) {
         record(journal, &shared.endpoint, &table, &write, done);
@@ -328,7 +333,9 @@ fn error_answer(request: Request, error: ApiError) -> Response {
             Response::Written { table, write, result: Err(WriteError::Api(error)) }
         }
         Request::ListTables => Response::TablesListed { result: Err(error) },
-        Request::Seed { table, .. } => Response::Seeded { table, result: Err(error.summary()) },
+        Request::Seed { table, .. } => {
+            Response::Seeded { table, result: Err(SeedError::Refused(error)) }
+        }
         Request::Export { path, .. } => {
             Response::Exported { path, result: Err(ExportError::Stopped(error.summary())) }
         }

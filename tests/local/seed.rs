@@ -1,4 +1,4 @@
-//! The data loader (`wallet_tui::seed`) against a real DynamoDB Local (started by
+//! The data loader (`wallet_tui::worker::seed`) against a real DynamoDB Local (started by
 //! `support`): it creates the table when needed, writes exactly what it was asked to,
 //! adds to an existing table, and refuses a table that is not a wallet table.
 
@@ -10,8 +10,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, BillingMode, Select, TableStatus};
 use aws_smithy_types::date_time::{DateTime, Format};
 use wallet_tui::app::AppConfig;
 use wallet_tui::balance::Balance;
-use wallet_tui::seed::{self, CURRENCIES, SeedProgress, SeedReport};
+use wallet_tui::demo::CURRENCIES;
 use wallet_tui::table::BillingMode as AppBilling;
+use wallet_tui::worker::seed::{self, SeedProgress, SeedReport};
 
 use crate::support;
 use crate::support::{Item, delete_table};

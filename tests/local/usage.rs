@@ -4,7 +4,8 @@
 //! endpoint reported in the responses themselves. The app's `usage` must hold exactly those
 //! sums, none of them estimated (DynamoDB Local reports capacity when asked, as the worker
 //! always does). A second session loses one response on the way (through the fault-injecting
-//! proxy of `support::proxy`) to see the SDK's retry counted.
+//! proxy of `support::proxy`) to see the SDK's retry counted; a third has the proxy
+//! throttle one attempt of every kind of call the worker makes, to see each one counted.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -13,8 +14,9 @@ use aws_sdk_dynamodb::Client;
 use crossterm::event::KeyCode;
 use wallet_tui::app::{App, AppConfig, ScanOutcome};
 use wallet_tui::local::LocalServer;
-use wallet_tui::msg::{Msg, Request, Response};
-use wallet_tui::table::BillingMode;
+use wallet_tui::msg::CallStats;
+use wallet_tui::msg::{Msg, Request, Response, ScanSpec};
+use wallet_tui::table::{BillingMode, CreateTableSpec};
 use wallet_tui::usage::{OpKind, Totals};
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
 use wallet_tui::write::{EditReason, Write, WriteKind};
@@ -260,4 +262,102 @@ async fn a_lost_response_is_counted_as_a_retry() {
     // The first attempt's capacity was consumed but never reported: only what came back counts.
     s.assert_usage_matches_the_responses();
     s.finish().await;
+}
+
+/// Every kind of call the worker makes, its first attempt answered by the proxy with one of
+/// DynamoDB's throttling errors: the SDK retries it, the call goes through, and the worker's
+/// call stats count that one throttled attempt and that one retry, whatever the operation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_attempt_is_counted_for_every_kind_of_call() {
+    let server = support::dynamodb_local().await;
+    let raw = support::sdk_client(&server.endpoint());
+    let proxy = Proxy::start(&server.endpoint()).await;
+    let mut worker = support::spawn_app_worker(proxy.endpoint(), WorkerOptions::default()).await;
+    let (table, seeded) = (support::unique_table("throttled_"), support::unique_table("seed_"));
+    let codes =
+        ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"];
+    let mut expected = CallStats::default();
+    for (i, (operation, request)) in every_kind_of_call(&table, &seeded).into_iter().enumerate() {
+        proxy.answer_with_error(&format!(".{operation}"), codes[i % codes.len()], 1);
+        let answer = final_answer(&mut worker, request).await;
+        assert_eq!(failure(&answer), None, "{operation}: {answer:?}");
+        assert_eq!(proxy.pending_errors(), 0, "{operation} was never called");
+        expected.throttled += 1;
+        expected.retries += 1;
+        assert_eq!(*worker.stats.borrow_and_update(), expected, "{operation} throttled once");
+        if operation == "CreateTable" || operation == "UpdateTable" {
+            support::wait_until_active(&raw, &table, support::ACTIVE_LIMIT).await;
+        }
+        if operation == "CreateTable" {
+            support::put_wallets(&raw, &table, [(TRANSFER_TO, "0")]).await;
+        }
+    }
+    assert_eq!(support::scan_items(&raw, &seeded).await.len(), 3, "the seed went through");
+    worker.shutdown();
+    support::delete_table(&raw, &seeded).await;
+    drop(proxy);
+    server.stop().await;
+}
+
+/// The wallet [`every_kind_of_call`] transfers to, put there by the test.
+const TRANSFER_TO: &str = "throttled-to";
+
+/// One request for each operation the worker calls, named by it, in an order that works on a
+/// table `table` that does not exist yet; the seed (BatchWriteItem) goes to `seeded`.
+fn every_kind_of_call(table: &str, seeded: &str) -> Vec<(&'static str, Request)> {
+    let table = table.to_string();
+    let from = "throttled-from";
+    let on_wallet = |kind| Request::Write { table: table.clone(), write: write(from, kind) };
+    let deposit = EditReason::Deposit(bal("5"));
+    let set = WriteKind::SetBalance { seen: Some(bal("10")), new: bal("15"), reason: deposit };
+    let transfer =
+        WriteKind::Transfer { to: TRANSFER_TO.into(), amount: bal("5"), overdraft: false };
+    let spec = ScanSpec { segments: 1, page_limit: None, consistent: true, max_rcu_per_sec: None };
+    let create = CreateTableSpec { name: table.clone(), billing: BillingMode::OnDemand };
+    let provisioned = BillingMode::Provisioned { read: 5, write: 5 };
+    let get = Request::GetWallet { table: table.clone(), user_id: from.into(), consistent: true };
+    vec![
+        ("CreateTable", Request::CreateTable { spec: create }),
+        ("DescribeTable", Request::DescribeTable { table: table.clone() }),
+        ("ListTables", Request::ListTables),
+        ("PutItem", on_wallet(WriteKind::Create { balance: bal("10") })),
+        ("GetItem", get),
+        ("UpdateItem", on_wallet(set)),
+        ("TransactWriteItems", on_wallet(transfer)),
+        ("Scan", Request::scan(1, table.clone(), spec)),
+        ("DeleteItem", on_wallet(WriteKind::Delete { seen: Some(bal("10")) })),
+        ("BatchWriteItem", Request::Seed { table: seeded.to_string(), users: 3 }),
+        ("UpdateTable", Request::UpdateTable { table: table.clone(), billing: provisioned }),
+        ("DeleteTable", Request::DeleteTable { table }),
+    ]
+}
+
+/// Sends `request` and waits for its answer: a write's own answer after its read-backs, a
+/// scan's last page.
+async fn final_answer(worker: &mut WorkerHandle, request: Request) -> Response {
+    let what = format!("the answer to {request:?}");
+    support::send(worker, request);
+    loop {
+        match support::next_response(worker, support::CALL_LIMIT, &what).await {
+            Response::ReadBack { .. } => {}
+            Response::ScanPage(page) if !page.last() => {}
+            answer => return answer,
+        }
+    }
+}
+
+/// Why a call failed, if it did.
+fn failure(answer: &Response) -> Option<String> {
+    match answer {
+        Response::Described { result: Err(e), .. }
+        | Response::Created { result: Err(e), .. }
+        | Response::TableUpdated { result: Err(e), .. }
+        | Response::Deleted { result: Err(e), .. }
+        | Response::GotWallet { result: Err(e), .. }
+        | Response::TablesListed { result: Err(e), .. }
+        | Response::ScanFailed { error: e, .. } => Some(e.summary()),
+        Response::Written { result: Err(e), .. } => Some(format!("{e:?}")),
+        Response::Seeded { result: Err(e), .. } => Some(e.to_string()),
+        _ => None,
+    }
 }

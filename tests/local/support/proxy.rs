@@ -5,7 +5,8 @@
 //! connection, parsing just enough HTTP/1.1 to know where a message ends (`Content-Length` or
 //! chunked bodies). That lets a test count the requests by their `X-Amz-Target` header and
 //! break the exchange at a precise point: forward a request but lose its response, cut the
-//! requests of one operation, refuse connections, add latency.
+//! requests of one operation, answer them itself with a DynamoDB error, refuse connections,
+//! add latency.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -34,6 +35,8 @@ struct Shared {
     /// Requests whose `X-Amz-Target` contains this are cut once the count beside it, of
     /// such requests still let through, is down to 0 (see [`Proxy::cut_after`]).
     cut: Mutex<Option<(String, usize)>>,
+    /// Errors the proxy answers itself (see [`Proxy::answer_with_error`]).
+    errors: Mutex<Vec<InjectedError>>,
     delay: Mutex<Duration>,
     /// `X-Amz-Target` of every request forwarded upstream, in order ("" when absent).
     forwarded: Mutex<Vec<String>>,
@@ -62,6 +65,7 @@ impl Proxy {
             drop_responses: AtomicUsize::new(0),
             refusing: AtomicBool::new(false),
             cut: Mutex::new(None),
+            errors: Mutex::new(Vec::new()),
             delay: Mutex::new(Duration::ZERO),
             forwarded: Mutex::new(Vec::new()),
             connections: Mutex::new(Vec::new()),
@@ -124,6 +128,24 @@ impl Proxy {
     /// Ends [`Proxy::cut`].
     pub fn heal(&self) {
         *lock(&self.shared.cut) = None;
+    }
+
+    /// The next `n` requests whose `X-Amz-Target` contains `target` (e.g. ".GetItem"; the
+    /// dot keeps "BatchGetItem" out) are not forwarded: the proxy answers each itself with
+    /// HTTP 400 and DynamoDB's error `error_type` (e.g. "ThrottlingException"), as the
+    /// awsJson1_0 protocol gives it (`__type` in a JSON body). Other requests pass.
+    pub fn answer_with_error(&self, target: &str, error_type: &str, n: usize) {
+        let error = InjectedError {
+            target: target.to_string(),
+            error_type: error_type.to_string(),
+            left: n,
+        };
+        lock(&self.shared.errors).push(error);
+    }
+
+    /// Errors armed by [`Proxy::answer_with_error`] that have not been answered yet.
+    pub fn pending_errors(&self) -> usize {
+        lock(&self.shared.errors).iter().map(|e| e.left).sum()
     }
 
     /// Waits this long before forwarding each request (zero: no delay).
@@ -197,6 +219,11 @@ async fn relay_messages(client: TcpStream, shared: &Shared) -> io::Result<()> {
             }
             *left -= 1;
         }
+        if let Some(error_type) = injected_error(shared, target) {
+            eprintln!("[proxy] answering {target} with {error_type}");
+            client.stream.write_all(&error_response(&error_type)).await?;
+            continue;
+        }
         let delay = *lock(&shared.delay);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
@@ -222,6 +249,37 @@ async fn relay_messages(client: TcpStream, shared: &Shared) -> io::Result<()> {
             return Ok(());
         }
     }
+}
+
+/// An error the proxy answers itself to the requests of one operation.
+struct InjectedError {
+    /// What the request's `X-Amz-Target` contains.
+    target: String,
+    /// DynamoDB's error code, e.g. "ThrottlingException".
+    error_type: String,
+    /// Requests still to be answered so.
+    left: usize,
+}
+
+/// The error to answer a request with `target` with, if one is armed (counted as used).
+fn injected_error(shared: &Shared, target: &str) -> Option<String> {
+    let mut errors = lock(&shared.errors);
+    let armed = errors.iter_mut().find(|e| e.left > 0 && target.contains(e.target.as_str()))?;
+    armed.left -= 1;
+    Some(armed.error_type.clone())
+}
+
+/// A DynamoDB error answer (awsJson1_0: HTTP 400, the error's type in the JSON body).
+fn error_response(error_type: &str) -> Vec<u8> {
+    let body = format!(
+        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error_type}","message":"injected by the test proxy"}}"#
+    );
+    let head = format!(
+        "HTTP/1.1 400 Bad Request\r\nx-amzn-RequestId: test-proxy\r\n\
+         Content-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    [head.into_bytes(), body.into_bytes()].concat()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
