@@ -253,7 +253,7 @@ pub struct Viewport {
     pub detail_rows: u16,
 }
 
-/// Everything that can change the [`crate::app::App`]'s state.
+/// Everything that can change the app's state (`App::update` takes one at a time).
 // Messages are moved one at a time through the loop, never stored in bulk.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
