@@ -63,7 +63,7 @@ impl Harness {
         for job in jobs {
             support::send_job(&self.worker, job);
         }
-        let state = state_label(&self.app.table());
+        let state = state_label(self.app.table());
         if self.seen.last() != Some(&state) {
             self.seen.push(state);
         }
