@@ -140,6 +140,9 @@ pub struct AppConfig {
     pub namespace: String,
     /// The endpoint is the embedded DynamoDB Local (`--local`): demo data may be offered.
     pub local: bool,
+    /// How long quitting waits for a write in flight to be answered (its two sends, from
+    /// `--call-timeout`).
+    pub write_wait: Duration,
 }
 
 impl AppConfig {
@@ -162,6 +165,7 @@ impl AppConfig {
             allow_negative: false,
             namespace: String::new(),
             local: false,
+            write_wait: Duration::from_secs(26),
         }
     }
 }
@@ -178,6 +182,8 @@ pub struct App {
     /// The time of the message being handled; rendering measures elapsed time from it.
     now: Instant,
     should_quit: bool,
+    /// Quitting once the write in flight is answered, or at this deadline.
+    quitting: Option<Instant>,
     /// Which pane arrow keys move.
     focus: Pane,
     detail_view: DetailView,
@@ -203,6 +209,7 @@ impl App {
             modal: Modal::None,
             now,
             should_quit: false,
+            quitting: None,
             focus: Pane::List,
             detail_view: DetailView::Attributes,
             viewport: Viewport::default(),
@@ -222,6 +229,13 @@ impl App {
             Msg::Term(event) => self.handle_event(&event),
             Msg::Tick => {
                 self.settle_list();
+                if self.quitting.is_some_and(|deadline| deadline <= now) {
+                    self.should_quit = true;
+                }
+                Vec::new()
+            }
+            Msg::Shutdown => {
+                self.quit();
                 Vec::new()
             }
             Msg::Worker(reply) => self.handle_reply(reply),
@@ -238,6 +252,7 @@ impl App {
                 Vec::new()
             }
         };
+        requests.extend(self.due_resolve());
         requests.extend(self.due_describe());
         requests.extend(self.due_scan());
         let session = self.session.id;
@@ -284,6 +299,27 @@ impl App {
     /// Elapsed time in the current transient status.
     pub fn transition_elapsed(&self) -> Option<Duration> {
         self.session.transition.as_ref().map(|t| self.now.saturating_duration_since(t.since))
+    }
+
+    /// At a session's start: settle the writes left open on its table, once connected.
+    fn due_resolve(&mut self) -> Option<Request> {
+        if self.session.resolve_sent || self.connection != Connection::Ready {
+            return None;
+        }
+        self.session.resolve_sent = true;
+        Some(Request::ResolveWrites { table: self.session.name.clone() })
+    }
+
+    /// `q`, Ctrl-C, SIGTERM: quit, but with a write in flight wait for its answer (up to the
+    /// call timeout) so its outcome is known and journaled; asked again, quit at once (the
+    /// write stays open in the journal and the next start settles it).
+    fn quit(&mut self) {
+        if self.session.write_started.is_none() || self.quitting.is_some() {
+            self.should_quit = true;
+            return;
+        }
+        self.quitting = Some(self.now + self.config.write_wait);
+        self.info("finishing 1 write… (q again quits now; the next start settles it)");
     }
 
     fn due_describe(&mut self) -> Option<Request> {
@@ -352,7 +388,7 @@ impl App {
             return Vec::new();
         }
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.should_quit = true;
+            self.quit();
             return Vec::new();
         }
         match &mut self.modal {
@@ -417,7 +453,7 @@ impl App {
 
     fn handle_action(&mut self, action: Action) -> Vec<Request> {
         match action {
-            Action::Quit => self.should_quit = true,
+            Action::Quit => self.quit(),
             Action::Help => self.modal = Modal::Help,
             Action::Refresh => return self.refresh(),
             Action::Cancel => return self.cancel_scan(),
@@ -570,6 +606,7 @@ impl App {
             Response::Exported { path, result } => self.complete_export(path, result),
             Response::TablesListed { result } => self.complete_list_tables(result),
             Response::Seeded { result, .. } => return self.complete_seed(result),
+            Response::WritesResolved { result, .. } => self.complete_resolve(result),
         }
         Vec::new()
     }

@@ -528,6 +528,20 @@ impl Ord for Balance {
     }
 }
 
+/// Balances travel (in the journal) as their canonical text, so no reader rounds them.
+impl serde::Serialize for Balance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Balance {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Balance::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl PartialOrd for Balance {
     fn partial_cmp(&self, other: &Balance) -> Option<Ordering> {
         Some(self.cmp(other))

@@ -7,6 +7,7 @@
 //! region = "eu-west-1"
 //! profile = "wallet-admin"
 //! theme = "mono"          # or "color" (default; NO_COLOR in the environment means mono)
+//! write_time_attribute = "updated_at"   # off by default: writes change only the balance
 //!
 //! [keys]
 //! quit = ["q", "ctrl-q"]
@@ -42,6 +43,9 @@ pub struct Config {
     /// A DynamoDB-compatible endpoint (`--endpoint-url`); not used with `--local`.
     pub endpoint_url: Option<String>,
     pub theme: Option<Theme>,
+    /// An attribute every write of the app also sets to the time it was sent (RFC 3339 UTC),
+    /// for tables whose application keeps one; off by default.
+    pub write_time_attribute: Option<String>,
     /// Keys per action, replacing the shipped keys of the actions named.
     #[serde(default)]
     pub keys: BTreeMap<Action, Vec<String>>,
@@ -71,6 +75,13 @@ impl Config {
         let config: Config = toml::from_str(text).map_err(|e| e.message().to_string())?;
         if let Some(table) = &config.table {
             parse_table_name(table).map_err(|e| format!("table {table:?}: {e}"))?;
+        }
+        if let Some(name) = &config.write_time_attribute
+            && (name.is_empty() || name == "user_id" || name == "balance")
+        {
+            return Err(format!(
+                "write_time_attribute {name:?}: name an attribute other than the key and the balance"
+            ));
         }
         config.keymap()?;
         Ok(config)

@@ -103,15 +103,30 @@ pub(crate) fn described(result: Result<Option<TableInfo>, ApiError>) -> Msg {
 }
 
 /// Has a connected `app` describe its table at `t0`: its first tick must ask for exactly
-/// that, and `result` is the answer. Returns the requests the answer made.
+/// that, after settling the writes left open (none here), and `result` is the answer.
+/// Returns the requests the answer made.
 pub(crate) fn describe(
     app: &mut App,
     t0: Instant,
     result: Result<Option<TableInfo>, ApiError>,
 ) -> Vec<Request> {
     let first = app.step(t0, Msg::Tick);
-    assert_eq!(first, vec![Request::DescribeTable { table: TABLE.into() }], "the first tick");
+    assert_eq!(first, first_requests(), "the first tick");
+    app.step(t0, nothing_to_resolve());
     app.step(t0, described(result))
+}
+
+/// What a connected app asks first for [`TABLE`].
+pub(crate) fn first_requests() -> Vec<Request> {
+    vec![
+        Request::ResolveWrites { table: TABLE.into() },
+        Request::DescribeTable { table: TABLE.into() },
+    ]
+}
+
+/// The worker's answer that no write is left open on [`TABLE`].
+pub(crate) fn nothing_to_resolve() -> Msg {
+    answer(Response::WritesResolved { table: TABLE.into(), result: Ok(Vec::new()) })
 }
 
 /// A connected app for [`TABLE`] at `endpoint` that has described its table at `t0` and

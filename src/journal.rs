@@ -1,20 +1,84 @@
-//! The write journal: one JSON line per wallet write that went through, appended to a
-//! local file so a user can always see what this app changed, where, and when.
+//! The write-ahead journal: a JSON-lines file in which every wallet write leaves an intent,
+//! appended and flushed before its request is sent, and then its outcome: one `applied` line
+//! per wallet it changed, or one `ended` line (not applied, or outcome unknown past the
+//! token's window). An intent without an outcome is a write whose answer never came (the app
+//! quit or died meanwhile): the next run settles it by sending the same request again.
+//! Lines written before intents existed (no `kind`) read as `applied` lines.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
 
-use crate::balance::Balance;
-use crate::write::{Write, WriteDone, WriteKind};
+use crate::write::{Stamp, Write, WriteDone, WriteKind};
 
 /// The journal's file name in the data directory.
 pub const FILE_NAME: &str = "journal.jsonl";
 
-/// One successful write, as one line of the journal.
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Line {
+    /// A write about to be sent: everything needed to send the very same request again.
+    Intent(Intent),
+    /// A wallet the write changed (a transfer writes two such lines).
+    Applied(JournalEntry),
+    /// The write's end when it did not apply, or when its outcome stayed unknown past the
+    /// token's window (then the user decides).
+    Ended(Ended),
+}
+
+impl Line {
+    /// The op id of the write the line is about.
+    pub fn op_id(&self) -> &str {
+        match self {
+            Line::Intent(intent) => &intent.write.op_id,
+            Line::Applied(entry) => &entry.op_id,
+            Line::Ended(ended) => &ended.op_id,
+        }
+    }
+}
+
+/// A write as it is sent: its request is rebuilt from these fields alone, so a resend, even
+/// by another run of the app, is byte for byte the same request with the same token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    /// When it was first sent, RFC 3339 UTC: the token's window counts from here.
+    pub time: String,
+    /// The endpoint written to (as the app labels it).
+    pub endpoint: String,
+    pub table: String,
+    pub write: Write,
+    /// The write-time attribute the config asks for, with the value this write sets.
+    pub stamp: Option<Stamp>,
+}
+
+impl Intent {
+    /// When it was first sent (`None`: the time does not parse; treated as long ago).
+    pub fn sent_at(&self) -> Option<SystemTime> {
+        parse_rfc3339(&self.time)
+    }
+}
+
+/// How a write ended when it did not apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ended {
+    pub time: String,
+    pub endpoint: String,
+    pub table: String,
+    pub user_id: String,
+    pub op_id: String,
+    /// `not_applied`, or `unknown` (past the token's window, never resent).
+    pub outcome: String,
+    /// Why, in the words the app showed.
+    pub reason: String,
+}
+
+/// One wallet a write changed, as one line of the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
     /// When the worker saw the write succeed, RFC 3339 UTC.
@@ -26,13 +90,17 @@ pub struct JournalEntry {
     /// [`crate::write::WriteKind::name`]: create, set, deposit, withdraw, undo or delete; a
     /// transfer writes "transfer-out" and "transfer-in".
     pub operation: String,
-    /// The balance before, in canonical decimal text (`None`: no wallet or no balance).
+    /// The balance before, in canonical decimal text (`None`: no wallet or no balance, or a
+    /// transfer's side, which only knows its amount).
     pub old: Option<String>,
-    /// The balance this write stored (`None` for a delete).
+    /// The balance this write stored (`None` for a delete and a transfer's side).
     pub new: Option<String>,
+    /// A transfer's amount (`None` for other writes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
     /// DynamoDB's request id for the call that reported success.
     pub request_id: Option<String>,
-    /// The write's op id, also stored in the item's `last_op`.
+    /// The write's op id, its ClientRequestToken.
     pub op_id: String,
 }
 
@@ -40,52 +108,35 @@ impl JournalEntry {
     /// The lines for `write`, which has just succeeded with `done` on `table` at `endpoint`:
     /// one per wallet written (a transfer writes two, "transfer-out" and "transfer-in").
     pub fn entries(endpoint: &str, table: &str, write: &Write, done: &WriteDone) -> Vec<Self> {
-        let WriteKind::Transfer { to, .. } = &write.kind else {
-            return vec![Self::new(endpoint, table, write, done)];
-        };
-        let line = |user_id: &str, operation: &str, old: Option<Balance>, new: Option<Balance>| {
+        let line = |user_id: &str, operation: &str, old: Option<String>, new: Option<String>| {
             JournalEntry {
                 time: now_rfc3339(),
                 endpoint: endpoint.to_string(),
                 table: table.to_string(),
                 user_id: user_id.to_string(),
                 operation: operation.to_string(),
-                old: old.map(|b| b.to_string()),
-                new: new.map(|b| b.to_string()),
+                old,
+                new,
+                amount: None,
                 request_id: done.request_id.clone(),
                 op_id: write.op_id.clone(),
             }
         };
-        let from_new = done.wallet.as_ref().and_then(|w| w.balance);
-        let (to_old, to_new) =
-            done.counterpart.as_ref().map_or((None, None), |c| (c.old_balance, c.wallet.balance));
-        vec![
-            line(&write.user_id, "transfer-out", done.old_balance, from_new),
-            line(to, "transfer-in", to_old, to_new),
-        ]
-    }
-
-    /// The entry for a write of one wallet.
-    fn new(endpoint: &str, table: &str, write: &Write, done: &WriteDone) -> Self {
-        Self {
-            time: now_rfc3339(),
-            endpoint: endpoint.to_string(),
-            table: table.to_string(),
-            user_id: write.user_id.clone(),
-            operation: write.kind.name().to_string(),
-            old: done.old_balance.map(|b| b.to_string()),
-            // What this write stored; on a recognised retry `done.wallet` is the item as it
-            // is now, which another writer may have changed since the first attempt applied.
-            new: match &write.kind {
-                WriteKind::Create { balance } => Some(balance.to_string()),
-                WriteKind::SetBalance { new, .. } => Some(new.to_string()),
-                WriteKind::Delete { .. } => None,
-                WriteKind::Transfer { .. } => {
-                    done.wallet.as_ref().and_then(|w| w.balance).map(|b| b.to_string())
-                }
-            },
-            request_id: done.request_id.clone(),
-            op_id: write.op_id.clone(),
+        let old = done.old_balance.map(|b| b.to_string());
+        match &write.kind {
+            WriteKind::Create { balance } => {
+                vec![line(&write.user_id, "create", None, Some(balance.to_string()))]
+            }
+            WriteKind::SetBalance { new, .. } => {
+                vec![line(&write.user_id, write.kind.name(), old, Some(new.to_string()))]
+            }
+            WriteKind::Delete { .. } => vec![line(&write.user_id, "delete", old, None)],
+            WriteKind::Transfer { to, amount, .. } => {
+                let amount = Some(amount.to_string());
+                let out = JournalEntry { amount: amount.clone(), ..line(&write.user_id, "transfer-out", None, None) };
+                let into = JournalEntry { amount, ..line(to, "transfer-in", None, None) };
+                vec![out, into]
+            }
         }
     }
 }
@@ -119,20 +170,26 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one entry as one line, in a single write, and flushes it.
-    pub fn append(&self, entry: &JournalEntry) -> io::Result<()> {
-        let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
-        line.push(b'\n');
+    /// Appends one line in a single write and makes it durable (fsync) before returning:
+    /// an intent must be on disk before its request leaves.
+    pub fn append(&self, line: &Line) -> io::Result<()> {
+        let mut bytes = serde_json::to_vec(line).map_err(io::Error::other)?;
+        bytes.push(b'\n');
         // Append mode: each write lands at the current end of the file.
         let mut file = &self.file;
-        file.write_all(&line)?;
-        file.flush()
+        file.write_all(&bytes)?;
+        file.sync_data()
     }
 }
 
 /// The current time, RFC 3339 in UTC (e.g. `2025-01-02T03:04:05.678Z`).
 pub fn now_rfc3339() -> String {
-    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+    rfc3339(SystemTime::now())
+}
+
+/// `time`, RFC 3339 in UTC.
+pub fn rfc3339(time: SystemTime) -> String {
+    aws_smithy_types::DateTime::from(time)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default()
 }
@@ -142,22 +199,51 @@ pub fn default_path() -> Option<PathBuf> {
     ProjectDirs::from("", "", "wallet-tui").map(|d| d.data_dir().join(FILE_NAME))
 }
 
-/// Every entry of the journal at `path`, in order; blank lines are skipped and a line
-/// that is not an entry is an error naming its line number.
-pub fn read_all(path: impl AsRef<Path>) -> io::Result<Vec<JournalEntry>> {
+/// Every line of the journal at `path`, in order; blank lines are skipped and a line that is
+/// neither a journal line nor an old-style entry is an error naming its line number.
+pub fn read_lines(path: impl AsRef<Path>) -> io::Result<Vec<Line>> {
     let reader = BufReader::new(File::open(path)?);
-    let mut entries = Vec::new();
-    for (index, line) in reader.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
+    let mut lines = Vec::new();
+    for (index, text) in reader.lines().enumerate() {
+        let text = text?;
+        if text.trim().is_empty() {
             continue;
         }
-        let entry = serde_json::from_str(&line).map_err(|e| {
-            io::Error::new(io::ErrorKind::InvalidData, format!("line {}: {e}", index + 1))
-        })?;
-        entries.push(entry);
+        let line = serde_json::from_str::<Line>(&text)
+            .or_else(|e| serde_json::from_str::<JournalEntry>(&text).map(Line::Applied).map_err(|_| e))
+            .map_err(|e| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("line {}: {e}", index + 1))
+            })?;
+        lines.push(line);
     }
-    Ok(entries)
+    Ok(lines)
+}
+
+/// The `applied` lines of the journal at `path`, in order: what this app changed.
+pub fn read_all(path: impl AsRef<Path>) -> io::Result<Vec<JournalEntry>> {
+    let lines = read_lines(path)?.into_iter();
+    Ok(lines.filter_map(|l| if let Line::Applied(e) = l { Some(e) } else { None }).collect())
+}
+
+/// The intents among `lines` that no later line ends: writes whose outcome no run has seen.
+pub fn open_intents(lines: Vec<Line>) -> Vec<Intent> {
+    let ended: HashSet<String> = lines
+        .iter()
+        .filter(|l| !matches!(l, Line::Intent(_)))
+        .map(|l| l.op_id().to_string())
+        .collect();
+    let mut seen = HashSet::new();
+    lines
+        .into_iter()
+        .filter_map(|l| if let Line::Intent(i) = l { Some(i) } else { None })
+        .filter(|i| !ended.contains(&i.write.op_id) && seen.insert(i.write.op_id.clone()))
+        .collect()
+}
+
+/// An RFC 3339 UTC time as written by [`now_rfc3339`].
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let time = aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime);
+    time.ok().and_then(|t| SystemTime::try_from(t).ok())
 }
 
 #[cfg(test)]

@@ -86,6 +86,7 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
         read_only: cli.read_only,
         journal,
         endpoint: label.clone(),
+        write_time_attribute: settings.write_time_attribute.clone(),
         ..WorkerOptions::default()
     };
     let worker = worker::spawn(client, options);
@@ -101,6 +102,8 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
         allow_negative: cli.allow_negative,
         namespace,
         local: cli.local,
+        // Two sends of a write whose outcome is unclear, and a little more.
+        write_wait: Duration::from_secs(cli.call_timeout) * 2 + Duration::from_secs(2),
         ..AppConfig::new(cli.table.clone(), label)
     };
     let app = App::new(config, Instant::now());
@@ -214,7 +217,7 @@ async fn event_loop(
             }
             Some(event) = local_events.recv() => Msg::Local(event),
             _ = tick.tick() => Msg::Tick,
-            _ = sigterm.recv() => break,
+            _ = sigterm.recv() => Msg::Shutdown,
             _ = sighup.recv() => break,
         };
         let mut requests = app.update(Instant::now(), msg);

@@ -75,6 +75,9 @@ pub enum Request {
     Write { table: String, write: Write },
     /// ListTables (every page), each table described to see if it has the wallet schema.
     ListTables,
+    /// Settle every write on `table` that has no outcome yet (left open by an earlier run, or
+    /// unknown in this one): each is sent again unchanged, or read back past its window.
+    ResolveWrites { table: String },
     /// Write `users` demo wallets (creating the table, on-demand, if missing).
     Seed { table: String, users: u64 },
     /// Write these wallets to a new file (no call to DynamoDB).
@@ -109,6 +112,7 @@ impl Request {
             Request::GetWallet { .. } => "GetWallet",
             Request::Write { .. } => "Write",
             Request::ListTables => "ListTables",
+            Request::ResolveWrites { .. } => "ResolveWrites",
             Request::Seed { .. } => "Seed",
             Request::Export { .. } => "Export",
         }
@@ -127,6 +131,7 @@ impl Request {
             | Request::UpdateTable { .. }
             | Request::DeleteTable { .. }
             | Request::Write { .. }
+            | Request::ResolveWrites { .. }
             | Request::Seed { .. } => true,
         }
     }
@@ -170,6 +175,16 @@ pub enum Response {
     },
     /// Answer to [`Request::Write`], echoing the write.
     Written { table: String, write: Write, result: Result<WriteDone, WriteError> },
+    /// Answer to [`Request::ResolveWrites`]: each write settled, with its outcome (its
+    /// read-backs came before, as [`Response::ReadBack`]s).
+    WritesResolved { table: String, result: Result<Vec<Resolved>, ApiError> },
+}
+
+/// A write left without an outcome, settled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub write: Write,
+    pub result: Result<WriteDone, WriteError>,
 }
 
 /// One page of one scan segment, converted to wallets by the worker.
@@ -269,6 +284,8 @@ pub enum Msg {
     CallStats(CallStats),
     /// The terminal's size changed: where the panes are now.
     Resized(Viewport),
+    /// SIGTERM, SIGINT or SIGHUP: quit as `q` does.
+    Shutdown,
     /// News from the DynamoDB Local supervisor.
     Local(LocalEvent),
 }

@@ -1,16 +1,25 @@
 //! A wallet write as the user asked for it, and what became of it: the domain types the
 //! app, the worker, the journal and the usage accounting share.
+//!
+//! A write has three outcomes: applied ([`WriteDone`]), not applied (DynamoDB answered, for
+//! this write's token, that a condition failed or the request was refused), and unknown
+//! (anything else: [`WriteError::Unknown`]), which is settled by sending the very same request
+//! again: DynamoDB applies one ClientRequestToken at most once.
+
+use serde::{Deserialize, Serialize};
 
 use crate::balance::Balance;
 use crate::error::ApiError;
 use crate::wallet::Wallet;
 
-/// One wallet write. Every write is conditional, so it can never overwrite a
-/// value the user has not seen, and carries `op_id`, stored in the item's
-/// `last_op` attribute: when a retried request finds its condition failed
-/// because its own first attempt already applied, the worker recognises its
-/// op id and reports success instead of a conflict (exactly once).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How long DynamoDB remembers a ClientRequestToken: within it, sending the same request
+/// again applies nothing twice and answers with the first outcome.
+pub const TOKEN_WINDOW: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// One wallet write: one TransactWriteItems whose ClientRequestToken is `op_id`. Every write
+/// is conditional, so it never overwrites a value the user has not seen, and changes only
+/// what the user asked for (no bookkeeping attributes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Write {
     /// Unique per user action (a UUID v4).
     pub op_id: String,
@@ -18,25 +27,35 @@ pub struct Write {
     pub kind: WriteKind,
 }
 
+/// An attribute a write also sets to the time it was first sent, when the config names one
+/// (`write_time_attribute`); off by default. Part of the request, so kept for a resend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub attribute: String,
+    /// RFC 3339 UTC.
+    pub time: String,
+}
+
 /// What a [`Write`] does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WriteKind {
-    /// PutItem if no wallet has this user_id (`attribute_not_exists(user_id)`).
+    /// Put if no wallet has this user_id (`attribute_not_exists(user_id)`).
     Create { balance: Balance },
-    /// UpdateItem `SET balance = :new` if the wallet exists and its balance is
-    /// still `seen` (`None`: it had no balance attribute).
+    /// Update `SET balance = :new` if the wallet exists and its balance is still `seen`
+    /// (`None`: it had no balance attribute).
     SetBalance { seen: Option<Balance>, new: Balance, reason: EditReason },
-    /// DeleteItem if the balance is still `seen`.
+    /// Delete if the balance is still `seen`.
     Delete { seen: Option<Balance> },
-    /// Moves `amount` from this wallet to the wallet `to` in one TransactWriteItems, made
-    /// idempotent by its ClientRequestToken (the op id): the debit only if the balance is at
-    /// least `amount` (any balance with `overdraft`), the credit only if `to` exists. Both
+    /// Moves `amount` from this wallet to the wallet `to`: the debit only if the balance is
+    /// at least `amount` (any balance with `overdraft`), the credit only if `to` exists. Both
     /// sides are computed by DynamoDB (`balance - :amount`, `balance + :amount`), exactly.
     Transfer { to: String, amount: Balance, overdraft: bool },
 }
 
 /// Why a balance was set, for the journal and messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EditReason {
     /// `e`: an absolute value typed by the user.
     Set,
@@ -66,55 +85,32 @@ impl WriteKind {
 /// A write that went through.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WriteDone {
-    /// The wallet as stored now (`None` after a delete).
+    /// The wallet as stored now, when the worker knows it (a new wallet; a transfer's debited
+    /// side as read back); `None` after a delete, and after a set, whose other attributes
+    /// only the app's copy holds.
     pub wallet: Option<Wallet>,
-    /// The balance before the write (`None`: no wallet or no balance).
+    /// The balance before the write (`None`: no wallet, no balance, or a transfer's).
     pub old_balance: Option<Balance>,
     pub consumed_wcu: Option<f64>,
     pub request_id: Option<String>,
-    /// An earlier attempt of this same write had already applied, its answer lost: the
-    /// condition failed on our own write, or a read after a lost answer found it applied.
-    pub already_applied: bool,
+    /// The answer came to the request sent again with the same token after an unclear first
+    /// outcome: whichever attempt applied it, it applied once.
+    pub resent: bool,
     /// A transfer's other side: the credited wallet as read back (`None` for other writes,
-    /// or when it could not be read back unchanged since).
+    /// or when it could not be read back).
     pub counterpart: Option<Box<Counterpart>>,
 }
 
 impl WriteDone {
-    /// A write DynamoDB applied and answered: `wallet` as stored now, the balance before
-    /// it, and the answer's consumed capacity and request id.
+    /// A write DynamoDB applied and answered: `wallet` as stored now (if known), the balance
+    /// before it, and the answer's consumed capacity and request id.
     pub fn applied(
         wallet: Option<Wallet>,
         old_balance: Option<Balance>,
         consumed_wcu: Option<f64>,
         request_id: Option<String>,
     ) -> Self {
-        WriteDone {
-            wallet,
-            old_balance,
-            consumed_wcu,
-            request_id,
-            already_applied: false,
-            counterpart: None,
-        }
-    }
-
-    /// A write an earlier attempt of which had applied, its answer lost: found by a condition
-    /// that failed on this write's own op id (`request_id`: that answer's), or by reading the
-    /// wallet back (no request id). What the lost answer consumed is not known.
-    pub fn already_applied(
-        wallet: Option<Wallet>,
-        old_balance: Option<Balance>,
-        request_id: Option<String>,
-    ) -> Self {
-        WriteDone {
-            wallet,
-            old_balance,
-            consumed_wcu: None,
-            request_id,
-            already_applied: true,
-            counterpart: None,
-        }
+        WriteDone { wallet, old_balance, consumed_wcu, request_id, resent: false, counterpart: None }
     }
 }
 
@@ -122,39 +118,48 @@ impl WriteDone {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Counterpart {
     pub wallet: Wallet,
-    /// Its balance before the transfer.
+    /// Its balance before the transfer, when known.
     pub old_balance: Option<Balance>,
 }
 
-/// Why a write did not go through. Nothing was written in either case.
+/// Why a write did not go through, or that nobody can tell yet.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteError {
-    /// The condition failed: the wallet is not as the user saw it. `current`
-    /// is the wallet as stored now (`None`: it does not exist).
+    /// Not applied: DynamoDB evaluated this write's condition and it failed; the wallet is not
+    /// as the user saw it. `current` is the wallet as stored (`None`: it does not exist).
     Conflict { current: Option<Wallet> },
-    /// The call failed (throttling, validation, read-only, ...): DynamoDB said so.
-    Api(ApiError),
-    /// A transaction was cancelled: why, side by side, in plain words ("insufficient funds:
-    /// … has 5, the transfer needs 10"). Nothing was written.
+    /// Not applied: DynamoDB (or read-only mode, or the journal) refused the request.
+    Refused(ApiError),
+    /// Not applied: a transaction was cancelled, why side by side in plain words
+    /// ("insufficient funds: … has 5, the transfer needs 10").
     Cancelled(String),
-    /// No answer said whether the write applied, and reading the wallet back showed it had
-    /// not, or could not tell (see [`Unverified`]).
-    Unverified(Box<Unverified>),
+    /// Outcome unknown: no answer said whether it applied (see [`Unknown`]).
+    Unknown(Box<Unknown>),
 }
 
-/// A write no answer came for (`error`: a timeout, a lost connection, a server error), read
-/// back afterwards: `read` is the wallet as stored then (`None`: no such wallet), which shows
-/// the write had not applied; `Err` when the read failed too, so the outcome is still
-/// unknown. Nothing is retried: the user decides with the value in front of them.
+/// A write whose outcome nobody can tell: the call timed out, lost its connection, met a
+/// server error or stayed throttled after the SDK's retries, even after it was sent once more
+/// with the same token. Within the token's window, sending the same request again settles it
+/// (it never applies twice); past the window it is never resent: `expired` holds the wallet
+/// as read back then, and the user decides with a new write.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unverified {
+pub struct Unknown {
+    /// The last attempt's failure.
     pub error: ApiError,
-    pub read: Result<Option<Wallet>, ApiError>,
+    /// When the write was first sent, RFC 3339 UTC.
+    pub sent_at: String,
+    /// Past the window: the wallet read back (`Ok(None)`: no such wallet; `Err`: that read
+    /// failed too). `None` within the window.
+    pub expired: Option<Result<Option<Wallet>, ApiError>>,
 }
 
 impl WriteError {
-    /// [`WriteError::Unverified`] of these.
-    pub fn unverified(error: ApiError, read: Result<Option<Wallet>, ApiError>) -> Self {
-        WriteError::Unverified(Box::new(Unverified { error, read }))
+    /// [`WriteError::Unknown`] of these.
+    pub fn unknown(
+        error: ApiError,
+        sent_at: String,
+        expired: Option<Result<Option<Wallet>, ApiError>>,
+    ) -> Self {
+        WriteError::Unknown(Box::new(Unknown { error, sent_at, expired }))
     }
 }

@@ -7,10 +7,10 @@ use super::{App, Modal};
 use crate::balance::Balance;
 use crate::error::ApiError;
 use crate::form::{Field, Form};
-use crate::msg::Request;
+use crate::msg::{Request, Resolved};
 use crate::usage::OpKind;
 use crate::wallet::{UserId, Wallet};
-use crate::write::{EditReason, Unverified, Write, WriteDone, WriteError, WriteKind};
+use crate::write::{EditReason, Unknown, Write, WriteDone, WriteError, WriteKind};
 
 /// Labels of the wallet forms' fields.
 pub mod labels {
@@ -55,9 +55,9 @@ pub struct WalletDialog {
     pub form: Form,
     /// The write this form sent, while it is in flight.
     pub op_id: Option<String>,
-    /// A transfer this form sent that may have applied (its answer was an error, not a
-    /// cancellation): sending the same transfer again reuses its op id, which is its
-    /// ClientRequestToken, so DynamoDB applies it at most once.
+    /// A write this form sent whose outcome is unknown: Enter sends this very write again
+    /// (same op id, its ClientRequestToken, so DynamoDB applies it at most once), whatever
+    /// the fields now say.
     pub unsettled: Option<Box<Write>>,
 }
 
@@ -232,16 +232,13 @@ impl App {
             self.reveal(&id, "opened the existing wallet");
             return Vec::new();
         }
-        let mut request = match build_request(dialog, self.config.allow_negative, &table) {
-            Some(request) => request,
-            None => return Vec::new(),
+        let request = match &dialog.unsettled {
+            Some(unsettled) => Request::Write { table, write: (**unsettled).clone() },
+            None => match build_request(dialog, self.config.allow_negative, &table) {
+                Some(request) => request,
+                None => return Vec::new(),
+            },
         };
-        if let (Request::Write { write, .. }, Some(earlier)) = (&mut request, &dialog.unsettled)
-            && earlier.user_id == write.user_id
-            && earlier.kind == write.kind
-        {
-            write.op_id = earlier.op_id.clone();
-        }
         if let Request::Write { write, .. } = &request {
             dialog.op_id = Some(write.op_id.clone());
             self.session.write_started = Some(self.now);
@@ -333,39 +330,48 @@ impl App {
         self.session.write_started = None;
         let ours =
             matches!(&self.modal, Modal::Wallet(d) if d.op_id.as_deref() == Some(&write.op_id));
+        self.settle_write(&write, result, ours);
+        if self.quitting.is_some() {
+            self.should_quit = true;
+        }
+    }
+
+    /// What became of `write`, shown (in its form when `ours`) and applied to the list.
+    pub(super) fn settle_write(
+        &mut self,
+        write: &Write,
+        result: Result<WriteDone, WriteError>,
+        ours: bool,
+    ) {
         match result {
-            Ok(done) => self.write_succeeded(&write, done, ours),
-            Err(WriteError::Conflict { current }) => self.write_conflicted(&write, current, ours),
+            Ok(done) => self.write_succeeded(write, done, ours),
+            Err(WriteError::Conflict { current }) => self.write_conflicted(write, current, ours),
             Err(WriteError::Cancelled(why)) => {
                 self.error(format!("{} {}: {why}", write.kind.name(), write.user_id));
                 if ours {
                     self.form_write_failed(why, None);
                 }
             }
-            Err(WriteError::Unverified(unverified)) => {
-                let Unverified { error, read } = *unverified;
-                self.write_unverified(&write, &error, read, ours)
-            }
-            Err(WriteError::Api(err)) => {
-                self.error(format!("{} {}: {}", write.kind.name(), write.user_id, err.summary()));
+            Err(WriteError::Refused(err)) => {
+                let why = format!("{}: nothing was written", err.summary());
+                self.error(format!("{} {}: {why}", write.kind.name(), write.user_id));
                 if ours {
-                    self.form_write_failed(err.summary(), Some(&write));
+                    self.form_write_failed(why, None);
                 }
             }
+            Err(WriteError::Unknown(unknown)) => self.write_unknown(write, *unknown, ours),
         }
     }
 
     /// The open wallet form's write did not go through: the form stays, with `message`.
-    /// `maybe_applied` is a write that might have applied all the same, kept so that a
-    /// transfer sent again reuses its token (see [`WalletDialog::unsettled`]).
-    fn form_write_failed(&mut self, message: String, maybe_applied: Option<&Write>) {
+    /// `unsettled` is a write whose outcome is unknown, kept so that Enter sends it again
+    /// unchanged (see [`WalletDialog::unsettled`]).
+    fn form_write_failed(&mut self, message: String, unsettled: Option<&Write>) {
         if let Modal::Wallet(dialog) = &mut self.modal {
             dialog.op_id = None;
             dialog.form.pending = false;
             dialog.form.error = Some(message);
-            dialog.unsettled = maybe_applied
-                .filter(|w| matches!(w.kind, WriteKind::Transfer { .. }))
-                .map(|w| Box::new(w.clone()));
+            dialog.unsettled = unsettled.map(|w| Box::new(w.clone()));
         }
     }
 
@@ -378,8 +384,8 @@ impl App {
         let old = self.session.list.find(&id);
         let kind = OpKind::of_write(&write.kind);
         self.usage.record_write(self.now, kind, done.consumed_wcu, old, done.wallet.as_ref());
-        let note = if done.already_applied {
-            " (an earlier attempt had applied it; its answer was lost)"
+        let note = if done.resent {
+            " (confirmed by sending it again with the same token: applied once)"
         } else {
             ""
         };
@@ -405,6 +411,16 @@ impl App {
                     write.user_id,
                     show(balance)
                 );
+                self.reveal(&id, &what);
+            }
+            (WriteKind::SetBalance { new, reason, .. }, None) => {
+                // The row the user saw, with the balance the write set.
+                if let Some(mut wallet) = old.cloned() {
+                    wallet.balance = Some(*new);
+                    self.session.list.upsert(wallet);
+                }
+                self.record_undo(write, done.old_balance, *new, *reason);
+                let what = format!("{} {}: balance {new}{cost}{note}", write.kind.name(), write.user_id);
                 self.reveal(&id, &what);
             }
             (kind, None) => {
@@ -479,48 +495,60 @@ impl App {
         };
         self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
         if ours {
-            self.reopen_form(message, current, None);
+            self.reopen_form(message, current);
         }
     }
 
-    /// No answer came for the write, and the wallet read back shows it had not applied
-    /// (`read` Ok: what is stored now) or could not be read either (`read` Err).
-    fn write_unverified(
-        &mut self,
-        write: &Write,
-        error: &ApiError,
-        read: Result<Option<Wallet>, ApiError>,
-        ours: bool,
-    ) {
-        let head = format!("outcome unknown ({})", error.summary());
-        let current = match read {
-            Ok(current) => current,
+    /// No answer says whether the write applied, even after it was sent again with the same
+    /// token. Within the token's window the form keeps it: Enter sends it once more. Past the
+    /// window (`expired`) it is never resent: the wallet as read back is shown, for the user
+    /// to decide with a new write.
+    fn write_unknown(&mut self, write: &Write, unknown: Unknown, ours: bool) {
+        let Unknown { error, sent_at, expired } = unknown;
+        let Some(read) = expired else {
+            let message = format!(
+                "outcome unknown ({}). Enter sends the same write again: with its token it \
+                 cannot apply twice; Esc leaves it open, and the app settles it when it next \
+                 opens this table",
+                error.summary()
+            );
+            self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
+            if ours {
+                self.form_write_failed(message, Some(write));
+            }
+            return;
+        };
+        let head = format!("outcome unknown: sent at {sent_at}, never resent past the token's window");
+        let was = match &write.kind {
+            WriteKind::SetBalance { seen, .. } | WriteKind::Delete { seen } => {
+                format!(" (was {} when sent)", show(*seen))
+            }
+            _ => String::new(),
+        };
+        let message = match read {
+            Ok(current) => {
+                self.show_stored(&write.user_id, current.as_ref());
+                let now = current.as_ref().map_or_else(|| "no such wallet".to_string(), |w| {
+                    format!("balance now {}", show(w.balance))
+                });
+                let message = format!("{head}; {now}{was}: decide with a new write");
+                if ours {
+                    self.reopen_form(message.clone(), current);
+                }
+                message
+            }
             Err(read_error) => {
                 let message = format!(
-                    "{head}, and reading it back failed too ({}): verify with f before trying again",
+                    "{head}; reading it back failed too ({}): verify with f",
                     read_error.summary()
                 );
-                self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
                 if ours {
-                    self.form_write_failed(message, Some(write));
+                    self.form_write_failed(message.clone(), None);
                 }
-                return;
+                message
             }
         };
-        self.show_stored(&write.user_id, current.as_ref());
-        let message = match &current {
-            Some(wallet) => format!(
-                "{head}; read back: it did not apply, the balance is {}. Nothing was written: \
-                 Enter tries again, Esc cancels",
-                show(wallet.balance)
-            ),
-            None => format!("{head}; read back: it did not apply, there is no such wallet"),
-        };
         self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
-        if ours {
-            // Not applied when read back, but it may still be on its way.
-            self.reopen_form(message, current, Some(write));
-        }
     }
 
     /// The list shows the wallet `user_id` as stored now (`None`: there is none).
@@ -535,16 +563,10 @@ impl App {
     }
 
     /// The write of the open wallet form did not go through: the form stays open with
-    /// `message`, its action now based on the wallet as stored (`current`); see
-    /// [`App::form_write_failed`] for `maybe_applied`.
-    fn reopen_form(
-        &mut self,
-        message: String,
-        current: Option<Wallet>,
-        maybe_applied: Option<&Write>,
-    ) {
+    /// `message`, its action now based on the wallet as stored (`current`).
+    fn reopen_form(&mut self, message: String, current: Option<Wallet>) {
         let now_balance = current.as_ref().and_then(|w| w.balance);
-        self.form_write_failed(message, maybe_applied);
+        self.form_write_failed(message, None);
         if let Modal::Wallet(dialog) = &mut self.modal {
             dialog.action = match (&dialog.action, current) {
                 (WalletAction::Put { .. }, existing) => WalletAction::Put { existing },
@@ -591,6 +613,41 @@ impl App {
         };
         let write = Write { op_id: uuid::Uuid::new_v4().to_string(), user_id: entry.user_id, kind };
         vec![Request::Write { table: self.session.name.clone(), write }]
+    }
+
+    /// Writes an earlier run (or this one) left without an outcome, settled by the worker
+    /// when this table's session began; the scan waits for them.
+    pub(super) fn complete_resolve(&mut self, result: Result<Vec<Resolved>, ApiError>) {
+        self.session.writes_settled = true;
+        let resolved = match result {
+            Ok(resolved) => resolved,
+            Err(err) if err.kind == crate::error::ErrorKind::ReadOnly => return,
+            Err(err) => {
+                return self.error(format!("writes left open earlier not settled: {}", err.summary()));
+            }
+        };
+        let count = resolved.len();
+        let mut lines = Vec::new();
+        for Resolved { write, result } in resolved {
+            let outcome = match &result {
+                Ok(_) => "applied".to_string(),
+                Err(WriteError::Unknown(u)) if u.expired.is_none() => {
+                    "still unknown (the app tries again when it next opens this table)".to_string()
+                }
+                Err(WriteError::Unknown(_)) => "unknown past the token's window".to_string(),
+                Err(_) => "not applied".to_string(),
+            };
+            lines.push(format!("{} {}: {outcome}", write.kind.name(), write.user_id));
+            self.settle_write(&write, result, false);
+        }
+        if count > 0 {
+            let text = format!(
+                "{count} write{} left open earlier, settled: {}",
+                if count == 1 { "" } else { "s" },
+                lines.join("; ")
+            );
+            self.info(text);
+        }
     }
 
     /// Time since the write in flight was sent, for the spinner.

@@ -116,6 +116,9 @@ impl App {
 
     /// A new scan: clears the list, supersedes any running scan.
     pub(super) fn start_scan(&mut self) -> Option<Request> {
+        if !self.session.writes_settled {
+            return None; // settled first: the scan then reads what they did
+        }
         let TableState::Present(info) = &self.session.table else { return None };
         if info.status != TableStatus::Active {
             return None;

@@ -49,6 +49,11 @@ pub struct TableSession {
     /// This session's balance edits, newest last, for `u`.
     pub(super) undo: Vec<UndoEntry>,
     pub(super) last_settle: Instant,
+    /// The writes an earlier run left open on this table are settled (or none were): the
+    /// scan waits for this, so it never reads a wallet one of them is about to change.
+    pub(super) writes_settled: bool,
+    /// [`crate::msg::Request::ResolveWrites`] was sent.
+    pub(super) resolve_sent: bool,
     /// Demo wallets are being written.
     pub(super) seeding: bool,
     /// Where the export form's file is being written.
@@ -93,6 +98,8 @@ impl TableSession {
             write_started: None,
             undo: Vec::new(),
             last_settle: now,
+            writes_settled: false,
+            resolve_sent: false,
             seeding: false,
             exporting: None,
         }

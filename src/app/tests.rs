@@ -26,7 +26,7 @@ fn app_with(state: Option<TableInfo>, t0: Instant) -> App {
 fn describes_at_once_when_ready_and_not_twice_in_flight() {
     let t0 = Instant::now();
     let mut app = new_app("test", true, t0);
-    assert_eq!(app.step(t0, Msg::Tick), vec![describe_req()]);
+    assert_eq!(app.step(t0, Msg::Tick), crate::fixtures::first_requests());
     assert!(app.step(t0 + Duration::from_secs(30), Msg::Tick).is_empty(), "one in flight");
 }
 
@@ -37,7 +37,7 @@ fn waits_for_local_server_before_describing() {
     assert!(app.step(t0, Msg::Tick).is_empty());
     app.step(t0, Msg::Local(LocalEvent::Progress("installing".into())));
     assert_eq!(app.connection, Connection::Starting(vec!["installing".into()]));
-    assert_eq!(app.step(t0, Msg::Local(LocalEvent::Ready)), vec![describe_req()]);
+    assert_eq!(app.step(t0, Msg::Local(LocalEvent::Ready)), crate::fixtures::first_requests());
     assert_eq!(app.connection, Connection::Ready);
 }
 

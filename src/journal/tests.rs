@@ -11,6 +11,7 @@ fn entry(op_id: &str) -> JournalEntry {
         operation: "deposit".into(),
         old: Some("0.1".into()),
         new: Some("12345678901234567890123456789012345678".into()),
+        amount: None,
         request_id: Some("abc".into()),
         op_id: op_id.into(),
     }
@@ -22,11 +23,11 @@ fn appends_one_line_per_entry_and_reads_them_back() {
     let path = dir.join("nested").join(FILE_NAME);
     {
         let journal = Journal::open(&path).expect("open");
-        journal.append(&entry("a")).expect("append a");
+        journal.append(&Line::Applied(entry("a"))).expect("append a");
     }
     // Reopening appends rather than truncating.
     let journal = Journal::open(&path).expect("reopen");
-    journal.append(&entry("b")).expect("append b");
+    journal.append(&Line::Applied(entry("b"))).expect("append b");
     let text = fs::read_to_string(&path).expect("read");
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.ends_with('\n'));
@@ -41,4 +42,70 @@ fn default_path_ends_with_the_file_name() {
             path.ends_with(Path::new("wallet-tui").join(FILE_NAME)) || path.ends_with(FILE_NAME)
         );
     }
+}
+
+fn intent(op_id: &str, kind: WriteKind) -> Intent {
+    Intent {
+        time: "2026-12-02T10:00:00Z".into(),
+        endpoint: "DynamoDB Local http://127.0.0.1:8000".into(),
+        table: "wallets".into(),
+        write: Write { op_id: op_id.into(), user_id: "u1".into(), kind },
+        stamp: None,
+    }
+}
+
+#[test]
+fn intents_without_an_outcome_are_open_and_survive_a_round_trip() {
+    let dir = std::env::temp_dir().join(format!("wallet-tui-journal-{}", uuid::Uuid::new_v4()));
+    let path = dir.join(FILE_NAME);
+    let journal = Journal::open(&path).expect("open");
+    let b = |t: &str| crate::balance::Balance::parse(t).expect("a balance");
+    let deposit = WriteKind::SetBalance {
+        seen: Some(b("10")),
+        new: b("15.000000000000000000000000000000000001"),
+        reason: crate::write::EditReason::Deposit(b("5.000000000000000000000000000000000001")),
+    };
+    let open = intent("open", deposit.clone());
+    let ended = Ended {
+        time: "2026-12-02T10:00:01Z".into(),
+        endpoint: open.endpoint.clone(),
+        table: "wallets".into(),
+        user_id: "u1".into(),
+        op_id: "ended".into(),
+        outcome: "not_applied".into(),
+        reason: "condition failed".into(),
+    };
+    let lines = vec![
+        Line::Intent(intent("applied", WriteKind::Delete { seen: None })),
+        Line::Intent(open.clone()),
+        Line::Applied(entry("applied")),
+        Line::Intent(intent("ended", deposit)),
+        Line::Ended(ended),
+    ];
+    for line in &lines {
+        journal.append(line).expect("append");
+    }
+    // A line of the journal's first format (no kind) still reads, as an applied entry.
+    let legacy = serde_json::to_string(&entry("legacy")).expect("json");
+    fs::write(&path, format!("{}{legacy}\n", fs::read_to_string(&path).expect("read")))
+        .expect("append legacy");
+    let read = read_lines(&path).expect("read");
+    assert_eq!(read[..5], lines[..]);
+    assert_eq!(read[5], Line::Applied(entry("legacy")));
+    assert_eq!(open_intents(read), vec![open.clone()]);
+    assert_eq!(open.sent_at(), parse_rfc3339("2026-12-02T10:00:00Z"));
+    assert!(open.sent_at().is_some());
+    fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn a_line_that_is_not_a_journal_line_is_an_error_naming_it() {
+    let dir = std::env::temp_dir().join(format!("wallet-tui-journal-{}", uuid::Uuid::new_v4()));
+    let path = dir.join(FILE_NAME);
+    Journal::open(&path).expect("open").append(&Line::Applied(entry("a"))).expect("append");
+    fs::write(&path, format!("{}\nnot json\n", fs::read_to_string(&path).expect("read")))
+        .expect("write");
+    let err = read_lines(&path).expect_err("refused");
+    assert!(err.to_string().contains("line 3"), "{err}");
+    fs::remove_dir_all(&dir).expect("cleanup");
 }

@@ -271,7 +271,7 @@ fn app_with_usage(billing: BillingMode) -> App {
             old_balance: None,
             consumed_wcu: wcu,
             request_id: None,
-            already_applied: false,
+            resent: false,
             counterpart: None,
         };
         crate::fixtures::answer(Response::Written { table: TABLE.into(), write, result: Ok(done) })

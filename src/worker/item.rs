@@ -1,5 +1,5 @@
 //! Wallet items as DynamoDB holds them: SDK items and attribute values converted to the app's
-//! [`Wallet`] and [`AttrValue`] and back, and the attributes every write of this app stamps.
+//! [`Wallet`] and [`AttrValue`] and back.
 
 use std::collections::HashMap;
 
@@ -8,11 +8,6 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::balance::Balance;
 use crate::wallet::{AttrValue, BALANCE, ExtrasBuilder, USER_ID, UserId, Wallet};
-
-/// When a wallet was last written, RFC 3339 UTC (set by every write of this app).
-pub const UPDATED_AT: &str = "updated_at";
-/// The op id of the last write of this app, so a retried write can recognise itself.
-pub const LAST_OP: &str = "last_op";
 
 /// An item as the SDK reads and writes it.
 pub type Item = HashMap<String, AttributeValue>;
@@ -93,12 +88,3 @@ pub fn string(text: &str) -> AttributeValue {
     AttributeValue::S(text.to_string())
 }
 
-/// True when the item was last written by this very write (an earlier attempt applied).
-pub fn written_by(item: &Item, op_id: &str) -> bool {
-    item.get(LAST_OP).and_then(|v| v.as_s().ok()).is_some_and(|last| last == op_id)
-}
-
-/// [`written_by`], for a wallet already converted.
-pub fn wallet_written_by(wallet: &Wallet, op_id: &str) -> bool {
-    matches!(wallet.attr(LAST_OP), Some(AttrValue::S(last)) if *last == *op_id)
-}

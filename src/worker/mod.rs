@@ -10,6 +10,7 @@ pub mod seed;
 mod stats;
 mod tables;
 mod transfer;
+mod write_ahead;
 mod writes;
 
 pub use client::{Connect, LOCAL_ACCESS_KEY, Timeouts, endpoint_label, load_sdk_config};
@@ -24,9 +25,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{ApiError, ErrorKind, SeedError};
 use crate::export::{self, ExportError};
-use crate::journal::{Journal, JournalEntry};
-use crate::msg::{CallStats, Job, Reply, Request, Response, ScanId, SessionId};
-use crate::write::{Write, WriteDone, WriteError, WriteKind};
+use crate::journal::Journal;
+use crate::msg::{CallStats, Job, Reply, Request, Resolved, Response, ScanId, SessionId};
+use crate::write::WriteError;
+use write_ahead::WriteAhead;
 
 /// The UI's ends of the worker's channels.
 pub struct WorkerHandle {
@@ -55,8 +57,12 @@ pub type BeforeJob = Arc<dyn Fn(&Request) + Send + Sync>;
 pub struct WorkerOptions {
     /// Refuse every write request here, before any SDK call, whatever the UI asks.
     pub read_only: bool,
-    /// Where every successful wallet write is recorded (`None`: nowhere).
+    /// The write-ahead journal: every write's intent before it is sent, and its outcome
+    /// (`None`: nowhere; writes left open by a run are then not settled by the next).
     pub journal: Option<Journal>,
+    /// An attribute every write also sets to its time (`None`, the default: writes change
+    /// only the balance).
+    pub write_time_attribute: Option<String>,
     /// The endpoint's label, recorded in the journal (see [`endpoint_label`]).
     pub endpoint: String,
     /// See [`BeforeJob`].
@@ -67,8 +73,8 @@ pub struct WorkerOptions {
 struct Shared {
     client: Client,
     read_only: bool,
-    journal: Option<Journal>,
-    endpoint: String,
+    /// Every wallet write goes through it.
+    writes: WriteAhead,
     before_job: Option<BeforeJob>,
 }
 
@@ -91,9 +97,10 @@ impl Replies {
 pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (resp_tx, resp_rx) = mpsc::unbounded_channel();
-    let WorkerOptions { read_only, journal, endpoint, before_job } = options;
+    let WorkerOptions { read_only, journal, endpoint, write_time_attribute, before_job } = options;
     let (client, stats) = stats::instrument(&client);
-    let shared = Arc::new(Shared { client, read_only, journal, endpoint, before_job });
+    let writes = WriteAhead::new(journal, endpoint, write_time_attribute);
+    let shared = Arc::new(Shared { client, read_only, writes, before_job });
     let task = tokio::spawn(run(shared, req_rx, resp_tx));
     WorkerHandle { requests: req_tx, responses: resp_rx, stats, task }
 }
@@ -231,7 +238,21 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
                 reads::get_wallet(client, &table, &user_id, consistent).await;
             Response::GotWallet { table, user_id, result, consumed_rcu }
         }
-        Request::Write { table, write } => return write_wallet(shared, table, write).await,
+        Request::Write { table, write } => {
+            let (mut responses, result) = shared.writes.write(client, &table, write.clone()).await;
+            responses.push(Response::Written { table, write, result });
+            return responses;
+        }
+        Request::ResolveWrites { table } => {
+            let mut responses = Vec::new();
+            let mut resolved = Vec::new();
+            for (write, (read_backs, result)) in shared.writes.resolve(client, &table).await {
+                responses.extend(read_backs);
+                resolved.push(Resolved { write, result });
+            }
+            responses.push(Response::WritesResolved { table, result: Ok(resolved) });
+            return responses;
+        }
         Request::ListTables => Response::TablesListed { result: tables::list_tables(client).await },
         Request::Seed { table, users } => {
             let report = seed::seed(client, &table, users, SEED_CONCURRENCY, &|_| {}).await;
@@ -247,71 +268,6 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
         Request::Scan { .. } | Request::CancelScan { .. } => return Vec::new(),
     };
     vec![response]
-}
-
-/// One wallet write. When no answer says whether it applied, the wallet is read back (a
-/// strongly consistent GetItem, answered to the UI like any read) to find out, never
-/// written again: the read's `last_op` tells whether this very write is the one stored.
-async fn write_wallet(shared: &Shared, table: String, write: Write) -> Vec<Response> {
-    let client = &shared.client;
-    let mut responses = Vec::new();
-    let mut result = writes::write(client, &table, &write).await;
-    if let Err(WriteError::Api(error)) = &result
-        && error.outcome_unknown()
-    {
-        tracing::warn!(
-            op = write.op_id,
-            error = error.summary(),
-            "write outcome unknown: reading back"
-        );
-        let (read, consumed_rcu) = reads::get_wallet(client, &table, &write.user_id, true).await;
-        result = writes::judge_unknown(&write, error.clone(), read.clone());
-        let user_id = write.user_id.clone();
-        responses.push(Response::ReadBack {
-            table: table.clone(),
-            user_id,
-            result: read,
-            consumed_rcu,
-        });
-    }
-    if let (WriteKind::Transfer { to, .. }, Ok(done)) = (&write.kind, &mut result) {
-        // Both rows read back, so the list shows them as stored and the journal holds exact
-        // values; the target first, so the selection ends on the wallet the transfer left.
-        let mut read = Vec::new();
-        for user_id in [to.clone(), write.user_id.clone()] {
-            let (result, consumed_rcu) = reads::get_wallet(client, &table, &user_id, true).await;
-            read.push(result.clone().ok().flatten());
-            responses.push(Response::ReadBack {
-                table: table.clone(),
-                user_id,
-                result,
-                consumed_rcu,
-            });
-        }
-        let from = read.pop().flatten();
-        let to = read.pop().flatten();
-        transfer::settle_transfer(done, &write, from, to);
-    }
-    if let (Some(journal), Ok(done)) = (&shared.journal, &result) {
-        record(journal, &shared.endpoint, &table, &write, done);
-    }
-    responses.push(Response::Written { table, write, result });
-    responses
-}
-
-/// Appends a successful write to the journal. The write has happened whatever the
-/// journal's fate, so a failure here is only logged and the result still reported.
-fn record(journal: &Journal, endpoint: &str, table: &str, write: &Write, done: &WriteDone) {
-    for entry in JournalEntry::entries(endpoint, table, write, done) {
-        if let Err(err) = journal.append(&entry) {
-            tracing::warn!(
-                path = %journal.path().display(),
-                op_id = %write.op_id,
-                error = %err,
-                "cannot append to the write journal"
-            );
-        }
-    }
 }
 
 /// The answer `request` gets when it fails before or instead of its calls (refused in
@@ -330,8 +286,9 @@ fn error_answer(request: Request, error: ApiError) -> Response {
             Response::GotWallet { table, user_id, result: Err(error), consumed_rcu: None }
         }
         Request::Write { table, write } => {
-            Response::Written { table, write, result: Err(WriteError::Api(error)) }
+            Response::Written { table, write, result: Err(WriteError::Refused(error)) }
         }
+        Request::ResolveWrites { table } => Response::WritesResolved { table, result: Err(error) },
         Request::ListTables => Response::TablesListed { result: Err(error) },
         Request::Seed { table, .. } => {
             Response::Seeded { table, result: Err(SeedError::Refused(error)) }

@@ -1,136 +1,119 @@
-//! Every wallet write: the conditional PutItem, UpdateItem and DeleteItem of one wallet (a
-//! transfer's transaction is in [`super::transfer`]), and how a write whose answer was lost
-//! is judged from the wallet read back.
+//! Every wallet write as one TransactWriteItems: the transaction's items for each kind of
+//! write (a transfer's two are built in [`super::transfer`]), sent with the write's op id as
+//! its ClientRequestToken, and DynamoDB's answer read as applied, not applied or unknown.
+//!
+//! The items are a function of the write, its table and its stamp alone (no clock, no random
+//! value), so the request sent again for a write is the very same request.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::RequestId;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConsumedCapacity, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    AttributeValue, CancellationReason, Delete, Put, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 
-use super::errors::classify;
-use super::item::{
-    Item, LAST_OP, UPDATED_AT, number, string, wallet_from_item, wallet_written_by, written_by,
-};
+use super::errors::{build_error, classify};
+use super::item::{Item, number, string, wallet_from_item};
 use super::reads::CONSUMED;
-use super::transfer::transfer;
+use super::transfer;
 use crate::balance::Balance;
-use crate::error::ApiError;
-use crate::journal::now_rfc3339;
-use crate::wallet::{BALANCE, USER_ID, Wallet};
-use crate::write::{Write, WriteDone, WriteError, WriteKind};
+use crate::error::{ApiError, ErrorKind};
+use crate::wallet::{BALANCE, USER_ID};
+use crate::write::{Stamp, Write, WriteDone, WriteError, WriteKind};
 
-/// Runs one conditional wallet write (see [`Write`]).
-pub async fn write(client: &Client, table: &str, write: &Write) -> Result<WriteDone, WriteError> {
-    match &write.kind {
-        WriteKind::Create { balance } => create_wallet(client, table, write, *balance).await,
-        WriteKind::SetBalance { seen, new, .. } => {
-            set_balance(client, table, write, *seen, *new).await
-        }
-        WriteKind::Delete { seen } => delete_wallet(client, table, write, *seen).await,
-        WriteKind::Transfer { to, amount, overdraft } => {
-            transfer(client, table, write, to, *amount, *overdraft).await
-        }
-    }
+/// A write's transaction, built once.
+pub type Items = Vec<TransactWriteItem>;
+
+/// What one send of a write's transaction came to.
+#[derive(Debug)]
+pub enum Attempt {
+    /// DynamoDB applied it: by this send, or by an earlier one with the same token.
+    Applied(WriteDone),
+    /// DynamoDB answered, for this token, that it did not apply.
+    NotApplied(WriteError),
+    /// No answer says: the last failure.
+    Unknown(ApiError),
 }
 
-/// PutItem of a new wallet, if no wallet has its user_id yet.
-async fn create_wallet(
-    client: &Client,
-    table: &str,
-    write: &Write,
-    balance: Balance,
-) -> Result<WriteDone, WriteError> {
-    let item: Item = [
-        (USER_ID.to_string(), string(&write.user_id)),
-        (BALANCE.to_string(), number(balance)),
-        (UPDATED_AT.to_string(), string(&now_rfc3339())),
-        (LAST_OP.to_string(), string(&write.op_id)),
-    ]
-    .into();
-    let call = client
-        .put_item()
+/// The transaction's items for `write` on `table`.
+pub fn items(table: &str, write: &Write, stamp: Option<&Stamp>) -> Result<Items, ApiError> {
+    let item = match &write.kind {
+        WriteKind::Create { balance } => TransactWriteItem::builder().put(put(table, write, *balance, stamp)?),
+        WriteKind::SetBalance { seen, new, .. } => {
+            TransactWriteItem::builder().update(set(table, write, *seen, *new, stamp)?)
+        }
+        WriteKind::Delete { seen } => TransactWriteItem::builder().delete(delete(table, write, *seen)?),
+        WriteKind::Transfer { to, amount, overdraft } => {
+            return transfer::items(table, write, to, *amount, *overdraft, stamp);
+        }
+    };
+    Ok(vec![item.build()])
+}
+
+/// A new wallet, if no wallet has its user_id yet.
+fn put(table: &str, write: &Write, balance: Balance, stamp: Option<&Stamp>) -> Result<Put, ApiError> {
+    let mut item: Item =
+        [(USER_ID.to_string(), string(&write.user_id)), (BALANCE.to_string(), number(balance))]
+            .into();
+    if let Some(stamp) = stamp {
+        item.insert(stamp.attribute.clone(), string(&stamp.time));
+    }
+    Put::builder()
         .table_name(table)
-        .set_item(Some(item.clone()))
+        .set_item(Some(item))
         .condition_expression("attribute_not_exists(#id)")
         .expression_attribute_names("#id", USER_ID)
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .return_consumed_capacity(CONSUMED);
-    match call.send().await {
-        // PutItem returns nothing new: the wallet is the item put.
-        Ok(out) => Ok(WriteDone::applied(
-            wallet_from_item(&item),
-            None,
-            wcu(out.consumed_capacity()),
-            out.request_id().map(str::to_string),
-        )),
-        Err(err) => match err.as_service_error() {
-            Some(PutItemError::ConditionalCheckFailedException(e)) => {
-                condition_failed(e.item(), write, None, e.request_id())
-            }
-            _ => Err(WriteError::Api(classify(err))),
-        },
-    }
+        .build()
+        .map_err(build_error)
 }
 
-/// UpdateItem of the balance to `new`, if it is still `seen`.
-async fn set_balance(
-    client: &Client,
+/// The balance set to `new`, if it is still `seen`.
+fn set(
     table: &str,
     write: &Write,
     seen: Option<Balance>,
     new: Balance,
-) -> Result<WriteDone, WriteError> {
+    stamp: Option<&Stamp>,
+) -> Result<Update, ApiError> {
     let (condition, seen_value) = seen_condition(seen);
-    let values = [
-        (":new".to_string(), number(new)),
-        (":now".to_string(), string(&now_rfc3339())),
-        (":op".to_string(), string(&write.op_id)),
-    ];
-    let values = values.into_iter().chain(seen_value.map(|v| (":seen".to_string(), v)));
-    let call = client
-        .update_item()
+    let mut update = Update::builder()
         .table_name(table)
         .key(USER_ID, string(&write.user_id))
-        .update_expression("SET #balance = :new, #updated_at = :now, #last_op = :op")
         .condition_expression(condition)
         .expression_attribute_names("#id", USER_ID)
         .expression_attribute_names("#balance", BALANCE)
-        .expression_attribute_names("#updated_at", UPDATED_AT)
-        .expression_attribute_names("#last_op", LAST_OP)
-        .set_expression_attribute_values(Some(values.collect()))
-        .return_values(ReturnValue::AllNew)
-        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .return_consumed_capacity(CONSUMED);
-    match call.send().await {
-        Ok(out) => Ok(WriteDone::applied(
-            out.attributes().and_then(wallet_from_item),
-            seen,
-            wcu(out.consumed_capacity()),
-            out.request_id().map(str::to_string),
-        )),
-        Err(err) => match err.as_service_error() {
-            Some(UpdateItemError::ConditionalCheckFailedException(e)) => {
-                condition_failed(e.item(), write, seen, e.request_id())
-            }
-            _ => Err(WriteError::Api(classify(err))),
-        },
-    }
+        .set_expression_attribute_values(with_seen(seen_value, update_values(new)))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    let expression = match stamp {
+        Some(stamp) => {
+            update = update
+                .expression_attribute_names("#stamp", &stamp.attribute)
+                .expression_attribute_values(":stamp", string(&stamp.time));
+            "SET #balance = :new, #stamp = :stamp"
+        }
+        None => "SET #balance = :new",
+    };
+    update.update_expression(expression).build().map_err(build_error)
 }
 
-/// DeleteItem of the wallet, if its balance is still `seen`.
-async fn delete_wallet(
-    client: &Client,
-    table: &str,
-    write: &Write,
-    seen: Option<Balance>,
-) -> Result<WriteDone, WriteError> {
+fn update_values(new: Balance) -> Item {
+    [(":new".to_string(), number(new))].into()
+}
+
+/// `values` with `:seen` when the condition compares with a balance.
+fn with_seen(seen: Option<AttributeValue>, mut values: Item) -> Option<Item> {
+    if let Some(seen) = seen {
+        values.insert(":seen".to_string(), seen);
+    }
+    Some(values)
+}
+
+/// The wallet deleted, if its balance is still `seen`.
+fn delete(table: &str, write: &Write, seen: Option<Balance>) -> Result<Delete, ApiError> {
     let (condition, seen_value) = seen_condition(seen);
-    let call = client
-        .delete_item()
+    Delete::builder()
         .table_name(table)
         .key(USER_ID, string(&write.user_id))
         .condition_expression(condition)
@@ -138,23 +121,8 @@ async fn delete_wallet(
         .expression_attribute_names("#balance", BALANCE)
         .set_expression_attribute_values(seen_value.map(|v| [(":seen".to_string(), v)].into()))
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .return_consumed_capacity(CONSUMED);
-    match call.send().await {
-        Ok(out) => Ok(WriteDone::applied(
-            None,
-            seen,
-            wcu(out.consumed_capacity()),
-            out.request_id().map(str::to_string),
-        )),
-        // A deleted item keeps no `last_op`, so a retried delete whose first attempt
-        // applied cannot be told from a concurrent delete: both are `Conflict { None }`.
-        Err(err) => match err.as_service_error() {
-            Some(DeleteItemError::ConditionalCheckFailedException(e)) => {
-                Err(WriteError::Conflict { current: e.item().and_then(wallet_from_item) })
-            }
-            _ => Err(WriteError::Api(classify(err))),
-        },
-    }
+        .build()
+        .map_err(build_error)
 }
 
 /// The condition `balance` is still `seen` (numeric comparison), on an existing item.
@@ -165,55 +133,88 @@ fn seen_condition(seen: Option<Balance>) -> (&'static str, Option<AttributeValue
     }
 }
 
-fn wcu(capacity: Option<&ConsumedCapacity>) -> Option<f64> {
-    capacity.and_then(|c| c.capacity_units())
+/// Sends the transaction once, with the op id as ClientRequestToken, and reads the answer.
+pub async fn send(client: &Client, write: &Write, items: &Items) -> Attempt {
+    let call = client
+        .transact_write_items()
+        .set_transact_items(Some(items.clone()))
+        .client_request_token(&write.op_id)
+        .return_consumed_capacity(CONSUMED);
+    let err = match call.send().await {
+        Ok(out) => {
+            let wcu = out.consumed_capacity().iter().filter_map(|c| c.capacity_units());
+            let request_id = out.request_id().map(str::to_string);
+            return Attempt::Applied(applied(write, items, wcu.reduce(|a, b| a + b), request_id));
+        }
+        Err(err) => err,
+    };
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+            Attempt::NotApplied(cancelled(write, e.cancellation_reasons()))
+        }
+        Some(TransactWriteItemsError::IdempotentParameterMismatchException(e)) => {
+            // Never expected (a write's request is built once): another request used this
+            // token, and whether it applied is not known.
+            let message = e.message().unwrap_or("the token was used by another request");
+            Attempt::Unknown(ApiError::new(ErrorKind::Other, message))
+        }
+        _ => {
+            let error = classify(err);
+            if refused(&error) {
+                Attempt::NotApplied(WriteError::Refused(error))
+            } else {
+                Attempt::Unknown(error)
+            }
+        }
+    }
 }
 
-/// A conflict, or our own earlier attempt, judged from the item as it was when the
-/// condition failed (`old`; `None`: no such item). Our own attempt had changed the balance
-/// from `old_balance`; `request_id` is the failed condition's answer.
-fn condition_failed(
-    old: Option<&Item>,
-    write: &Write,
-    old_balance: Option<Balance>,
-    request_id: Option<&str>,
-) -> Result<WriteDone, WriteError> {
-    match old {
-        Some(item) if written_by(item, &write.op_id) => Ok(WriteDone::already_applied(
-            wallet_from_item(item),
-            old_balance,
-            request_id.map(str::to_string),
+/// Failures that say the request was not applied, whatever attempt they ended: the same
+/// request is refused the same way every time (an identical request that had applied would
+/// be answered with success). Timeouts, lost connections, server errors and throttling say
+/// nothing of earlier attempts.
+fn refused(error: &ApiError) -> bool {
+    matches!(
+        error.kind,
+        ErrorKind::Validation
+            | ErrorKind::AccessDenied
+            | ErrorKind::NoCredentials
+            | ErrorKind::BadCredentials
+            | ErrorKind::NotFound
+            | ErrorKind::ReadOnly
+    )
+}
+
+/// A write that applied: what the app is told of it.
+fn applied(write: &Write, items: &Items, wcu: Option<f64>, request_id: Option<String>) -> WriteDone {
+    let (wallet, old) = match &write.kind {
+        WriteKind::Create { .. } => {
+            let put = items.first().and_then(|i| i.put());
+            (put.and_then(|p| wallet_from_item(p.item())), None)
+        }
+        WriteKind::SetBalance { seen, .. } | WriteKind::Delete { seen } => (None, *seen),
+        WriteKind::Transfer { .. } => (None, None),
+    };
+    WriteDone::applied(wallet, old, wcu, request_id)
+}
+
+/// A cancelled transaction: a failed condition is a conflict with the wallet as stored; a
+/// transfer's reasons are told side by side.
+fn cancelled(write: &Write, reasons: &[CancellationReason]) -> WriteError {
+    if let WriteKind::Transfer { to, amount, .. } = &write.kind {
+        return WriteError::Cancelled(transfer::cancel_reasons(reasons, write, to, *amount));
+    }
+    match reasons.first() {
+        Some(reason) if reason.code() == Some("ConditionalCheckFailed") => {
+            WriteError::Conflict { current: reason.item().and_then(wallet_from_item) }
+        }
+        Some(reason) => WriteError::Cancelled(format!(
+            "DynamoDB cancelled the write: {}{}; nothing was written",
+            reason.code().unwrap_or("no reason given"),
+            reason.message().map(|m| format!(" ({m})")).unwrap_or_default()
         )),
-        Some(item) => Err(WriteError::Conflict { current: wallet_from_item(item) }),
-        None => Err(WriteError::Conflict { current: None }),
+        None => WriteError::Cancelled("DynamoDB cancelled the write without saying why".into()),
     }
-}
-
-/// The outcome of a write whose answer never came (`error`), from the wallet read back
-/// afterwards: applied if the stored wallet carries this write's op id (or, for a delete, is
-/// gone); otherwise not applied, and the user sees the wallet as it is.
-pub fn judge_unknown(
-    write: &Write,
-    error: ApiError,
-    read: Result<Option<Wallet>, ApiError>,
-) -> Result<WriteDone, WriteError> {
-    let stored = match read {
-        Ok(stored) => stored,
-        Err(read_error) => return Err(WriteError::unverified(error, Err(read_error))),
-    };
-    let applied = match (&write.kind, &stored) {
-        (WriteKind::Delete { .. }, stored) => stored.is_none(),
-        (_, Some(wallet)) => wallet_written_by(wallet, &write.op_id),
-        (_, None) => false,
-    };
-    if !applied {
-        return Err(WriteError::unverified(error, Ok(stored)));
-    }
-    let old_balance = match &write.kind {
-        WriteKind::SetBalance { seen, .. } | WriteKind::Delete { seen } => *seen,
-        WriteKind::Create { .. } | WriteKind::Transfer { .. } => None,
-    };
-    Ok(WriteDone::already_applied(stored, old_balance, None))
 }
 
 #[cfg(test)]

@@ -356,6 +356,10 @@ fn the_table_picker_lists_tables_and_switching_starts_afresh() {
         sent.contains(&Request::DescribeTable { table: "other_wallets".into() }),
         "the new table is described at once: {sent:?}"
     );
+    assert!(
+        sent.contains(&Request::ResolveWrites { table: "other_wallets".into() }),
+        "and the writes left open on it are settled: {sent:?}"
+    );
     assert_eq!(app.session.list.loaded(), 0, "nothing of the old table stays");
     assert!(app.session.scan.is_none());
     assert!(matches!(app.session.table, TableState::Unknown));
@@ -365,7 +369,9 @@ fn the_table_picker_lists_tables_and_switching_starts_afresh() {
     app.step(t0, described(Ok(Some(old))));
     assert!(matches!(app.session.table, TableState::Unknown));
     assert_eq!(app.session.list.loaded(), 0);
-    // The new table's description starts its scan.
+    // The new table's description, once its open writes are settled, starts its scan.
+    let settled = Response::WritesResolved { table: "other_wallets".into(), result: Ok(vec![]) };
+    assert!(app.step(t0, crate::fixtures::reply(2, settled)).is_empty(), "not described yet");
     let new = TableInfo {
         name: "other_wallets".into(),
         ..table_info(TableStatus::Active, BillingMode::OnDemand)

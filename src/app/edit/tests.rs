@@ -63,7 +63,7 @@ fn done(wallet: Option<Wallet>, old: Option<Balance>) -> WriteDone {
         old_balance: old,
         consumed_wcu: Some(1.0),
         request_id: Some("r1".into()),
-        already_applied: false,
+        resent: false,
         counterpart: None,
     }
 }
@@ -269,9 +269,12 @@ fn api_errors_keep_the_form_and_what_was_typed() {
     app.step(app.now, ch('+'));
     type_text(&mut app, "1");
     let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
-    let err = ApiError::new(ErrorKind::Throttled, "slow down");
-    answer(&mut app, write, Err(WriteError::Api(err)));
-    assert_eq!(form_error(&app).as_deref(), Some("throttled by DynamoDB: slow down"));
+    let err = ApiError::new(ErrorKind::Validation, "bad request");
+    answer(&mut app, write, Err(WriteError::Refused(err)));
+    assert_eq!(
+        form_error(&app).as_deref(),
+        Some("request rejected as invalid: bad request: nothing was written")
+    );
     let Modal::Wallet(dialog) = &app.modal else { panic!("form") };
     assert_eq!(dialog.form.value("Amount"), "1");
     assert!(!dialog.form.pending);
@@ -402,28 +405,60 @@ fn a_paste_outside_a_form_is_not_read_as_keys() {
     assert!(matches!(app.modal, Modal::None));
 }
 
+/// An unknown outcome within the token's window.
+fn unknown(error: ApiError) -> WriteError {
+    WriteError::unknown(error, "2026-12-02T10:00:00Z".into(), None)
+}
+
 #[test]
-fn a_write_without_an_answer_is_read_back_and_offered_again_never_retried() {
+fn an_unknown_outcome_is_sent_again_unchanged_on_enter_whatever_was_retyped() {
     let mut app = app();
     app.step(app.now, ch('+'));
     type_text(&mut app, "5");
     let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
-    // The worker found it had not applied: someone else's value is stored.
-    let lost = ApiError::new(ErrorKind::Timeout, "operation timeout");
-    let read = Ok(Some(wallet(ALICE, "101")));
-    let sent = answer(&mut app, write, Err(WriteError::unverified(lost, read)));
-    assert!(sent.is_empty(), "nothing is written again by itself");
-    let message = "outcome unknown (the call timed out: operation timeout); read back: it did \
-                   not apply, the balance is 101. Nothing was written: Enter tries again, Esc \
-                   cancels";
-    assert_eq!(form_error(&app).as_deref(), Some(message));
+    let lost = ApiError::new(ErrorKind::Throttled, "slow down");
+    let sent = answer(&mut app, write.clone(), Err(unknown(lost)));
+    assert!(sent.is_empty(), "nothing is sent by the app itself");
+    let message = form_error(&app).expect("said");
+    assert!(message.starts_with("outcome unknown (throttled by DynamoDB: slow down)"), "{message}");
+    assert!(message.contains("cannot apply twice"), "{message}");
     assert_eq!(
-        app.status_line.clone().map(|l| l.text),
-        Some(format!("deposit {ALICE}: {message}"))
+        app.session.list.find(&UserId::new(ALICE)).and_then(|w| w.balance),
+        Some(b("100")),
+        "the list is not guessed"
+    );
+    // Enter sends the very same write, even after the amount was changed.
+    retype(&mut app, "6");
+    let again = sent_write(&app.step(app.now, key(KeyCode::Enter)));
+    assert_eq!(again, write, "same op id, same values");
+    // Applied this time: the list shows it, once.
+    let done = WriteDone { resent: true, ..done(None, Some(b("100"))) };
+    answer(&mut app, again, Ok(done));
+    assert!(matches!(app.modal, Modal::None));
+    assert_eq!(app.session.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("105")));
+    let line = app.status_line.clone().expect("said").text;
+    assert!(line.contains("balance 105") && line.contains("applied once"), "{line}");
+}
+
+#[test]
+fn past_the_token_window_the_wallet_is_read_back_and_the_user_decides() {
+    let mut app = app();
+    app.step(app.now, ch('+'));
+    type_text(&mut app, "5");
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
+    let lost = ApiError::new(ErrorKind::Timeout, "no answer within the token's window");
+    let read = Some(Ok(Some(wallet(ALICE, "101"))));
+    answer(&mut app, write.clone(), Err(WriteError::unknown(lost, "T0".into(), read)));
+    let message = form_error(&app).expect("said");
+    assert_eq!(
+        message,
+        "outcome unknown: sent at T0, never resent past the token's window; balance now 101 \
+         (was 100 when sent): decide with a new write"
     );
     assert_eq!(app.session.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("101")));
-    // Enter tries again, from the value read back.
+    // Enter is a new write, from the value read back.
     let again = sent_write(&app.step(app.now, key(KeyCode::Enter)));
+    assert_ne!(again.op_id, write.op_id);
     assert_eq!(
         again.kind,
         WriteKind::SetBalance {
@@ -440,11 +475,11 @@ fn a_write_whose_read_back_failed_too_says_to_verify() {
     app.step(app.now, ch('e'));
     retype(&mut app, "7");
     let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
-    let lost = ApiError::new(ErrorKind::Unreachable, "connection reset");
-    let read = Err(ApiError::new(ErrorKind::Unreachable, "connection refused"));
-    answer(&mut app, write, Err(WriteError::unverified(lost, read)));
+    let lost = ApiError::new(ErrorKind::Timeout, "no answer within the token's window");
+    let read = Some(Err(ApiError::new(ErrorKind::Unreachable, "connection refused")));
+    answer(&mut app, write, Err(WriteError::unknown(lost, "T0".into(), read)));
     let error = form_error(&app).expect("said");
-    assert!(error.ends_with("verify with f before trying again"), "{error}");
+    assert!(error.ends_with("verify with f"), "{error}");
     assert_eq!(app.session.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("100")));
     let Modal::Wallet(dialog) = &app.modal else { panic!("the form stays") };
     assert!(!dialog.form.pending);
@@ -552,17 +587,90 @@ fn a_transfer_sent_again_after_an_unclear_failure_keeps_its_token() {
     let first = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     // Throttled after retries: an earlier attempt may have applied.
     let err = ApiError::new(ErrorKind::Throttled, "slow down");
-    answer(&mut app, first.clone(), Err(WriteError::Api(err)));
+    answer(&mut app, first.clone(), Err(unknown(err)));
     let again = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_eq!(again.op_id, first.op_id, "the same ClientRequestToken: applied at most once");
     // A cancellation is definite: nothing was written, so the next one is a new transfer.
     answer(&mut app, again, Err(WriteError::Cancelled("insufficient funds".into())));
     let third = sent_write(&app.step(app.now, key(KeyCode::Enter)));
     assert_ne!(third.op_id, first.op_id);
-    // A changed amount is another transfer.
+    // While its outcome is unknown, a changed amount changes nothing: the same transfer again.
     let err = ApiError::new(ErrorKind::Timeout, "operation timeout");
-    answer(&mut app, third.clone(), Err(WriteError::Api(err)));
+    answer(&mut app, third.clone(), Err(unknown(err)));
     retype(&mut app, "31");
-    let other = sent_write(&app.step(app.now, key(KeyCode::Enter)));
-    assert_ne!(other.op_id, third.op_id);
+    let same = sent_write(&app.step(app.now, key(KeyCode::Enter)));
+    assert_eq!(same, third);
+}
+
+#[test]
+fn quitting_with_a_write_in_flight_waits_for_its_answer_and_a_second_q_quits_at_once() {
+    let mut app = app();
+    app.step(app.now, ch('+'));
+    type_text(&mut app, "5");
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
+    app.step(app.now, key(KeyCode::Esc)); // the form closes; the write is still out
+    app.step(app.now, ch('q'));
+    assert!(!app.should_quit, "waits for the write");
+    let line = app.status_line.clone().expect("said").text;
+    assert!(line.starts_with("finishing 1 write"), "{line}");
+    answer(&mut app, write, Ok(done(None, Some(b("100")))));
+    assert!(app.should_quit, "quits once the write is answered");
+
+    // A second q quits at once; so does the deadline.
+    let mut app = self::app();
+    app.step(app.now, ch('-'));
+    type_text(&mut app, "1");
+    app.step(app.now, key(KeyCode::Enter));
+    app.step(app.now, Msg::Shutdown);
+    assert!(!app.should_quit);
+    app.step(app.now, key(KeyCode::Esc));
+    app.step(app.now, ch('q'));
+    assert!(app.should_quit, "asked twice");
+    let mut app = self::app();
+    app.step(app.now, ch('-'));
+    type_text(&mut app, "1");
+    app.step(app.now, key(KeyCode::Enter));
+    let t = app.now;
+    app.step(t, Msg::Shutdown);
+    app.step(t + app.config.write_wait - std::time::Duration::from_millis(1), Msg::Tick);
+    assert!(!app.should_quit);
+    app.step(t + app.config.write_wait, Msg::Tick);
+    assert!(app.should_quit, "not longer than the write may take");
+    // Nothing in flight: q quits at once.
+    let mut idle = self::app();
+    idle.step(idle.now, ch('q'));
+    assert!(idle.should_quit);
+}
+
+#[test]
+fn writes_left_open_are_settled_before_the_scan_and_told() {
+    let t0 = Instant::now();
+    let mut app = new_app("test", true, t0);
+    assert_eq!(app.step(t0, Msg::Tick), crate::fixtures::first_requests());
+    let active = table_info(TableStatus::Active, BillingMode::OnDemand);
+    let sent = app.step(t0, crate::fixtures::described(Ok(Some(active))));
+    assert!(sent.is_empty(), "no scan while open writes are being settled: {sent:?}");
+    let deposit = Write {
+        op_id: "op-1".into(),
+        user_id: ALICE.into(),
+        kind: WriteKind::SetBalance {
+            seen: Some(b("10")),
+            new: b("15"),
+            reason: EditReason::Deposit(b("5")),
+        },
+    };
+    let gone = Write { op_id: "op-2".into(), user_id: "bob".into(), kind: WriteKind::Delete { seen: None } };
+    let resolved = vec![
+        crate::msg::Resolved { write: deposit, result: Ok(done(None, Some(b("10")))) },
+        crate::msg::Resolved { write: gone, result: Err(WriteError::Conflict { current: None }) },
+    ];
+    let answer =
+        Response::WritesResolved { table: TABLE.into(), result: Ok(resolved) };
+    let sent = app.step(t0, crate::fixtures::answer(answer));
+    assert!(matches!(sent[..], [Request::Scan { .. }]), "then the scan: {sent:?}");
+    let line = app.status_line.clone().expect("said").text;
+    assert_eq!(
+        line,
+        format!("2 writes left open earlier, settled: deposit {ALICE}: applied; delete bob: not applied")
+    );
 }

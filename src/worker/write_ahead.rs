@@ -1,0 +1,300 @@
+//! The write-ahead protocol every wallet write follows: its intent is journaled (on disk)
+//! before its one request is sent; the request is built once and kept; while its outcome is
+//! unknown it is sent again unchanged (same ClientRequestToken, so DynamoDB applies it at
+//! most once and answers a repeat with the first outcome): once at once, and again whenever
+//! the app asks; past the token's window it is never resent, only read back; its outcome is
+//! journaled. Writes an earlier run left without an outcome are taken from the journal and
+//! settled the same way when the app opens their table.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_dynamodb::Client;
+use tokio::sync::{Mutex as AsyncMutex, OnceCell};
+
+use super::reads;
+use super::transfer;
+use super::writes::{self, Attempt, Items};
+use crate::error::{ApiError, ErrorKind};
+use crate::journal::{self, Ended, Intent, Journal, JournalEntry, Line};
+use crate::msg::Response;
+use crate::write::{Stamp, TOKEN_WINDOW, Write, WriteDone, WriteError, WriteKind};
+
+/// A write is not sent again this close to the end of its token's window: the request could
+/// arrive after DynamoDB has forgotten the token, and apply a second time.
+const WINDOW_MARGIN: Duration = Duration::from_secs(60);
+
+/// What settling one write came to: the wallets read back on the way (answered to the app
+/// like reads, before the outcome), and the outcome.
+pub type Settled = (Vec<Response>, Result<WriteDone, WriteError>);
+
+/// Every write of one worker that has no outcome yet, and the journal they go to.
+pub struct WriteAhead {
+    journal: Option<Journal>,
+    /// The endpoint's label: intents of other endpoints are never sent here.
+    endpoint: String,
+    /// The attribute each write also sets to its time (the config's `write_time_attribute`).
+    stamp_attribute: Option<String>,
+    pending: Mutex<HashMap<String, Arc<Pending>>>,
+    /// The journal's open intents, read once, on the first write or resolve.
+    loaded: OnceCell<()>,
+}
+
+/// One write without an outcome.
+struct Pending {
+    intent: Intent,
+    items: Items,
+    sent_at: SystemTime,
+    /// Sends so far (1 for an intent found in the journal: an earlier run sent it).
+    sends: AtomicU32,
+    /// Held while the write is being sent, so it is never sent twice at once; holds the
+    /// outcome once there is one, for whoever waited.
+    outcome: AsyncMutex<Option<Result<WriteDone, WriteError>>>,
+}
+
+impl WriteAhead {
+    pub fn new(journal: Option<Journal>, endpoint: String, stamp_attribute: Option<String>) -> Self {
+        WriteAhead {
+            journal,
+            endpoint,
+            stamp_attribute,
+            pending: Mutex::new(HashMap::new()),
+            loaded: OnceCell::new(),
+        }
+    }
+
+    /// A write the app asks for: a new one, or one whose outcome is unknown, again (same op
+    /// id, same write: its kept request is sent, not a new one).
+    pub async fn write(&self, client: &Client, table: &str, write: Write) -> Settled {
+        self.load().await;
+        let kept = self.lock().get(&write.op_id).cloned();
+        let pending = match kept {
+            Some(p) if p.intent.write == write && p.intent.table == table => p,
+            Some(_) => {
+                let why = "this op id belongs to another write: nothing was sent";
+                return (Vec::new(), Err(WriteError::Refused(ApiError::new(ErrorKind::Validation, why))));
+            }
+            None => match self.begin(table, write) {
+                Ok(pending) => pending,
+                Err(error) => return (Vec::new(), Err(WriteError::Refused(error))),
+            },
+        };
+        self.settle(client, &pending).await
+    }
+
+    /// Every write on `table` without an outcome (left by an earlier run, or unknown in this
+    /// one), settled one after the other.
+    pub async fn resolve(&self, client: &Client, table: &str) -> Vec<(Write, Settled)> {
+        self.load().await;
+        let mut open: Vec<Arc<Pending>> =
+            self.lock().values().filter(|p| p.intent.table == table).cloned().collect();
+        open.sort_by_key(|p| p.sent_at);
+        let mut settled = Vec::new();
+        for pending in open {
+            let outcome = self.settle(client, &pending).await;
+            settled.push((pending.intent.write.clone(), outcome));
+        }
+        settled
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Pending>>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The intent of a new write, on disk before anything is sent.
+    fn begin(&self, table: &str, write: Write) -> Result<Arc<Pending>, ApiError> {
+        let sent_at = SystemTime::now();
+        let time = journal::rfc3339(sent_at);
+        let stamp = self.stamp_attribute.clone().map(|attribute| Stamp { attribute, time: time.clone() });
+        let intent = Intent { time, endpoint: self.endpoint.clone(), table: table.to_string(), write, stamp };
+        let items = writes::items(table, &intent.write, intent.stamp.as_ref())?;
+        if let Some(journal) = &self.journal {
+            journal.append(&Line::Intent(intent.clone())).map_err(|e| {
+                let path = journal.path().display();
+                ApiError::new(ErrorKind::Other, format!("cannot write the journal {path} ({e}): nothing was sent"))
+            })?;
+        }
+        let pending = Arc::new(Pending::new(intent, items, sent_at, 0));
+        self.lock().insert(pending.intent.write.op_id.clone(), pending.clone());
+        Ok(pending)
+    }
+
+    /// Sends the kept request (or, past the window, reads the wallet back) and records the
+    /// outcome; a write whose outcome stays unknown within the window stays pending.
+    async fn settle(&self, client: &Client, pending: &Arc<Pending>) -> Settled {
+        let mut outcome = pending.outcome.lock().await;
+        if let Some(result) = outcome.as_ref() {
+            return (Vec::new(), result.clone());
+        }
+        let expired = pending.sent_at.elapsed().unwrap_or(Duration::ZERO) + WINDOW_MARGIN >= TOKEN_WINDOW;
+        let (read_backs, result) = if expired {
+            self.read_back_expired(client, pending).await
+        } else {
+            self.send(client, pending).await
+        };
+        if let Err(WriteError::Unknown(unknown)) = &result
+            && unknown.expired.is_none()
+        {
+            return (read_backs, result);
+        }
+        self.record(&pending.intent, &result);
+        self.lock().remove(&pending.intent.write.op_id);
+        *outcome = Some(result.clone());
+        (read_backs, result)
+    }
+
+    /// Sends the request; sends it once more at once if no answer says what became of it.
+    async fn send(&self, client: &Client, pending: &Pending) -> Settled {
+        let write = &pending.intent.write;
+        let mut attempt = Attempt::Unknown(ApiError::new(ErrorKind::Other, "not sent"));
+        for _ in 0..2 {
+            pending.sends.fetch_add(1, Ordering::Relaxed);
+            attempt = writes::send(client, write, &pending.items).await;
+            let Attempt::Unknown(error) = &attempt else { break };
+            tracing::warn!(op = write.op_id, error = error.summary(), "write outcome unknown");
+        }
+        match attempt {
+            Attempt::Applied(mut done) => {
+                done.resent = pending.sends.load(Ordering::Relaxed) > 1;
+                let read_backs = self.read_back_transfer(client, pending, &mut done).await;
+                (read_backs, Ok(done))
+            }
+            Attempt::NotApplied(error) => (Vec::new(), Err(error)),
+            Attempt::Unknown(error) => {
+                (Vec::new(), Err(WriteError::unknown(error, pending.intent.time.clone(), None)))
+            }
+        }
+    }
+
+    /// Both sides of a transfer that applied, read back so the list shows them as stored;
+    /// the target first, so the selection ends on the wallet the transfer left.
+    async fn read_back_transfer(&self, client: &Client, pending: &Pending, done: &mut WriteDone) -> Vec<Response> {
+        let write = &pending.intent.write;
+        let WriteKind::Transfer { to, .. } = &write.kind else { return Vec::new() };
+        let table = &pending.intent.table;
+        let mut responses = Vec::new();
+        let mut read = Vec::new();
+        for user_id in [to.clone(), write.user_id.clone()] {
+            let (result, consumed_rcu) = reads::get_wallet(client, table, &user_id, true).await;
+            read.push(result.clone().ok().flatten());
+            responses.push(Response::ReadBack { table: table.clone(), user_id, result, consumed_rcu });
+        }
+        let from = read.pop().flatten();
+        transfer::settle_transfer(done, from, read.pop().flatten());
+        responses
+    }
+
+    /// Past the token's window the request is never sent again: the wallet is read back, for
+    /// the user to decide with a new write.
+    async fn read_back_expired(&self, client: &Client, pending: &Pending) -> Settled {
+        let intent = &pending.intent;
+        let (read, consumed_rcu) = reads::get_wallet(client, &intent.table, &intent.write.user_id, true).await;
+        let error = ApiError::new(ErrorKind::Timeout, "no answer within the token's 10-minute window");
+        let read_back = Response::ReadBack {
+            table: intent.table.clone(),
+            user_id: intent.write.user_id.clone(),
+            result: read.clone(),
+            consumed_rcu,
+        };
+        (vec![read_back], Err(WriteError::unknown(error, intent.time.clone(), Some(read))))
+    }
+
+    /// The outcome's journal line(s). The write has happened (or not) whatever the journal's
+    /// fate, so a failure here is only logged.
+    fn record(&self, intent: &Intent, result: &Result<WriteDone, WriteError>) {
+        let Some(journal) = &self.journal else { return };
+        let lines = match result {
+            Ok(done) => JournalEntry::entries(&intent.endpoint, &intent.table, &intent.write, done)
+                .into_iter()
+                .map(Line::Applied)
+                .collect(),
+            Err(error) => vec![Line::Ended(ended(intent, error))],
+        };
+        for line in lines {
+            if let Err(err) = journal.append(&line) {
+                tracing::warn!(path = %journal.path().display(), op_id = %intent.write.op_id, error = %err, "cannot append to the write journal");
+            }
+        }
+    }
+
+    /// Reads the journal's open intents of this endpoint, once.
+    async fn load(&self) {
+        self.loaded
+            .get_or_init(|| async {
+                let Some(journal) = &self.journal else { return };
+                let path = journal.path().to_path_buf();
+                let lines = tokio::task::spawn_blocking(move || journal::read_lines(path)).await;
+                let intents = match lines {
+                    Ok(Ok(lines)) => journal::open_intents(lines),
+                    Ok(Err(err)) => {
+                        tracing::warn!(error = %err, "cannot read the write journal: earlier writes are not settled");
+                        return;
+                    }
+                    Err(err) => return tracing::warn!(error = %err, "reading the journal stopped"),
+                };
+                for intent in intents.into_iter().filter(|i| i.endpoint == self.endpoint) {
+                    self.adopt(intent);
+                }
+            })
+            .await;
+    }
+
+    /// An intent an earlier run left open, pending again with its request rebuilt.
+    fn adopt(&self, intent: Intent) {
+        match writes::items(&intent.table, &intent.write, intent.stamp.as_ref()) {
+            Ok(items) => {
+                let sent_at = intent.sent_at().unwrap_or(SystemTime::UNIX_EPOCH);
+                tracing::info!(op = intent.write.op_id, table = intent.table, "a write left open by an earlier run");
+                let pending = Arc::new(Pending::new(intent, items, sent_at, 1));
+                self.lock().insert(pending.intent.write.op_id.clone(), pending);
+            }
+            Err(err) => tracing::warn!(op = intent.write.op_id, error = err.summary(), "an open intent cannot be rebuilt"),
+        }
+    }
+}
+
+impl Pending {
+    fn new(intent: Intent, items: Items, sent_at: SystemTime, sends: u32) -> Self {
+        Pending { intent, items, sent_at, sends: AtomicU32::new(sends), outcome: AsyncMutex::new(None) }
+    }
+}
+
+/// The journal line of a write that ended without applying.
+fn ended(intent: &Intent, error: &WriteError) -> Ended {
+    let (outcome, reason) = match error {
+        WriteError::Conflict { current } => (
+            "not_applied",
+            match current.as_ref().map(|w| w.balance) {
+                Some(Some(b)) => format!("condition failed: the balance is {b}"),
+                Some(None) => "condition failed: the wallet has no balance".to_string(),
+                None => "condition failed: no such wallet".to_string(),
+            },
+        ),
+        WriteError::Refused(error) => ("not_applied", error.summary()),
+        WriteError::Cancelled(why) => ("not_applied", why.clone()),
+        WriteError::Unknown(unknown) => ("unknown", unknown_reason(unknown)),
+    };
+    Ended {
+        time: journal::now_rfc3339(),
+        endpoint: intent.endpoint.clone(),
+        table: intent.table.clone(),
+        user_id: intent.write.user_id.clone(),
+        op_id: intent.write.op_id.clone(),
+        outcome: outcome.to_string(),
+        reason,
+    }
+}
+
+/// Why a write's outcome stays unknown, with the balance read back when there is one.
+fn unknown_reason(unknown: &crate::write::Unknown) -> String {
+    match &unknown.expired {
+        Some(Ok(Some(wallet))) => format!(
+            "no answer within the token's window; never resent; balance read back {}",
+            wallet.balance.map_or_else(|| "none".to_string(), |b| b.to_string())
+        ),
+        Some(Ok(None)) => "no answer within the token's window; never resent; no such wallet now".into(),
+        _ => format!("no answer within the token's window; never resent ({})", unknown.error.summary()),
+    }
+}
