@@ -133,7 +133,10 @@ impl JournalEntry {
             WriteKind::Delete { .. } => vec![line(&write.user_id, "delete", old, None)],
             WriteKind::Transfer { to, amount, .. } => {
                 let amount = Some(amount.to_string());
-                let out = JournalEntry { amount: amount.clone(), ..line(&write.user_id, "transfer-out", None, None) };
+                let out = JournalEntry {
+                    amount: amount.clone(),
+                    ..line(&write.user_id, "transfer-out", None, None)
+                };
                 let into = JournalEntry { amount, ..line(to, "transfer-in", None, None) };
                 vec![out, into]
             }
@@ -210,7 +213,9 @@ pub fn read_lines(path: impl AsRef<Path>) -> io::Result<Vec<Line>> {
             continue;
         }
         let line = serde_json::from_str::<Line>(&text)
-            .or_else(|e| serde_json::from_str::<JournalEntry>(&text).map(Line::Applied).map_err(|_| e))
+            .or_else(|e| {
+                serde_json::from_str::<JournalEntry>(&text).map(Line::Applied).map_err(|_| e)
+            })
             .map_err(|e| {
                 io::Error::new(io::ErrorKind::InvalidData, format!("line {}: {e}", index + 1))
             })?;
@@ -242,7 +247,8 @@ pub fn open_intents(lines: Vec<Line>) -> Vec<Intent> {
 
 /// An RFC 3339 UTC time as written by [`now_rfc3339`].
 pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
-    let time = aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime);
+    let time =
+        aws_smithy_types::DateTime::from_str(text, aws_smithy_types::date_time::Format::DateTime);
     time.ok().and_then(|t| SystemTime::try_from(t).ok())
 }
 

@@ -110,7 +110,14 @@ impl WriteDone {
         consumed_wcu: Option<f64>,
         request_id: Option<String>,
     ) -> Self {
-        WriteDone { wallet, old_balance, consumed_wcu, request_id, resent: false, counterpart: None }
+        WriteDone {
+            wallet,
+            old_balance,
+            consumed_wcu,
+            request_id,
+            resent: false,
+            counterpart: None,
+        }
     }
 }
 

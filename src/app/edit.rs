@@ -420,7 +420,8 @@ impl App {
                     self.session.list.upsert(wallet);
                 }
                 self.record_undo(write, done.old_balance, *new, *reason);
-                let what = format!("{} {}: balance {new}{cost}{note}", write.kind.name(), write.user_id);
+                let what =
+                    format!("{} {}: balance {new}{cost}{note}", write.kind.name(), write.user_id);
                 self.reveal(&id, &what);
             }
             (kind, None) => {
@@ -518,7 +519,8 @@ impl App {
             }
             return;
         };
-        let head = format!("outcome unknown: sent at {sent_at}, never resent past the token's window");
+        let head =
+            format!("outcome unknown: sent at {sent_at}, never resent past the token's window");
         let was = match &write.kind {
             WriteKind::SetBalance { seen, .. } | WriteKind::Delete { seen } => {
                 format!(" (was {} when sent)", show(*seen))
@@ -528,9 +530,10 @@ impl App {
         let message = match read {
             Ok(current) => {
                 self.show_stored(&write.user_id, current.as_ref());
-                let now = current.as_ref().map_or_else(|| "no such wallet".to_string(), |w| {
-                    format!("balance now {}", show(w.balance))
-                });
+                let now = current.as_ref().map_or_else(
+                    || "no such wallet".to_string(),
+                    |w| format!("balance now {}", show(w.balance)),
+                );
                 let message = format!("{head}; {now}{was}: decide with a new write");
                 if ours {
                     self.reopen_form(message.clone(), current);
@@ -623,7 +626,8 @@ impl App {
             Ok(resolved) => resolved,
             Err(err) if err.kind == crate::error::ErrorKind::ReadOnly => return,
             Err(err) => {
-                return self.error(format!("writes left open earlier not settled: {}", err.summary()));
+                return self
+                    .error(format!("writes left open earlier not settled: {}", err.summary()));
             }
         };
         let count = resolved.len();

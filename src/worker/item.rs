@@ -87,4 +87,3 @@ pub fn number(balance: Balance) -> AttributeValue {
 pub fn string(text: &str) -> AttributeValue {
     AttributeValue::S(text.to_string())
 }
-

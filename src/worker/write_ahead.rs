@@ -55,7 +55,11 @@ struct Pending {
 }
 
 impl WriteAhead {
-    pub fn new(journal: Option<Journal>, endpoint: String, stamp_attribute: Option<String>) -> Self {
+    pub fn new(
+        journal: Option<Journal>,
+        endpoint: String,
+        stamp_attribute: Option<String>,
+    ) -> Self {
         WriteAhead {
             journal,
             endpoint,
@@ -74,7 +78,10 @@ impl WriteAhead {
             Some(p) if p.intent.write == write && p.intent.table == table => p,
             Some(_) => {
                 let why = "this op id belongs to another write: nothing was sent";
-                return (Vec::new(), Err(WriteError::Refused(ApiError::new(ErrorKind::Validation, why))));
+                return (
+                    Vec::new(),
+                    Err(WriteError::Refused(ApiError::new(ErrorKind::Validation, why))),
+                );
             }
             None => match self.begin(table, write) {
                 Ok(pending) => pending,
@@ -107,13 +114,23 @@ impl WriteAhead {
     fn begin(&self, table: &str, write: Write) -> Result<Arc<Pending>, ApiError> {
         let sent_at = SystemTime::now();
         let time = journal::rfc3339(sent_at);
-        let stamp = self.stamp_attribute.clone().map(|attribute| Stamp { attribute, time: time.clone() });
-        let intent = Intent { time, endpoint: self.endpoint.clone(), table: table.to_string(), write, stamp };
+        let stamp =
+            self.stamp_attribute.clone().map(|attribute| Stamp { attribute, time: time.clone() });
+        let intent = Intent {
+            time,
+            endpoint: self.endpoint.clone(),
+            table: table.to_string(),
+            write,
+            stamp,
+        };
         let items = writes::items(table, &intent.write, intent.stamp.as_ref())?;
         if let Some(journal) = &self.journal {
             journal.append(&Line::Intent(intent.clone())).map_err(|e| {
                 let path = journal.path().display();
-                ApiError::new(ErrorKind::Other, format!("cannot write the journal {path} ({e}): nothing was sent"))
+                ApiError::new(
+                    ErrorKind::Other,
+                    format!("cannot write the journal {path} ({e}): nothing was sent"),
+                )
             })?;
         }
         let pending = Arc::new(Pending::new(intent, items, sent_at, 0));
@@ -128,7 +145,8 @@ impl WriteAhead {
         if let Some(result) = outcome.as_ref() {
             return (Vec::new(), result.clone());
         }
-        let expired = pending.sent_at.elapsed().unwrap_or(Duration::ZERO) + WINDOW_MARGIN >= TOKEN_WINDOW;
+        let expired =
+            pending.sent_at.elapsed().unwrap_or(Duration::ZERO) + WINDOW_MARGIN >= TOKEN_WINDOW;
         let (read_backs, result) = if expired {
             self.read_back_expired(client, pending).await
         } else {
@@ -170,7 +188,12 @@ impl WriteAhead {
 
     /// Both sides of a transfer that applied, read back so the list shows them as stored;
     /// the target first, so the selection ends on the wallet the transfer left.
-    async fn read_back_transfer(&self, client: &Client, pending: &Pending, done: &mut WriteDone) -> Vec<Response> {
+    async fn read_back_transfer(
+        &self,
+        client: &Client,
+        pending: &Pending,
+        done: &mut WriteDone,
+    ) -> Vec<Response> {
         let write = &pending.intent.write;
         let WriteKind::Transfer { to, .. } = &write.kind else { return Vec::new() };
         let table = &pending.intent.table;
@@ -179,7 +202,12 @@ impl WriteAhead {
         for user_id in [to.clone(), write.user_id.clone()] {
             let (result, consumed_rcu) = reads::get_wallet(client, table, &user_id, true).await;
             read.push(result.clone().ok().flatten());
-            responses.push(Response::ReadBack { table: table.clone(), user_id, result, consumed_rcu });
+            responses.push(Response::ReadBack {
+                table: table.clone(),
+                user_id,
+                result,
+                consumed_rcu,
+            });
         }
         let from = read.pop().flatten();
         transfer::settle_transfer(done, from, read.pop().flatten());
@@ -190,8 +218,10 @@ impl WriteAhead {
     /// the user to decide with a new write.
     async fn read_back_expired(&self, client: &Client, pending: &Pending) -> Settled {
         let intent = &pending.intent;
-        let (read, consumed_rcu) = reads::get_wallet(client, &intent.table, &intent.write.user_id, true).await;
-        let error = ApiError::new(ErrorKind::Timeout, "no answer within the token's 10-minute window");
+        let (read, consumed_rcu) =
+            reads::get_wallet(client, &intent.table, &intent.write.user_id, true).await;
+        let error =
+            ApiError::new(ErrorKind::Timeout, "no answer within the token's 10-minute window");
         let read_back = Response::ReadBack {
             table: intent.table.clone(),
             user_id: intent.write.user_id.clone(),
@@ -225,6 +255,10 @@ impl WriteAhead {
             .get_or_init(|| async {
                 let Some(journal) = &self.journal else { return };
                 let path = journal.path().to_path_buf();
+                // Only a regular file holds lines to read (a device such as /dev/full does not).
+                if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                    return;
+                }
                 let lines = tokio::task::spawn_blocking(move || journal::read_lines(path)).await;
                 let intents = match lines {
                     Ok(Ok(lines)) => journal::open_intents(lines),
@@ -246,18 +280,32 @@ impl WriteAhead {
         match writes::items(&intent.table, &intent.write, intent.stamp.as_ref()) {
             Ok(items) => {
                 let sent_at = intent.sent_at().unwrap_or(SystemTime::UNIX_EPOCH);
-                tracing::info!(op = intent.write.op_id, table = intent.table, "a write left open by an earlier run");
+                tracing::info!(
+                    op = intent.write.op_id,
+                    table = intent.table,
+                    "a write left open by an earlier run"
+                );
                 let pending = Arc::new(Pending::new(intent, items, sent_at, 1));
                 self.lock().insert(pending.intent.write.op_id.clone(), pending);
             }
-            Err(err) => tracing::warn!(op = intent.write.op_id, error = err.summary(), "an open intent cannot be rebuilt"),
+            Err(err) => tracing::warn!(
+                op = intent.write.op_id,
+                error = err.summary(),
+                "an open intent cannot be rebuilt"
+            ),
         }
     }
 }
 
 impl Pending {
     fn new(intent: Intent, items: Items, sent_at: SystemTime, sends: u32) -> Self {
-        Pending { intent, items, sent_at, sends: AtomicU32::new(sends), outcome: AsyncMutex::new(None) }
+        Pending {
+            intent,
+            items,
+            sent_at,
+            sends: AtomicU32::new(sends),
+            outcome: AsyncMutex::new(None),
+        }
     }
 }
 
@@ -294,7 +342,12 @@ fn unknown_reason(unknown: &crate::write::Unknown) -> String {
             "no answer within the token's window; never resent; balance read back {}",
             wallet.balance.map_or_else(|| "none".to_string(), |b| b.to_string())
         ),
-        Some(Ok(None)) => "no answer within the token's window; never resent; no such wallet now".into(),
-        _ => format!("no answer within the token's window; never resent ({})", unknown.error.summary()),
+        Some(Ok(None)) => {
+            "no answer within the token's window; never resent; no such wallet now".into()
+        }
+        _ => format!(
+            "no answer within the token's window; never resent ({})",
+            unknown.error.summary()
+        ),
     }
 }

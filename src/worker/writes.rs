@@ -39,11 +39,15 @@ pub enum Attempt {
 /// The transaction's items for `write` on `table`.
 pub fn items(table: &str, write: &Write, stamp: Option<&Stamp>) -> Result<Items, ApiError> {
     let item = match &write.kind {
-        WriteKind::Create { balance } => TransactWriteItem::builder().put(put(table, write, *balance, stamp)?),
+        WriteKind::Create { balance } => {
+            TransactWriteItem::builder().put(put(table, write, *balance, stamp)?)
+        }
         WriteKind::SetBalance { seen, new, .. } => {
             TransactWriteItem::builder().update(set(table, write, *seen, *new, stamp)?)
         }
-        WriteKind::Delete { seen } => TransactWriteItem::builder().delete(delete(table, write, *seen)?),
+        WriteKind::Delete { seen } => {
+            TransactWriteItem::builder().delete(delete(table, write, *seen)?)
+        }
         WriteKind::Transfer { to, amount, overdraft } => {
             return transfer::items(table, write, to, *amount, *overdraft, stamp);
         }
@@ -52,7 +56,12 @@ pub fn items(table: &str, write: &Write, stamp: Option<&Stamp>) -> Result<Items,
 }
 
 /// A new wallet, if no wallet has its user_id yet.
-fn put(table: &str, write: &Write, balance: Balance, stamp: Option<&Stamp>) -> Result<Put, ApiError> {
+fn put(
+    table: &str,
+    write: &Write,
+    balance: Balance,
+    stamp: Option<&Stamp>,
+) -> Result<Put, ApiError> {
     let mut item: Item =
         [(USER_ID.to_string(), string(&write.user_id)), (BALANCE.to_string(), number(balance))]
             .into();
@@ -186,7 +195,12 @@ fn refused(error: &ApiError) -> bool {
 }
 
 /// A write that applied: what the app is told of it.
-fn applied(write: &Write, items: &Items, wcu: Option<f64>, request_id: Option<String>) -> WriteDone {
+fn applied(
+    write: &Write,
+    items: &Items,
+    wcu: Option<f64>,
+    request_id: Option<String>,
+) -> WriteDone {
     let (wallet, old) = match &write.kind {
         WriteKind::Create { .. } => {
             let put = items.first().and_then(|i| i.put());

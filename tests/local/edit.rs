@@ -236,9 +236,12 @@ async fn bad_input_is_refused_at_the_field_and_changes_nothing() {
             assert!(matches!(d.app.modal(), Modal::None), "{shown}: Esc closes the form");
         }
         assert!(
-            d.sent
-                .iter()
-                .all(|r| matches!(r, Request::DescribeTable { .. } | Request::Scan { .. })),
+            d.sent.iter().all(|r| matches!(
+                r,
+                Request::ResolveWrites { .. }
+                    | Request::DescribeTable { .. }
+                    | Request::Scan { .. }
+            )),
             "{:?}",
             d.sent
         );

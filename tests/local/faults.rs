@@ -188,7 +188,7 @@ async fn loaded(d: &mut Driver<'_>) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_deposit_whose_answers_are_all_lost_is_read_back_and_applied_once() {
+async fn a_deposit_whose_answers_are_all_lost_is_sent_again_and_applied_once() {
     let path = std::env::temp_dir()
         .join(format!("wallet-tui-faults-{}", uuid::Uuid::new_v4().simple()))
         .join(journal::FILE_NAME);
@@ -209,12 +209,14 @@ async fn a_deposit_whose_answers_are_all_lost_is_read_back_and_applied_once() {
     d.tick_until(PHASE_LIMIT, "the deposit's outcome", |app| matches!(app.modal(), Modal::None))
         .await;
     let line = d.app.status_line().cloned().expect("said").text;
-    assert!(line.contains("an earlier attempt had applied it; its answer was lost"), "{line}");
+    assert!(
+        line.contains("confirmed by sending it again with the same token: applied once"),
+        "{line}"
+    );
     assert_eq!(f.proxy.pending_drops(), 0);
     let targets = f.proxy.forwarded();
-    let updates = targets.iter().filter(|t| t.contains("UpdateItem")).count();
-    assert_eq!(updates, 3, "the SDK's own attempts, no more: {targets:?}");
-    assert_eq!(targets.last().map(String::as_str), Some("DynamoDB_20120810.GetItem"), "read back");
+    let sends = targets.iter().filter(|t| t.contains("TransactWriteItems")).count();
+    assert_eq!(sends, 4, "the SDK's three attempts, then the same request once more: {targets:?}");
 
     assert_eq!(balance, "0.00");
     let stored = support::stored_balance(&f.raw, &f.table, &id).await;
@@ -226,13 +228,16 @@ async fn a_deposit_whose_answers_are_all_lost_is_read_back_and_applied_once() {
     let entries = journal::read_all(&path).expect("journal");
     assert_eq!(entries.len(), 1, "journaled once: {entries:?}");
     assert_eq!((entries[0].old.as_deref(), entries[0].new.as_deref()), (Some("0"), Some("5")));
+    let lines = journal::read_lines(&path).expect("journal");
+    assert!(matches!(lines[0], journal::Line::Intent(_)), "the intent first: {lines:?}");
+    assert!(journal::open_intents(lines).is_empty());
     drop(d);
     f.finish().await;
     std::fs::remove_dir_all(path.parent().expect("dir")).expect("remove the journal");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_deposit_cut_before_the_server_is_shown_as_not_applied_and_can_be_sent_again() {
+async fn a_deposit_cut_before_the_server_stays_unknown_and_enter_sends_the_same_write() {
     let (mut f, wallets) =
         start("fault_cut_", 1, Timeouts::default(), WorkerOptions::default()).await;
     let id = wallets[0].0.clone();
@@ -240,23 +245,28 @@ async fn a_deposit_cut_before_the_server_is_shown_as_not_applied_and_can_be_sent
     let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
     loaded(&mut d).await;
 
-    f.proxy.cut("UpdateItem");
-    deposit(&mut d, "2.50");
+    f.proxy.cut("TransactWriteItems");
+    let sent = deposit(&mut d, "2.50");
+    let [Request::Write { write: first, .. }] = sent.as_slice() else { panic!("{sent:?}") };
+    let first = first.clone();
     let settled = |app: &App| matches!(&app.modal(), Modal::Wallet(w) if !w.form.pending);
     d.tick_until(PHASE_LIMIT, "the deposit's outcome", settled).await;
     let Modal::Wallet(dialog) = &d.app.modal() else { unreachable!() };
     let error = dialog.form.error.clone().expect("said at the form");
     assert!(error.starts_with("outcome unknown (cannot reach the endpoint"), "{error}");
-    assert!(error.contains("read back: it did not apply, the balance is 0"), "{error}");
-    assert_eq!(f.proxy.count_requests_with("UpdateItem"), 0, "nothing reached the server");
+    assert!(error.contains("Enter sends the same write again"), "{error}");
+    assert_eq!(f.proxy.count_requests_with("TransactWriteItems"), 0, "nothing reached the server");
     assert_eq!(support::stored_balance(&f.raw, &f.table, &id).await.as_deref(), Some("0"));
 
-    // The network is back: Enter sends it again, once.
+    // The network is back: Enter sends the same write (same token), which applies once.
     f.proxy.heal();
     let sent = d.press(KeyCode::Enter);
-    assert!(matches!(sent.as_slice(), [Request::Write { .. }]), "{sent:?}");
+    assert!(
+        matches!(sent.as_slice(), [Request::Write { write, .. }] if *write == first),
+        "{sent:?}"
+    );
     d.tick_until(PHASE_LIMIT, "the second try", |app| matches!(app.modal(), Modal::None)).await;
-    assert_eq!(f.proxy.count_requests_with("UpdateItem"), 1);
+    assert_eq!(f.proxy.count_requests_with("TransactWriteItems"), 1);
     assert_eq!(support::stored_balance(&f.raw, &f.table, &id).await.as_deref(), Some("2.5"));
     drop(d);
     f.finish().await;

@@ -301,9 +301,14 @@ async fn app_loads_every_wallet_with_exact_aggregates() {
     let app = app_for(&f, spec);
     let mut d = Driver::new(&mut f.worker, app);
     let started = Instant::now();
-    // The first tick describes the table; once it is ACTIVE the app starts its scan.
+    // The first tick settles the writes left open on the table (none) and describes it; once
+    // both are answered and it is ACTIVE, the app starts its scan.
     let sent = d.update(Msg::Tick);
-    assert_eq!(sent, [Request::DescribeTable { table: f.table.clone() }]);
+    let table = f.table.clone();
+    assert_eq!(
+        sent,
+        [Request::ResolveWrites { table: table.clone() }, Request::DescribeTable { table }]
+    );
     d.run_scan_to_end(PHASE_LIMIT).await;
     eprintln!("app scan finished in {:?}", started.elapsed());
 

@@ -76,7 +76,13 @@ async fn the_picker_lists_tables_and_switches_between_them() {
     assert_eq!(tables[picker.selected].name, first, "the table in use is selected");
 
     let sent = choose(&mut d, &tables, &second);
-    assert_eq!(sent, [Request::DescribeTable { table: second.clone() }]);
+    assert_eq!(
+        sent,
+        [
+            Request::ResolveWrites { table: second.clone() },
+            Request::DescribeTable { table: second.clone() }
+        ]
+    );
     assert_eq!(d.app.table_name(), second);
     assert_eq!(d.app.list().loaded(), 0, "nothing of the old table stays");
     let deadline = Instant::now() + LIMIT;

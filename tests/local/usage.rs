@@ -184,7 +184,10 @@ async fn usage_totals_are_exactly_what_the_endpoint_reported() {
     let mut s = Session::start("usage_", false).await;
     // The app describes the table at once, finds it ACTIVE and empty, and scans it.
     let first = s.update(Msg::Tick);
-    assert!(matches!(first.as_slice(), [Request::DescribeTable { .. }]), "{first:?}");
+    assert!(
+        matches!(first.as_slice(), [Request::ResolveWrites { .. }, Request::DescribeTable { .. }]),
+        "{first:?}"
+    );
     s.run(first).await;
 
     let users: Vec<String> = (0..5).map(|i| format!("usage-user-{i}")).collect();
@@ -320,12 +323,13 @@ fn every_kind_of_call(table: &str, seeded: &str) -> Vec<(&'static str, Request)>
         ("CreateTable", Request::CreateTable { spec: create }),
         ("DescribeTable", Request::DescribeTable { table: table.clone() }),
         ("ListTables", Request::ListTables),
-        ("PutItem", on_wallet(WriteKind::Create { balance: bal("10") })),
+        // Every wallet write is one TransactWriteItems.
+        ("TransactWriteItems", on_wallet(WriteKind::Create { balance: bal("10") })),
         ("GetItem", get),
-        ("UpdateItem", on_wallet(set)),
+        ("TransactWriteItems", on_wallet(set)),
         ("TransactWriteItems", on_wallet(transfer)),
         ("Scan", Request::scan(1, table.clone(), spec)),
-        ("DeleteItem", on_wallet(WriteKind::Delete { seen: Some(bal("10")) })),
+        ("TransactWriteItems", on_wallet(WriteKind::Delete { seen: Some(bal("10")) })),
         ("BatchWriteItem", Request::Seed { table: seeded.to_string(), users: 3 }),
         ("UpdateTable", Request::UpdateTable { table: table.clone(), billing: provisioned }),
         ("DeleteTable", Request::DeleteTable { table }),

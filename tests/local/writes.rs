@@ -90,13 +90,21 @@ impl Fixture {
     async fn write_ok(&mut self, write: &Write) -> WriteDone {
         match self.write(write).await {
             Ok(done) => {
-                assert!(!done.already_applied, "{write:?} reported as a retry: {done:?}");
+                assert!(!done.resent, "{write:?} needed a second send: {done:?}");
                 assert!(done.consumed_wcu.is_some_and(|c| c > 0.0), "{write:?}: {done:?}");
                 assert!(done.request_id.as_deref().is_some_and(|r| !r.is_empty()), "{done:?}");
                 done
             }
             Err(err) => panic!("{write:?} failed: {err:?}"),
         }
+    }
+
+    /// The names of the stored item's attributes, sorted (none: no such item).
+    async fn attribute_names(&self, user_id: &str) -> Vec<String> {
+        let mut names: Vec<String> =
+            self.raw_item(user_id).await.map(|i| i.into_keys().collect()).unwrap_or_default();
+        names.sort();
+        names
     }
 
     /// GetWallet (strongly consistent) through the worker.
@@ -190,7 +198,7 @@ fn text_attr(wallet: &Wallet, name: &str) -> String {
 }
 
 #[tokio::test]
-async fn create_conflicts_with_an_existing_wallet_and_recognises_its_own_retry() {
+async fn create_conflicts_with_an_existing_wallet_and_a_resend_applies_nothing_twice() {
     let mut f = Fixture::start("wr_create_", WorkerOptions::default(), false).await;
     let id = user();
 
@@ -200,7 +208,7 @@ async fn create_conflicts_with_an_existing_wallet_and_recognises_its_own_retry()
     let wallet = done.wallet.clone().expect("create returns the wallet");
     assert_eq!(wallet.user_id.to_text(), id);
     assert_eq!(wallet.balance, Some(bal("10.5")));
-    assert_eq!(text_attr(&wallet, "last_op"), first.op_id);
+    assert_eq!(f.attribute_names(&id).await, ["balance", "user_id"], "only what was asked");
     assert_eq!(done.old_balance, None);
     assert!(done.request_id.as_deref().is_some_and(|r| !r.is_empty()), "{done:?}");
     assert_eq!(f.get(&id).await, Some(wallet.clone()), "GetWallet disagrees with the create");
@@ -212,9 +220,9 @@ async fn create_conflicts_with_an_existing_wallet_and_recognises_its_own_retry()
     assert_eq!(current, wallet);
     assert_eq!(f.raw_balance(&id).await.as_deref(), Some("10.5"));
 
-    // The same write sent again (a retry whose first response was lost): success.
-    let done = f.write(&first).await.unwrap_or_else(|e| panic!("retried create: {e:?}"));
-    assert!(done.already_applied, "retried create not recognised: {done:?}");
+    // The same write sent again (its token, within its window): DynamoDB answers success
+    // and applies nothing, although the other create's conflict shows the wallet exists.
+    let done = f.write(&first).await.unwrap_or_else(|e| panic!("resent create: {e:?}"));
     assert_eq!(done.wallet, Some(wallet));
     assert_eq!(f.raw_balance(&id).await.as_deref(), Some("10.5"));
 
@@ -227,23 +235,17 @@ async fn set_balance_is_conditional_on_the_seen_balance() {
     let id = user();
     f.raw_put(&id, Some("5")).await;
 
-    // The ok path returns the wallet as stored after the update (ALL_NEW).
+    // The ok path changes the balance and nothing else.
+    let names = f.attribute_names(&id).await;
     let write = set(&id, Some("5"), "7.25", EditReason::Set);
     let done = f.write_ok(&write).await;
-    let wallet = done.wallet.clone().expect("ALL_NEW wallet");
+    assert_eq!(done.wallet, None, "the app's copy holds the other attributes");
+    let wallet = f.get(&id).await.expect("the wallet");
     assert_eq!(wallet.balance, Some(bal("7.25")));
-    assert_eq!(text_attr(&wallet, "note"), "put by another writer", "ALL_NEW lost attributes");
-    assert_eq!(text_attr(&wallet, "last_op"), write.op_id);
-    let updated_at = text_attr(&wallet, "updated_at");
-    aws_smithy_types::DateTime::from_str(
-        &updated_at,
-        aws_smithy_types::date_time::Format::DateTime,
-    )
-    .unwrap_or_else(|e| panic!("updated_at {updated_at:?} is not RFC 3339: {e}"));
-    assert!(updated_at.ends_with('Z'), "updated_at {updated_at:?} is not UTC");
+    assert_eq!(text_attr(&wallet, "note"), "put by another writer", "another attribute changed");
+    assert_eq!(f.attribute_names(&id).await, names, "attributes added or removed");
     assert_eq!(done.old_balance, Some(bal("5")));
     assert!(done.request_id.as_deref().is_some_and(|r| !r.is_empty()), "{done:?}");
-    assert_eq!(f.get(&id).await, Some(wallet.clone()));
 
     // A stale `seen`: conflict with the actual wallet, and nothing changes.
     let before = f.raw_item(&id).await;
@@ -260,8 +262,8 @@ async fn set_balance_is_conditional_on_the_seen_balance() {
     // A wallet without a balance is set with seen = None; seen = None on a balance conflicts.
     let bare = user();
     f.raw_put(&bare, None).await;
-    let done = f.write_ok(&set(&bare, None, "1", EditReason::Set)).await;
-    assert_eq!(done.wallet.and_then(|w| w.balance), Some(bal("1")));
+    f.write_ok(&set(&bare, None, "1", EditReason::Set)).await;
+    assert_eq!(f.raw_balance(&bare).await.as_deref(), Some("1"));
     let current = expect_conflict(
         "seen None on a balance",
         f.write(&set(&bare, None, "2", EditReason::Set)).await,
@@ -327,7 +329,7 @@ async fn decimals_are_stored_and_read_back_exactly() {
         "-99999999999999999999999999999999999999",
     ] {
         let done = f.write_ok(&set(&id, Some(seen), value, EditReason::Set)).await;
-        assert_eq!(done.wallet.and_then(|w| w.balance), Some(bal(value)), "ALL_NEW of {value}");
+        assert_eq!(done.old_balance, Some(bal(seen)));
         let read = f.get(&id).await.and_then(|w| w.balance).expect("a balance");
         assert_eq!(read, bal(value));
         assert_eq!(read.to_string(), value, "canonical text");
@@ -381,7 +383,7 @@ async fn no_update_is_lost_under_concurrent_writers() {
             let write = write(&id, WriteKind::SetBalance { seen: Some(seen), new, reason });
             match f.write(&write).await {
                 Ok(done) => {
-                    assert_eq!(done.wallet.and_then(|w| w.balance), Some(new));
+                    assert_eq!(done.old_balance, Some(seen));
                     break;
                 }
                 Err(WriteError::Conflict { current }) => {
@@ -391,7 +393,8 @@ async fn no_update_is_lost_under_concurrent_writers() {
                     seen = f.get(&id).await.and_then(|w| w.balance).expect("a balance");
                 }
                 Err(
-                    e @ (WriteError::Api(_) | WriteError::Unverified(_) | WriteError::Cancelled(_)),
+                    e
+                    @ (WriteError::Refused(_) | WriteError::Unknown(_) | WriteError::Cancelled(_)),
                 ) => {
                     panic!("app write failed: {e:?}")
                 }
@@ -419,8 +422,8 @@ async fn no_update_is_lost_under_concurrent_writers() {
     f.finish().await;
 }
 
-/// The response to a deposit's UpdateItem is lost after DynamoDB applied it: the SDK retries
-/// the same request, its condition fails on our own `last_op`, and the worker reports success.
+/// The response to a deposit is lost after DynamoDB applied it: the SDK retries the same
+/// request with the same token, DynamoDB answers success without applying it again.
 #[tokio::test]
 async fn a_lost_response_is_retried_and_applied_once() {
     let mut f = Fixture::start("wr_retry_", WorkerOptions::default(), true).await;
@@ -439,14 +442,12 @@ async fn a_lost_response_is_retried_and_applied_once() {
 
     assert_eq!(f.proxy().pending_drops(), 0, "the response was not dropped");
     assert_eq!(
-        f.proxy().count_requests_with("DynamoDB_20120810.UpdateItem"),
+        f.proxy().count_requests_with("DynamoDB_20120810.TransactWriteItems"),
         2,
         "the SDK did not retry exactly once: {:?}",
         f.proxy().forwarded()
     );
-    assert!(done.already_applied, "the retry was not recognised as ours: {done:?}");
     assert_eq!(done.old_balance, Some(seen));
-    assert_eq!(done.wallet.as_ref().and_then(|w| w.balance), Some(bal("12.75")));
     assert_eq!(f.raw_balance(&id).await.as_deref(), Some("12.75"), "applied other than once");
     f.finish().await;
 }
@@ -465,7 +466,7 @@ async fn read_only_worker_sends_no_write_to_the_wire() {
     ];
     for write in &writes {
         match f.write(write).await {
-            Err(WriteError::Api(ApiError { kind: ErrorKind::ReadOnly, .. })) => {}
+            Err(WriteError::Refused(ApiError { kind: ErrorKind::ReadOnly, .. })) => {}
             other => panic!("read-only {write:?}: expected ReadOnly, got {other:?}"),
         }
     }
@@ -506,7 +507,7 @@ fn temp_journal_path() -> PathBuf {
 }
 
 #[tokio::test]
-async fn successful_writes_and_only_those_are_journaled() {
+async fn every_write_leaves_an_intent_and_one_outcome_in_the_journal() {
     let path = temp_journal_path();
     let endpoint = "DynamoDB Local (test)".to_string();
     let journal = Journal::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
@@ -529,7 +530,7 @@ async fn successful_writes_and_only_those_are_journaled() {
         request_ids.push(f.write_ok(write).await.request_id);
     }
 
-    // Writes that do not go through leave no line: conflicts...
+    // Writes that do not go through leave an intent and a "not applied" end: conflicts...
     let taken = user();
     f.raw_put(&taken, Some("1")).await;
     expect_conflict("create on a taken id", f.write(&create(&taken, "2")).await);
@@ -538,7 +539,7 @@ async fn successful_writes_and_only_those_are_journaled() {
         f.write(&set(&id, Some("7.5"), "8", EditReason::Set)).await,
     );
     expect_conflict("stale set", f.write(&set(&taken, Some("0"), "8", EditReason::Set)).await);
-    // ...and refusals by a read-only worker sharing the journal file.
+    // ...while refusals by a read-only worker sharing the journal file leave nothing.
     let shared = Journal::open(&path).expect("reopen the journal");
     let ro_options = WorkerOptions {
         read_only: true,
@@ -549,7 +550,7 @@ async fn successful_writes_and_only_those_are_journaled() {
     let mut ro = support::spawn_app_worker(f.server.endpoint(), ro_options).await;
     let req = Request::Write { table: f.table.clone(), write: create(&user(), "1") };
     match call(&mut ro, req).await {
-        Response::Written { result: Err(WriteError::Api(e)), .. }
+        Response::Written { result: Err(WriteError::Refused(e)), .. }
             if e.kind == ErrorKind::ReadOnly => {}
         other => panic!("read-only write: {other:?}"),
     }
@@ -578,17 +579,44 @@ async fn successful_writes_and_only_those_are_journaled() {
         aws_smithy_types::DateTime::from_str(time, aws_smithy_types::date_time::Format::DateTime)
             .unwrap_or_else(|e| panic!("time {time:?} is not RFC 3339: {e}"));
     }
-    assert_eq!(std::fs::read_to_string(&path).expect("journal text").lines().count(), 3);
+    let lines = journal::read_lines(&path).expect("the journal");
+    let intents: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| {
+            if let journal::Line::Intent(i) = l { Some(i.write.op_id.as_str()) } else { None }
+        })
+        .collect();
+    assert_eq!(intents.len(), 6, "one intent per write sent: {lines:#?}");
+    for op_id in intents {
+        let outcomes =
+            lines.iter().filter(|l| !matches!(l, journal::Line::Intent(_)) && l.op_id() == op_id);
+        assert_eq!(outcomes.count(), 1, "{op_id}: one outcome each: {lines:#?}");
+    }
+    // Each intent comes before its outcome.
+    let first = |kind: fn(&journal::Line) -> bool, op: &str| {
+        lines.iter().position(|l| kind(l) && l.op_id() == op).expect("a line")
+    };
+    for write in &writes {
+        assert!(
+            first(|l| matches!(l, journal::Line::Intent(_)), &write.op_id)
+                < first(|l| matches!(l, journal::Line::Applied(_)), &write.op_id)
+        );
+    }
+    let ended =
+        lines.iter().filter(|l| matches!(l, journal::Line::Ended(e) if e.outcome == "not_applied"));
+    assert_eq!(ended.count(), 3, "the three conflicts");
+    assert!(journal::open_intents(lines).is_empty());
 
     f.finish().await;
     let dir = path.parent().and_then(|p| p.parent()).expect("temp dir");
     std::fs::remove_dir_all(dir).unwrap_or_else(|e| panic!("remove {}: {e}", dir.display()));
 }
 
-/// A journal that cannot be written (a full disk) must not lose the write's result.
+/// A journal that cannot be written (a full disk): the intent cannot be kept, so nothing is
+/// sent, and the app is told why.
 #[cfg(target_os = "linux")]
 #[tokio::test]
-async fn a_failing_journal_does_not_lose_the_write_result() {
+async fn a_journal_that_cannot_be_written_sends_nothing() {
     let journal = Journal::open("/dev/full").expect("open /dev/full");
     let options = WorkerOptions {
         read_only: false,
@@ -598,9 +626,13 @@ async fn a_failing_journal_does_not_lose_the_write_result() {
     };
     let mut f = Fixture::start("wr_full_", options, false).await;
     let id = user();
-    let done = f.write_ok(&create(&id, "1")).await;
-    assert_eq!(done.wallet.and_then(|w| w.balance), Some(bal("1")));
-    assert_eq!(f.raw_balance(&id).await.as_deref(), Some("1"));
+    match f.write(&create(&id, "1")).await {
+        Err(WriteError::Refused(e)) => {
+            assert!(e.message.contains("cannot write the journal /dev/full"), "{e:?}")
+        }
+        other => panic!("expected a refusal: {other:?}"),
+    }
+    assert_eq!(f.raw_item(&id).await, None, "written without its intent on disk");
     f.finish().await;
 }
 

@@ -659,18 +659,23 @@ fn writes_left_open_are_settled_before_the_scan_and_told() {
             reason: EditReason::Deposit(b("5")),
         },
     };
-    let gone = Write { op_id: "op-2".into(), user_id: "bob".into(), kind: WriteKind::Delete { seen: None } };
+    let gone = Write {
+        op_id: "op-2".into(),
+        user_id: "bob".into(),
+        kind: WriteKind::Delete { seen: None },
+    };
     let resolved = vec![
         crate::msg::Resolved { write: deposit, result: Ok(done(None, Some(b("10")))) },
         crate::msg::Resolved { write: gone, result: Err(WriteError::Conflict { current: None }) },
     ];
-    let answer =
-        Response::WritesResolved { table: TABLE.into(), result: Ok(resolved) };
+    let answer = Response::WritesResolved { table: TABLE.into(), result: Ok(resolved) };
     let sent = app.step(t0, crate::fixtures::answer(answer));
     assert!(matches!(sent[..], [Request::Scan { .. }]), "then the scan: {sent:?}");
     let line = app.status_line.clone().expect("said").text;
     assert_eq!(
         line,
-        format!("2 writes left open earlier, settled: deposit {ALICE}: applied; delete bob: not applied")
+        format!(
+            "2 writes left open earlier, settled: deposit {ALICE}: applied; delete bob: not applied"
+        )
     );
 }

@@ -105,8 +105,8 @@ fn only_answers_that_refuse_the_request_say_not_applied(
 
 #[test]
 fn a_failed_condition_is_a_conflict_with_the_wallet_as_stored() {
-    let stored: Item = [(USER_ID.to_string(), string("u1")), (BALANCE.to_string(), number(b("7")))]
-        .into();
+    let stored: Item =
+        [(USER_ID.to_string(), string("u1")), (BALANCE.to_string(), number(b("7")))].into();
     let failed =
         CancellationReason::builder().code("ConditionalCheckFailed").set_item(Some(stored.clone()));
     let set = &every_kind()[1];
@@ -117,7 +117,9 @@ fn a_failed_condition_is_a_conflict_with_the_wallet_as_stored() {
     let gone = CancellationReason::builder().code("ConditionalCheckFailed").build();
     assert_eq!(cancelled(set, &[gone]), WriteError::Conflict { current: None });
     let conflict = CancellationReason::builder().code("TransactionConflict").build();
-    assert!(matches!(cancelled(set, &[conflict]), WriteError::Cancelled(why) if why.contains("TransactionConflict")));
+    assert!(
+        matches!(cancelled(set, &[conflict]), WriteError::Cancelled(why) if why.contains("TransactionConflict"))
+    );
     let transfer = &every_kind()[4];
     let none = CancellationReason::builder().code("None").build();
     let short = CancellationReason::builder().code("ConditionalCheckFailed").set_item(Some(stored));
