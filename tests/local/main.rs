@@ -16,6 +16,7 @@
 //! - [`tables`]: the table picker: list, schema marks, switching
 //! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
 //! - [`faults`]: endpoint down, cut mid-scan and resume, timeouts, lost write answers
+//! - [`idempotent`]: writes that cannot apply twice or vanish (tokens, the write-ahead journal)
 //! - [`servers`]: DynamoDB Local and dynalite start, answer and stop
 //! - [`logs`]: no credentials in a trace-level log of the binary
 //! - [`e2e_pty`]: the binary in a real pseudo-terminal, SIGTERM
@@ -38,6 +39,7 @@ mod e2e_pty;
 mod edit;
 mod export;
 mod faults;
+mod idempotent;
 mod logs;
 mod paced_scan;
 mod scan;
