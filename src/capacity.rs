@@ -170,6 +170,13 @@ pub fn write_units(item_bytes: u64) -> f64 {
     blocks(item_bytes, WRITE_UNIT_BYTES) as f64
 }
 
+/// Write units a transactional write of an item of `item_bytes` consumes
+/// (TransactWriteItems): twice [`write_units`], 2 per KB. Every wallet write of this app is
+/// one; a transfer writes two items.
+pub fn transactional_write_units(item_bytes: u64) -> f64 {
+    2.0 * write_units(item_bytes)
+}
+
 /// Read units consumed by one Scan or Query page that read items totalling
 /// `total_bytes_in_page` (all the items read, before any filter expression).
 ///

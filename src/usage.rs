@@ -56,15 +56,15 @@ impl OpKind {
         }
     }
 
-    /// The API call's name.
+    /// The call's name; "tx": every wallet write is one TransactWriteItems.
     pub fn name(self) -> &'static str {
         match self {
             OpKind::Scan => "Scan",
             OpKind::Get => "GetItem",
-            OpKind::Put => "PutItem",
-            OpKind::Update => "UpdateItem",
-            OpKind::Delete => "DeleteItem",
-            OpKind::Transact => "TransactWriteItems",
+            OpKind::Put => "Put (tx)",
+            OpKind::Update => "Update (tx)",
+            OpKind::Delete => "Delete (tx)",
+            OpKind::Transact => "Transfer (tx)",
             OpKind::Table => "table call",
         }
     }
@@ -224,8 +224,10 @@ impl Usage {
         let (wcu, estimated) = match consumed_wcu {
             Some(wcu) => (wcu, false),
             None => {
+                // Every wallet write is one transaction; a transfer's has two items.
                 let bytes = old.map_or(0, item_size).max(new.map_or(0, item_size));
-                (capacity::write_units(bytes), true)
+                let items = if kind == OpKind::Transact { 2.0 } else { 1.0 };
+                (items * capacity::transactional_write_units(bytes), true)
             }
         };
         self.record(now, kind, 0.0, wcu, estimated);

@@ -204,7 +204,35 @@ impl App {
                 Form::new(action.title(), fields).with_intro(intro)
             }
         };
+        let form = match self.write_cost(&action) {
+            Some(cost) => {
+                let intro = form.intro.clone().unwrap_or_default();
+                form.with_intro(format!("{intro} {cost}").trim_start().to_string())
+            }
+            None => form,
+        };
         self.modal = Modal::Wallet(WalletDialog { action, form, op_id: None, unsettled: None });
+    }
+
+    /// What the form's write costs, said before Enter: every write is one transaction, which
+    /// DynamoDB charges 2 WCU per KB of each item it writes (a transfer writes two).
+    fn write_cost(&self, action: &WalletAction) -> Option<String> {
+        let size_of = |user_id: &str| {
+            self.session.list.find(&UserId::new(user_id)).map_or(0, crate::usage::item_size)
+        };
+        let units = |bytes| crate::capacity::transactional_write_units(bytes);
+        let (wcu, about) = match action {
+            WalletAction::Get => return None,
+            WalletAction::Put { .. } => (units(0), ""),
+            WalletAction::Transfer { user_id, .. } => {
+                (units(size_of(user_id)) + units(0), "at least ")
+            }
+            WalletAction::Edit { user_id, .. }
+            | WalletAction::Deposit { user_id, .. }
+            | WalletAction::Withdraw { user_id, .. }
+            | WalletAction::Delete { user_id, .. } => (units(size_of(user_id)), ""),
+        };
+        Some(format!("Costs {about}{wcu} WCU (a transaction: 2 per KB of each item)."))
     }
 
     /// The same forms, aimed at the selected wallet.

@@ -207,22 +207,24 @@ fn get_costs(
     assert_eq!(totals.estimated, u64::from(estimated));
 }
 
-/// A write: reported units win; otherwise the larger of the old and new item sizes.
+/// A write: reported units win; otherwise the larger of the old and new item sizes, at the
+/// transactional rate (every wallet write is one transaction: 2 units per KB).
 #[rstest]
 #[case::reported(OpKind::Update, Some(1.0), Some(5000), Some(0), 1.0, false)]
-#[case::create_estimated(OpKind::Put, None, None, Some(0), 1.0, true)]
-#[case::create_big(OpKind::Put, None, None, Some(5000), 5.0, true)]
+#[case::create_estimated(OpKind::Put, None, None, Some(0), 2.0, true)]
+#[case::create_big(OpKind::Put, None, None, Some(5000), 10.0, true)]
 #[case::shrinking_update_charges_the_old_image(
     OpKind::Update,
     None,
     Some(5000),
     Some(0),
-    5.0,
+    10.0,
     true
 )]
-#[case::growing_update_charges_the_new_image(OpKind::Update, None, Some(0), Some(2000), 2.0, true)]
-#[case::delete_charges_the_old_item(OpKind::Delete, None, Some(1100), None, 2.0, true)]
-#[case::delete_of_an_unknown_item(OpKind::Delete, None, None, None, 1.0, true)]
+#[case::growing_update_charges_the_new_image(OpKind::Update, None, Some(0), Some(2000), 4.0, true)]
+#[case::delete_charges_the_old_item(OpKind::Delete, None, Some(1100), None, 4.0, true)]
+#[case::delete_of_an_unknown_item(OpKind::Delete, None, None, None, 2.0, true)]
+#[case::transfer_two_items(OpKind::Transact, None, Some(0), None, 4.0, true)]
 fn write_costs(
     #[case] kind: OpKind,
     #[case] consumed: Option<f64>,

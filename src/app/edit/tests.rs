@@ -388,7 +388,7 @@ fn usage_records_reported_and_estimated_costs() {
     let unreported = WriteDone { consumed_wcu: None, ..done(Some(wallet(ALICE, "101")), None) };
     answer(&mut app, write.clone(), Ok(unreported));
     answer(&mut app, write, Ok(done(Some(wallet(ALICE, "101")), None)));
-    let update = Totals { calls: 2, rcu: 0.0, wcu: 2.0, estimated: 1 };
+    let update = Totals { calls: 2, rcu: 0.0, wcu: 3.0, estimated: 1 };
     assert_eq!(app.usage.totals(OpKind::Update), update);
     let last = app.usage.last().expect("last call");
     assert_eq!((last.kind, last.wcu, last.estimated), (OpKind::Update, 1.0, false));
@@ -678,4 +678,25 @@ fn writes_left_open_are_settled_before_the_scan_and_told() {
             "2 writes left open earlier, settled: deposit {ALICE}: applied; delete bob: not applied"
         )
     );
+}
+
+#[test]
+fn a_write_form_says_what_the_write_costs_before_enter() {
+    let mut app = app();
+    for (key_char, expected) in [
+        ('+', "Costs 2 WCU (a transaction: 2 per KB of each item)."),
+        ('e', "Costs 2 WCU"),
+        ('x', "Costs 2 WCU"),
+        ('n', "Costs 2 WCU"),
+        ('T', "Costs at least 4 WCU"),
+    ] {
+        app.step(app.now, ch(key_char));
+        let Modal::Wallet(dialog) = &app.modal else { panic!("{key_char}: a form") };
+        let intro = dialog.form.intro.clone().unwrap_or_default();
+        assert!(intro.contains(expected), "{key_char}: {intro}");
+        app.step(app.now, key(KeyCode::Esc));
+    }
+    app.step(app.now, ch('f'));
+    let Modal::Wallet(dialog) = &app.modal else { panic!("the get form") };
+    assert!(!dialog.form.intro.clone().unwrap_or_default().contains("WCU"), "a read");
 }
