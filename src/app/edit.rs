@@ -670,7 +670,10 @@ impl App {
                 Err(_) => "not applied".to_string(),
             };
             lines.push(format!("{} {}: {outcome}", write.kind.name(), write.user_id));
+            // An earlier run's edit is not this session's to undo.
+            let undo = self.session.undo.len();
             self.settle_write(&write, result, false);
+            self.session.undo.truncate(undo);
         }
         if count > 0 {
             let text = format!(
