@@ -5,7 +5,7 @@
 //! quit or died meanwhile): the next run settles it by sending the same request again.
 //! Lines written before intents existed (no `kind`) read as `applied` lines.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -230,19 +230,59 @@ pub fn read_all(path: impl AsRef<Path>) -> io::Result<Vec<JournalEntry>> {
     Ok(lines.filter_map(|l| if let Line::Applied(e) = l { Some(e) } else { None }).collect())
 }
 
-/// The intents among `lines` that no later line ends: writes whose outcome no run has seen.
-pub fn open_intents(lines: Vec<Line>) -> Vec<Intent> {
-    let ended: HashSet<String> = lines
-        .iter()
-        .filter(|l| !matches!(l, Line::Intent(_)))
-        .map(|l| l.op_id().to_string())
-        .collect();
-    let mut seen = HashSet::new();
-    lines
-        .into_iter()
-        .filter_map(|l| if let Line::Intent(i) = l { Some(i) } else { None })
-        .filter(|i| !ended.contains(&i.write.op_id) && seen.insert(i.write.op_id.clone()))
+/// The intents of the journal at `path` that no line ends: writes whose outcome no run has
+/// seen, in the order they were sent. Read at the start of every worker, so it looks at each
+/// line only as far as its kind and op id, and parses whole only the intents left open (a
+/// journal of 100,000 writes is read in a fraction of the time [`read_lines`] takes).
+pub fn read_open_intents(path: impl AsRef<Path>) -> io::Result<Vec<Intent>> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut open: Vec<(String, String)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut ended: HashSet<String> = HashSet::new();
+    for (number, text) in reader.lines().enumerate() {
+        let text = text?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let peek: Peek = serde_json::from_str(&text).map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidData, format!("line {}: {e}", number + 1))
+        })?;
+        match (peek.kind.as_deref(), peek.write, peek.op_id) {
+            (Some("intent"), Some(write), _) => {
+                if !ended.contains(&write.op_id) && !index.contains_key(&write.op_id) {
+                    index.insert(write.op_id.clone(), open.len());
+                    open.push((write.op_id, text));
+                }
+            }
+            (_, _, Some(op_id)) => {
+                ended.insert(op_id);
+            }
+            _ => {}
+        }
+    }
+    open.into_iter()
+        .filter(|(op_id, _)| !ended.contains(op_id))
+        .map(|(_, text)| match serde_json::from_str::<Line>(&text) {
+            Ok(Line::Intent(intent)) => Ok(intent),
+            Ok(_) => Err(io::Error::new(io::ErrorKind::InvalidData, "an intent that is not one")),
+            Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+        })
         .collect()
+}
+
+/// As much of a journal line as telling intents from outcomes takes.
+#[derive(Deserialize)]
+struct Peek {
+    kind: Option<String>,
+    /// An outcome's (or an old-style entry's) op id.
+    op_id: Option<String>,
+    /// An intent's write: only its op id is read.
+    write: Option<PeekWrite>,
+}
+
+#[derive(Deserialize)]
+struct PeekWrite {
+    op_id: String,
 }
 
 /// An RFC 3339 UTC time as written by [`now_rfc3339`].

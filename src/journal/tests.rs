@@ -92,7 +92,7 @@ fn intents_without_an_outcome_are_open_and_survive_a_round_trip() {
     let read = read_lines(&path).expect("read");
     assert_eq!(read[..5], lines[..]);
     assert_eq!(read[5], Line::Applied(entry("legacy")));
-    assert_eq!(open_intents(read), vec![open.clone()]);
+    assert_eq!(read_open_intents(&path).expect("open intents"), vec![open.clone()]);
     assert_eq!(open.sent_at(), parse_rfc3339("2026-12-02T10:00:00Z"));
     assert!(open.sent_at().is_some());
     fs::remove_dir_all(&dir).expect("cleanup");

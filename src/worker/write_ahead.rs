@@ -259,9 +259,9 @@ impl WriteAhead {
                 if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
                     return;
                 }
-                let lines = tokio::task::spawn_blocking(move || journal::read_lines(path)).await;
-                let intents = match lines {
-                    Ok(Ok(lines)) => journal::open_intents(lines),
+                let read = tokio::task::spawn_blocking(move || journal::read_open_intents(path)).await;
+                let intents = match read {
+                    Ok(Ok(intents)) => intents,
                     Ok(Err(err)) => {
                         tracing::warn!(error = %err, "cannot read the write journal: earlier writes are not settled");
                         return;
