@@ -32,6 +32,8 @@ fn journal_of(writes: usize) -> std::path::PathBuf {
         let intent = Intent {
             time: "2026-12-02T10:00:00Z".into(),
             endpoint: "DynamoDB Local http://127.0.0.1:8000".into(),
+            arn: None,
+            region: Some("us-east-1".into()),
             table: "user_wallet".into(),
             write,
             stamp: None,

@@ -51,6 +51,14 @@ pub struct Intent {
     pub time: String,
     /// The endpoint written to (as the app labels it).
     pub endpoint: String,
+    /// The table's ARN when it was sent (account, region, name): it is sent again only to
+    /// that table, never to another account's table of the same name.
+    #[serde(default)]
+    pub arn: Option<String>,
+    /// The client's region (DynamoDB Local keeps a namespace per region; its ARNs do not
+    /// say which).
+    #[serde(default)]
+    pub region: Option<String>,
     pub table: String,
     pub write: Write,
     /// The write-time attribute the config asks for, with the value this write sets.
@@ -165,6 +173,7 @@ impl Journal {
             fs::create_dir_all(parent)?;
         }
         let file = OpenOptions::new().create(true).append(true).open(path)?;
+        end_torn_line(path, &file)?;
         Ok(Journal { path: path.to_path_buf(), file })
     }
 
@@ -183,6 +192,21 @@ impl Journal {
         file.write_all(&bytes)?;
         file.sync_data()
     }
+}
+
+/// A line cut short (a crash or a full disk in the middle of an append) is ended, so the
+/// next line starts on a line of its own instead of being glued to it.
+fn end_torn_line(path: &Path, mut file: &File) -> io::Result<()> {
+    use std::os::unix::fs::FileExt as _;
+    let len = fs::metadata(path)?.len();
+    let mut last = [b'\n'];
+    if len > 0 {
+        File::open(path)?.read_at(&mut last, len - 1)?;
+    }
+    if last[0] != b'\n' {
+        file.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// The current time, RFC 3339 in UTC (e.g. `2025-01-02T03:04:05.678Z`).
@@ -233,7 +257,8 @@ pub fn read_all(path: impl AsRef<Path>) -> io::Result<Vec<JournalEntry>> {
 /// The intents of the journal at `path` that no line ends: writes whose outcome no run has
 /// seen, in the order they were sent. Read at the start of every worker, so it looks at each
 /// line only as far as its kind and op id, and parses whole only the intents left open (a
-/// journal of 100,000 writes is read in a fraction of the time [`read_lines`] takes).
+/// journal of 100,000 writes is read in a fraction of the time [`read_lines`] takes). A line
+/// that is not a journal line is skipped (and logged).
 pub fn read_open_intents(path: impl AsRef<Path>) -> io::Result<Vec<Intent>> {
     let reader = BufReader::new(File::open(path)?);
     let mut open: Vec<(String, String)> = Vec::new();
@@ -244,9 +269,12 @@ pub fn read_open_intents(path: impl AsRef<Path>) -> io::Result<Vec<Intent>> {
         if text.trim().is_empty() {
             continue;
         }
-        let peek: Peek = serde_json::from_str(&text).map_err(|e| {
-            io::Error::new(io::ErrorKind::InvalidData, format!("line {}: {e}", number + 1))
-        })?;
+        // A line no run could have meant (torn by a crash) is skipped, never fatal: one bad
+        // line must not keep every later write from being settled.
+        let Ok(peek) = serde_json::from_str::<Peek>(&text) else {
+            tracing::warn!(line = number + 1, "a journal line that is not one: skipped");
+            continue;
+        };
         match (peek.kind.as_deref(), peek.write, peek.op_id) {
             (Some("intent"), Some(write), _) => {
                 if !ended.contains(&write.op_id) && !index.contains_key(&write.op_id) {
@@ -260,14 +288,17 @@ pub fn read_open_intents(path: impl AsRef<Path>) -> io::Result<Vec<Intent>> {
             _ => {}
         }
     }
-    open.into_iter()
-        .filter(|(op_id, _)| !ended.contains(op_id))
-        .map(|(_, text)| match serde_json::from_str::<Line>(&text) {
-            Ok(Line::Intent(intent)) => Ok(intent),
-            Ok(_) => Err(io::Error::new(io::ErrorKind::InvalidData, "an intent that is not one")),
-            Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
-        })
-        .collect()
+    let parsed =
+        open.into_iter().filter(|(op_id, _)| !ended.contains(op_id)).filter_map(|(op_id, text)| {
+            match serde_json::from_str::<Line>(&text) {
+                Ok(Line::Intent(intent)) => Some(intent),
+                _ => {
+                    tracing::warn!(op_id, "an open intent that cannot be read: skipped");
+                    None
+                }
+            }
+        });
+    Ok(parsed.collect())
 }
 
 /// As much of a journal line as telling intents from outcomes takes.

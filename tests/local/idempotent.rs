@@ -239,13 +239,17 @@ async fn past_the_token_window_a_write_is_read_back_never_resent() {
     let old = Intent {
         time: journal::rfc3339(eleven_minutes_ago),
         endpoint: f.endpoint_label.clone(),
+        arn: None, // written before intents named their table's ARN: matched by endpoint
+        region: None,
         table: f.table.clone(),
         write: w.clone(),
         stamp: None,
     };
     let elsewhere = Write { op_id: uuid::Uuid::new_v4().to_string(), ..w.clone() };
+    // The same endpoint label, but another account's table of this name: never sent there.
+    let other_account = format!("arn:aws:dynamodb:us-east-1:111122223333:table/{}", f.table);
     let other_endpoint = Intent {
-        endpoint: "somewhere else".into(),
+        arn: Some(other_account),
         time: journal::now_rfc3339(),
         write: elsewhere,
         ..old.clone()
@@ -259,7 +263,7 @@ async fn past_the_token_window_a_write_is_read_back_never_resent() {
     let mut worker = client
         .spawn_worker(WorkerOptions { endpoint: f.endpoint_label.clone(), ..journaled(&path) });
     let settled = resolve(&mut worker, &f.table).await;
-    assert_eq!(settled.len(), 1, "only this endpoint's intent: {settled:?}");
+    assert_eq!(settled.len(), 1, "only this table's intent: {settled:?}");
     match &settled[0].result {
         Err(WriteError::Unknown(unknown)) => {
             let read = unknown.expired.clone().expect("read back").expect("read");
@@ -276,7 +280,7 @@ async fn past_the_token_window_a_write_is_read_back_never_resent() {
             .any(|l| matches!(l, Line::Ended(e) if e.outcome == "unknown" && e.op_id == w.op_id))
     );
     let open = journal::read_open_intents(&path).expect("journal");
-    assert_eq!(open.len(), 1, "the other endpoint's intent stays open");
+    assert_eq!(open.len(), 1, "the other account's intent stays open");
     worker.shutdown();
     f.finish().await;
     remove_journal(&path);
