@@ -7,8 +7,9 @@
 //! - The network dies mid-scan: the list keeps what it has and `r` resumes each segment from
 //!   its last evaluated key: every wallet exactly once.
 //! - A slow endpoint: calls time out and the app says so.
-//! - A write whose answers are all lost is read back, never retried blindly, and applied once;
-//!   a write cut before it reached the server is read back and shown as not applied.
+//! - A write whose answers are all lost is sent again with the same token and applied once;
+//!   a write cut before it reached the server stays "outcome unknown" and Enter sends the
+//!   same write, which then applies once.
 
 use std::time::{Duration, Instant};
 
