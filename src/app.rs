@@ -509,6 +509,9 @@ impl App {
         if self.session.write_started.is_some() {
             return Some("a write is in flight: wait for its answer".into());
         }
+        if self.session.resolve_sent && !self.session.writes_settled {
+            return Some("settling the writes an earlier run left open: a moment".into());
+        }
         let unknown = self.session.unknown.first()?;
         Some(format!(
             "the outcome of {} {} is unknown: r sends it again (it cannot apply twice) before \
