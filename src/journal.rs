@@ -5,7 +5,7 @@
 //! quit or died meanwhile): the next run settles it by sending the same request again.
 //! Lines written before intents existed (no `kind`) read as `applied` lines.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
@@ -261,9 +261,8 @@ pub fn read_all(path: impl AsRef<Path>) -> io::Result<Vec<JournalEntry>> {
 /// that is not a journal line is skipped (and logged).
 pub fn read_open_intents(path: impl AsRef<Path>) -> io::Result<Vec<Intent>> {
     let reader = BufReader::new(File::open(path)?);
-    let mut open: Vec<(String, String)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut ended: HashSet<String> = HashSet::new();
+    // Only the intents still open are kept: an outcome always follows its intent.
+    let mut open: HashMap<String, (usize, String)> = HashMap::new();
     for (number, text) in reader.lines().enumerate() {
         let text = text?;
         if text.trim().is_empty() {
@@ -277,27 +276,23 @@ pub fn read_open_intents(path: impl AsRef<Path>) -> io::Result<Vec<Intent>> {
         };
         match (peek.kind.as_deref(), peek.write, peek.op_id) {
             (Some("intent"), Some(write), _) => {
-                if !ended.contains(&write.op_id) && !index.contains_key(&write.op_id) {
-                    index.insert(write.op_id.clone(), open.len());
-                    open.push((write.op_id, text));
-                }
+                open.entry(write.op_id).or_insert((number, text));
             }
             (_, _, Some(op_id)) => {
-                ended.insert(op_id);
+                open.remove(&op_id);
             }
             _ => {}
         }
     }
-    let parsed =
-        open.into_iter().filter(|(op_id, _)| !ended.contains(op_id)).filter_map(|(op_id, text)| {
-            match serde_json::from_str::<Line>(&text) {
-                Ok(Line::Intent(intent)) => Some(intent),
-                _ => {
-                    tracing::warn!(op_id, "an open intent that cannot be read: skipped");
-                    None
-                }
-            }
-        });
+    let mut open: Vec<(usize, String)> = open.into_values().collect();
+    open.sort_unstable_by_key(|(number, _)| *number);
+    let parsed = open.into_iter().filter_map(|(number, text)| match serde_json::from_str(&text) {
+        Ok(Line::Intent(intent)) => Some(intent),
+        _ => {
+            tracing::warn!(line = number + 1, "an open intent that cannot be read: skipped");
+            None
+        }
+    });
     Ok(parsed.collect())
 }
 
