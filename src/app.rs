@@ -142,6 +142,9 @@ pub struct AppConfig {
     pub namespace: String,
     /// The endpoint is the embedded DynamoDB Local (`--local`): demo data may be offered.
     pub local: bool,
+    /// With `--local`, the port DynamoDB Local listens on (on every interface: it has no
+    /// bind-address option), named in the status panel.
+    pub local_port: Option<u16>,
     /// How long quitting waits for a write in flight to be answered (its two sends, from
     /// `--call-timeout`).
     pub write_wait: Duration,
@@ -170,6 +173,7 @@ impl AppConfig {
             allow_negative: false,
             namespace: String::new(),
             local: false,
+            local_port: None,
             write_wait: Duration::from_secs(26),
             warnings: Vec::new(),
         }

@@ -111,6 +111,7 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         allow_negative: cli.allow_negative,
         namespace,
         local: cli.local,
+        local_port: cli.local.then_some(cli.local_port),
         // Two sends of a write whose outcome is unclear, and a little more.
         write_wait: Duration::from_secs(cli.call_timeout) * 2 + Duration::from_secs(2),
         warnings,

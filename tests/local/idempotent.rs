@@ -368,7 +368,7 @@ async fn interleaved_writes_with_lost_answers_and_another_writer_add_up_exactly(
     let (mut unknowns, mut conflicts) = (0, 0);
     for n in 0..OPS {
         let user = &ids[n % WALLETS];
-        if rng.next_u64() % 12 == 0 {
+        if rng.next_u64().is_multiple_of(12) {
             for _ in 0..=(rng.next_u64() % 7) {
                 f.proxy.drop_next_response();
             }
