@@ -393,16 +393,14 @@ impl App {
         }
     }
 
-    /// "connected to …", with the start's warnings, which it would otherwise replace.
+    /// "connected to …", or rather the start's warnings, which it would otherwise replace
+    /// (the title bar names the endpoint anyway).
     fn connected(&mut self) {
-        let connected = format!("connected to {}", self.config.endpoint_label);
         self.status_line = Some(if self.warnings.is_empty() {
-            StatusLine { level: Level::Info, text: connected }
+            let text = format!("connected to {}", self.config.endpoint_label);
+            StatusLine { level: Level::Info, text }
         } else {
-            StatusLine {
-                level: Level::Warning,
-                text: format!("{connected} · {}", self.warnings.join(" · ")),
-            }
+            StatusLine { level: Level::Warning, text: self.warnings.join(" · ") }
         });
     }
 

@@ -169,7 +169,7 @@ impl Journal {
         }
         let file =
             OpenOptions::new().create(true).append(true).mode(private::FILE_MODE).open(path)?;
-        private::tighten_or_warn(path);
+        private::tighten_or_warn(path, "journal");
         Ok(Journal { path: path.to_path_buf(), file })
     }
 

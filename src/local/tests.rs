@@ -43,7 +43,7 @@ fn a_data_dir_is_created_private_and_a_wide_one_tightened() {
     }
     let (dir, notice) = prepare_data_dir(&wide).expect("tighten");
     let notice = notice.expect("a notice");
-    assert!(notice.contains("mode 0755): now 0700"), "{notice}");
+    assert_eq!(notice, "DynamoDB Local data dir made owner-only (was 0755)");
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("shared-local-instance.db")), 0o600, "its files too");
     assert_eq!(prepare_data_dir(&wide).expect("again").1, None, "said once");

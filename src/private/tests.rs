@@ -52,6 +52,12 @@ fn wide_files_and_dirs_are_tightened_once() {
         assert_eq!(mode(path), narrow);
         assert_eq!(tighten(path).expect("again"), None, "already private: nothing to say");
     }
+    fs::set_permissions(&file, Permissions::from_mode(0o640)).expect("chmod");
+    assert_eq!(
+        tighten_or_warn(&file, "journal").as_deref(),
+        Some("journal made owner-only (was 0640)")
+    );
+    assert_eq!(tighten_or_warn(&file, "journal"), None, "said once");
     fs::remove_dir_all(&root).expect("cleanup");
 }
 
@@ -74,6 +80,6 @@ fn tightening_keeps_the_owner_bits() {
 fn a_missing_path_has_nothing_to_tighten() {
     let root = scratch("missing");
     assert_eq!(tighten(&root.join("nope")).expect("no error"), None);
-    assert_eq!(tighten_or_warn(&root.join("nope")), None);
+    assert_eq!(tighten_or_warn(&root.join("nope"), "journal"), None);
     fs::remove_dir_all(&root).expect("cleanup");
 }
