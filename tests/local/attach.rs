@@ -1,7 +1,8 @@
 //! `--local` uses a server it did not start only if it is DynamoDB, and knows its own servers
 //! on a data directory: the binary (the TUI in a pseudo-terminal, and `wallet-tui seed`)
-//! against a web server on the port, against a DynamoDB Local another process still uses on
-//! the same data directory, and against one an earlier run left behind.
+//! against a web server on the port, against a DynamoDB Local already running (used, with a
+//! note that the storage flags do not apply), against one another process still uses on the
+//! same data directory, and against one an earlier run left behind.
 
 use std::process::Output;
 use std::time::Duration;
@@ -88,6 +89,26 @@ async fn seed_does_not_write_to_a_web_server_on_the_port() {
     assert!(text.contains(&refusal), "{text}");
     assert!(!text.contains("starting DynamoDB Local"), "nothing started: {text}");
     assert_only_probed(&web);
+    std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dynamodb_local_already_running_is_used_and_its_storage_kept() {
+    let server = support::dynamodb_local().await;
+    let dir = temp_dir("attach-dynamodb");
+    let output = seed(&dir, server.port(), &dir.join("unused"), "attached");
+    let text = stderr(&output);
+    assert!(output.status.success(), "{text}");
+    let note = format!(
+        "attached to the DynamoDB Local already running on port {}: --local-in-memory and \
+         --local-data-dir do not apply to it",
+        server.port()
+    );
+    assert!(text.contains(&note), "{text}");
+    assert!(!text.contains("starting DynamoDB Local"), "nothing started: {text}");
+    let items = support::scan_items(&sdk_client(&server.endpoint()), "attached").await;
+    assert_eq!(items.len(), 10, "written to the server that was running");
+    server.stop().await;
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
 }
 
