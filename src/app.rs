@@ -525,9 +525,33 @@ impl App {
             self.error("not connected yet");
             return Vec::new();
         }
+        if !self.session.unknown.is_empty() {
+            // Settled first, by sending them again; the next `r` reads the table afresh.
+            let count = self.session.unknown.len();
+            self.info(format!("sending {count} write(s) of unknown outcome again…"));
+            return vec![Request::ResolveWrites { table: self.session.name.clone() }];
+        }
         self.session.describe_failures = 0;
         self.poll_soon();
         self.rescan().into_iter().collect()
+    }
+
+    /// Why a wallet write cannot start now: one is in flight, or one's outcome is unknown
+    /// (a new write beside it could apply what it already did a second time).
+    fn wallet_write_blocked(&self) -> Option<String> {
+        if self.session.write_started.is_some() {
+            return Some("a write is in flight: wait for its answer".into());
+        }
+        if self.session.resolve_sent && !self.session.writes_settled {
+            return Some("settling the writes an earlier run left open: a moment".into());
+        }
+        let unknown = self.session.unknown.first()?;
+        Some(format!(
+            "the outcome of {} {} is unknown: r sends it again (it cannot apply twice) before \
+             any other write",
+            unknown.kind.name(),
+            unknown.user_id
+        ))
     }
 
     /// Why a table write cannot start now, if it cannot.

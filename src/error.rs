@@ -49,13 +49,6 @@ impl ApiError {
         Self { kind, message: message.into() }
     }
 
-    /// The call may have reached DynamoDB and applied though no answer says so: it timed out,
-    /// lost its connection, or failed in a way DynamoDB documents as "the request may or may
-    /// not have succeeded" (an internal server error).
-    pub fn outcome_unknown(&self) -> bool {
-        matches!(self.kind, ErrorKind::Timeout | ErrorKind::Unreachable | ErrorKind::Other)
-    }
-
     /// One line for the status bar: what happened, then the service's words.
     pub fn summary(&self) -> String {
         let what = match self.kind {

@@ -5,7 +5,7 @@
 //! quit or died meanwhile): the next run settles it by sending the same request again.
 //! Lines written before intents existed (no `kind`) read as `applied` lines.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write as _};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -53,6 +53,14 @@ pub struct Intent {
     pub time: String,
     /// The endpoint written to (as the app labels it).
     pub endpoint: String,
+    /// The table's ARN when it was sent (account, region, name): it is sent again only to
+    /// that table, never to another account's table of the same name.
+    #[serde(default)]
+    pub arn: Option<String>,
+    /// The client's region (DynamoDB Local keeps a namespace per region; its ARNs do not
+    /// say which).
+    #[serde(default)]
+    pub region: Option<String>,
     pub table: String,
     pub write: Write,
     /// The write-time attribute the config asks for, with the value this write sets.
@@ -170,6 +178,7 @@ impl Journal {
         let file =
             OpenOptions::new().create(true).append(true).mode(private::FILE_MODE).open(path)?;
         private::tighten_or_warn(path, "journal");
+        end_torn_line(path, &file)?;
         Ok(Journal { path: path.to_path_buf(), file })
     }
 
@@ -188,6 +197,21 @@ impl Journal {
         file.write_all(&bytes)?;
         file.sync_data()
     }
+}
+
+/// A line cut short (a crash or a full disk in the middle of an append) is ended, so the
+/// next line starts on a line of its own instead of being glued to it.
+fn end_torn_line(path: &Path, mut file: &File) -> io::Result<()> {
+    use std::os::unix::fs::FileExt as _;
+    let len = fs::metadata(path)?.len();
+    let mut last = [b'\n'];
+    if len > 0 {
+        File::open(path)?.read_at(&mut last, len - 1)?;
+    }
+    if last[0] != b'\n' {
+        file.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// The current time, RFC 3339 in UTC (e.g. `2025-01-02T03:04:05.678Z`).
@@ -235,19 +259,66 @@ pub fn read_all(path: impl AsRef<Path>) -> io::Result<Vec<JournalEntry>> {
     Ok(lines.filter_map(|l| if let Line::Applied(e) = l { Some(e) } else { None }).collect())
 }
 
-/// The intents among `lines` that no later line ends: writes whose outcome no run has seen.
-pub fn open_intents(lines: Vec<Line>) -> Vec<Intent> {
-    let ended: HashSet<String> = lines
-        .iter()
-        .filter(|l| !matches!(l, Line::Intent(_)))
-        .map(|l| l.op_id().to_string())
-        .collect();
-    let mut seen = HashSet::new();
-    lines
-        .into_iter()
-        .filter_map(|l| if let Line::Intent(i) = l { Some(i) } else { None })
-        .filter(|i| !ended.contains(&i.write.op_id) && seen.insert(i.write.op_id.clone()))
-        .collect()
+/// The intents of the journal at `path` that no line ends: writes whose outcome no run has
+/// seen, in the order they were sent. Read at the start of every worker, so it looks at each
+/// line only as far as its kind and op id, and parses whole only the intents left open (a
+/// journal of 100,000 writes is read in a fraction of the time [`read_lines`] takes). A line
+/// that is not a journal line is skipped (and logged).
+pub fn read_open_intents(path: impl AsRef<Path>) -> io::Result<Vec<Intent>> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut open: Vec<(String, String)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut ended: HashSet<String> = HashSet::new();
+    for (number, text) in reader.lines().enumerate() {
+        let text = text?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        // A line no run could have meant (torn by a crash) is skipped, never fatal: one bad
+        // line must not keep every later write from being settled.
+        let Ok(peek) = serde_json::from_str::<Peek>(&text) else {
+            tracing::warn!(line = number + 1, "a journal line that is not one: skipped");
+            continue;
+        };
+        match (peek.kind.as_deref(), peek.write, peek.op_id) {
+            (Some("intent"), Some(write), _) => {
+                if !ended.contains(&write.op_id) && !index.contains_key(&write.op_id) {
+                    index.insert(write.op_id.clone(), open.len());
+                    open.push((write.op_id, text));
+                }
+            }
+            (_, _, Some(op_id)) => {
+                ended.insert(op_id);
+            }
+            _ => {}
+        }
+    }
+    let parsed =
+        open.into_iter().filter(|(op_id, _)| !ended.contains(op_id)).filter_map(|(op_id, text)| {
+            match serde_json::from_str::<Line>(&text) {
+                Ok(Line::Intent(intent)) => Some(intent),
+                _ => {
+                    tracing::warn!(op_id, "an open intent that cannot be read: skipped");
+                    None
+                }
+            }
+        });
+    Ok(parsed.collect())
+}
+
+/// As much of a journal line as telling intents from outcomes takes.
+#[derive(Deserialize)]
+struct Peek {
+    kind: Option<String>,
+    /// An outcome's (or an old-style entry's) op id.
+    op_id: Option<String>,
+    /// An intent's write: only its op id is read.
+    write: Option<PeekWrite>,
+}
+
+#[derive(Deserialize)]
+struct PeekWrite {
+    op_id: String,
 }
 
 /// An RFC 3339 UTC time as written by [`now_rfc3339`].

@@ -1,8 +1,9 @@
 //! wallet-tui: a terminal UI for a DynamoDB user-wallet table.
 //!
-//! The shape: terminal events, worker responses and ticks become [`msg::Msg`]s;
-//! [`app::App::update`] turns each into new state plus [`msg::Request`]s for the
-//! [`worker`], which owns the SDK client; [`ui::render`] draws the state.
+//! The shape: terminal events, worker replies and ticks become [`msg::Msg`]s;
+//! [`app::App::update`] turns each into new state plus [`msg::Job`]s (a request and the table
+//! session it belongs to) for the [`worker`], which owns the SDK client and answers each with
+//! [`msg::Reply`]s; [`ui::render`] draws the state.
 
 pub mod app;
 pub mod balance;

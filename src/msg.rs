@@ -288,7 +288,7 @@ pub enum Msg {
     CallStats(CallStats),
     /// The terminal's size changed: where the panes are now.
     Resized(Viewport),
-    /// SIGTERM, SIGINT or SIGHUP: quit as `q` does.
+    /// SIGTERM: quit as `q` does (waiting for a write in flight).
     Shutdown,
     /// News from the DynamoDB Local supervisor.
     Local(LocalEvent),

@@ -27,7 +27,8 @@ pub enum OpKind {
     Put,
     Update,
     Delete,
-    /// TransactWriteItems (a transfer): each item costs twice a plain write.
+    /// A transfer (two items). Like every wallet write, one TransactWriteItems: each item
+    /// costs twice a plain write.
     Transact,
     /// DescribeTable, CreateTable, UpdateTable, DeleteTable: counted, never charged
     /// capacity units.

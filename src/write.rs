@@ -121,12 +121,10 @@ impl WriteDone {
     }
 }
 
-/// The credited side of a transfer, after it.
+/// The credited side of a transfer, as read back after it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Counterpart {
     pub wallet: Wallet,
-    /// Its balance before the transfer, when known.
-    pub old_balance: Option<Balance>,
 }
 
 /// Why a write did not go through, or that nobody can tell yet.

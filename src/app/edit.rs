@@ -144,7 +144,9 @@ impl App {
     /// Opens a wallet form (from a key); refuses writes in read-only mode.
     pub(super) fn open_wallet_form(&mut self, action: WalletAction) {
         if !matches!(action, WalletAction::Get) {
-            if let Some(why) = self.write_blocked("editing wallets") {
+            if let Some(why) =
+                self.write_blocked("editing wallets").or_else(|| self.wallet_write_blocked())
+            {
                 return self.error(why);
             }
         } else if self.connection != super::Connection::Ready {
@@ -371,6 +373,11 @@ impl App {
         result: Result<WriteDone, WriteError>,
         ours: bool,
     ) {
+        let still_unknown = matches!(&result, Err(WriteError::Unknown(u)) if u.expired.is_none());
+        self.session.unknown.retain(|w| w.op_id != write.op_id);
+        if still_unknown {
+            self.session.unknown.push(write.clone());
+        }
         match result {
             Ok(done) => self.write_succeeded(write, done, ours),
             Err(WriteError::Conflict { current }) => self.write_conflicted(write, current, ours),
@@ -537,8 +544,8 @@ impl App {
         let Some(read) = expired else {
             let message = format!(
                 "outcome unknown ({}). Enter sends the same write again: with its token it \
-                 cannot apply twice; Esc leaves it open, and the app settles it when it next \
-                 opens this table",
+                 cannot apply twice. Esc leaves it open: no other write starts until r (or \
+                 the next start) has sent it again",
                 error.summary()
             );
             self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
@@ -623,8 +630,8 @@ impl App {
             self.error(why);
             return Vec::new();
         }
-        if self.session.write_started.is_some() {
-            self.error("a write is in flight: wait for it");
+        if let Some(why) = self.wallet_write_blocked() {
+            self.error(why);
             return Vec::new();
         }
         let Some(entry) = self.session.undo.pop() else {
@@ -670,7 +677,13 @@ impl App {
                 Err(_) => "not applied".to_string(),
             };
             lines.push(format!("{} {}: {outcome}", write.kind.name(), write.user_id));
+            // An earlier run's edit is not this session's to undo.
+            let ours = self.session.unknown.iter().any(|w| w.op_id == write.op_id);
+            let undo = self.session.undo.len();
             self.settle_write(&write, result, false);
+            if !ours {
+                self.session.undo.truncate(undo);
+            }
         }
         if count > 0 {
             let text = format!(

@@ -46,6 +46,9 @@ pub struct TableSession {
     pub(super) filter_text: String,
     /// When the write in flight was sent (one at a time).
     pub(super) write_started: Option<Instant>,
+    /// Writes of this session whose outcome is unknown (sent twice, no answer said): no
+    /// other write starts until they are settled, by sending each again.
+    pub(super) unknown: Vec<crate::write::Write>,
     /// This session's balance edits, newest last, for `u`.
     pub(super) undo: Vec<UndoEntry>,
     pub(super) last_settle: Instant,
@@ -96,6 +99,7 @@ impl TableSession {
             filter_input: None,
             filter_text: String::new(),
             write_started: None,
+            unknown: Vec::new(),
             undo: Vec::new(),
             last_settle: now,
             writes_settled: false,

@@ -77,6 +77,10 @@ impl App {
         if entry.name == self.session.name {
             return Vec::new();
         }
+        if self.session.write_started.is_some() {
+            self.error("a write is in flight: wait for its answer before switching tables");
+            return Vec::new();
+        }
         let mut requests = Vec::new();
         if let Some(scan) = self.session.scan.as_ref().filter(|s| s.outcome == ScanOutcome::Running)
         {

@@ -48,6 +48,8 @@ fn intent(op_id: &str, kind: WriteKind) -> Intent {
     Intent {
         time: "2026-12-02T10:00:00Z".into(),
         endpoint: "DynamoDB Local http://127.0.0.1:8000".into(),
+        arn: Some("arn:aws:dynamodb:ddblocal:000000000000:table/wallets".into()),
+        region: Some("us-east-1".into()),
         table: "wallets".into(),
         write: Write { op_id: op_id.into(), user_id: "u1".into(), kind },
         stamp: None,
@@ -92,7 +94,7 @@ fn intents_without_an_outcome_are_open_and_survive_a_round_trip() {
     let read = read_lines(&path).expect("read");
     assert_eq!(read[..5], lines[..]);
     assert_eq!(read[5], Line::Applied(entry("legacy")));
-    assert_eq!(open_intents(read), vec![open.clone()]);
+    assert_eq!(read_open_intents(&path).expect("open intents"), vec![open.clone()]);
     assert_eq!(open.sent_at(), parse_rfc3339("2026-12-02T10:00:00Z"));
     assert!(open.sent_at().is_some());
     fs::remove_dir_all(&dir).expect("cleanup");
@@ -107,5 +109,21 @@ fn a_line_that_is_not_a_journal_line_is_an_error_naming_it() {
         .expect("write");
     let err = read_lines(&path).expect_err("refused");
     assert!(err.to_string().contains("line 3"), "{err}");
+    fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn a_torn_line_is_skipped_and_the_next_append_starts_a_line_of_its_own() {
+    let dir = std::env::temp_dir().join(format!("wallet-tui-journal-{}", uuid::Uuid::new_v4()));
+    let path = dir.join(FILE_NAME);
+    let open = intent("open", WriteKind::Delete { seen: None });
+    Journal::open(&path).expect("open").append(&Line::Intent(open.clone())).expect("append");
+    // A crash in the middle of the next append.
+    let torn = serde_json::to_string(&Line::Applied(entry("x"))).expect("json");
+    let text = fs::read_to_string(&path).expect("read");
+    fs::write(&path, format!("{text}{}", &torn[..torn.len() / 2])).expect("write");
+    let later = intent("later", WriteKind::Delete { seen: None });
+    Journal::open(&path).expect("reopen").append(&Line::Intent(later.clone())).expect("append");
+    assert_eq!(read_open_intents(&path).expect("read"), vec![open, later]);
     fs::remove_dir_all(&dir).expect("cleanup");
 }

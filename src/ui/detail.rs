@@ -37,7 +37,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         " {size} B · RCU {} strong / {} eventual · WCU {} ",
         format_units(capacity::read_units(size, Consistency::Strong)),
         format_units(capacity::read_units(size, Consistency::Eventual)),
-        format_units(capacity::write_units(size)),
+        // What this app's writes cost: each is a transaction.
+        format_units(capacity::transactional_write_units(size)),
     )));
     let lines: Vec<Line> = match app.detail_view() {
         DetailView::Attributes => attrs

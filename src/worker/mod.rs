@@ -288,8 +288,18 @@ fn error_answer(request: Request, error: ApiError) -> Response {
         Request::GetWallet { table, user_id, .. } => {
             Response::GotWallet { table, user_id, result: Err(error), consumed_rcu: None }
         }
-        Request::Write { table, write } => {
+        // Refused before any intent (read-only), or its job stopped on a bug, perhaps after
+        // it was sent: unknown, so it stays open and is settled by sending it again.
+        Request::Write { table, write } if error.kind == ErrorKind::ReadOnly => {
             Response::Written { table, write, result: Err(WriteError::Refused(error)) }
+        }
+        Request::Write { table, write } => {
+            let sent_at = crate::journal::now_rfc3339();
+            Response::Written {
+                table,
+                write,
+                result: Err(WriteError::unknown(error, sent_at, None)),
+            }
         }
         Request::ResolveWrites { table } => Response::WritesResolved { table, result: Err(error) },
         Request::ListTables => Response::TablesListed { result: Err(error) },

@@ -7,7 +7,6 @@ use aws_sdk_dynamodb::types::{
 
 use super::errors::build_error;
 use super::item::{number, string, wallet_from_item};
-use super::writes::Items;
 use crate::balance::Balance;
 use crate::error::ApiError;
 use crate::wallet::{BALANCE, USER_ID, Wallet};
@@ -21,7 +20,7 @@ pub fn items(
     amount: Balance,
     overdraft: bool,
     stamp: Option<&Stamp>,
-) -> Result<Items, ApiError> {
+) -> Result<Vec<TransactWriteItem>, ApiError> {
     let debit_condition = if overdraft {
         "attribute_exists(#id)"
     } else {
@@ -105,5 +104,5 @@ pub fn cancel_reasons(
 /// stored then: another writer may have changed them since; the journal records the amount).
 pub fn settle_transfer(done: &mut WriteDone, from: Option<Wallet>, to: Option<Wallet>) {
     done.wallet = from;
-    done.counterpart = to.map(|wallet| Box::new(Counterpart { wallet, old_balance: None }));
+    done.counterpart = to.map(|wallet| Box::new(Counterpart { wallet }));
 }

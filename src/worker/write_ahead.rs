@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::Client;
 use tokio::sync::{Mutex as AsyncMutex, OnceCell};
 
 use super::reads;
+use super::tables;
 use super::transfer;
 use super::writes::{self, Attempt, Items};
 use crate::error::{ApiError, ErrorKind};
@@ -22,8 +23,9 @@ use crate::journal::{self, Ended, Intent, Journal, JournalEntry, Line};
 use crate::msg::Response;
 use crate::write::{Stamp, TOKEN_WINDOW, Write, WriteDone, WriteError, WriteKind};
 
-/// A write is not sent again this close to the end of its token's window: the request could
-/// arrive after DynamoDB has forgotten the token, and apply a second time.
+/// A write is not sent again this close to the end of its token's window (plus two calls'
+/// time, see [`WriteAhead::margin`]): the request could arrive after DynamoDB has forgotten
+/// the token, and apply a second time.
 const WINDOW_MARGIN: Duration = Duration::from_secs(60);
 
 /// What settling one write came to: the wallets read back on the way (answered to the app
@@ -40,6 +42,15 @@ pub struct WriteAhead {
     pending: Mutex<HashMap<String, Arc<Pending>>>,
     /// The journal's open intents, read once, on the first write or resolve.
     loaded: OnceCell<()>,
+    /// Each table's ARN (account, region, name), described once: where an intent may be
+    /// sent again (`None`: it could not be described).
+    arns: AsyncMutex<HashMap<String, Option<String>>>,
+}
+
+/// Where a table is, as far as settling writes is concerned.
+struct Place {
+    arn: Option<String>,
+    region: Option<String>,
 }
 
 /// One write without an outcome.
@@ -66,6 +77,7 @@ impl WriteAhead {
             stamp_attribute,
             pending: Mutex::new(HashMap::new()),
             loaded: OnceCell::new(),
+            arns: AsyncMutex::new(HashMap::new()),
         }
     }
 
@@ -83,7 +95,7 @@ impl WriteAhead {
                     Err(WriteError::Refused(ApiError::new(ErrorKind::Validation, why))),
                 );
             }
-            None => match self.begin(table, write) {
+            None => match self.begin(table, write, self.place(client, table).await) {
                 Ok(pending) => pending,
                 Err(error) => return (Vec::new(), Err(WriteError::Refused(error))),
             },
@@ -95,8 +107,13 @@ impl WriteAhead {
     /// one), settled one after the other.
     pub async fn resolve(&self, client: &Client, table: &str) -> Vec<(Write, Settled)> {
         self.load().await;
-        let mut open: Vec<Arc<Pending>> =
-            self.lock().values().filter(|p| p.intent.table == table).cloned().collect();
+        let here = self.place(client, table).await;
+        let mut open: Vec<Arc<Pending>> = self
+            .lock()
+            .values()
+            .filter(|p| p.intent.table == table && self.same_place(&p.intent, &here))
+            .cloned()
+            .collect();
         open.sort_by_key(|p| p.sent_at);
         let mut settled = Vec::new();
         for pending in open {
@@ -110,8 +127,34 @@ impl WriteAhead {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Where `table` is: its ARN (account, region and name; described once) and the client's
+    /// region (DynamoDB Local's ARNs name neither its region nor its server).
+    async fn place(&self, client: &Client, table: &str) -> Place {
+        let mut arns = self.arns.lock().await;
+        if !arns.get(table).is_some_and(Option::is_some) {
+            let described = tables::describe_table(client, table).await;
+            arns.insert(table.to_string(), described.ok().flatten().and_then(|info| info.arn));
+        }
+        let region = client.config().region().map(|r| r.to_string());
+        Place { arn: arns.get(table).cloned().flatten(), region }
+    }
+
+    /// Whether `intent` was sent to the table found `here`: the same ARN (and for DynamoDB
+    /// Local, the same endpoint and region too); an intent whose ARN is not known, by the
+    /// endpoint alone. A write is never sent again to another account's table of its name.
+    fn same_place(&self, intent: &Intent, here: &Place) -> bool {
+        match (&intent.arn, &here.arn) {
+            (Some(sent), Some(now)) if sent.contains(":ddblocal:") => {
+                sent == now && intent.endpoint == self.endpoint && intent.region == here.region
+            }
+            (Some(sent), Some(now)) => sent == now,
+            (Some(_), None) => false,
+            (None, _) => intent.endpoint == self.endpoint,
+        }
+    }
+
     /// The intent of a new write, on disk before anything is sent.
-    fn begin(&self, table: &str, write: Write) -> Result<Arc<Pending>, ApiError> {
+    fn begin(&self, table: &str, write: Write, place: Place) -> Result<Arc<Pending>, ApiError> {
         let sent_at = SystemTime::now();
         let time = journal::rfc3339(sent_at);
         let stamp =
@@ -119,6 +162,8 @@ impl WriteAhead {
         let intent = Intent {
             time,
             endpoint: self.endpoint.clone(),
+            arn: place.arn,
+            region: place.region,
             table: table.to_string(),
             write,
             stamp,
@@ -145,43 +190,61 @@ impl WriteAhead {
         if let Some(result) = outcome.as_ref() {
             return (Vec::new(), result.clone());
         }
-        let expired =
-            pending.sent_at.elapsed().unwrap_or(Duration::ZERO) + WINDOW_MARGIN >= TOKEN_WINDOW;
-        let (read_backs, result) = if expired {
+        // A clock that went back cannot tell the window's end: as if it were past.
+        let expired = pending
+            .sent_at
+            .elapsed()
+            .map_or(true, |age| age + Self::margin(client) >= TOKEN_WINDOW);
+        let (mut read_backs, mut result) = if expired {
             self.read_back_expired(client, pending).await
         } else {
-            self.send(client, pending).await
+            (Vec::new(), self.send(client, pending).await)
         };
         if let Err(WriteError::Unknown(unknown)) = &result
             && unknown.expired.is_none()
         {
             return (read_backs, result);
         }
+        // The outcome is on disk before anything else is asked (a transfer's read-backs).
         self.record(&pending.intent, &result);
         self.lock().remove(&pending.intent.write.op_id);
+        if let Ok(done) = &mut result {
+            read_backs.extend(self.read_back_transfer(client, pending, done).await);
+        }
         *outcome = Some(result.clone());
         (read_backs, result)
     }
 
+    /// How close to the window's end a write is no longer sent: a minute, plus the two
+    /// sends a settle may make, each as long as a call may take.
+    fn margin(client: &Client) -> Duration {
+        let call = client.config().timeout_config().and_then(|t| t.operation_timeout());
+        WINDOW_MARGIN + 2 * call.unwrap_or(Duration::from_secs(60))
+    }
+
     /// Sends the request; sends it once more at once if no answer says what became of it.
-    async fn send(&self, client: &Client, pending: &Pending) -> Settled {
+    async fn send(&self, client: &Client, pending: &Pending) -> Result<WriteDone, WriteError> {
         let write = &pending.intent.write;
         let mut attempt = Attempt::Unknown(ApiError::new(ErrorKind::Other, "not sent"));
         for _ in 0..2 {
-            pending.sends.fetch_add(1, Ordering::Relaxed);
+            let earlier = pending.sends.fetch_add(1, Ordering::Relaxed);
             attempt = writes::send(client, write, &pending.items).await;
+            // A refusal (expired credentials, access denied, a missing table) comes before
+            // DynamoDB looks at the token: after an earlier send it says nothing of that one.
+            if let (Attempt::NotApplied(WriteError::Refused(error)), 1..) = (&attempt, earlier) {
+                attempt = Attempt::Unknown(error.clone());
+            }
             let Attempt::Unknown(error) = &attempt else { break };
             tracing::warn!(op = write.op_id, error = error.summary(), "write outcome unknown");
         }
         match attempt {
             Attempt::Applied(mut done) => {
                 done.resent = pending.sends.load(Ordering::Relaxed) > 1;
-                let read_backs = self.read_back_transfer(client, pending, &mut done).await;
-                (read_backs, Ok(done))
+                Ok(done)
             }
-            Attempt::NotApplied(error) => (Vec::new(), Err(error)),
+            Attempt::NotApplied(error) => Err(error),
             Attempt::Unknown(error) => {
-                (Vec::new(), Err(WriteError::unknown(error, pending.intent.time.clone(), None)))
+                Err(WriteError::unknown(error, pending.intent.time.clone(), None))
             }
         }
     }
@@ -259,16 +322,17 @@ impl WriteAhead {
                 if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
                     return;
                 }
-                let lines = tokio::task::spawn_blocking(move || journal::read_lines(path)).await;
-                let intents = match lines {
-                    Ok(Ok(lines)) => journal::open_intents(lines),
+                let read = tokio::task::spawn_blocking(move || journal::read_open_intents(path)).await;
+                let intents = match read {
+                    Ok(Ok(intents)) => intents,
                     Ok(Err(err)) => {
                         tracing::warn!(error = %err, "cannot read the write journal: earlier writes are not settled");
                         return;
                     }
                     Err(err) => return tracing::warn!(error = %err, "reading the journal stopped"),
                 };
-                for intent in intents.into_iter().filter(|i| i.endpoint == self.endpoint) {
+                // Each is sent again only to the place it was sent (see `same_place`).
+                for intent in intents {
                     self.adopt(intent);
                 }
             })

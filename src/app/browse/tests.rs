@@ -408,22 +408,36 @@ fn the_table_picker_says_where_it_looked_when_there_is_nothing() {
 }
 
 #[test]
-fn switching_tables_leaves_no_write_or_seed_waiting_for_the_old_one() {
+fn switching_tables_waits_for_a_write_in_flight_and_leaves_no_seed_waiting() {
     let t0 = Instant::now();
     let mut app = loaded(3);
     app.config.local = true;
     app.step(t0, ch('S'));
     app.step(t0, ch('e'));
-    app.step(t0, key(KeyCode::Enter));
+    let sent = app.step(t0, key(KeyCode::Enter));
+    let [Request::Write { write, .. }] = sent.as_slice() else { panic!("{sent:?}") };
+    let write = write.clone();
     assert!(app.write_in_flight_since().is_some());
     app.step(t0, key(KeyCode::Esc));
     app.step(t0, ch(':'));
     let tables = vec![entry("other_wallets", Some(true)), entry(TABLE, Some(true))];
-    app.step(t0, crate::fixtures::answer(Response::TablesListed { result: Ok(tables) }));
+    let listed = Response::TablesListed { result: Ok(tables) };
+    app.step(t0, crate::fixtures::answer(listed.clone()));
+    app.step(t0, key(KeyCode::Up));
+    app.step(t0, key(KeyCode::Enter));
+    assert_eq!(app.session.name, TABLE, "not while its answer is out");
+    let said = app.status_line.clone().expect("said").text;
+    assert!(said.starts_with("a write is in flight"), "{said}");
+    // Answered: now the switch goes through, and nothing of the old table waits.
+    let conflict = Err(crate::write::WriteError::Conflict { current: None });
+    let written = Response::Written { table: TABLE.into(), write, result: conflict };
+    app.step(t0, crate::fixtures::answer(written));
+    app.step(t0, key(KeyCode::Esc));
+    app.step(t0, ch(':'));
+    app.step(t0, crate::fixtures::answer(listed));
     app.step(t0, key(KeyCode::Up));
     app.step(t0, key(KeyCode::Enter));
     assert_eq!(app.session.name, "other_wallets");
-    assert!(app.write_in_flight_since().is_none(), "no spinner for the old table's write");
     let sent = app.step(t0, ch('S'));
     assert!(matches!(sent[..], [Request::Seed { .. }]), "S works again: {sent:?}");
 }

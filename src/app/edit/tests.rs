@@ -536,8 +536,7 @@ fn a_transfer_updates_both_rows_in_place_or_says_why_it_was_cancelled() {
     assert_eq!(app.session.list.loaded(), 1);
 
     let again = sent_write(&app.step(app.now, key(KeyCode::Enter)));
-    let counterpart =
-        crate::write::Counterpart { wallet: wallet(BOB, "30"), old_balance: Some(b("0")) };
+    let counterpart = crate::write::Counterpart { wallet: wallet(BOB, "30") };
     let done = WriteDone {
         counterpart: Some(Box::new(counterpart)),
         ..done(Some(wallet(ALICE, "70")), Some(b("100")))
@@ -699,4 +698,37 @@ fn a_write_form_says_what_the_write_costs_before_enter() {
     app.step(app.now, ch('f'));
     let Modal::Wallet(dialog) = &app.modal else { panic!("the get form") };
     assert!(!dialog.form.intro.clone().unwrap_or_default().contains("WCU"), "a read");
+}
+
+#[test]
+fn no_other_write_starts_while_one_is_in_flight_or_of_unknown_outcome() {
+    let mut app = app();
+    app.step(app.now, ch('+'));
+    type_text(&mut app, "5");
+    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
+    app.step(app.now, key(KeyCode::Esc)); // the form goes; the write is still out
+    app.step(app.now, ch('+'));
+    assert!(matches!(app.modal, Modal::None), "no second write while one is in flight");
+    let said = app.status_line.clone().expect("said").text;
+    assert!(said.starts_with("a write is in flight"), "{said}");
+
+    let lost = ApiError::new(ErrorKind::Timeout, "operation timeout");
+    answer(&mut app, write.clone(), Err(unknown(lost)));
+    for refused in ['+', '-', 'e', 'x', 'T', 'n'] {
+        app.step(app.now, ch(refused));
+        assert!(matches!(app.modal, Modal::None), "{refused}: no new write beside an unknown one");
+        let said = app.status_line.clone().expect("said").text;
+        assert!(said.contains("is unknown: r sends it again"), "{refused}: {said}");
+    }
+    assert!(app.step(app.now, ch('u')).is_empty(), "nor an undo");
+    // `r` sends it again (the worker settles every open write of the table).
+    let sent = app.step(app.now, ch('r'));
+    assert_eq!(sent, vec![Request::ResolveWrites { table: TABLE.into() }]);
+    let done = WriteDone { resent: true, ..done(None, Some(b("100"))) };
+    let resolved = vec![crate::msg::Resolved { write, result: Ok(done) }];
+    let settled = Response::WritesResolved { table: TABLE.into(), result: Ok(resolved) };
+    app.step(app.now, crate::fixtures::answer(settled));
+    assert_eq!(app.session.list.find(&UserId::new(ALICE)).and_then(|w| w.balance), Some(b("105")));
+    app.step(app.now, ch('+'));
+    assert!(matches!(app.modal, Modal::Wallet(_)), "writes again once it is settled");
 }

@@ -60,20 +60,3 @@ fn error_codes_are_read_from_the_wire(
 ) {
     assert_eq!(wire_error_code(status, header, Some(body.as_bytes())).as_deref(), code);
 }
-
-#[test]
-fn only_answers_that_say_nothing_leave_the_outcome_unknown() {
-    let unknown = |kind| ApiError::new(kind, "").outcome_unknown();
-    assert!(unknown(ErrorKind::Timeout));
-    assert!(unknown(ErrorKind::Unreachable));
-    assert!(unknown(ErrorKind::Other));
-    for kind in [
-        ErrorKind::Throttled,
-        ErrorKind::Validation,
-        ErrorKind::AccessDenied,
-        ErrorKind::ReadOnly,
-        ErrorKind::NotFound,
-    ] {
-        assert!(!unknown(kind), "{kind:?} is DynamoDB's own answer: nothing applied");
-    }
-}

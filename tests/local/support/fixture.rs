@@ -44,6 +44,8 @@ impl ProxiedTable {
         let table = super::unique_table(prefix);
         super::create_wallet_table(&raw, &table, &BillingMode::OnDemand).await;
         super::put_wallets(&raw, &table, wallets).await;
+        let mut worker = worker;
+        super::open_session(&mut worker, &table).await;
         ProxiedTable { server, raw, proxy, worker, table, endpoint_label }
     }
 

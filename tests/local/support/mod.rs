@@ -178,6 +178,20 @@ pub async fn next_response(worker: &mut WorkerHandle, limit: Duration, what: &st
     next_reply(worker, limit, what).await.response
 }
 
+/// What the app does first on a table: has the worker settle the writes left open there
+/// (none, in a fresh table), which also looks the table's ARN up, once. Tests that arm faults
+/// for a write start with this, so the faults meet the write and not that lookup.
+pub async fn open_session(worker: &mut WorkerHandle, table: &str) {
+    send(worker, Request::ResolveWrites { table: table.to_string() });
+    loop {
+        match next_response(worker, CALL_LIMIT, "the open writes settled").await {
+            Response::WritesResolved { .. } => return,
+            Response::ReadBack { .. } => {}
+            other => panic!("settling open writes: unexpected {other:?}"),
+        }
+    }
+}
+
 /// Sends one request to the worker and waits (at most [`CALL_LIMIT`]) for its answer: the
 /// next response, as nothing else is in flight.
 pub async fn call(worker: &mut WorkerHandle, request: Request) -> Response {
