@@ -70,6 +70,8 @@ pub struct Transition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Info,
+    /// Works, but the user should know (plain HTTP to another host, a file made private).
+    Warning,
     Error,
 }
 
@@ -140,9 +142,15 @@ pub struct AppConfig {
     pub namespace: String,
     /// The endpoint is the embedded DynamoDB Local (`--local`): demo data may be offered.
     pub local: bool,
+    /// With `--local`, the port DynamoDB Local listens on (on every interface: it has no
+    /// bind-address option), named in the status panel.
+    pub local_port: Option<u16>,
     /// How long quitting waits for a write in flight to be answered (its two sends, from
     /// `--call-timeout`).
     pub write_wait: Duration,
+    /// Things found at start that the user should know (plain HTTP to another host, a file
+    /// that was readable by others): the first status line says them.
+    pub warnings: Vec<String>,
 }
 
 impl AppConfig {
@@ -165,7 +173,9 @@ impl AppConfig {
             allow_negative: false,
             namespace: String::new(),
             local: false,
+            local_port: None,
             write_wait: Duration::from_secs(26),
+            warnings: Vec::new(),
         }
     }
 }
@@ -191,6 +201,9 @@ pub struct App {
     viewport: Viewport,
     /// What this run's calls consumed, for the capacity panel.
     usage: Usage,
+    /// Warnings of the start (the config's, then the local server's), repeated with the
+    /// "connected" line that would otherwise replace them.
+    warnings: Vec<String>,
     /// The table being looked after; replaced whole when the user switches tables.
     session: TableSession,
     next_session: SessionId,
@@ -202,10 +215,14 @@ impl App {
     pub fn new(config: AppConfig, now: Instant) -> Self {
         let ready = config.ready;
         let session = TableSession::new(1, config.table.clone(), now, ready.then_some(now));
+        let warnings = config.warnings.clone();
+        let status_line = (!warnings.is_empty())
+            .then(|| StatusLine { level: Level::Warning, text: warnings.join(" · ") });
         App {
             connection: if ready { Connection::Ready } else { Connection::Starting(Vec::new()) },
             config,
-            status_line: None,
+            status_line,
+            warnings,
             modal: Modal::None,
             now,
             should_quit: false,
@@ -359,9 +376,14 @@ impl App {
                     lines.drain(..excess);
                 }
             }
+            LocalEvent::Warning(text) => {
+                self.warnings.push(text);
+                self.status_line =
+                    Some(StatusLine { level: Level::Warning, text: self.warnings.join(" · ") });
+            }
             LocalEvent::Ready => {
                 self.connection = Connection::Ready;
-                self.info(format!("connected to {}", self.config.endpoint_label));
+                self.connected();
                 self.poll_soon();
             }
             LocalEvent::Failed(why) => {
@@ -369,6 +391,17 @@ impl App {
                 self.connection = Connection::Failed(why);
             }
         }
+    }
+
+    /// "connected to …", or rather the start's warnings, which it would otherwise replace
+    /// (the title bar names the endpoint anyway).
+    fn connected(&mut self) {
+        self.status_line = Some(if self.warnings.is_empty() {
+            let text = format!("connected to {}", self.config.endpoint_label);
+            StatusLine { level: Level::Info, text }
+        } else {
+            StatusLine { level: Level::Warning, text: self.warnings.join(" · ") }
+        });
     }
 
     fn handle_event(&mut self, event: &Event) -> Vec<Request> {

@@ -7,14 +7,16 @@
 //! - JSON Lines: one wallet per line in DynamoDB JSON (`{"user_id":{"S":"…"},"balance":{"N":"12.5"}}`),
 //!   so numbers stay exact strings for any reader, and types survive the round trip.
 //!
-//! An existing file is never overwritten; a failed export leaves no partial file behind.
+//! An existing file is never overwritten; a failed export leaves no partial file behind. The
+//! file is created owner-only (0600): it holds every balance and user id exported.
 
 use std::collections::BTreeSet;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::json::{self, Shape};
+use crate::private;
 use crate::wallet::{AttrValue, BALANCE, USER_ID, Wallet};
 
 /// The two export formats.
@@ -76,9 +78,9 @@ impl std::fmt::Display for ExportError {
 
 impl std::error::Error for ExportError {}
 
-/// Writes `wallets` to a new file at `path`; returns how many were written.
+/// Writes `wallets` to a new owner-only file at `path`; returns how many were written.
 pub fn write(path: &Path, format: Format, wallets: &[Wallet]) -> Result<usize, ExportError> {
-    let file = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
+    let file = private::open_options().write(true).create_new(true).open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             ExportError::Exists(path.to_path_buf())
         } else {

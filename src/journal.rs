@@ -8,12 +8,14 @@
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write as _};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use directories::ProjectDirs;
 use serde::{Deserialize, Serialize};
 
+use crate::private;
 use crate::write::{Stamp, Write, WriteDone, WriteKind};
 
 /// The journal's file name in the data directory.
@@ -166,13 +168,16 @@ impl std::fmt::Debug for Journal {
 
 impl Journal {
     /// Opens (creating it and its parent directories if needed) the journal at `path`
-    /// for appending.
+    /// for appending. It holds balances and user ids: a new journal is owner-only (0600,
+    /// new directories 0700), and an existing one other users can read is tightened (logged).
     pub fn open(path: impl AsRef<Path>) -> io::Result<Journal> {
         let path = path.as_ref();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent)?;
+            fs::DirBuilder::new().recursive(true).mode(private::DIR_MODE).create(parent)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let file =
+            OpenOptions::new().create(true).append(true).mode(private::FILE_MODE).open(path)?;
+        private::tighten_or_warn(path, "journal");
         end_torn_line(path, &file)?;
         Ok(Journal { path: path.to_path_buf(), file })
     }

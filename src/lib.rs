@@ -22,6 +22,7 @@ pub mod keymap;
 pub mod list;
 pub mod local;
 pub mod msg;
+pub mod private;
 pub mod table;
 pub mod theme;
 pub mod ui;

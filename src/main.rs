@@ -23,10 +23,11 @@ use wallet_tui::config::Config;
 use wallet_tui::journal::{self, Journal};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{LocalEvent, Msg};
+use wallet_tui::private;
 use wallet_tui::theme::Theme;
 use wallet_tui::ui;
-use wallet_tui::worker::endpoint_label;
 use wallet_tui::worker::{self, WorkerHandle, WorkerOptions, seed};
+use wallet_tui::worker::{configured_endpoint, endpoint_label};
 
 /// How often the loop wakes up without input (drives polling and timers).
 const TICK: Duration = Duration::from_millis(250);
@@ -42,12 +43,12 @@ fn main() -> Result<()> {
         std::process::exit(2)
     });
     color_eyre::install()?;
-    let _log_guard = init_logging(cli.log_file.clone())?;
+    let (_log_guard, log_notice) = init_logging(cli.log_file.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(run(cli, settings))
+    runtime.block_on(run(cli, settings, log_notice))
 }
 
-async fn run(cli: Cli, settings: Config) -> Result<()> {
+async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<()> {
     if cli.local {
         // Never wait on the EC2 metadata service for a local endpoint.
         // SAFETY: set before any other thread reads the environment.
@@ -61,6 +62,9 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
         );
     }
     let label = endpoint_label(&connect, &config);
+    let plain_http = configured_endpoint(&connect, &config)
+        .filter(|_| !cli.local)
+        .and_then(|url| worker::plain_http_warning(&url));
     let region = config.region().map(|r| r.to_string()).unwrap_or_default();
     let namespace = if cli.local {
         format!(
@@ -81,7 +85,12 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
         }
         return run_seed(&cli, &client, users, concurrency as usize).await;
     }
-    let journal = open_journal(&cli)?;
+    let (journal, journal_notice) = open_journal(&cli)?;
+    let warnings: Vec<String> =
+        [plain_http, log_notice, journal_notice].into_iter().flatten().collect();
+    for warning in &warnings {
+        tracing::warn!("{warning}");
+    }
     let options = WorkerOptions {
         read_only: cli.read_only,
         journal,
@@ -102,8 +111,10 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
         allow_negative: cli.allow_negative,
         namespace,
         local: cli.local,
+        local_port: cli.local.then_some(cli.local_port),
         // Two sends of a write whose outcome is unclear, and a little more.
         write_wait: Duration::from_secs(cli.call_timeout) * 2 + Duration::from_secs(2),
+        warnings,
         ..AppConfig::new(cli.table.clone(), label)
     };
     let app = App::new(config, Instant::now());
@@ -127,14 +138,17 @@ async fn run(cli: Cli, settings: Config) -> Result<()> {
     result
 }
 
-/// The journal of successful writes: `--journal` or the user's data dir.
-fn open_journal(cli: &Cli) -> Result<Option<Journal>> {
+/// The journal of writes: `--journal` or the user's data dir; with the notice if it was
+/// readable by other users and has been made private.
+fn open_journal(cli: &Cli) -> Result<(Option<Journal>, Option<String>)> {
     let Some(path) = cli.journal.clone().or_else(journal::default_path) else {
-        return Ok(None);
+        return Ok((None, None));
     };
+    // Journal::open tightens it too, silently but for the log: say it here for the screen.
+    let notice = private::tighten_or_warn(&path, "journal");
     let journal =
         Journal::open(&path).wrap_err_with(|| format!("opening journal {}", path.display()))?;
-    Ok(Some(journal))
+    Ok((Some(journal), notice))
 }
 
 fn local_options(cli: &Cli) -> Result<DynamoDbLocalOptions> {
@@ -151,7 +165,8 @@ fn local_options(cli: &Cli) -> Result<DynamoDbLocalOptions> {
 }
 
 /// `wallet-tui seed`: writes demo wallets, with DynamoDB Local started (and
-/// stopped again) if `--local` and nothing answers on its port.
+/// stopped again) if `--local` and nothing answers on its port; something that answers but is
+/// not DynamoDB is refused.
 async fn run_seed(
     cli: &Cli,
     client: &aws_sdk_dynamodb::Client,
@@ -159,9 +174,11 @@ async fn run_seed(
     concurrency: usize,
 ) -> Result<()> {
     let mut server = None;
-    if cli.local && !local::answers(cli.local_port).await {
+    if cli.local {
         let progress = |line: String| eprintln!("{line}");
-        server = Some(local::start_dynamodb_local(&local_options(cli)?, &progress).await?);
+        let provided = local::provide_dynamodb_local(&local_options(cli)?, &progress).await?;
+        provided.notes.iter().for_each(|note| eprintln!("{note}"));
+        server = provided.server;
     }
     let progress = |p: seed::SeedProgress| {
         const BAR: u64 = 30;
@@ -197,7 +214,11 @@ async fn event_loop(
     let mut terminal_events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // SIGINT and SIGQUIT too: in raw mode Ctrl-C and Ctrl-\\ are keys, so these come from
+    // `kill` or a supervisor, and are asked to stop cleanly like SIGTERM.
     let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigquit = signal(SignalKind::quit())?;
     let mut sighup = signal(SignalKind::hangup())?;
     app.update(Instant::now(), Msg::Resized(ui::viewport(terminal.get_frame().area())));
     terminal.draw(|frame| ui::render(&app, frame))?;
@@ -218,6 +239,8 @@ async fn event_loop(
             Some(event) = local_events.recv() => Msg::Local(event),
             _ = tick.tick() => Msg::Tick,
             _ = sigterm.recv() => Msg::Shutdown,
+            _ = sigint.recv() => Msg::Shutdown,
+            _ = sigquit.recv() => Msg::Shutdown,
             _ = sighup.recv() => break,
         };
         let mut requests = app.update(Instant::now(), msg);
@@ -242,14 +265,19 @@ async fn event_loop(
 }
 
 /// Raw mode, alternate screen, mouse capture and bracketed paste, each undone by
-/// [`restore_terminal`] on every exit path, a panic of the main thread included.
+/// [`restore_terminal`] on every exit path, a panic of the main thread included. A step that
+/// fails half-way (raw mode on, then a write refused) restores what was done before the error
+/// is returned and printed.
 ///
 /// A panic on any other thread (a worker job, a scan segment, a blocking export task) is a
 /// bug in that job only: it is logged with its backtrace, the job's request is answered
 /// with an error (see `worker`), and the screen stays as it is. Printing the report or
 /// restoring the terminal there would leave the app drawing in a cooked terminal.
 fn init_terminal() -> Result<DefaultTerminal> {
-    let terminal = ratatui::init();
+    let set_up = ratatui::try_init().and_then(|terminal| {
+        crossterm::execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
+        Ok(terminal)
+    });
     // ratatui's hook: restore the terminal, then the report hook installed before it.
     let restore_and_report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -262,8 +290,7 @@ fn init_terminal() -> Result<DefaultTerminal> {
             tracing::error!(%info, %backtrace, "a background task panicked");
         }
     }));
-    crossterm::execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
-    Ok(terminal)
+    set_up.inspect_err(|_| restore_terminal()).wrap_err("setting up the terminal")
 }
 
 fn restore_terminal() {
@@ -271,22 +298,25 @@ fn restore_terminal() {
     ratatui::restore();
 }
 
-/// Logs go to a file, never to the terminal the UI draws on.
-fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking::WorkerGuard> {
+/// Logs go to a file, never to the terminal the UI draws on. The file is owner-only (it names
+/// tables and user ids); the notice says if an existing one was readable by others.
+fn init_logging(
+    path: Option<PathBuf>,
+) -> Result<(tracing_appender::non_blocking::WorkerGuard, Option<String>)> {
     let path = match path {
         Some(path) => path,
         None => {
             default_log_path().ok_or_else(|| eyre!("no state dir for the log: pass --log-file"))?
         }
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
-    }
-    let file = std::fs::OpenOptions::new()
+    private::create_parent(&path)
+        .wrap_err_with(|| format!("creating the directory of {}", path.display()))?;
+    let file = private::open_options()
         .create(true)
         .append(true)
         .open(&path)
         .wrap_err_with(|| format!("opening log file {}", path.display()))?;
+    let notice = private::tighten_or_warn(&path, "log");
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter =
         EnvFilter::try_from_env("WALLET_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
@@ -296,7 +326,7 @@ fn init_logging(path: Option<PathBuf>) -> Result<tracing_appender::non_blocking:
         .with_filter(filter)
         .with_filter(sdk_cap());
     tracing_subscriber::registry().with(layer).init();
-    Ok(guard)
+    Ok((guard, notice))
 }
 
 /// The SDK and its HTTP stack log at most at DEBUG, whatever `WALLET_TUI_LOG` asks: at TRACE

@@ -239,6 +239,10 @@ pub enum SegmentStart {
 pub enum LocalEvent {
     /// A step or a line of installer output, shown while waiting.
     Progress(String),
+    /// Something to tell the user once, in the status line with the connection (a leftover
+    /// server stopped, options that do not apply to a server already running, a data
+    /// directory made private).
+    Warning(String),
     /// The server answers on its port.
     Ready,
     /// It could not be installed or started, or it died; the message says why.

@@ -52,6 +52,35 @@ fn local_failure_is_a_state_and_blocks_writes() {
 }
 
 #[test]
+fn start_warnings_are_the_first_status_line() {
+    let t0 = Instant::now();
+    let warnings = vec!["plain HTTP to 10.0.0.5: requests are signed but not encrypted".into()];
+    let config = AppConfig { warnings, ..AppConfig::new(TABLE, "http://10.0.0.5:8000") };
+    let app = App::new(config, t0);
+    let line = app.status_line().expect("a status line");
+    assert_eq!(line.level, Level::Warning);
+    assert!(line.text.starts_with("plain HTTP to 10.0.0.5"), "{}", line.text);
+    assert!(new_app("test", true, t0).status_line().is_none(), "no warnings, no line");
+}
+
+#[test]
+fn local_warnings_outlast_the_connected_line() {
+    let t0 = Instant::now();
+    let mut app = new_app("DynamoDB Local http://127.0.0.1:8000", false, t0);
+    let note = "attached to the DynamoDB Local already running on port 8000";
+    app.step(t0, Msg::Local(LocalEvent::Warning(note.into())));
+    assert_eq!(app.status_line().map(|l| (l.level, l.text.as_str())), Some((Level::Warning, note)));
+    app.step(t0, Msg::Local(LocalEvent::Ready));
+    let line = app.status_line().expect("a status line");
+    assert_eq!(line.level, Level::Warning);
+    assert_eq!(line.text, note, "not replaced by \"connected to\"");
+
+    let mut plain = new_app("DynamoDB Local", false, t0);
+    plain.step(t0, Msg::Local(LocalEvent::Ready));
+    assert_eq!(plain.status_line().map(|l| l.level), Some(Level::Info));
+}
+
+#[test]
 fn missing_table_is_a_state_and_polled_slowly() {
     let t0 = Instant::now();
     let mut app = app_with(None, t0);

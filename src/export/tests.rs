@@ -58,6 +58,18 @@ fn json_lines_are_dynamodb_json_one_wallet_per_line() {
 }
 
 #[test]
+fn export_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    for format in [Format::Csv, Format::JsonLines] {
+        let path = temp(format.extension());
+        assert_eq!(write(&path, format, &wallets()), Ok(2));
+        let mode = std::fs::metadata(&path).expect("written").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{format:?}");
+        std::fs::remove_file(&path).expect("cleanup");
+    }
+}
+
+#[test]
 fn an_existing_file_is_never_overwritten() {
     let path = temp("taken.csv");
     std::fs::write(&path, "keep me").expect("a file");

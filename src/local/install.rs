@@ -63,7 +63,7 @@ pub async fn ensure_installed(package: &NpmPackage<'_>, progress: Progress<'_>) 
 }
 
 /// Root of the per-user cache: `$WALLET_TUI_CACHE_DIR`, else the platform cache dir.
-fn cache_root() -> Result<PathBuf> {
+pub fn cache_root() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
@@ -143,7 +143,7 @@ fn remove_broken(final_dir: &Path, why: &io::Error) {
     }
 }
 
-/// `npm install --prefix <prefix> … <spec>`, forwarding npm's output lines to `progress`.
+/// `npm install --prefix <prefix> --ignore-scripts … <spec>`, forwarding npm's output lines to `progress`.
 async fn npm_install(
     prefix: &Path,
     spec: &str,
@@ -165,7 +165,10 @@ fn spawn_npm(prefix: &Path, spec: &str, npm_not_found: &str) -> Result<Child> {
         .arg("install")
         .arg("--prefix")
         .arg(prefix)
-        .args(["--no-audit", "--no-fund", "--no-save", "--loglevel=error", spec])
+        // No package scripts run (the packages we pin need none); no network calls besides
+        // the download (audit, fund, update notifier); nothing saved beside the install.
+        .args(["--ignore-scripts", "--no-audit", "--no-fund", "--no-update-notifier"])
+        .args(["--no-save", "--loglevel=error", spec])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,5 +1,13 @@
 //! Running a server process: spawning it with its output drained into a short tail (for error
 //! messages), waiting until it accepts connections, and stopping it.
+//!
+//! A server must not outlive wallet-tui, even one killed with SIGKILL (when no code of ours
+//! runs). On Linux the child asks the kernel for SIGTERM when its parent dies
+//! (`PR_SET_PDEATHSIG`). The kernel means the parent *thread*, the one that forked: a tokio
+//! worker or blocking-pool thread may exit while the server should go on (the blocking pool
+//! retires idle threads; `block_in_place` hands a worker's role to another thread). So the
+//! server is spawned from a thread of its own that lives exactly as long as the
+//! [`LocalServer`], and the process dying takes that thread, and so the server, with it.
 
 use std::collections::VecDeque;
 use std::io;
@@ -13,6 +21,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::pidfile::PidFileGuard;
 use super::{Progress, answers};
 
 /// How many trailing output lines of a child process are kept for error messages.
@@ -37,8 +46,18 @@ type Tail = Arc<Mutex<VecDeque<String>>>;
 pub struct LocalServer {
     name: &'static str,
     port: u16,
+    // Fields drop in order: the child is killed before its pidfile goes and its thread ends.
     child: Child,
     tail: Tail,
+    pidfile: Option<PidFileGuard>,
+    _holder: Holder,
+}
+
+/// Keeps the thread that spawned a server alive (see the module's notes); dropping it lets
+/// the thread end.
+#[derive(Debug)]
+struct Holder {
+    _release: std::sync::mpsc::Sender<()>,
 }
 
 impl LocalServer {
@@ -55,6 +74,11 @@ impl LocalServer {
     /// Human name of the server, e.g. "DynamoDB Local".
     pub fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// The server's process id (`None` once it has been reaped).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// The last lines (at most 20) the server printed on stdout/stderr.
@@ -94,7 +118,8 @@ pub async fn ensure_port_unused(name: &str, port: u16) -> Result<()> {
 ///
 /// `cmd` is complete (program, arguments, working directory); stdin is closed, and its output
 /// is kept for [`LocalServer::recent_output`] and the error messages. `spawn_error` turns a
-/// failure to spawn into the message to show (e.g. "java not found: …").
+/// failure to spawn into the message to show (e.g. "java not found: …"). On Linux the server
+/// gets SIGTERM if wallet-tui dies.
 pub async fn start_server(
     name: &'static str,
     port: u16,
@@ -102,8 +127,24 @@ pub async fn start_server(
     spawn_error: impl FnOnce(&io::Error) -> String,
     progress: Progress<'_>,
 ) -> Result<LocalServer> {
+    start_server_then(name, port, cmd, spawn_error, progress, |_| Ok(None)).await
+}
+
+/// [`start_server`], with `on_spawn` run as soon as the process exists (before it is ready):
+/// the pidfile it returns, if any, is removed when the server stops.
+pub(super) async fn start_server_then(
+    name: &'static str,
+    port: u16,
+    cmd: Command,
+    spawn_error: impl FnOnce(&io::Error) -> String,
+    progress: Progress<'_>,
+    on_spawn: impl FnOnce(u32) -> Result<Option<PidFileGuard>>,
+) -> Result<LocalServer> {
     progress(format!("starting {name} on port {port}…"));
-    let (server, drains) = spawn_server(name, port, cmd, spawn_error)?;
+    let (mut server, drains) = spawn_server(name, port, cmd, spawn_error).await?;
+    if let Some(pid) = server.pid() {
+        server.pidfile = on_spawn(pid)?;
+    }
     wait_ready(server, drains, progress).await
 }
 
@@ -116,15 +157,17 @@ pub async fn run_quick(cmd: &mut Command) -> io::Result<Output> {
     }
 }
 
-/// Spawns `cmd` with its output drained into a tail buffer.
-fn spawn_server(
+/// Spawns `cmd` (see [`spawn_held`]) with its output drained into a tail buffer.
+async fn spawn_server(
     name: &'static str,
     port: u16,
     mut cmd: Command,
     spawn_error: impl FnOnce(&io::Error) -> String,
 ) -> Result<(LocalServer, Vec<JoinHandle<()>>)> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-    let mut child = cmd.spawn().map_err(|e| eyre!("{}", spawn_error(&e)))?;
+    die_with_parent(&mut cmd);
+    let (mut child, holder) =
+        spawn_held(name, cmd).await.map_err(|e| eyre!("{}", spawn_error(&e)))?;
     let tail: Tail = Arc::default();
     let mut drains = Vec::new();
     if let Some(out) = child.stdout.take() {
@@ -133,8 +176,50 @@ fn spawn_server(
     if let Some(err) = child.stderr.take() {
         drains.push(tokio::spawn(drain(name, err, tail.clone())));
     }
-    Ok((LocalServer { name, port, child, tail }, drains))
+    let server = LocalServer { name, port, child, tail, pidfile: None, _holder: holder };
+    Ok((server, drains))
 }
+
+/// Spawns `cmd` from a new thread that then waits until the returned [`Holder`] is dropped:
+/// the thread that forked a child is the parent its parent-death signal watches.
+async fn spawn_held(name: &str, mut cmd: Command) -> io::Result<(Child, Holder)> {
+    let runtime = tokio::runtime::Handle::try_current().map_err(io::Error::other)?;
+    let (spawned_tx, spawned_rx) = tokio::sync::oneshot::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new().name(format!("{name} parent")).spawn(move || {
+        // The child is registered with the runtime's reaper, as if spawned on it.
+        let _runtime = runtime.enter();
+        let _ = spawned_tx.send(cmd.spawn());
+        // Returns when the Holder (the only sender) is dropped.
+        let _ = released.recv();
+    })?;
+    let child = spawned_rx.await.map_err(|_| io::Error::other("the spawning thread died"))??;
+    Ok((child, Holder { _release: release }))
+}
+
+/// On Linux: the child gets SIGTERM when the thread that spawned it ends, which includes
+/// wallet-tui dying of any signal.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut Command) {
+    let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
+    // SAFETY: only async-signal-safe calls (prctl, getppid) and no allocation between fork
+    // and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            // If the parent died before prctl, no signal will ever come: give up now.
+            if libc::getppid() != parent {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_cmd: &mut Command) {}
 
 /// Reads a pipe of a server until EOF, keeping the last lines in `tail`.
 async fn drain(name: &'static str, reader: impl AsyncRead + Unpin, tail: Tail) {

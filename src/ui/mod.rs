@@ -178,6 +178,7 @@ fn render_status_line(app: &App, frame: &mut Frame, area: Rect) {
         Some(status) => {
             let color = match status.level {
                 Level::Info => Color::Green,
+                Level::Warning => Color::Yellow,
                 Level::Error => Color::Red,
             };
             Line::from(Span::styled(visible_text(&status.text), Style::new().fg(color)))

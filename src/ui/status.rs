@@ -25,7 +25,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let block = Block::bordered().title(title);
     let lines = match (&app.connection(), &app.table()) {
-        (Connection::Starting(progress), _) => starting(progress),
+        (Connection::Starting(progress), _) => starting(app, progress),
         (Connection::Failed(why), _) => vec![
             Line::styled("DynamoDB Local is not available", Style::new().fg(Color::Red)),
             Line::raw(why.clone()),
@@ -49,16 +49,31 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(paragraph, area);
 }
 
-fn starting(progress: &[String]) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::styled(
-        "starting DynamoDB Local…",
-        Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-    )];
+fn starting(app: &App, progress: &[String]) -> Vec<Line<'static>> {
+    let head = match app.config().local_port {
+        Some(port) => format!("starting DynamoDB Local on port {port}…"),
+        None => "starting DynamoDB Local…".to_string(),
+    };
+    let mut lines =
+        vec![Line::styled(head, Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD))];
     lines.extend(progress.iter().map(|l| Line::styled(l.clone(), Style::new().fg(Color::Gray))));
     lines
 }
 
+/// With `--local`: the port DynamoDB Local listens on, on every interface (it has no
+/// bind-address option, so other machines can reach it unless a firewall stops them).
+fn local_port(app: &App) -> Option<Line<'static>> {
+    let port = app.config().local_port?;
+    Some(row("Local", format!("port {port} · all interfaces")))
+}
+
 fn unknown(app: &App) -> Vec<Line<'static>> {
+    let mut lines = unknown_lines(app);
+    lines.extend(local_port(app));
+    lines
+}
+
+fn unknown_lines(app: &App) -> Vec<Line<'static>> {
     match &app.describe_error() {
         None => vec![Line::raw("describing table…")],
         Some(err) => {
@@ -107,6 +122,7 @@ fn missing(app: &App) -> Vec<Line<'static>> {
             ]));
         }
     }
+    lines.extend(local_port(app));
     lines
 }
 
@@ -140,13 +156,14 @@ fn present(app: &App, info: &TableInfo) -> (Vec<Line<'static>>, Vec<Line<'static
     if let Some(elapsed) = app.transition_elapsed() {
         status.push_span(Span::raw(format!(" for {}", format_elapsed(elapsed))));
     }
-    let left = vec![
+    let mut left = vec![
         status,
         row("Key", key_schema(info)),
         row("Attrs", attributes(info)),
         row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
         row("ARN", info.arn.clone().unwrap_or_else(|| "-".into())),
     ];
+    left.extend(local_port(app));
     let mut right = vec![
         row("Billing", billing(info)),
         row("Items", item_count(info)),

@@ -7,7 +7,7 @@ use insta::assert_snapshot;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::app::{App, TableState};
+use crate::app::{App, AppConfig, TableState};
 use crate::error::{ApiError, ErrorKind};
 use crate::fixtures::{
     TABLE, ch, describe, described_app, described_table, key, new_app, scan_page, wallet,
@@ -105,6 +105,23 @@ fn status_local_failed() {
     let why = "java not found: DynamoDB Local needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless)";
     app.step(t0, Msg::Local(LocalEvent::Failed(why.into())));
     assert_snapshot!(draw(&app, 80, 16));
+}
+
+#[test]
+fn status_local_names_the_port() {
+    let t0 = Instant::now();
+    let local = |ready| AppConfig {
+        ready,
+        local: true,
+        local_port: Some(8000),
+        ..AppConfig::new(TABLE, LOCAL)
+    };
+    let starting = App::new(local(false), t0);
+    assert_snapshot!("status_local_starting_names_the_port", draw(&starting, 80, 16));
+    let mut app = App::new(local(true), t0);
+    describe(&mut app, t0, Ok(Some(info(TableStatus::Active))));
+    app.clear_status_line();
+    assert_snapshot!(draw(&app, 90, 16));
 }
 
 #[test]

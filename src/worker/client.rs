@@ -74,12 +74,7 @@ pub async fn load_sdk_config(connect: &Connect) -> SdkConfig {
 /// A short description of where calls go, for the title bar.
 pub fn endpoint_label(connect: &Connect, config: &SdkConfig) -> String {
     let region = config.region().map_or("no region", |r| r.as_ref());
-    let endpoint = connect
-        .endpoint_url
-        .clone()
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok())
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok());
-    let mut label = match (connect.local, endpoint) {
+    let mut label = match (connect.local, configured_endpoint(connect, config)) {
         (true, Some(url)) => format!("DynamoDB Local {url}"),
         (_, Some(url)) => format!("{url} ({region})"),
         (false, None) => format!("AWS {region}"),
@@ -90,3 +85,54 @@ pub fn endpoint_label(connect: &Connect, config: &SdkConfig) -> String {
     }
     label
 }
+
+/// The endpoint URL calls go to, if one is set: `--endpoint-url`, the environment
+/// (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL`) or the profile; `None`: AWS itself.
+pub fn configured_endpoint(connect: &Connect, config: &SdkConfig) -> Option<String> {
+    connect
+        .endpoint_url
+        .clone()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .or_else(|| config.endpoint_url().map(str::to_string))
+}
+
+/// The warning for an endpoint reached over plain HTTP on a host other than this machine:
+/// requests are signed (no one can forge or replay them for long) but not encrypted, so
+/// balances and user ids cross the network readable.
+pub fn plain_http_warning(url: &str) -> Option<String> {
+    let (scheme, host) = scheme_and_host(url)?;
+    (scheme.eq_ignore_ascii_case("http") && !is_loopback_host(host))
+        .then(|| format!("plain HTTP to {host}: requests are signed but not encrypted (use https)"))
+}
+
+/// The scheme and host of a URL: `http://user@[::1]:8000/x` → (`http`, `::1`).
+fn scheme_and_host(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => host_port.split(':').next()?,
+    };
+    Some((scheme, host))
+}
+
+/// Whether `host` is this machine: `localhost` (and `*.localhost`, RFC 6761), 127.0.0.0/8,
+/// `::1`, or `::ffff:127.x.y.z`. Any other name may resolve anywhere.
+fn is_loopback_host(host: &str) -> bool {
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    match name.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => v4.is_loopback(),
+        Ok(std::net::IpAddr::V6(v6)) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

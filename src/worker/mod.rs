@@ -13,7 +13,10 @@ mod transfer;
 mod write_ahead;
 mod writes;
 
-pub use client::{Connect, LOCAL_ACCESS_KEY, Timeouts, endpoint_label, load_sdk_config};
+pub use client::{
+    Connect, LOCAL_ACCESS_KEY, LOCAL_REGION, Timeouts, configured_endpoint, endpoint_label,
+    load_sdk_config, plain_http_warning,
+};
 
 use std::collections::HashMap;
 use std::sync::Arc;

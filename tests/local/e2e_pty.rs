@@ -1,175 +1,52 @@
 //! End to end in a real pseudo-terminal: the `wallet-tui` binary (the one `cargo test`
 //! builds) runs with `--local`, so it installs (once, into the shared cache) and starts its
 //! own DynamoDB Local; the test types keys into the terminal and reads the screen through a
-//! terminal emulator (vt100).
+//! terminal emulator (vt100). See `support::tui`.
 //!
-//! - A session creates the table, adds a wallet, edits its balance and quits; the terminal is
-//!   left as it was found, DynamoDB Local is stopped, and the data is then read back with the
-//!   SDK from the data dir the session wrote.
-//! - SIGTERM restores the terminal and stops DynamoDB Local too.
+//! - A session creates the table, adds a wallet, edits its balance, exports it and quits; the
+//!   terminal is left as it was found, DynamoDB Local is stopped, the data is then read back
+//!   with the SDK from the data dir the session wrote, and every file the session kept is
+//!   owner-only (an existing journal and data dir that other users could read are tightened,
+//!   and the screen says so).
+//! - SIGTERM, SIGINT and SIGQUIT restore the terminal and stop DynamoDB Local too.
+//! - SIGKILL (no code of ours runs) leaves no DynamoDB Local running: the kernel stops it.
+//! - A terminal set-up refused half-way (raw mode on, then mouse capture) is undone before
+//!   the error is printed.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use portable_pty::CommandBuilder;
+use rstest::rstest;
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 
 use crate::support;
+use crate::support::tui::{
+    BACKSPACE, END, ENTER, START_LIMIT, STEP_LIMIT, TAB, Tui, answers, java_processes, temp_dir,
+    wait_until_closed, wait_until_no_java,
+};
 
-/// The first start may install DynamoDB Local into the cache (npm) and start a JVM.
-const START_LIMIT: Duration = Duration::from_secs(240);
-/// Anything else the app shows after a key press.
-const STEP_LIMIT: Duration = Duration::from_secs(30);
-const ROWS: u16 = 40;
-const COLS: u16 = 140;
-
-const ENTER: &str = "\r";
-const TAB: &str = "\t";
-const BACKSPACE: &str = "\x7f";
-const END: &str = "\x1b[F";
-
-/// The binary running in a pseudo-terminal, and what it has drawn so far.
-struct Tui {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    screen: Arc<Mutex<vt100::Parser>>,
-    /// Keeps the pty open while the test runs.
-    _master: Box<dyn portable_pty::MasterPty + Send>,
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
 }
 
-impl Tui {
-    fn start(args: &[&str], dir: &Path) -> Tui {
-        let pty = native_pty_system()
-            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
-            .expect("open a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_wallet-tui"));
-        cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
-        // Everything the app keeps goes to this test's dir; the download cache stays shared.
-        for var in ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"] {
-            cmd.env(var, dir.join(var.to_ascii_lowercase()));
-        }
-        let config = dir.join("config.toml");
-        std::fs::write(&config, "").expect("an empty config");
-        cmd.env("WALLET_TUI_CONFIG", &config);
-        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
-        let child = pty.slave.spawn_command(cmd).expect("start wallet-tui");
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().expect("pty reader");
-        let writer = pty.master.take_writer().expect("pty writer");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let feed = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 16 * 1024];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                feed.lock().expect("screen lock").process(&buf[..n]);
-            }
-        });
-        Tui { child, writer, screen, _master: pty.master }
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().expect("screen lock").screen().contents()
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("type into the terminal");
-        self.writer.flush().expect("flush the terminal");
-        // One key at a time, as a person types: the app reads them as separate events.
-        std::thread::sleep(Duration::from_millis(20));
-    }
-
-    fn type_text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.send(&c.to_string());
-        }
-    }
-
-    /// Waits until the screen shows `text`; panics with the screen after `limit`.
-    fn wait_for(&mut self, text: &str, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        loop {
-            if self.contents().contains(text) {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "wallet-tui exited ({status:?}) before showing {text:?}:\n{}",
-                    self.contents()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {text:?} on screen within {limit:?}:\n{}",
-                self.contents()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Waits for the process to end; panics after `limit`.
-    fn wait_exit(&mut self, limit: Duration) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for wallet-tui") {
-                // Let the reader take in the last bytes written before the exit.
-                std::thread::sleep(Duration::from_millis(200));
-                return status;
-            }
-            assert!(Instant::now() < deadline, "wallet-tui still running after {limit:?}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// The terminal is as the program found it: main screen, cursor shown, no mouse
-    /// reporting, no bracketed paste.
-    fn assert_restored(&self) {
-        let parser = self.screen.lock().expect("screen lock");
-        let screen = parser.screen();
-        assert!(!screen.alternate_screen(), "still on the alternate screen");
-        assert!(!screen.hide_cursor(), "the cursor is still hidden");
-        assert_eq!(screen.mouse_protocol_mode(), vt100::MouseProtocolMode::None, "mouse capture");
-        assert!(!screen.bracketed_paste(), "bracketed paste still on");
-    }
+/// A journal and a data dir as an older wallet-tui left them: readable by every local user.
+fn wide_leftovers(journal: &Path, data: &Path) {
+    std::fs::write(journal, "").expect("an old journal");
+    std::fs::set_permissions(journal, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    std::fs::create_dir_all(data).expect("an old data dir");
+    std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
-impl Drop for Tui {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+/// Sets the focused text field to `text`.
+fn replace_field(tui: &mut Tui, text: &str, old_len: usize) {
+    tui.send(END);
+    for _ in 0..old_len {
+        tui.send(BACKSPACE);
     }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("wallet-tui-{name}-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-/// True while something accepts connections on the port.
-fn answers(port: u16) -> bool {
-    TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300)).is_ok()
-}
-
-fn wait_until_closed(port: u16, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    while answers(port) {
-        assert!(
-            Instant::now() < deadline,
-            "DynamoDB Local still answers on {port} after {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    tui.type_text(text);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,6 +58,8 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
     let user_id = uuid::Uuid::new_v4().to_string();
     let log = dir.join("wallet-tui.log");
     let journal = dir.join("journal.jsonl");
+    let export = dir.join("wallets.csv");
+    wide_leftovers(&journal, &data);
     let args = [
         "--local",
         "--local-port",
@@ -196,6 +75,9 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
     ];
     let mut tui = Tui::start(&args, &dir);
     tui.wait_for(&format!("table {table} does not exist"), START_LIMIT);
+    tui.wait_for("journal made owner-only (was 0644)", STEP_LIMIT);
+    tui.wait_for("DynamoDB Local data dir made owner-only (was 0755)", STEP_LIMIT);
+    tui.wait_for(&format!("Local   port {port} · all interfaces"), STEP_LIMIT);
 
     tui.send("c");
     tui.wait_for(&format!("Create table {table}"), STEP_LIMIT);
@@ -204,27 +86,24 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
 
     tui.send("n");
     tui.wait_for("New wallet", STEP_LIMIT);
-    tui.send(END);
-    for _ in 0..40 {
-        tui.send(BACKSPACE);
-    }
-    tui.type_text(&user_id);
+    replace_field(&mut tui, &user_id, 40);
     tui.send(TAB);
-    tui.send(END);
-    tui.send(BACKSPACE);
-    tui.type_text("12.50");
+    replace_field(&mut tui, "12.50", 1);
     tui.send(ENTER);
     tui.wait_for(&format!("create {user_id}: balance 12.5"), STEP_LIMIT);
 
     tui.send("e");
     tui.wait_for("New balance", STEP_LIMIT);
-    tui.send(END);
-    for _ in 0..10 {
-        tui.send(BACKSPACE);
-    }
-    tui.type_text("99.99");
+    replace_field(&mut tui, "99.99", 10);
     tui.send(ENTER);
     tui.wait_for(&format!("set {user_id}: balance 99.99"), STEP_LIMIT);
+
+    tui.send("E");
+    tui.wait_for("Export wallets", STEP_LIMIT);
+    tui.send(TAB);
+    replace_field(&mut tui, export.to_str().expect("UTF-8 path"), 60);
+    tui.send(ENTER);
+    tui.wait_for("exported 1 wallets to", STEP_LIMIT);
 
     tui.send("q");
     let status = tui.wait_exit(STEP_LIMIT);
@@ -232,6 +111,18 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
     tui.assert_restored();
     let port: u16 = port.parse().expect("a port");
     wait_until_closed(port, Duration::from_secs(10));
+
+    // Every file the session kept is its user's only.
+    assert_eq!(mode(&journal), 0o600, "journal");
+    assert_eq!(mode(&log), 0o600, "log");
+    assert_eq!(mode(&export), 0o600, "export");
+    assert_eq!(mode(&data), 0o700, "data dir");
+    let stored: Vec<_> = std::fs::read_dir(&data).expect("data dir").flatten().collect();
+    assert!(!stored.is_empty(), "DynamoDB Local stored the table in {}", data.display());
+    for file in stored {
+        assert_eq!(mode(&file.path()), 0o600, "{}", file.path().display());
+    }
+    assert!(!data.join(local::PIDFILE_NAME).exists(), "the pidfile goes with the server");
 
     // What the session stored, read back with the SDK from the data dir it used.
     let opts = DynamoDbLocalOptions {
@@ -252,12 +143,18 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
     let entries = wallet_tui::journal::read_all(&journal).expect("journal");
     let ops: Vec<_> = entries.iter().map(|e| (e.operation.as_str(), e.new.as_deref())).collect();
     assert_eq!(ops, [("create", Some("12.5")), ("set", Some("99.99"))]);
+    let csv = std::fs::read_to_string(&export).expect("the export");
+    assert_eq!(csv, format!("user_id,balance\n{user_id},99.99\n"));
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
 }
 
+#[rstest]
+#[case::sigterm(libc::SIGTERM)]
+#[case::sigint(libc::SIGINT)]
+#[case::sigquit(libc::SIGQUIT)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_restores_the_terminal_and_stops_dynamodb_local() {
-    let dir = temp_dir("e2e-term");
+async fn a_signal_restores_the_terminal_and_stops_dynamodb_local(#[case] signal: libc::c_int) {
+    let dir = temp_dir("e2e-signal");
     let port = local::free_port().expect("a free port");
     let port_text = port.to_string();
     let log = dir.join("wallet-tui.log");
@@ -277,13 +174,74 @@ async fn sigterm_restores_the_terminal_and_stops_dynamodb_local() {
         assert!(parser.screen().alternate_screen(), "the UI draws on the alternate screen");
     }
 
-    let pid = tui.child.process_id().expect("a pid");
-    let pid = libc::pid_t::try_from(pid).expect("a pid_t");
-    // SAFETY: kill(2) on our own child's pid; no memory is involved.
-    let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-    assert_eq!(sent, 0, "kill: {}", std::io::Error::last_os_error());
-    tui.wait_exit(STEP_LIMIT);
+    tui.signal(signal);
+    let status = tui.wait_exit(STEP_LIMIT);
+    assert!(status.success(), "a clean exit after signal {signal}: {status:?}");
     tui.assert_restored();
     wait_until_closed(port, Duration::from_secs(10));
+    std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_leaves_no_dynamodb_local_running() {
+    let dir = temp_dir("e2e-kill");
+    let data = dir.join("dynamodb");
+    let data_text = data.to_str().expect("UTF-8 path").to_string();
+    let port = local::free_port().expect("a free port");
+    let port_text = port.to_string();
+    let log = dir.join("wallet-tui.log");
+    let args = [
+        "--local",
+        "--local-port",
+        &port_text,
+        "--local-data-dir",
+        &data_text,
+        "--log-file",
+        log.to_str().expect("UTF-8 path"),
+    ];
+    let mut tui = Tui::start(&args, &dir);
+    tui.wait_for("does not exist", START_LIMIT);
+    let servers = java_processes(&data_text);
+    assert_eq!(servers.len(), 1, "one DynamoDB Local on this test's data dir: {servers:#?}");
+    assert!(servers[0].1.contains(&format!("-port {port}")), "{servers:?}");
+    assert!(data.join(local::PIDFILE_NAME).exists(), "a pidfile names it");
+
+    tui.signal(libc::SIGKILL);
+    tui.wait_exit(STEP_LIMIT);
+    wait_until_no_java(&data_text, Duration::from_secs(30));
+    wait_until_closed(port, Duration::from_secs(10));
+    std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+}
+
+/// The binary's stdout is a file that may grow by exactly the 8 bytes of "enter the alternate
+/// screen" (`ulimit -f` with SIGXFSZ ignored): raw mode goes on, the alternate screen is
+/// entered, and the next write, mouse capture, is refused (EFBIG).
+#[test]
+fn a_terminal_set_up_refused_half_way_is_undone_before_the_error() {
+    const ENTER_ALTERNATE_SCREEN: usize = "\x1b[?1049h".len();
+    let dir = temp_dir("e2e-setup");
+    let out = dir.join("stdout");
+    let script = format!(
+        "trap '' XFSZ; head -c {} /dev/zero > \"$OUT\"; ulimit -f 1; exec \"$0\" \"$@\" >> \"$OUT\"",
+        512 - ENTER_ALTERNATE_SCREEN
+    );
+    let mut cmd = CommandBuilder::new("sh");
+    cmd.args(["-c", &script, env!("CARGO_BIN_EXE_wallet-tui")]);
+    cmd.args(["--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1"]);
+    cmd.arg("--log-file");
+    cmd.arg(dir.join("wallet-tui.log"));
+    cmd.env("OUT", &out);
+    // The report without a backtrace fits on the screen.
+    cmd.env("RUST_BACKTRACE", "0");
+    cmd.env("RUST_LIB_BACKTRACE", "0");
+    let mut tui = Tui::spawn(cmd, &dir);
+    let status = tui.wait_exit(STEP_LIMIT);
+    assert!(!status.success(), "the set-up failed: {status:?}");
+    let written = std::fs::read(&out).expect("stdout file");
+    assert!(written.ends_with(b"\x1b[?1049h"), "the alternate screen was entered: {written:?}");
+    assert!(tui.is_cooked(), "raw mode left on:\n{}", tui.contents());
+    let screen = tui.contents();
+    assert!(screen.contains("setting up the terminal"), "the error is printed:\n{screen}");
+    assert!(screen.contains("File too large"), "and why:\n{screen}");
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
 }

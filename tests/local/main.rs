@@ -19,7 +19,10 @@
 //! - [`idempotent`]: writes that cannot apply twice or vanish (tokens, the write-ahead journal)
 //! - [`servers`]: DynamoDB Local and dynalite start, answer and stop
 //! - [`logs`]: no credentials in a trace-level log of the binary
-//! - [`e2e_pty`]: the binary in a real pseudo-terminal, SIGTERM
+//! - [`e2e_pty`]: the binary in a real pseudo-terminal: a session (and its files' modes),
+//!   SIGTERM / SIGINT / SIGQUIT / SIGKILL, a terminal set-up refused half-way
+//! - [`attach`]: `--local` attaches only to DynamoDB, and knows its own servers (pidfile)
+//! - [`verified_install`]: a tampered DynamoDB Local install is refused, nothing started
 //!
 //! Run one topic, or one test, by name filter:
 //!
@@ -35,6 +38,7 @@
 
 mod support;
 
+mod attach;
 mod e2e_pty;
 mod edit;
 mod export;
@@ -49,5 +53,6 @@ mod status_watch;
 mod tables;
 mod transfers;
 mod usage;
+mod verified_install;
 mod worker;
 mod writes;

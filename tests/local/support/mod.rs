@@ -4,14 +4,19 @@
 //! which only the tests use, with its general pieces: see [`dynalite`]); a server that cannot
 //! start makes the test panic with the reason (tests never skip silently).
 //!
+//! The binary itself runs in a pseudo-terminal or as a plain child process through [`tui`];
+//! [`fake_http`] is a web server that is not DynamoDB.
+//!
 //! Besides servers: SDK clients (a raw one, and one built exactly as the application builds
 //! it), the worker's request/response exchange, the tables tests create, fill and delete with
 //! a client of their own, and the small values (balances, writes, key presses) tests feed in.
 
 pub mod driver;
 pub mod dynalite;
+pub mod fake_http;
 pub mod fixture;
 pub mod proxy;
+pub mod tui;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
