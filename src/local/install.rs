@@ -143,7 +143,8 @@ fn remove_broken(final_dir: &Path, why: &io::Error) {
     }
 }
 
-/// `npm install --prefix <prefix> --ignore-scripts … <spec>`, forwarding npm's output lines to `progress`.
+/// `npm install --prefix <prefix> --ignore-scripts … <spec>`, forwarding npm's output lines
+/// to `progress`.
 async fn npm_install(
     prefix: &Path,
     spec: &str,

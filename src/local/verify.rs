@@ -40,7 +40,8 @@ impl fmt::Display for VerifyError {
         match self {
             VerifyError::Mismatch { path, expected, actual } => write!(
                 f,
-                "{} is not the file wallet-tui expects: its SHA-256 is {actual}, expected {expected}",
+                "{} is not the file wallet-tui expects: its SHA-256 is {actual}, \
+                 expected {expected}",
                 path.display()
             ),
             VerifyError::Missing(path) => write!(f, "{} is missing", path.display()),

@@ -222,7 +222,8 @@ fn a_terminal_set_up_refused_half_way_is_undone_before_the_error() {
     let dir = temp_dir("e2e-setup");
     let out = dir.join("stdout");
     let script = format!(
-        "trap '' XFSZ; head -c {} /dev/zero > \"$OUT\"; ulimit -f 1; exec \"$0\" \"$@\" >> \"$OUT\"",
+        "trap '' XFSZ; head -c {} /dev/zero > \"$OUT\"; ulimit -f 1; \
+         exec \"$0\" \"$@\" >> \"$OUT\"",
         512 - ENTER_ALTERNATE_SCREEN
     );
     let mut cmd = CommandBuilder::new("sh");

@@ -79,7 +79,8 @@ async fn serve(stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>) {
     let request_line = request_line.trim().to_string();
     seen.lock().expect("lock").push(Seen { request_line, target });
     let answer = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{PAGE}",
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{PAGE}",
         PAGE.len()
     );
     let mut stream = reader.into_inner();
