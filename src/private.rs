@@ -65,11 +65,16 @@ impl fmt::Display for Tightened {
 /// Takes the group and other permissions off `path` if it has any; `Ok(None)` if it is
 /// missing or already owner-only. Symbolic links are followed, as `chmod` does.
 pub fn tighten(path: &Path) -> io::Result<Option<Tightened>> {
-    let meta = match fs::metadata(path) {
+    let meta = match fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
+    // Only our own regular files and directories: never through a link, never a device
+    // (`--journal /dev/null` must not change /dev/null).
+    if !(meta.is_file() || meta.is_dir()) {
+        return Ok(None);
+    }
     let from = meta.permissions().mode() & 0o7777;
     if from & OTHERS == 0 {
         return Ok(None);

@@ -65,7 +65,9 @@ pub async fn ensure_installed(package: &NpmPackage<'_>, progress: Progress<'_>) 
 /// Root of the per-user cache: `$WALLET_TUI_CACHE_DIR`, else the platform cache dir.
 pub fn cache_root() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
+        // Absolute: the server runs in the install's directory, not in ours.
+        return std::path::absolute(&dir)
+            .map_err(|e| eyre!("{CACHE_DIR_ENV} {}: {e}", PathBuf::from(&dir).display()));
     }
     ProjectDirs::from("", "", "wallet-tui").map(|d| d.cache_dir().to_path_buf()).ok_or_else(|| {
         eyre!("cannot find a cache directory (no home directory?); set {CACHE_DIR_ENV}")

@@ -208,7 +208,11 @@ fn dynamodb_local_command(
     data: Option<&Path>,
 ) -> Command {
     let mut cmd = Command::new(java);
+    // A JVM crash report goes to the temp dir, not into the verified install (where an extra
+    // file would make every later start refuse it).
+    let crash_report = std::env::temp_dir().join("wallet-tui-dynamodb-local-hs_err_pid%p.log");
     cmd.arg(format!("-Xmx{}m", opts.max_heap_mb))
+        .arg(join_os("-XX:ErrorFile=", &crash_report))
         .arg(join_os("-Djava.library.path=", &dir.join("DynamoDBLocal_lib")))
         .arg("-jar")
         .arg(dir.join("DynamoDBLocal.jar"))
@@ -239,8 +243,11 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(PathBuf, Option<String>)> {
     let dir = std::path::absolute(dir)
         .map_err(|e| eyre!("bad DynamoDB Local data directory {}: {e}", dir.display()))?;
     let notice = private::tighten_or_warn(&dir, "DynamoDB Local data dir");
+    // Only DynamoDB Local's own files: a directory the user chose may hold others.
     for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        if entry.file_type().is_ok_and(|t| t.is_file()) {
+        let name = entry.file_name();
+        let ours = name.to_string_lossy().contains(".db");
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
             private::tighten_or_warn(&entry.path(), "DynamoDB Local data file");
         }
     }

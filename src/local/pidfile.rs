@@ -7,7 +7,6 @@
 //! its start time must be the recorded one, and the server's command line must name the same
 //! jar and data directory. Off Linux there is no `/proc`: nothing is ever recognised.
 
-use std::ffi::OsStr;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -81,16 +80,15 @@ impl PidFile {
         let mut file =
             private::open_options().write(true).create(true).truncate(true).open(&path)?;
         io::Write::write_all(&mut file, &bytes)?;
-        Ok(PidFileGuard { path })
+        Ok(PidFileGuard { path, server_pid: self.server_pid })
     }
 
-    /// Whether the recorded server still runs `jar` on this data directory.
-    fn server_runs(&self, jar: &Path) -> bool {
-        self.jar == jar
-            && alive(self.server_pid, self.server_start)
-            && cmdline(self.server_pid).is_some_and(|args| {
-                has_arg(&args, jar.as_os_str()) && has_pair(&args, "-dbPath", &self.data_dir)
-            })
+    /// Whether the recorded server still runs on this data directory (whatever its jar: a
+    /// server of another install or version on the same data must not be joined by a second).
+    fn server_runs(&self) -> bool {
+        alive(self.server_pid, self.server_start)
+            && cmdline(self.server_pid)
+                .is_some_and(|args| has_pair(&args, "-dbPath", &self.data_dir))
     }
 }
 
@@ -98,11 +96,16 @@ impl PidFile {
 #[derive(Debug)]
 pub struct PidFileGuard {
     path: PathBuf,
+    /// Whose pidfile it is: one another run has written since is left alone.
+    server_pid: u32,
 }
 
 impl Drop for PidFileGuard {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
+        let data_dir = self.path.parent().unwrap_or(Path::new("."));
+        if PidFile::read(data_dir).is_some_and(|record| record.server_pid == self.server_pid) {
+            let _ = fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -110,7 +113,10 @@ impl Drop for PidFileGuard {
 /// A pidfile that names no such server is stale and removed.
 pub fn inspect(data_dir: &Path, jar: &Path) -> Found {
     let Some(record) = PidFile::read(data_dir) else { return Found::Nothing };
-    if record.data_dir != data_dir || !record.server_runs(jar) {
+    if record.jar != jar {
+        tracing::info!("the DynamoDB Local pidfile names another install: {record:?}");
+    }
+    if record.data_dir != data_dir || !record.server_runs() {
         tracing::info!("removing a stale DynamoDB Local pidfile: {record:?}");
         let _ = fs::remove_file(data_dir.join(FILE_NAME));
         return Found::Nothing;
@@ -167,10 +173,6 @@ fn stat(pid: u32) -> Option<String> {
 pub fn cmdline(pid: u32) -> Option<Vec<Vec<u8>>> {
     let bytes = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
     Some(bytes.split(|b| *b == 0).filter(|a| !a.is_empty()).map(<[u8]>::to_vec).collect())
-}
-
-fn has_arg(args: &[Vec<u8>], arg: &OsStr) -> bool {
-    args.iter().any(|a| a.as_slice() == arg.as_encoded_bytes())
 }
 
 /// Whether `flag` is directly followed by `value`.

@@ -95,7 +95,10 @@ impl Stamp {
     /// Writes the stamp atomically (a temporary file renamed over it), owner-only.
     pub fn write(&self, path: &Path) -> io::Result<()> {
         let mut tmp = path.as_os_str().to_owned();
-        tmp.push(format!(".tmp-{}", std::process::id()));
+        // Unique per call: verifications may run at once in one process.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tmp.push(format!(".tmp-{}-{n}", std::process::id()));
         let tmp = PathBuf::from(tmp);
         let bytes = serde_json::to_vec(self).map_err(io::Error::other)?;
         let written = private::open_options()

@@ -199,17 +199,26 @@ async fn sigkill_leaves_no_dynamodb_local_running() {
         "--log-file",
         log.to_str().expect("UTF-8 path"),
     ];
-    let mut tui = Tui::start(&args, &dir);
+    // Under a shell that stays the terminal's session leader: when wallet-tui dies, nobody
+    // hangs up the terminal, so only the parent-death signal can stop the server.
+    let mut cmd = CommandBuilder::new("sh");
+    cmd.args(["-c", r#""$0" "$@"; exec sleep 120"#, env!("CARGO_BIN_EXE_wallet-tui")]);
+    cmd.args(args);
+    let mut tui = Tui::spawn(cmd, &dir);
     tui.wait_for("does not exist", START_LIMIT);
     let servers = java_processes(&data_text);
     assert_eq!(servers.len(), 1, "one DynamoDB Local on this test's data dir: {servers:#?}");
     assert!(servers[0].1.contains(&format!("-port {port}")), "{servers:?}");
-    assert!(data.join(local::PIDFILE_NAME).exists(), "a pidfile names it");
+    let pidfile = std::fs::read(data.join(local::PIDFILE_NAME)).expect("a pidfile names it");
+    let record: serde_json::Value = serde_json::from_slice(&pidfile).expect("a pidfile");
+    let app = record["owner_pid"].as_i64().expect("the app's pid") as libc::pid_t;
 
-    tui.signal(libc::SIGKILL);
-    tui.wait_exit(STEP_LIMIT);
+    // SAFETY: kill(2) of the wallet-tui this test started; no memory is touched.
+    unsafe { libc::kill(app, libc::SIGKILL) };
     wait_until_no_java(&data_text, Duration::from_secs(30));
     wait_until_closed(port, Duration::from_secs(10));
+    tui.signal(libc::SIGKILL);
+    tui.wait_exit(STEP_LIMIT);
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
 }
 

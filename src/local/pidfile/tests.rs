@@ -9,14 +9,23 @@ use crate::local::tests::scratch;
 /// A process whose command line holds `-jar <jar> … -dbPath <dir>`, as the server's does: a
 /// shell waiting on its stdin with its `read` builtin (no child of its own to leave behind).
 fn fake_server(jar: &Path, dir: &Path) -> Child {
-    Command::new("sh")
+    let child = Command::new("sh")
         .args(["-c", "read line", "java", "-jar"])
         .stdin(std::process::Stdio::piped())
         .arg(jar)
         .arg("-dbPath")
         .arg(dir)
         .spawn()
-        .expect("spawn sh")
+        .expect("spawn sh");
+    // Until the new program's command line shows, /proc may still show the one forked from.
+    let cmdline = format!("/proc/{}/cmdline", child.id());
+    for _ in 0..200 {
+        if fs::read(&cmdline).is_ok_and(|c| c.windows(7).any(|w| w == b"-dbPath")) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child
 }
 
 /// The pid of a process that has exited (and been reaped).
@@ -41,13 +50,16 @@ fn no_pidfile_or_a_stale_one_is_nothing() {
 }
 
 #[test]
-fn another_jar_or_data_dir_is_not_ours() {
+fn a_live_server_on_the_data_dir_is_never_taken_for_stale_whatever_its_jar() {
     let dir = scratch("pid-other");
     let jar = dir.join("DynamoDBLocal.jar");
     let mut server = fake_server(&dir.join("other.jar"), &dir);
     let record = PidFile::for_server(server.id(), 8000, &jar, &dir);
     std::mem::forget(record.write().expect("write"));
-    assert_eq!(inspect(&dir, &jar), Found::Nothing, "runs another jar");
+    // Started by this (living) process: in use, so a second server on this data is refused.
+    let found = inspect(&dir, &jar);
+    assert!(matches!(found, Found::InUse(_)), "another jar, same data: {found:?}");
+    assert!(dir.join(FILE_NAME).exists(), "its pidfile stays");
     server.kill().expect("kill");
     server.wait().expect("reap");
     fs::remove_dir_all(&dir).expect("cleanup");
