@@ -242,12 +242,21 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(PathBuf, Option<String>)> {
         .map_err(|e| eyre!("cannot create DynamoDB Local data directory {}: {e}", dir.display()))?;
     let dir = std::path::absolute(dir)
         .map_err(|e| eyre!("bad DynamoDB Local data directory {}: {e}", dir.display()))?;
-    let notice = private::tighten_or_warn(&dir, "DynamoDB Local data dir");
-    // Only DynamoDB Local's own files: a directory the user chose may hold others.
-    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        let name = entry.file_name();
-        let ours = name.to_string_lossy().contains(".db");
-        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+    // Only DynamoDB Local's own files, and the directory only when it holds nothing else: a
+    // directory the user chose (`.`, a project) may hold other people's business.
+    let entries: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().collect();
+    let ours = |e: &std::fs::DirEntry| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        name.contains(".db") || name == PIDFILE_NAME
+    };
+    let notice = if entries.iter().all(ours) {
+        private::tighten_or_warn(&dir, "DynamoDB Local data dir")
+    } else {
+        None
+    };
+    for entry in entries.iter().filter(|e| ours(e)) {
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
             private::tighten_or_warn(&entry.path(), "DynamoDB Local data file");
         }
     }

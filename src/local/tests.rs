@@ -47,6 +47,20 @@ fn a_data_dir_is_created_private_and_a_wide_one_tightened() {
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&dir.join("shared-local-instance.db")), 0o600, "its files too");
     assert_eq!(prepare_data_dir(&wide).expect("again").1, None, "said once");
+
+    // A directory the user pointed at that holds other files: only DynamoDB Local's change.
+    let project = root.join("project");
+    std::fs::create_dir(&project).expect("mkdir");
+    for name in ["notes.txt", "shared-local-instance.db"] {
+        std::fs::write(project.join(name), b"x").expect("write");
+        let bits = std::fs::Permissions::from_mode(0o644);
+        std::fs::set_permissions(project.join(name), bits).expect("chmod");
+    }
+    std::fs::set_permissions(&project, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (dir, notice) = prepare_data_dir(&project).expect("prepare");
+    assert_eq!((mode(&dir), notice), (0o755, None), "the directory keeps its mode");
+    assert_eq!(mode(&dir.join("notes.txt")), 0o644, "other files are not ours");
+    assert_eq!(mode(&dir.join("shared-local-instance.db")), 0o600);
     std::fs::remove_dir_all(&root).expect("cleanup");
 }
 
