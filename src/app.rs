@@ -137,6 +137,9 @@ pub struct AppConfig {
     pub scan_budget: ScanBudget,
     /// Withdrawals may take a balance below zero (`--allow-negative`).
     pub allow_negative: bool,
+    /// The attribute holding a wallet's currency (`--currency-attribute`, config
+    /// `currency_attribute`; default `currency`).
+    pub currency_attribute: String,
     /// Where tables live for these credentials, shown when the table picker finds none
     /// (e.g. "DynamoDB Local: access key wallettui, region us-east-1").
     pub namespace: String,
@@ -171,6 +174,7 @@ impl AppConfig {
             },
             scan_budget: ScanBudget::default(),
             allow_negative: false,
+            currency_attribute: crate::wallet::CURRENCY.to_string(),
             namespace: String::new(),
             local: false,
             local_port: None,

@@ -75,6 +75,11 @@ pub struct Cli {
     #[arg(long)]
     pub allow_negative: bool,
 
+    /// The attribute holding a wallet's currency: transfers only between equal currencies,
+    /// totals per currency (default: currency; config `currency_attribute`).
+    #[arg(long, value_parser = parse_currency_attribute)]
+    pub currency_attribute: Option<String>,
+
     /// Journal of successful writes, one JSON line each (default: journal.jsonl in the data dir).
     #[arg(long)]
     pub journal: Option<PathBuf>,
@@ -153,6 +158,9 @@ impl Cli {
         if let (Some(table), false) = (&config.table, table_given) {
             self.table = table.clone();
         }
+        if self.currency_attribute.is_none() {
+            self.currency_attribute = config.currency_attribute.clone();
+        }
         let unless = |vars: &[&str], value: &Option<String>| {
             if vars.iter().any(|v| env_set(v)) { None } else { value.clone() }
         };
@@ -193,6 +201,11 @@ impl Cli {
 }
 
 impl Cli {
+    /// The currency attribute's name: the flag, else the config's, else `currency`.
+    pub fn currency_attribute(&self) -> String {
+        self.currency_attribute.clone().unwrap_or_else(|| crate::wallet::CURRENCY.to_string())
+    }
+
     /// How the list's scans read the table.
     pub fn scan_spec(&self) -> ScanSpec {
         ScanSpec {
@@ -210,6 +223,18 @@ impl Cli {
             max_read_rcu: self.max_read_rcu,
         }
     }
+}
+
+/// An attribute name other than the key's and the balance's.
+pub fn parse_currency_attribute(text: &str) -> Result<String, String> {
+    if text.is_empty() || text == crate::wallet::USER_ID || text == crate::wallet::BALANCE {
+        return Err(format!(
+            "{text:?}: name an attribute other than the key ({}) and the balance ({})",
+            crate::wallet::USER_ID,
+            crate::wallet::BALANCE
+        ));
+    }
+    Ok(text.to_string())
 }
 
 /// A percentage above 0 and at most 100.

@@ -8,6 +8,7 @@
 //! profile = "wallet-admin"
 //! theme = "mono"          # or "color" (default; NO_COLOR in the environment means mono)
 //! write_time_attribute = "updated_at"   # off by default: writes change only the balance
+//! currency_attribute = "currency"       # the default: transfers only between equal currencies
 //!
 //! [keys]
 //! quit = ["q", "ctrl-q"]
@@ -46,6 +47,8 @@ pub struct Config {
     /// An attribute every write of the app also sets to the time it was sent (RFC 3339 UTC),
     /// for tables whose application keeps one; off by default.
     pub write_time_attribute: Option<String>,
+    /// The attribute holding a wallet's currency (`--currency-attribute`; default `currency`).
+    pub currency_attribute: Option<String>,
     /// Keys per action, replacing the shipped keys of the actions named.
     #[serde(default)]
     pub keys: BTreeMap<Action, Vec<String>>,
@@ -82,6 +85,10 @@ impl Config {
             return Err(format!(
                 "write_time_attribute {name:?}: name an attribute other than the key and the balance"
             ));
+        }
+        if let Some(name) = &config.currency_attribute {
+            crate::cli::parse_currency_attribute(name)
+                .map_err(|e| format!("currency_attribute {e}"))?;
         }
         config.keymap()?;
         Ok(config)

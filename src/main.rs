@@ -109,6 +109,7 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         scan_spec: cli.scan_spec(),
         scan_budget: cli.scan_budget(),
         allow_negative: cli.allow_negative,
+        currency_attribute: cli.currency_attribute(),
         namespace,
         local: cli.local,
         local_port: cli.local.then_some(cli.local_port),

@@ -380,6 +380,8 @@ impl<'a> Reader<'a> {
 /// Attribute names of the wallet schema.
 pub const USER_ID: &str = "user_id";
 pub const BALANCE: &str = "balance";
+/// The default name of the attribute holding a wallet's currency (`--currency-attribute`).
+pub const CURRENCY: &str = "currency";
 
 #[cfg(test)]
 mod tests;

@@ -97,6 +97,18 @@ fn the_config_file_fills_what_the_command_line_leaves_unset() {
 }
 
 #[test]
+fn the_currency_attribute_comes_from_the_flag_then_the_config_then_the_default() {
+    let file = TempConfig::new("currency_attribute = \"ccy\"\n");
+    assert_eq!(with_config(&[], &file).expect("valid").currency_attribute(), "ccy");
+    let cli = with_config(&["--currency-attribute", "money"], &file).expect("valid");
+    assert_eq!(cli.currency_attribute(), "money");
+    let none = TempConfig::new("");
+    assert_eq!(with_config(&[], &none).expect("valid").currency_attribute(), "currency");
+    let refused = Cli::try_parse_from(["wallet-tui", "--currency-attribute", "user_id"]);
+    assert!(refused.is_err(), "the key is not a currency");
+}
+
+#[test]
 fn a_broken_config_file_is_an_error_naming_it() {
     let file = TempConfig::new("theme = \"neon\"\n");
     let error = with_config(&[], &file).expect_err("refused");

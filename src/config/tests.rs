@@ -13,6 +13,7 @@ fn every_setting_is_read() {
         profile = "admin"
         endpoint_url = "http://localhost:4566"
         theme = "mono"
+        currency_attribute = "ccy"
         [keys]
         deposit = ["a", "ctrl-p"]
         "#,
@@ -23,6 +24,7 @@ fn every_setting_is_read() {
     assert_eq!(config.profile.as_deref(), Some("admin"));
     assert_eq!(config.endpoint_url.as_deref(), Some("http://localhost:4566"));
     assert_eq!(config.theme, Some(Theme::Mono));
+    assert_eq!(config.currency_attribute.as_deref(), Some("ccy"));
     let keymap = config.keymap().expect("valid keys");
     let press = |code, modifiers| keymap.action_for(&KeyEvent::new(code, modifiers));
     assert_eq!(press(KeyCode::Char('a'), KeyModifiers::NONE), Some(Action::Deposit));
@@ -45,6 +47,7 @@ fn mistakes_are_errors_that_say_what_is_wrong() {
     assert!(error("theme = \"pink\"").contains("unknown variant `pink`"));
     assert!(error("table = \"a b\"").contains("not allowed in a table name"));
     assert!(error("[keys]\nfly = [\"f\"]").contains("unknown variant `fly`"));
+    assert!(error("currency_attribute = \"balance\"").contains("other than the key"));
     assert_eq!(error("[keys]\nquit = [\"hyper-x\"]"), "unknown key \"hyper-x\"");
     assert_eq!(error("[keys]\ndeposit = [\"q\"]"), "key q is bound to both quit and deposit");
 }
