@@ -83,6 +83,9 @@ pub struct Form {
     pub focus: usize,
     /// A message about the whole form (e.g. the server's refusal).
     pub error: Option<String>,
+    /// A question about the whole form (e.g. "100 → 50 (-50). Enter again writes it"), until
+    /// a field is edited.
+    pub notice: Option<String>,
     /// A request from this form is in flight: further submits are ignored.
     pub pending: bool,
 }
@@ -91,7 +94,15 @@ impl Form {
     /// A form focused on its first editable field.
     pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Self {
         let focus = fields.iter().position(Field::focusable).unwrap_or(0);
-        Form { title: title.into(), intro: None, fields, focus, error: None, pending: false }
+        Form {
+            title: title.into(),
+            intro: None,
+            fields,
+            focus,
+            error: None,
+            notice: None,
+            pending: false,
+        }
     }
 
     /// Adds an explanation above the fields.
@@ -166,6 +177,7 @@ impl Form {
         if let FieldKind::Text(input) = &mut field.kind {
             paste_into(input, text);
             field.error = None;
+            self.notice = None;
         }
     }
 
@@ -175,8 +187,11 @@ impl Form {
         };
         match &mut field.kind {
             FieldKind::Text(input) => {
-                if input.handle_event(event).is_some() {
+                if let Some(change) = input.handle_event(event) {
                     field.error = None;
+                    if change.value {
+                        self.notice = None;
+                    }
                 }
             }
             FieldKind::Choice { options, selected } => {

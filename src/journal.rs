@@ -137,10 +137,12 @@ impl JournalEntry {
             WriteKind::Create { balance } => {
                 vec![line(&write.user_id, "create", None, Some(balance.to_string()))]
             }
-            WriteKind::SetBalance { new, .. } => {
+            WriteKind::SetBalance { new, .. } | WriteKind::SetOver { new, .. } => {
                 vec![line(&write.user_id, write.kind.name(), old, Some(new.to_string()))]
             }
-            WriteKind::Delete { .. } => vec![line(&write.user_id, "delete", old, None)],
+            WriteKind::Delete { .. } | WriteKind::DeleteOver { .. } => {
+                vec![line(&write.user_id, "delete", old, None)]
+            }
             WriteKind::Transfer { to, amount, .. } => {
                 let amount = Some(amount.to_string());
                 let out = JournalEntry {

@@ -51,8 +51,8 @@ impl OpKind {
     pub fn of_write(kind: &WriteKind) -> OpKind {
         match kind {
             WriteKind::Create { .. } => OpKind::Put,
-            WriteKind::SetBalance { .. } => OpKind::Update,
-            WriteKind::Delete { .. } => OpKind::Delete,
+            WriteKind::SetBalance { .. } | WriteKind::SetOver { .. } => OpKind::Update,
+            WriteKind::Delete { .. } | WriteKind::DeleteOver { .. } => OpKind::Delete,
             WriteKind::Transfer { .. } => OpKind::Transact,
         }
     }

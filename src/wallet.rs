@@ -75,8 +75,9 @@ impl fmt::Display for UserId {
     }
 }
 
-/// A DynamoDB attribute value, kept in its exact wire form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A DynamoDB attribute value, kept in its exact wire form (serialized in the journal when a
+/// write's condition compares with one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AttrValue {
     /// S
     S(Box<str>),

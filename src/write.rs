@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::balance::Balance;
 use crate::error::ApiError;
-use crate::wallet::Wallet;
+use crate::wallet::{AttrValue, Wallet};
 
 /// How long DynamoDB remembers a ClientRequestToken: within it, sending the same request
 /// again applies nothing twice and answers with the first outcome.
@@ -45,12 +45,33 @@ pub enum WriteKind {
     /// Update `SET balance = :new` if the wallet exists and its balance is still `seen`
     /// (`None`: it had no balance attribute).
     SetBalance { seen: Option<Balance>, new: Balance, reason: EditReason },
+    /// `e` over a balance that is not a number (S "100", M, BOOL, NULL, NS...): `SET balance =
+    /// :new` if the wallet exists and its balance is still exactly `seen` (`balance = :seen`).
+    SetOver { seen: AttrValue, new: Balance },
     /// Delete if the balance is still `seen`.
     Delete { seen: Option<Balance> },
+    /// Delete if the balance is still exactly `seen`, a value that is not a number.
+    DeleteOver { seen: AttrValue },
     /// Moves `amount` from this wallet to the wallet `to`: the debit only if the balance is
-    /// at least `amount` (any balance with `overdraft`), the credit only if `to` exists. Both
-    /// sides are computed by DynamoDB (`balance - :amount`, `balance + :amount`), exactly.
-    Transfer { to: String, amount: Balance, overdraft: bool },
+    /// at least `amount` (any balance with `overdraft`), the credit only if `to` exists; both
+    /// only if both balances are numbers and, with `currency`, both currencies are still the
+    /// one the user saw. Both sides are computed by DynamoDB (`balance - :amount`,
+    /// `balance + :amount`), exactly.
+    Transfer {
+        to: String,
+        amount: Balance,
+        overdraft: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        currency: Option<CurrencyCheck>,
+    },
+}
+
+/// The currency both wallets of a transfer held when the user filled the form: the attribute
+/// (`--currency-attribute`) and its value (`None`: neither wallet had one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrencyCheck {
+    pub attribute: String,
+    pub value: Option<AttrValue>,
 }
 
 /// Why a balance was set, for the journal and messages.
@@ -76,7 +97,8 @@ impl WriteKind {
             WriteKind::SetBalance { reason: EditReason::Deposit(_), .. } => "deposit",
             WriteKind::SetBalance { reason: EditReason::Withdraw(_), .. } => "withdraw",
             WriteKind::SetBalance { reason: EditReason::Undo, .. } => "undo",
-            WriteKind::Delete { .. } => "delete",
+            WriteKind::SetOver { .. } => "set",
+            WriteKind::Delete { .. } | WriteKind::DeleteOver { .. } => "delete",
             WriteKind::Transfer { .. } => "transfer",
         }
     }
@@ -166,5 +188,35 @@ impl WriteError {
         expired: Option<Result<Option<Wallet>, ApiError>>,
     ) -> Self {
         WriteError::Unknown(Box::new(Unknown { error, sent_at, expired }))
+    }
+}
+
+/// Longest description of a stored value in a message, in characters.
+const DESCRIBED: usize = 60;
+
+/// A stored value as the detail pane shows it, type first: `S "100"`, `BOOL true`, `NULL null`,
+/// cut with `…` past 60 characters.
+pub fn typed(value: &AttrValue) -> String {
+    let text = format!(
+        "{} {}",
+        value.type_name(),
+        crate::json::value_json(value, crate::json::Shape::Plain)
+    );
+    if text.chars().count() <= DESCRIBED {
+        return text;
+    }
+    let head: String = text.chars().take(DESCRIBED - 1).collect();
+    format!("{head}…")
+}
+
+/// A currency as messages name it: a plain string as it is (`EUR`), anything else typed,
+/// `no currency` when absent.
+pub fn currency_text(value: Option<&AttrValue>) -> String {
+    match value {
+        None => "no currency".to_string(),
+        Some(AttrValue::S(s)) if !s.is_empty() && !s.chars().any(char::is_control) => {
+            s.chars().take(DESCRIBED).collect()
+        }
+        Some(other) => typed(other),
     }
 }

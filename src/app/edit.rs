@@ -7,10 +7,12 @@ use super::{App, Modal};
 use crate::balance::Balance;
 use crate::error::ApiError;
 use crate::form::{Field, Form};
+use crate::list::WalletList;
 use crate::msg::{Request, Resolved};
 use crate::usage::OpKind;
-use crate::wallet::{UserId, Wallet};
-use crate::write::{EditReason, Unknown, Write, WriteDone, WriteError, WriteKind};
+use crate::wallet::{AttrValue, BALANCE, Extras, UserId, Wallet};
+use crate::write::{CurrencyCheck, EditReason, Unknown, Write, WriteDone, WriteError, WriteKind};
+use crate::write::{currency_text, typed};
 
 /// Labels of the wallet forms' fields.
 pub mod labels {
@@ -28,6 +30,58 @@ const EVENTUAL: &str = "eventual";
 /// DynamoDB's limit for a partition key value.
 pub const MAX_USER_ID_BYTES: usize = 2048;
 
+/// A wallet's `balance` attribute as a form saw it: what its write's condition requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// A number.
+    Number(Balance),
+    /// Stored, but not a number (S "100", M, BOOL, NULL, NS...): shown typed, as the detail
+    /// pane shows it; only `e` (and `x`) may write over it.
+    Other(AttrValue),
+    /// No balance attribute.
+    Absent,
+}
+
+impl Seen {
+    /// The balance of `wallet` as stored (`None`: no such wallet, taken as no balance).
+    pub fn of(wallet: Option<&Wallet>) -> Seen {
+        match wallet {
+            Some(Wallet { balance: Some(balance), .. }) => Seen::Number(*balance),
+            Some(wallet) => wallet.attr(BALANCE).map_or(Seen::Absent, Seen::Other),
+            None => Seen::Absent,
+        }
+    }
+
+    /// The number, if it is one.
+    pub fn number(&self) -> Option<Balance> {
+        match self {
+            Seen::Number(balance) => Some(*balance),
+            _ => None,
+        }
+    }
+
+    /// As forms show it: `322.26`, `S "100"`, `— (no balance)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Seen::Number(balance) => balance.to_string(),
+            Seen::Other(value) => typed(value),
+            Seen::Absent => "— (no balance)".to_string(),
+        }
+    }
+
+    /// Why an amount cannot be added to or taken from it (`whose`: "the balance" or "X's
+    /// balance"), with `advice`; `None` for a number.
+    fn not_a_number(&self, whose: &str, advice: &str) -> Option<String> {
+        match self {
+            Seen::Number(_) => None,
+            Seen::Other(value) => {
+                Some(format!("{whose} is {}, not a number: {advice}", typed(value)))
+            }
+            Seen::Absent => Some(format!("{whose} is missing: {advice}")),
+        }
+    }
+}
+
 /// What a wallet form is for, with what the user saw when it opened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WalletAction {
@@ -37,15 +91,15 @@ pub enum WalletAction {
     /// already has this id, and Enter opens it instead.
     Put { existing: Option<Wallet> },
     /// `e`: set an absolute balance.
-    Edit { user_id: String, seen: Option<Balance> },
+    Edit { user_id: String, seen: Seen },
     /// `+`: add an amount.
-    Deposit { user_id: String, seen: Option<Balance> },
+    Deposit { user_id: String, seen: Seen },
     /// `-`: take an amount.
-    Withdraw { user_id: String, seen: Option<Balance> },
+    Withdraw { user_id: String, seen: Seen },
     /// `x`: delete the wallet.
-    Delete { user_id: String, seen: Option<Balance> },
+    Delete { user_id: String, seen: Seen },
     /// `T`: move an amount to another wallet in one transaction.
-    Transfer { user_id: String, seen: Option<Balance> },
+    Transfer { user_id: String, seen: Seen },
 }
 
 /// A wallet form on screen.
@@ -59,6 +113,9 @@ pub struct WalletDialog {
     /// (same op id, its ClientRequestToken, so DynamoDB applies it at most once), whatever
     /// the fields now say.
     pub unsettled: Option<Box<Write>>,
+    /// `e`: the new balance the form's notice asks to confirm; a second Enter sends it while
+    /// the notice shows and the field still says it.
+    pub confirming: Option<Balance>,
 }
 
 /// A balance change of this session that `u` can take back.
@@ -96,6 +153,29 @@ fn show(balance: Option<Balance>) -> String {
     balance.map_or_else(|| "— (no balance)".to_string(), |b| b.to_string())
 }
 
+/// The balance of a wallet as stored (`None`: it does not exist), as forms show it.
+fn show_wallet(wallet: Option<&Wallet>) -> String {
+    Seen::of(wallet).describe()
+}
+
+/// The intro of a form whose write is conditional on the balance seen.
+fn conditional_intro(action: &WalletAction, seen: &Seen) -> String {
+    match (action, seen) {
+        (WalletAction::Delete { .. }, _) => {
+            format!("Enter deletes this wallet, only if its balance is still {}.", seen.describe())
+        }
+        (WalletAction::Edit { .. }, Seen::Other(_)) => format!(
+            "Written only if the balance is still {} (the value you see): the number you \
+             enter replaces it.",
+            seen.describe()
+        ),
+        (_, Seen::Absent) => "Written only if the wallet still has no balance.".to_string(),
+        _ => {
+            format!("Written only if the balance is still {} (the value you see).", seen.describe())
+        }
+    }
+}
+
 impl WalletAction {
     fn title(&self) -> &'static str {
         match self {
@@ -109,18 +189,18 @@ impl WalletAction {
         }
     }
 
-    fn target(&self) -> Option<(&str, Option<Balance>)> {
+    fn target(&self) -> Option<(&str, &Seen)> {
         match self {
             WalletAction::Edit { user_id, seen }
             | WalletAction::Deposit { user_id, seen }
             | WalletAction::Withdraw { user_id, seen }
             | WalletAction::Delete { user_id, seen }
-            | WalletAction::Transfer { user_id, seen } => Some((user_id, *seen)),
+            | WalletAction::Transfer { user_id, seen } => Some((user_id, seen)),
             WalletAction::Get | WalletAction::Put { .. } => None,
         }
     }
 
-    fn with_seen(&self, new_seen: Option<Balance>) -> Self {
+    fn with_seen(&self, new_seen: Seen) -> Self {
         match self.clone() {
             WalletAction::Edit { user_id, .. } => WalletAction::Edit { user_id, seen: new_seen },
             WalletAction::Deposit { user_id, .. } => {
@@ -173,13 +253,11 @@ impl App {
                 let Some((user_id, seen)) = action.target() else { return };
                 let mut fields = vec![
                     Field::fixed(labels::USER_ID, user_id),
-                    Field::fixed(labels::CURRENT, show(seen)),
+                    Field::fixed(labels::CURRENT, seen.describe()),
                 ];
                 match action {
-                    WalletAction::Edit { .. } => fields.push(Field::text(
-                        labels::NEW,
-                        &seen.map(|b| b.to_string()).unwrap_or_default(),
-                    )),
+                    // Empty: typing never appends to the current value shown above it.
+                    WalletAction::Edit { .. } => fields.push(Field::text(labels::NEW, "")),
                     WalletAction::Deposit { .. } | WalletAction::Withdraw { .. } => {
                         fields.push(Field::text(labels::AMOUNT, ""))
                     }
@@ -190,18 +268,11 @@ impl App {
                     _ => {}
                 }
                 let intro = match action {
-                    WalletAction::Delete { .. } => format!(
-                        "Enter deletes this wallet, only if its balance is still {}.",
-                        show(seen)
-                    ),
                     WalletAction::Transfer { .. } => "One TransactWriteItems: the debit only if \
                         the balance covers the amount, the credit only if the target exists; \
-                        both or neither."
+                        both or neither, only between numeric balances of one currency."
                         .to_string(),
-                    _ => format!(
-                        "Written only if the balance is still {} (the value you see).",
-                        show(seen)
-                    ),
+                    _ => conditional_intro(&action, seen),
                 };
                 Form::new(action.title(), fields).with_intro(intro)
             }
@@ -213,7 +284,13 @@ impl App {
             }
             None => form,
         };
-        self.modal = Modal::Wallet(WalletDialog { action, form, op_id: None, unsettled: None });
+        self.modal = Modal::Wallet(WalletDialog {
+            action,
+            form,
+            op_id: None,
+            unsettled: None,
+            confirming: None,
+        });
     }
 
     /// What the form's write costs, said before Enter: every write is one transaction, which
@@ -238,10 +315,10 @@ impl App {
     }
 
     /// The same forms, aimed at the selected wallet.
-    pub(super) fn open_selected(&mut self, make: fn(String, Option<Balance>) -> WalletAction) {
+    pub(super) fn open_selected(&mut self, make: fn(String, Seen) -> WalletAction) {
         match self.selected_wallet() {
             Some(wallet) => {
-                let action = make(wallet.user_id.to_text(), wallet.balance);
+                let action = make(wallet.user_id.to_text(), Seen::of(Some(wallet)));
                 self.open_wallet_form(action);
             }
             None => self.error("no wallet selected"),
@@ -255,6 +332,7 @@ impl App {
             return Vec::new(); // one write at a time: a second Enter waits
         }
         dialog.form.clear_errors();
+        let asked = dialog.form.notice.take().is_some();
         let table = self.session.name.clone();
         if let WalletAction::Put { existing: Some(wallet) } = &dialog.action {
             let id = wallet.user_id.clone();
@@ -262,11 +340,17 @@ impl App {
             self.reveal(&id, "opened the existing wallet");
             return Vec::new();
         }
+        let context = Context {
+            table: &table,
+            allow_negative: self.config.allow_negative,
+            currency_attribute: &self.config.currency_attribute,
+            list: &self.session.list,
+        };
         let request = match &dialog.unsettled {
             Some(unsettled) => Request::Write { table, write: (**unsettled).clone() },
-            None => match build_request(dialog, self.config.allow_negative, &table) {
-                Some(request) => request,
-                None => return Vec::new(),
+            None => match build_request(dialog, &context) {
+                Some(request) if confirmed(dialog, &request, asked) => request,
+                _ => return Vec::new(),
             },
         };
         if let Request::Write { write, .. } = &request {
@@ -429,7 +513,7 @@ impl App {
             return self.transfer_succeeded(write, to, *amount, done, &format!("{cost}{note}"));
         }
         match (&write.kind, done.wallet) {
-            (WriteKind::Delete { .. }, _) => {
+            (WriteKind::Delete { .. } | WriteKind::DeleteOver { .. }, _) => {
                 self.session.list.remove(&id);
                 self.clamp_selection();
                 self.info(format!("deleted wallet {}{cost}{note}", write.user_id));
@@ -446,6 +530,18 @@ impl App {
                     write.user_id,
                     show(balance)
                 );
+                self.reveal(&id, &what);
+            }
+            (WriteKind::SetOver { new, .. }, None) => {
+                // The row the user saw, its balance now the number the write set.
+                if let Some(wallet) = old {
+                    let extra: Vec<_> =
+                        wallet.extra.iter().filter(|(n, _)| *n != BALANCE).collect();
+                    let extra = Extras::new(extra.iter().map(|(n, v)| (*n, v)));
+                    let wallet = Wallet { balance: Some(*new), extra, ..wallet.clone() };
+                    self.session.list.upsert(wallet);
+                }
+                let what = format!("set {}: balance {new}{cost}{note}", write.user_id);
                 self.reveal(&id, &what);
             }
             (WriteKind::SetBalance { new, reason, .. }, None) => {
@@ -482,7 +578,7 @@ impl App {
         {
             match wallet {
                 Some(wallet) => {
-                    sides.push(format!("{id} now {}", show(wallet.balance)));
+                    sides.push(format!("{id} now {}", show_wallet(Some(&wallet))));
                     self.session.list.upsert(wallet);
                 }
                 None => sides.push(format!("{id} changed since: r rescans")),
@@ -507,26 +603,25 @@ impl App {
     }
 
     fn write_conflicted(&mut self, write: &Write, current: Option<Wallet>, ours: bool) {
-        let now_balance = current.as_ref().and_then(|w| w.balance);
+        let now_balance = show_wallet(current.as_ref());
         self.show_stored(&write.user_id, current.as_ref());
         if let WriteKind::SetBalance { reason: EditReason::Undo, .. } = write.kind {
             return self.error(format!(
-                "undo refused: {} changed since (balance now {}); nothing written",
+                "undo refused: {} changed since (balance now {now_balance}); nothing written",
                 write.user_id,
-                show(now_balance)
             ));
         }
         let message = match (&write.kind, &current) {
             (_, None) if !matches!(write.kind, WriteKind::Create { .. }) => {
                 "this wallet no longer exists: nothing was written".to_string()
             }
-            (WriteKind::Create { .. }, Some(w)) => format!(
-                "a wallet with this user_id already exists (balance {}): Enter opens it, Esc cancels",
-                show(w.balance)
+            (WriteKind::Create { .. }, Some(_)) => format!(
+                "a wallet with this user_id already exists (balance {now_balance}): Enter opens \
+                 it, Esc cancels"
             ),
             (_, _) => format!(
-                "the balance changed meanwhile to {}: nothing was written. Enter applies yours to it, Esc cancels",
-                show(now_balance)
+                "the balance changed meanwhile to {now_balance}: nothing was written. Enter \
+                 applies yours to it, Esc cancels"
             ),
         };
         self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
@@ -560,6 +655,9 @@ impl App {
             WriteKind::SetBalance { seen, .. } | WriteKind::Delete { seen } => {
                 format!(" (was {} when sent)", show(*seen))
             }
+            WriteKind::SetOver { seen, .. } | WriteKind::DeleteOver { seen } => {
+                format!(" (was {} when sent)", typed(seen))
+            }
             _ => String::new(),
         };
         let message = match read {
@@ -567,7 +665,7 @@ impl App {
                 self.show_stored(&write.user_id, current.as_ref());
                 let now = current.as_ref().map_or_else(
                     || "no such wallet".to_string(),
-                    |w| format!("balance now {}", show(w.balance)),
+                    |w| format!("balance now {}", show_wallet(Some(w))),
                 );
                 let message = format!("{head}; {now}{was}: decide with a new write");
                 if ours {
@@ -603,21 +701,18 @@ impl App {
     /// The write of the open wallet form did not go through: the form stays open with
     /// `message`, its action now based on the wallet as stored (`current`).
     fn reopen_form(&mut self, message: String, current: Option<Wallet>) {
-        let now_balance = current.as_ref().and_then(|w| w.balance);
+        let now = Seen::of(current.as_ref());
         self.form_write_failed(message, None);
         if let Modal::Wallet(dialog) = &mut self.modal {
             dialog.action = match (&dialog.action, current) {
                 (WalletAction::Put { .. }, existing) => WalletAction::Put { existing },
-                (action, _) => action.with_seen(now_balance),
+                (action, _) => action.with_seen(now.clone()),
             };
             let conditional = !matches!(dialog.action, WalletAction::Transfer { .. });
             if let Some(field) = dialog.form.field_mut(labels::CURRENT) {
-                field.kind = crate::form::FieldKind::Fixed(show(now_balance));
+                field.kind = crate::form::FieldKind::Fixed(now.describe());
                 if conditional {
-                    dialog.form.intro = Some(format!(
-                        "Written only if the balance is still {} (the value you see).",
-                        show(now_balance)
-                    ));
+                    dialog.form.intro = Some(conditional_intro(&dialog.action, &now));
                 }
             }
         }
@@ -701,8 +796,61 @@ impl App {
     }
 }
 
+/// The advice when an amount meets a balance that is not a number.
+const SET_FIRST: &str = "set a number with e first";
+
+/// What validating a wallet form needs besides the form.
+struct Context<'a> {
+    table: &'a str,
+    allow_negative: bool,
+    currency_attribute: &'a str,
+    /// The loaded wallets: a transfer's target is checked against its row when loaded.
+    list: &'a WalletList,
+}
+
+/// `e` asks once more before it sends: the first Enter shows "old → new (difference)" in the
+/// form's notice; the next one, with the field unchanged, returns true.
+fn confirmed(dialog: &mut WalletDialog, request: &Request, asked: bool) -> bool {
+    let Request::Write { write, .. } = request else { return true };
+    let (old, new) = match &write.kind {
+        WriteKind::SetBalance { seen, new, reason: EditReason::Set } => {
+            (seen.map_or_else(|| "no balance".to_string(), |b| b.to_string()), *new)
+        }
+        WriteKind::SetOver { seen, new } => (typed(seen), *new),
+        _ => return true,
+    };
+    if asked && dialog.confirming == Some(new) {
+        return true;
+    }
+    let change = match &write.kind {
+        WriteKind::SetBalance { seen: Some(seen), .. } => difference(*seen, new),
+        WriteKind::SetOver { .. } => "replaces a value that is not a number".to_string(),
+        _ => "a new balance attribute".to_string(),
+    };
+    dialog.confirming = Some(new);
+    dialog.form.notice =
+        Some(format!("{old} → {new} ({change}). Enter again writes it, Esc cancels."));
+    false
+}
+
+/// `new − old` exactly, signed: "+77.74", "-0.5".
+fn difference(old: Balance, new: Balance) -> String {
+    let diff = new.to_bigdecimal() - old.to_bigdecimal();
+    let text = match Balance::from_bigdecimal(&diff) {
+        Ok(exact) => exact.to_string(),
+        Err(_) => diff.normalized().to_string(),
+    };
+    if diff.sign() == bigdecimal::num_bigint::Sign::Minus { text } else { format!("+{text}") }
+}
+
+/// The currency of a loaded wallet (`None`: it has none).
+fn currency_of(wallet: &Wallet, attribute: &str) -> Option<AttrValue> {
+    wallet.attr(attribute)
+}
+
 /// Validates the form; marks bad fields; returns the request to send.
-fn build_request(dialog: &mut WalletDialog, allow_negative: bool, table: &str) -> Option<Request> {
+fn build_request(dialog: &mut WalletDialog, context: &Context) -> Option<Request> {
+    let Context { table, allow_negative, .. } = *context;
     let form = &mut dialog.form;
     let op_id = uuid::Uuid::new_v4().to_string();
     let write = |user_id: String, kind| {
@@ -724,42 +872,101 @@ fn build_request(dialog: &mut WalletDialog, allow_negative: bool, table: &str) -
             write(user_id?, WriteKind::Create { balance: balance? })
         }
         WalletAction::Edit { user_id, seen } => {
-            let new =
-                field_ok(form, labels::NEW, |t| Balance::parse(t).map_err(|e| e.to_string()))?;
-            write(
-                user_id.clone(),
-                WriteKind::SetBalance { seen: *seen, new, reason: EditReason::Set },
-            )
+            let new = field_ok(form, labels::NEW, |t| check_new_balance(seen, t, allow_negative))?;
+            let kind = match seen {
+                Seen::Number(old) => {
+                    WriteKind::SetBalance { seen: Some(*old), new, reason: EditReason::Set }
+                }
+                Seen::Absent => WriteKind::SetBalance { seen: None, new, reason: EditReason::Set },
+                Seen::Other(value) => WriteKind::SetOver { seen: value.clone(), new },
+            };
+            write(user_id.clone(), kind)
         }
         WalletAction::Deposit { user_id, seen } | WalletAction::Withdraw { user_id, seen } => {
             let withdraw = matches!(dialog.action, WalletAction::Withdraw { .. });
-            let seen = *seen;
             let new = field_ok(form, labels::AMOUNT, |text| {
-                new_balance(seen, text, withdraw, allow_negative)
+                match seen.not_a_number("the balance", SET_FIRST) {
+                    Some(why) => Err(why),
+                    None => new_balance(seen.number(), text, withdraw, allow_negative),
+                }
             })?;
             let amount = Balance::parse(form.value(labels::AMOUNT)).ok()?;
             let reason =
                 if withdraw { EditReason::Withdraw(amount) } else { EditReason::Deposit(amount) };
-            write(user_id.clone(), WriteKind::SetBalance { seen, new, reason })
+            write(user_id.clone(), WriteKind::SetBalance { seen: seen.number(), new, reason })
         }
         WalletAction::Delete { user_id, seen } => {
-            write(user_id.clone(), WriteKind::Delete { seen: *seen })
+            let kind = match seen {
+                Seen::Other(value) => WriteKind::DeleteOver { seen: value.clone() },
+                _ => WriteKind::Delete { seen: seen.number() },
+            };
+            write(user_id.clone(), kind)
         }
         WalletAction::Transfer { user_id, seen } => {
             let from = user_id.clone();
-            let to = field_ok(form, labels::TO, |text| match check_user_id(text) {
-                Ok(to) if to == from => Err("a wallet cannot pay itself: choose another".into()),
-                other => other,
-            });
-            let seen = *seen;
+            let to = field_ok(form, labels::TO, |text| check_target(context, &from, text));
             let amount = field_ok(form, labels::AMOUNT, |text| {
-                new_balance(seen, text, true, allow_negative)?;
+                if let Some(why) = seen.not_a_number(&format!("{from}'s balance"), SET_FIRST) {
+                    return Err(why);
+                }
+                new_balance(seen.number(), text, true, allow_negative)?;
                 Balance::parse(text).map_err(|e| e.to_string())
             });
-            let kind = WriteKind::Transfer { to: to?, amount: amount?, overdraft: allow_negative };
+            let (to, amount) = (to?, amount?);
+            // Both sides must still hold the currency the user saw on the paying side (and,
+            // when loaded, on the target): a change meanwhile cancels the transaction.
+            let value = context
+                .list
+                .find(&UserId::new(&from))
+                .and_then(|w| currency_of(w, context.currency_attribute));
+            let currency =
+                Some(CurrencyCheck { attribute: context.currency_attribute.to_string(), value });
+            let kind = WriteKind::Transfer { to, amount, overdraft: allow_negative, currency };
             write(from, kind)
         }
     }
+}
+
+/// The new balance typed into `e`'s field: a number, different from the one stored, and not
+/// below zero unless `--allow-negative`.
+fn check_new_balance(seen: &Seen, text: &str, allow_negative: bool) -> Result<Balance, String> {
+    let new = Balance::parse(text).map_err(|e| e.to_string())?;
+    if let Seen::Number(old) = seen
+        && *old == new
+    {
+        return Err(format!("already {old}: nothing to change"));
+    }
+    if new.is_negative() && !allow_negative {
+        return Err(format!(
+            "{new} is below zero: a balance cannot go below zero (unless --allow-negative)"
+        ));
+    }
+    Ok(new)
+}
+
+/// A transfer's target: a valid user_id other than the paying wallet's; when its row is
+/// loaded, with a numeric balance and the paying wallet's currency.
+fn check_target(context: &Context, from: &str, text: &str) -> Result<String, String> {
+    let to = check_user_id(text)?;
+    if to == from {
+        return Err("a wallet cannot pay itself: choose another".into());
+    }
+    let Some(target) = context.list.find(&UserId::new(&to)) else { return Ok(to) };
+    let whose = format!("the target {to}'s balance");
+    if let Some(why) = Seen::of(Some(target)).not_a_number(&whose, "nothing can be added to it") {
+        return Err(why);
+    }
+    let attribute = context.currency_attribute;
+    let theirs = currency_of(target, attribute);
+    let ours = context.list.find(&UserId::new(from)).and_then(|w| currency_of(w, attribute));
+    if theirs != ours {
+        return Err(format!(
+            "currencies differ: {from} holds {}, {to} holds {}: a transfer moves one currency",
+            currency_text(ours.as_ref()),
+            currency_text(theirs.as_ref())
+        ));
+    }
+    Ok(to)
 }
 
 /// The exact balance after a deposit or withdrawal of `amount_text`.

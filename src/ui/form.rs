@@ -75,6 +75,11 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
         (_, true) => {
             lines.push(Line::styled("… waiting for DynamoDB", Style::new().fg(Color::Yellow)))
         }
+        (None, false) if form.notice.is_some() => lines.extend(
+            super::wrap_words(form.notice.as_deref().unwrap_or_default(), inner_width)
+                .into_iter()
+                .map(|l| Line::styled(l, Style::new().fg(Color::Yellow))),
+        ),
         (Some(error), false) => lines.extend(
             super::wrap_words(error, inner_width)
                 .into_iter()

@@ -14,12 +14,12 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::errors::{build_error, classify};
-use super::item::{Item, number, string, wallet_from_item};
+use super::item::{Item, number, sdk_value, string, wallet_from_item};
 use super::reads::CONSUMED;
 use super::transfer;
 use crate::balance::Balance;
 use crate::error::{ApiError, ErrorKind};
-use crate::wallet::{BALANCE, USER_ID};
+use crate::wallet::{AttrValue, BALANCE, USER_ID};
 use crate::write::{Stamp, Write, WriteDone, WriteError, WriteKind};
 
 /// A write's transaction, built once.
@@ -43,13 +43,27 @@ pub fn items(table: &str, write: &Write, stamp: Option<&Stamp>) -> Result<Items,
             TransactWriteItem::builder().put(put(table, write, *balance, stamp)?)
         }
         WriteKind::SetBalance { seen, new, .. } => {
-            TransactWriteItem::builder().update(set(table, write, *seen, *new, stamp)?)
+            let seen = Condition::Balance(*seen);
+            TransactWriteItem::builder().update(set(table, write, seen, *new, stamp)?)
+        }
+        WriteKind::SetOver { seen, new } => {
+            let seen = Condition::Other(seen);
+            TransactWriteItem::builder().update(set(table, write, seen, *new, stamp)?)
         }
         WriteKind::Delete { seen } => {
-            TransactWriteItem::builder().delete(delete(table, write, *seen)?)
+            TransactWriteItem::builder().delete(delete(table, write, Condition::Balance(*seen))?)
         }
-        WriteKind::Transfer { to, amount, overdraft } => {
-            return transfer::items(table, write, to, *amount, *overdraft, stamp);
+        WriteKind::DeleteOver { seen } => {
+            TransactWriteItem::builder().delete(delete(table, write, Condition::Other(seen))?)
+        }
+        WriteKind::Transfer { to, amount, overdraft, currency } => {
+            let transfer = transfer::Transfer {
+                to,
+                amount: *amount,
+                overdraft: *overdraft,
+                currency: currency.as_ref(),
+            };
+            return transfer::items(table, write, &transfer, stamp);
         }
     };
     Ok(vec![item.build()])
@@ -82,7 +96,7 @@ fn put(
 fn set(
     table: &str,
     write: &Write,
-    seen: Option<Balance>,
+    seen: Condition,
     new: Balance,
     stamp: Option<&Stamp>,
 ) -> Result<Update, ApiError> {
@@ -120,7 +134,7 @@ fn with_seen(seen: Option<AttributeValue>, mut values: Item) -> Option<Item> {
 }
 
 /// The wallet deleted, if its balance is still `seen`.
-fn delete(table: &str, write: &Write, seen: Option<Balance>) -> Result<Delete, ApiError> {
+fn delete(table: &str, write: &Write, seen: Condition) -> Result<Delete, ApiError> {
     let (condition, seen_value) = seen_condition(seen);
     Delete::builder()
         .table_name(table)
@@ -134,11 +148,25 @@ fn delete(table: &str, write: &Write, seen: Option<Balance>) -> Result<Delete, A
         .map_err(build_error)
 }
 
-/// The condition `balance` is still `seen` (numeric comparison), on an existing item.
-fn seen_condition(seen: Option<Balance>) -> (&'static str, Option<AttributeValue>) {
+/// What a write's condition requires of the balance attribute.
+#[derive(Debug, Clone, Copy)]
+enum Condition<'a> {
+    /// Still this number (`None`: still absent).
+    Balance(Option<Balance>),
+    /// Still exactly this value, which is not a number.
+    Other(&'a AttrValue),
+}
+
+/// The condition `balance` is still `seen` (numeric comparison for a number, equality of
+/// type and value otherwise), on an existing item.
+fn seen_condition(seen: Condition) -> (&'static str, Option<AttributeValue>) {
+    const STILL: &str = "attribute_exists(#id) AND #balance = :seen";
     match seen {
-        Some(seen) => ("attribute_exists(#id) AND #balance = :seen", Some(number(seen))),
-        None => ("attribute_exists(#id) AND attribute_not_exists(#balance)", None),
+        Condition::Balance(Some(seen)) => (STILL, Some(number(seen))),
+        Condition::Balance(None) => {
+            ("attribute_exists(#id) AND attribute_not_exists(#balance)", None)
+        }
+        Condition::Other(value) => (STILL, Some(sdk_value(value))),
     }
 }
 
@@ -207,7 +235,9 @@ fn applied(
             (put.and_then(|p| wallet_from_item(p.item())), None)
         }
         WriteKind::SetBalance { seen, .. } | WriteKind::Delete { seen } => (None, *seen),
-        WriteKind::Transfer { .. } => (None, None),
+        WriteKind::SetOver { .. } | WriteKind::DeleteOver { .. } | WriteKind::Transfer { .. } => {
+            (None, None)
+        }
     };
     WriteDone::applied(wallet, old, wcu, request_id)
 }
@@ -215,8 +245,8 @@ fn applied(
 /// A cancelled transaction: a failed condition is a conflict with the wallet as stored; a
 /// transfer's reasons are told side by side.
 fn cancelled(write: &Write, reasons: &[CancellationReason]) -> WriteError {
-    if let WriteKind::Transfer { to, amount, .. } = &write.kind {
-        return WriteError::Cancelled(transfer::cancel_reasons(reasons, write, to, *amount));
+    if let WriteKind::Transfer { .. } = &write.kind {
+        return WriteError::Cancelled(transfer::cancel_reasons(reasons, write));
     }
     match reasons.first() {
         Some(reason) if reason.code() == Some("ConditionalCheckFailed") => {

@@ -133,7 +133,15 @@ async fn an_applied_write_whose_answer_is_lost_and_retries_throttled_applies_onc
         ),
         (withdraw, "40.5", "0"),
         (
-            write(&a, WriteKind::Transfer { to: b.clone(), amount: bal("0.5"), overdraft: false }),
+            write(
+                &a,
+                WriteKind::Transfer {
+                    to: b.clone(),
+                    amount: bal("0.5"),
+                    overdraft: false,
+                    currency: None,
+                },
+            ),
             "40",
             "0.5",
         ),
@@ -396,7 +404,12 @@ async fn interleaved_writes_with_lost_answers_and_another_writer_add_up_exactly(
             ),
             _ => write(
                 user,
-                WriteKind::Transfer { to: ids[(n + 1) % WALLETS].clone(), amount, overdraft: true },
+                WriteKind::Transfer {
+                    to: ids[(n + 1) % WALLETS].clone(),
+                    amount,
+                    overdraft: true,
+                    currency: None,
+                },
             ),
         };
         // As the app does: an unknown outcome is sent again unchanged (Enter) until known.
@@ -503,7 +516,15 @@ async fn writes_leave_the_items_attribute_names_as_they_were() {
                 reason: EditReason::Undo,
             },
         ),
-        write(&a, WriteKind::Transfer { to: b.clone(), amount: bal("2"), overdraft: false }),
+        write(
+            &a,
+            WriteKind::Transfer {
+                to: b.clone(),
+                amount: bal("2"),
+                overdraft: false,
+                currency: None,
+            },
+        ),
     ];
     for w in &writes {
         send_write(&mut f.worker, &f.table, w).await.unwrap_or_else(|e| panic!("{w:?}: {e:?}"));

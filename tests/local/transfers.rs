@@ -50,7 +50,12 @@ impl Fixture {
         to: &str,
         amount: &str,
     ) -> Result<WriteDone, WriteError> {
-        let kind = WriteKind::Transfer { to: to.into(), amount: bal(amount), overdraft: false };
+        let kind = WriteKind::Transfer {
+            to: to.into(),
+            amount: bal(amount),
+            overdraft: false,
+            currency: None,
+        };
         let write = write(from, kind);
         send(&self.0.worker, Request::Write { table: self.table.clone(), write: write.clone() });
         loop {
@@ -201,8 +206,12 @@ async fn concurrent_random_transfers_keep_the_total_exact() {
         let to = (from + 1 + rng.below(9) as usize) % 10;
         let amount = format!("{}.{:02}", rng.below(30), rng.below(100));
         let amount = if amount == "0.00" { "0.01".to_string() } else { amount };
-        let kind =
-            WriteKind::Transfer { to: ids[to].clone(), amount: bal(&amount), overdraft: false };
+        let kind = WriteKind::Transfer {
+            to: ids[to].clone(),
+            amount: bal(&amount),
+            overdraft: false,
+            currency: None,
+        };
         let w = write(&ids[from], kind);
         sent.insert(w.op_id.clone(), w.clone());
         send(&f.worker, Request::Write { table: f.table.clone(), write: w });

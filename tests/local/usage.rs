@@ -313,8 +313,12 @@ fn every_kind_of_call(table: &str, seeded: &str) -> Vec<(&'static str, Request)>
     let on_wallet = |kind| Request::Write { table: table.clone(), write: write(from, kind) };
     let deposit = EditReason::Deposit(bal("5"));
     let set = WriteKind::SetBalance { seen: Some(bal("10")), new: bal("15"), reason: deposit };
-    let transfer =
-        WriteKind::Transfer { to: TRANSFER_TO.into(), amount: bal("5"), overdraft: false };
+    let transfer = WriteKind::Transfer {
+        to: TRANSFER_TO.into(),
+        amount: bal("5"),
+        overdraft: false,
+        currency: None,
+    };
     let spec = ScanSpec { segments: 1, page_limit: None, consistent: true, max_rcu_per_sec: None };
     let create = CreateTableSpec { name: table.clone(), billing: BillingMode::OnDemand };
     let provisioned = BillingMode::Provisioned { read: 5, write: 5 };

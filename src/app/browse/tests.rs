@@ -414,6 +414,8 @@ fn switching_tables_waits_for_a_write_in_flight_and_leaves_no_seed_waiting() {
     app.config.local = true;
     app.step(t0, ch('S'));
     app.step(t0, ch('e'));
+    app.step(t0, ch('7'));
+    app.step(t0, key(KeyCode::Enter)); // shows old → new
     let sent = app.step(t0, key(KeyCode::Enter));
     let [Request::Write { write, .. }] = sent.as_slice() else { panic!("{sent:?}") };
     let write = write.clone();

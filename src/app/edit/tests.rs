@@ -11,7 +11,7 @@ use crate::error::ErrorKind;
 use crate::fixtures::balance as b;
 use crate::fixtures::{TABLE, ch, describe, key, new_app, scan_page, table_info, wallet};
 use crate::wallet::{UserId, Wallet};
-use crate::write::{EditReason, Write, WriteDone, WriteError, WriteKind};
+use crate::write::{CurrencyCheck, EditReason, Write, WriteDone, WriteError, WriteKind};
 
 const ALICE: &str = "3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b";
 
@@ -39,6 +39,21 @@ fn retype(app: &mut App, text: &str) {
         app.step(app.now, key(KeyCode::Backspace));
     }
     type_text(app, text);
+}
+
+/// `e`'s two Enters: the first shows "old → new (difference)" and sends nothing, the second
+/// sends.
+fn enter_twice(app: &mut App) -> Vec<Request> {
+    assert!(app.step(app.now, key(KeyCode::Enter)).is_empty(), "the first Enter only asks");
+    assert!(notice(app).is_some_and(|n| n.contains(" → ")), "{:?}", notice(app));
+    app.step(app.now, key(KeyCode::Enter))
+}
+
+fn notice(app: &App) -> Option<String> {
+    match &app.modal {
+        Modal::Wallet(d) => d.form.notice.clone(),
+        _ => None,
+    }
 }
 
 fn sent_write(requests: &[Request]) -> Write {
@@ -164,7 +179,7 @@ fn a_wallet_deleted_meanwhile_is_never_recreated() {
     let mut app = app();
     app.step(app.now, ch('e'));
     retype(&mut app, "7");
-    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&enter_twice(&mut app));
     assert!(
         matches!(write.kind, WriteKind::SetBalance { seen: Some(s), new, reason: EditReason::Set } if s == b("100") && new == b("7"))
     );
@@ -233,7 +248,7 @@ fn undo_restores_only_if_the_balance_is_still_ours() {
     let mut app = app();
     app.step(app.now, ch('e'));
     retype(&mut app, "42");
-    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&enter_twice(&mut app));
     answer(&mut app, write, Ok(done(Some(wallet(ALICE, "42")), Some(b("100")))));
     let undo = sent_write(&app.step(app.now, ch('u')));
     assert_eq!(
@@ -474,7 +489,7 @@ fn a_write_whose_read_back_failed_too_says_to_verify() {
     let mut app = app();
     app.step(app.now, ch('e'));
     retype(&mut app, "7");
-    let write = sent_write(&app.step(app.now, key(KeyCode::Enter)));
+    let write = sent_write(&enter_twice(&mut app));
     let lost = ApiError::new(ErrorKind::Timeout, "no answer within the token's window");
     let read = Some(Err(ApiError::new(ErrorKind::Unreachable, "connection refused")));
     answer(&mut app, write, Err(WriteError::unknown(lost, "T0".into(), read)));
@@ -518,7 +533,12 @@ fn a_transfer_is_checked_before_it_is_sent() {
     assert_eq!(write.user_id, ALICE);
     assert_eq!(
         write.kind,
-        WriteKind::Transfer { to: BOB.into(), amount: b("100"), overdraft: false }
+        WriteKind::Transfer {
+            to: BOB.into(),
+            amount: b("100"),
+            overdraft: false,
+            currency: Some(CurrencyCheck { attribute: "currency".into(), value: None })
+        }
     );
 }
 

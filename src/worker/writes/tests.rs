@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::CancellationReason;
 use rstest::rstest;
 
 use super::*;
-use crate::write::EditReason;
+use crate::write::{CurrencyCheck, EditReason};
 
 fn b(text: &str) -> Balance {
     Balance::parse(text).expect("a balance")
@@ -24,8 +24,28 @@ fn every_kind() -> Vec<Write> {
         }),
         write(WriteKind::SetBalance { seen: None, new: b("1"), reason: EditReason::Set }),
         write(WriteKind::Delete { seen: Some(b("10")) }),
-        write(WriteKind::Transfer { to: "u2".into(), amount: b("2.5"), overdraft: false }),
+        write(WriteKind::Transfer {
+            to: "u2".into(),
+            amount: b("2.5"),
+            overdraft: false,
+            currency: None,
+        }),
+        write(WriteKind::SetOver { seen: AttrValue::S("100".into()), new: b("100") }),
+        write(WriteKind::DeleteOver { seen: AttrValue::Null }),
+        eur_transfer(),
     ]
+}
+
+/// A transfer of 2.5 from u1 to u2, both holding EUR when the form was filled.
+fn eur_transfer() -> Write {
+    let currency =
+        CurrencyCheck { attribute: "currency".into(), value: Some(AttrValue::S("EUR".into())) };
+    write(WriteKind::Transfer {
+        to: "u2".into(),
+        amount: b("2.5"),
+        overdraft: false,
+        currency: Some(currency),
+    })
 }
 
 /// Every attribute name a write's items name: in items put, and in expressions.
@@ -63,11 +83,15 @@ fn the_same_write_always_builds_the_same_request() {
 fn writes_name_only_the_key_and_the_balance_unless_a_stamp_is_asked_for() {
     for w in every_kind() {
         let names = names_touched(&items("wallets", &w, None).expect("items"));
-        assert_eq!(names, vec!["balance", "user_id"], "{w:?}");
+        let checked = matches!(w.kind, WriteKind::Transfer { currency: Some(_), .. });
+        let expected: &[&str] =
+            if checked { &["balance", "currency", "user_id"] } else { &["balance", "user_id"] };
+        assert_eq!(names, expected, "{w:?}");
         let stamp = Stamp { attribute: "changed".into(), time: "2026-12-02T10:00:00Z".into() };
         let stamped = names_touched(&items("wallets", &w, Some(&stamp)).expect("items"));
         let expected: &[&str] = match w.kind {
-            WriteKind::Delete { .. } => &["balance", "user_id"],
+            WriteKind::Delete { .. } | WriteKind::DeleteOver { .. } => &["balance", "user_id"],
+            _ if checked => &["balance", "changed", "currency", "user_id"],
             _ => &["balance", "changed", "user_id"],
         };
         assert_eq!(stamped, expected, "{w:?}");
@@ -127,4 +151,86 @@ fn a_failed_condition_is_a_conflict_with_the_wallet_as_stored() {
         cancelled(transfer, &[short.build(), none]),
         WriteError::Cancelled(why) if why.contains("insufficient funds: u1 has 7")
     ));
+}
+
+/// The condition expression and values of each item.
+fn conditions(write: &Write) -> Vec<(String, Item)> {
+    let items = items("wallets", write, None).expect("items");
+    items
+        .iter()
+        .map(|item| {
+            let (condition, values) = match (item.update(), item.delete()) {
+                (Some(u), _) => (u.condition_expression(), u.expression_attribute_values()),
+                (_, Some(d)) => (d.condition_expression(), d.expression_attribute_values()),
+                _ => (None, None),
+            };
+            (condition.unwrap_or_default().to_string(), values.cloned().unwrap_or_default())
+        })
+        .collect()
+}
+
+#[test]
+fn a_write_over_a_value_that_is_not_a_number_requires_that_very_value() {
+    let [(condition, values)] = conditions(&every_kind()[5]).try_into().expect("one item");
+    assert_eq!(condition, "attribute_exists(#id) AND #balance = :seen");
+    assert_eq!(values[":seen"], AttributeValue::S("100".into()));
+    let [(condition, values)] = conditions(&every_kind()[6]).try_into().expect("one item");
+    assert_eq!(condition, "attribute_exists(#id) AND #balance = :seen");
+    assert_eq!(values[":seen"], AttributeValue::Null(true));
+}
+
+#[test]
+fn both_sides_of_a_transfer_require_a_number_and_the_currency_seen() {
+    let [debit, credit] = conditions(&eur_transfer()).try_into().expect("two items");
+    assert_eq!(
+        debit.0,
+        "attribute_exists(#id) AND attribute_type(#balance, :number) AND #balance >= :amount \
+         AND #c = :c"
+    );
+    assert_eq!(credit.0, "attribute_exists(#id) AND attribute_type(#balance, :number) AND #c = :c");
+    for (_, values) in [&debit, &credit] {
+        assert_eq!(values[":c"], AttributeValue::S("EUR".into()));
+        assert_eq!(values[":number"], AttributeValue::S("N".into()));
+    }
+    let mut none = eur_transfer();
+    if let WriteKind::Transfer { currency: Some(check), .. } = &mut none.kind {
+        check.value = None;
+    }
+    let [debit, credit] = conditions(&none).try_into().expect("two items");
+    assert!(debit.0.ends_with("AND attribute_not_exists(#c)"), "{}", debit.0);
+    assert!(credit.0.ends_with("AND attribute_not_exists(#c)"), "{}", credit.0);
+    assert!(!credit.1.contains_key(":c"));
+}
+
+#[test]
+fn a_cancelled_transfer_names_the_side_and_the_reason() {
+    let item = |balance: AttributeValue, currency: &str| -> Item {
+        [
+            (USER_ID.to_string(), string("u2")),
+            (BALANCE.to_string(), balance),
+            ("currency".to_string(), string(currency)),
+        ]
+        .into()
+    };
+    let failed = |item: Item| {
+        CancellationReason::builder().code("ConditionalCheckFailed").set_item(Some(item)).build()
+    };
+    let none = CancellationReason::builder().code("None").build();
+    let why = |reasons: &[CancellationReason]| match cancelled(&eur_transfer(), reasons) {
+        WriteError::Cancelled(why) => why,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        why(&[none.clone(), failed(item(string("100"), "EUR"))]),
+        "u2's balance is S \"100\", not a number; nothing was written"
+    );
+    assert_eq!(
+        why(&[none.clone(), failed(item(number(b("3")), "USD"))]),
+        "u2's currency is now USD (the transfer was in EUR); nothing was written"
+    );
+    let raw = CancellationReason::builder()
+        .code("ValidationError")
+        .message("An operand in the update expression has an incorrect data type")
+        .build();
+    assert_eq!(why(&[none, raw]), "u2's balance is not a number; nothing was written");
 }
