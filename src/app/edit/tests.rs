@@ -752,3 +752,5 @@ fn no_other_write_starts_while_one_is_in_flight_or_of_unknown_outcome() {
     app.step(app.now, ch('+'));
     assert!(matches!(app.modal, Modal::Wallet(_)), "writes again once it is settled");
 }
+
+mod odd;
