@@ -251,6 +251,36 @@ fn deposit_form_after_a_conflict() {
     assert_snapshot!(draw(&app, 120, 30));
 }
 
+#[test]
+fn set_balance_form_over_a_string_balance_asks_once_more() {
+    use crate::wallet::{AttrValue, Extras, Wallet};
+    let mut app = with_wallets();
+    let odd = Wallet {
+        user_id: crate::wallet::UserId::new("legacy-user-42"),
+        balance: None,
+        extra: Extras::new([
+            ("balance", &AttrValue::S("100".into())),
+            ("currency", &AttrValue::S("GBP".into())),
+        ]),
+    };
+    app.step(
+        app.now(),
+        crate::fixtures::answer(Response::GotWallet {
+            table: TABLE.into(),
+            user_id: "legacy-user-42".into(),
+            result: Ok(Some(odd)),
+            consumed_rcu: None,
+        }),
+    );
+    app.step(app.now(), ch('e'));
+    for c in "250.5".chars() {
+        app.step(app.now(), ch(c));
+    }
+    assert!(app.step(app.now(), key(KeyCode::Enter)).is_empty(), "asks first");
+    app.clear_status_line();
+    assert_snapshot!(draw(&app, 100, 26));
+}
+
 /// Draws only the capacity panel, filling a `width`×`height` screen.
 fn draw_capacity(app: &App, width: u16, height: u16) -> TestBackend {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
