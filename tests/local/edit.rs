@@ -292,6 +292,7 @@ async fn edits_are_journaled_and_undo_takes_back_only_our_own_value() {
         for c in "250.50".chars() {
             d.key(c);
         }
+        assert!(d.press(KeyCode::Enter).is_empty(), "asks first: old → new");
         submit_and_wait(&mut d).await;
         assert!(matches!(d.app.modal(), Modal::None), "the form closes: {:?}", d.app.status_line());
         assert_eq!(listed_balance(&d, id).as_deref(), Some("250.5"));

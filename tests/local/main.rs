@@ -10,6 +10,7 @@
 //! - [`writes`]: conditional writes, conflicts, lost answers, read-only, the journal
 //! - [`edit`]: the wallet forms typed into, bad input refused, journal and undo
 //! - [`transfers`]: TransactWriteItems transfers, exact and applied once
+//! - [`odd_items`]: balances that are not numbers and currencies, through the wallet forms
 //! - [`usage`]: the capacity panel's numbers equal what the endpoint reported
 //! - [`seed`]: the demo-data loader
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
@@ -45,6 +46,7 @@ mod export;
 mod faults;
 mod idempotent;
 mod logs;
+mod odd_items;
 mod paced_scan;
 mod scan;
 mod seed;
