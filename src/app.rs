@@ -450,7 +450,10 @@ impl App {
             | Modal::UpdateTable(form)
             | Modal::Export(form) => {
                 return match form.handle_event(event) {
-                    FormOutcome::Continue => Vec::new(),
+                    FormOutcome::Continue => {
+                        self.sync_export_name();
+                        Vec::new()
+                    }
                     FormOutcome::Cancel => {
                         self.modal = Modal::None;
                         Vec::new()

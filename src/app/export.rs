@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::{App, Modal};
 use crate::export::{self, Format};
-use crate::form::{Field, Form};
+use crate::form::{Field, FieldKind, Form};
 use crate::msg::Request;
 
 pub const FORMAT: &str = "Format";
@@ -36,6 +36,17 @@ impl App {
         self.modal = Modal::Export(form);
     }
 
+    /// Keeps the shown file name's extension that of the chosen format, as the file written
+    /// will have it: run after each key while the format is focused (the name is not being
+    /// typed then). A name's own other extension is the user's and kept.
+    pub(super) fn sync_export_name(&mut self) {
+        let Modal::Export(form) = &mut self.modal else { return };
+        if form.fields.get(form.focus).map(|f| f.label) != Some(FORMAT) {
+            return;
+        }
+        set_extension(form);
+    }
+
     /// The export request of the form, if its fields are valid.
     pub(super) fn export_request(&mut self) -> Option<Request> {
         let Modal::Export(form) = &mut self.modal else { return None };
@@ -46,6 +57,7 @@ impl App {
             form.field_mut(FILE)?.error = Some("enter a file name".into());
             return None;
         }
+        set_extension(form);
         let mut path = export::with_extension(&PathBuf::from(text), format);
         if path.is_relative()
             && let Ok(dir) = std::env::current_dir()
@@ -85,3 +97,20 @@ impl App {
         }
     }
 }
+
+/// The form's file name with the chosen format's extension (see [`export::with_extension`]).
+fn set_extension(form: &mut Form) {
+    let format = if form.value(FORMAT) == CSV { Format::Csv } else { Format::JsonLines };
+    let text = form.value(FILE).to_string();
+    if text.trim().is_empty() {
+        return;
+    }
+    let named = export::with_extension(&PathBuf::from(&text), format);
+    let Some(named) = named.to_str().filter(|n| *n != text) else { return };
+    if let Some(field) = form.field_mut(FILE) {
+        field.kind = FieldKind::Text(tui_input::Input::new(named.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests;
