@@ -483,6 +483,7 @@ impl App {
             | Modal::Export(form) => form.paste(text),
             Modal::Help | Modal::Tables(_) => {}
             Modal::None => {
+                self.take_filter_selection();
                 if let Some((input, error)) = self.session.filter_input.as_mut() {
                     paste_into(input, text);
                     *error = None;
@@ -496,7 +497,7 @@ impl App {
             Action::Quit => self.quit(),
             Action::Help => self.modal = Modal::Help,
             Action::Refresh => return self.refresh(),
-            Action::Cancel => return self.cancel_scan(),
+            Action::Cancel => return self.clear_filter_or_cancel_scan(),
             Action::CreateTable => self.open_create_form(),
             Action::DeleteTable => self.open_delete_form(),
             Action::ChangeThroughput => self.open_update_form(),
@@ -914,6 +915,11 @@ impl App {
     /// The filter box while it is open: what is typed and any error.
     pub fn filter_input(&self) -> Option<&(tui_input::Input, Option<String>)> {
         self.session.filter_input.as_ref()
+    }
+
+    /// The filter box's text is selected: the next character typed replaces it.
+    pub fn filter_selected(&self) -> bool {
+        self.session.filter_selected && self.session.filter_input.is_some()
     }
 
     /// The filter in force, as typed.

@@ -1,6 +1,6 @@
 //! Browsing the list: selection, paging, sort, filter, the detail view, mouse.
 
-use crossterm::event::{Event, KeyCode, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{Event, KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -120,17 +120,47 @@ impl App {
         self.select(position);
     }
 
+    /// `/`: the filter box, on the filter in force with its text selected (typing replaces
+    /// it, arrows edit it).
     fn open_filter(&mut self) {
         let current = match self.session.list.filter() {
             Filter::All => String::new(),
             _ => self.session.filter_text.clone(),
         };
+        self.session.filter_selected = !current.is_empty();
         self.session.filter_input = Some((Input::new(current), None));
+    }
+
+    /// `Esc` in the list: clears the filter in force; with none, stops the running scan.
+    pub(super) fn clear_filter_or_cancel_scan(&mut self) -> Vec<crate::msg::Request> {
+        if matches!(self.session.list.filter(), Filter::All) {
+            return self.cancel_scan();
+        }
+        self.apply_filter(Filter::All, String::new());
+        self.info("filter cleared: every loaded wallet is in view");
+        Vec::new()
+    }
+
+    /// Ends the filter box's selection; a key that replaces it empties the box first.
+    pub(super) fn take_filter_selection(&mut self) {
+        if std::mem::take(&mut self.session.filter_selected)
+            && let Some((input, _)) = self.session.filter_input.as_mut()
+        {
+            *input = Input::default();
+        }
     }
 
     /// Keys while the filter box is open: Enter applies, Esc clears and closes.
     pub(super) fn handle_filter_key(&mut self, event: &Event) {
         let Event::Key(key) = event else { return };
+        let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete if plain => {
+                self.take_filter_selection()
+            }
+            KeyCode::Esc | KeyCode::Enter => {}
+            _ => self.session.filter_selected = false,
+        }
         let Some((input, error)) = self.session.filter_input.as_mut() else { return };
         match key.code {
             KeyCode::Esc => {

@@ -44,6 +44,9 @@ pub struct TableSession {
     pub(super) filter_input: Option<(tui_input::Input, Option<String>)>,
     /// The text of the filter in force, as typed.
     pub(super) filter_text: String,
+    /// The filter box reopened on the filter in force with its text selected: typing
+    /// replaces it, a movement key keeps it for editing.
+    pub(super) filter_selected: bool,
     /// When the write in flight was sent (one at a time).
     pub(super) write_started: Option<Instant>,
     /// Writes of this session whose outcome is unknown (sent twice, no answer said): no
@@ -98,6 +101,7 @@ impl TableSession {
             detail_scroll: 0,
             filter_input: None,
             filter_text: String::new(),
+            filter_selected: false,
             write_started: None,
             unknown: Vec::new(),
             undo: Vec::new(),

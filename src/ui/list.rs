@@ -236,7 +236,14 @@ fn render_filter(app: &App, frame: &mut Frame, area: Rect) {
     let prompt = "filter: ";
     let room = usize::from(area.width).saturating_sub(prompt.len() + 1).max(1);
     let (shown, col) = super::input_window(input, room);
-    let mut spans = vec![Span::styled(prompt, Style::new().fg(Color::Cyan)), Span::raw(shown)];
+    // Selected (reopened on the filter in force): typing replaces it.
+    let style = if app.filter_selected() {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new()
+    };
+    let mut spans =
+        vec![Span::styled(prompt, Style::new().fg(Color::Cyan)), Span::styled(shown, style)];
     if let Some(error) = error {
         spans.push(Span::styled(format!("  ✗ {error}"), Style::new().fg(Color::Red)));
     }

@@ -269,6 +269,7 @@ fn filter_box_applies_on_enter_refuses_bad_input_and_clears_on_esc() {
     assert_eq!(ids(&app), vec!["w017", "w018", "w019"]);
     assert_eq!(app.session.filter_text, "<=3");
     app.step(now, ch('/'));
+    app.step(now, key(KeyCode::Right)); // edit the text instead of replacing it
     app.step(now, key(KeyCode::Backspace));
     app.step(now, ch('x'));
     app.step(now, key(KeyCode::Enter));
@@ -280,6 +281,59 @@ fn filter_box_applies_on_enter_refuses_bad_input_and_clears_on_esc() {
     assert!(app.session.filter_input.is_none());
     assert_eq!(app.session.list.len(), 20);
     assert!(!app.should_quit, "q/Esc typed in the box do not act as keys");
+}
+
+#[test]
+fn slash_reopens_the_filter_selected_typing_replaces_it_and_arrows_edit_it() {
+    let mut app = loaded(20);
+    let now = app.now;
+    app.step(now, ch('/'));
+    assert!(!app.filter_selected(), "nothing to select without a filter");
+    for c in "w01".chars() {
+        app.step(now, ch(c));
+    }
+    app.step(now, key(KeyCode::Enter));
+    app.step(now, ch('/'));
+    assert!(app.filter_selected());
+    assert_eq!(app.filter_input().map(|(i, _)| i.value()), Some("w01"));
+    app.step(now, ch('>'));
+    app.step(now, ch('5'));
+    assert_eq!(app.filter_input().map(|(i, _)| i.value()), Some(">5"), "typing replaced it");
+    app.step(now, key(KeyCode::Enter));
+    assert_eq!(app.session.list.len(), 15);
+    app.step(now, ch('/'));
+    app.step(now, key(KeyCode::Left));
+    assert!(!app.filter_selected(), "an arrow keeps the text to edit");
+    app.step(now, ch('1'));
+    assert_eq!(app.filter_input().map(|(i, _)| i.value()), Some(">15"));
+    app.step(now, key(KeyCode::Esc));
+    // A paste replaces a selected text too.
+    app.step(now, ch('/'));
+    app.step(now, ch('w'));
+    app.step(now, key(KeyCode::Enter));
+    app.step(now, ch('/'));
+    app.step(now, Msg::Term(Event::Paste("w00".into())));
+    assert_eq!(app.filter_input().map(|(i, _)| i.value()), Some("w00"));
+}
+
+#[test]
+fn esc_in_the_list_clears_an_applied_filter_and_only_then_stops_a_scan() {
+    let t0 = Instant::now();
+    let mut app = scanning(t0);
+    app.step(t0, page(1, 0, vec![wallet("a1", "1"), wallet("b2", "2")], false));
+    app.step(t0, ch('/'));
+    app.step(t0, ch('a'));
+    app.step(t0, key(KeyCode::Enter));
+    assert_eq!(ids(&app), vec!["a1"]);
+    assert!(app.step(t0, key(KeyCode::Esc)).is_empty(), "the scan goes on");
+    assert_eq!(ids(&app), vec!["a1", "b2"], "the filter is cleared");
+    assert_eq!(app.session.filter_text, "");
+    assert_eq!(app.step(t0, key(KeyCode::Esc)), vec![Request::CancelScan { id: 1 }]);
+    let help = app.config.keymap.help_rows();
+    assert!(
+        help.iter().any(|(_, what)| what.starts_with("clear the filter; with none, stop")),
+        "{help:?}"
+    );
 }
 
 #[test]
