@@ -33,13 +33,16 @@ pub fn items(
     transfer: &Transfer,
     stamp: Option<&Stamp>,
 ) -> Result<Vec<TransactWriteItem>, ApiError> {
+    // A transfer journaled before these checks existed has no currency check: it is rebuilt
+    // exactly as it was first sent, so that a resend with its token is the same request.
+    let base = if transfer.currency.is_some() { NUMERIC } else { "attribute_exists(#id)" };
     let debit_condition = if transfer.overdraft {
-        NUMERIC.to_string()
+        base.to_string()
     } else {
-        format!("{NUMERIC} AND #balance >= :amount")
+        format!("{base} AND #balance >= :amount")
     };
     let debit = side(table, &write.user_id, "-", &debit_condition, transfer, stamp)?;
-    let credit = side(table, transfer.to, "+", NUMERIC, transfer, stamp)?;
+    let credit = side(table, transfer.to, "+", base, transfer, stamp)?;
     Ok(vec![
         TransactWriteItem::builder().update(debit).build(),
         TransactWriteItem::builder().update(credit).build(),
@@ -63,10 +66,11 @@ fn side(
         .expression_attribute_names("#id", USER_ID)
         .expression_attribute_names("#balance", BALANCE)
         .expression_attribute_values(":amount", number(transfer.amount))
-        .expression_attribute_values(":number", string("N"))
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
     if let Some(check) = transfer.currency {
-        update = update.expression_attribute_names("#c", &check.attribute);
+        update = update
+            .expression_attribute_names("#c", &check.attribute)
+            .expression_attribute_values(":number", string("N"));
         match &check.value {
             Some(value) => {
                 update = update.expression_attribute_values(":c", sdk_value(value));

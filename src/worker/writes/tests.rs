@@ -203,6 +203,14 @@ fn both_sides_of_a_transfer_require_a_number_and_the_currency_seen() {
 }
 
 #[test]
+fn a_transfer_journaled_before_the_checks_is_rebuilt_as_it_was_sent() {
+    let [debit, credit] = conditions(&every_kind()[4]).try_into().expect("two items");
+    assert_eq!(debit.0, "attribute_exists(#id) AND #balance >= :amount");
+    assert_eq!(credit.0, "attribute_exists(#id)");
+    assert!(!debit.1.contains_key(":number") && !credit.1.contains_key(":number"));
+}
+
+#[test]
 fn a_cancelled_transfer_names_the_side_and_the_reason() {
     let item = |balance: AttributeValue, currency: &str| -> Item {
         [

@@ -287,3 +287,27 @@ fn the_notice_shows_in_the_form() {
     assert!(matches!(dialog.form.field("New balance").map(|f| &f.kind), Some(FieldKind::Text(_))));
     assert_eq!(dialog.confirming, Some(b("7")));
 }
+
+#[test]
+fn writes_over_odd_values_and_checked_transfers_survive_the_journal() {
+    let currency = CurrencyCheck { attribute: "currency".into(), value: Some(s("EUR")) };
+    let kinds = [
+        WriteKind::SetOver { seen: AttrValue::M(vec![("a".into(), s("b"))].into()), new: b("1") },
+        WriteKind::DeleteOver { seen: AttrValue::Bs(vec![vec![0u8, 255].into()].into()) },
+        WriteKind::Transfer {
+            to: BOB.into(),
+            amount: b("1"),
+            overdraft: false,
+            currency: Some(currency),
+        },
+    ];
+    for kind in kinds {
+        let write = Write { op_id: "op".into(), user_id: ALICE.into(), kind };
+        let line = serde_json::to_string(&write).expect("serialized");
+        assert_eq!(serde_json::from_str::<Write>(&line).expect("read back"), write, "{line}");
+    }
+    // A transfer journaled before currencies were checked reads back without a check.
+    let old = r#"{"op_id":"op","user_id":"u1","kind":{"transfer":{"to":"u2","amount":"5","overdraft":false}}}"#;
+    let write: Write = serde_json::from_str(old).expect("an older journal line");
+    assert!(matches!(write.kind, WriteKind::Transfer { currency: None, .. }));
+}
