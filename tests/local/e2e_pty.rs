@@ -96,6 +96,8 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
     tui.wait_for("New balance", STEP_LIMIT);
     replace_field(&mut tui, "99.99", 10);
     tui.send(ENTER);
+    tui.wait_for("12.5 → 99.99 (+87.49)", STEP_LIMIT);
+    tui.send(ENTER);
     tui.wait_for(&format!("set {user_id}: balance 99.99"), STEP_LIMIT);
 
     tui.send("E");
