@@ -297,3 +297,29 @@ async fn a_currency_changed_between_the_form_and_the_send_cancels_the_transfer()
     assert_eq!(f.stored_balance(EUR_B).await.as_deref(), Some("100"), "nothing credited");
     f.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wallet_whose_balance_is_not_a_number_is_deleted_only_as_seen() {
+    let mut f = start("odd_delete_").await;
+    {
+        let mut d = loaded(&mut f.worker, &f.table, &f.endpoint_label).await;
+        select(&mut d, "odd-m");
+        d.key('x');
+        let sent = d.press(KeyCode::Enter);
+        assert!(matches!(sent.as_slice(), [Request::Write { .. }]), "{sent:?}");
+        wait_for_written(&mut d).await;
+        assert!(matches!(d.app.modal(), Modal::None), "{:?}", d.app.status_line());
+        // Changed meanwhile: not deleted, the value now stored is shown.
+        select(&mut d, "odd-bool");
+        d.key('x');
+        put(&f.raw, &f.table, item("odd-bool", Some(AttributeValue::Bool(false)), None)).await;
+        assert!(matches!(d.press(KeyCode::Enter).as_slice(), [Request::Write { .. }]));
+        wait_for_written(&mut d).await;
+        let errors = form_errors(&d);
+        assert!(errors.iter().any(|e| e.contains("changed meanwhile to BOOL false")), "{errors:?}");
+    }
+    let content = content(&f).await;
+    assert!(!content.contains_key("odd-m"), "deleted");
+    assert_eq!(content["odd-bool"]["balance"], AttributeValue::Bool(false), "kept");
+    f.finish().await;
+}
