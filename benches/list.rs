@@ -73,6 +73,7 @@ fn loaded_app(n: usize) -> App {
         arn: None,
         indexes: vec![],
         decreases_today: None,
+        stream: None,
     };
     let described = Response::Described { table: "user_wallet".into(), result: Ok(Some(info)) };
     app.update(now, Msg::Worker(Reply { session: 1, response: described }));

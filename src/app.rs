@@ -17,6 +17,7 @@ use crate::usage::Usage;
 mod browse;
 mod edit;
 mod export;
+mod live;
 mod scan;
 mod session;
 mod tables;
@@ -24,6 +25,7 @@ mod throughput;
 
 pub use browse::{DetailView, Pane};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
+pub use live::{FeedEntry, Live, LiveStatus};
 pub use scan::{ScanBudget, ScanOutcome, ScanState};
 pub use session::TableSession;
 pub use tables::TablePicker;
@@ -154,6 +156,9 @@ pub struct AppConfig {
     /// Things found at start that the user should know (plain HTTP to another host, a file
     /// that was readable by others): the first status line says them.
     pub warnings: Vec<String>,
+    /// Tail the table's DynamoDB Stream into the list (the binary: always; off in
+    /// `AppConfig::new` so that state tests see only the calls they are about).
+    pub watch_stream: bool,
 }
 
 impl AppConfig {
@@ -180,6 +185,7 @@ impl AppConfig {
             local_port: None,
             write_wait: Duration::from_secs(26),
             warnings: Vec::new(),
+            watch_stream: false,
         }
     }
 }
@@ -275,6 +281,7 @@ impl App {
         };
         requests.extend(self.due_resolve());
         requests.extend(self.due_describe());
+        requests.extend(self.due_tail());
         requests.extend(self.due_scan());
         let session = self.session.id;
         requests.into_iter().map(|request| Job { session, request }).collect()
@@ -672,6 +679,7 @@ impl App {
             Response::TablesListed { result } => self.complete_list_tables(result),
             Response::Seeded { result, .. } => return self.complete_seed(result),
             Response::WritesResolved { result, .. } => self.complete_resolve(result),
+            Response::Stream(event) => return self.complete_stream(event),
         }
         Vec::new()
     }

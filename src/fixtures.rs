@@ -48,6 +48,7 @@ pub(crate) fn table_info(status: TableStatus, billing: BillingMode) -> TableInfo
         arn: None,
         indexes: vec![],
         decreases_today: None,
+        stream: None,
     }
 }
 
@@ -60,6 +61,7 @@ pub(crate) fn described_table(status: TableStatus, items: i64, bytes: i64) -> Ta
         created: Some("2026-11-26T15:00:00Z".into()),
         arn: Some(format!("arn:aws:dynamodb:us-east-1:123456789012:table/{TABLE}")),
         decreases_today: Some(0),
+        stream: None,
         ..table_info(status, BillingMode::Provisioned { read: 1, write: 1 })
     }
 }

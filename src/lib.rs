@@ -23,6 +23,7 @@ pub mod list;
 pub mod local;
 pub mod msg;
 pub mod private;
+pub mod stream;
 pub mod table;
 pub mod theme;
 pub mod ui;

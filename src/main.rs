@@ -79,6 +79,8 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         }
     };
     let client = aws_sdk_dynamodb::Client::new(&config);
+    let streams =
+        worker::streams_client(&config, configured_endpoint(&connect, &config).as_deref());
     if let Some(Command::Seed { users, concurrency }) = cli.command {
         if cli.read_only {
             bail!("--read-only: seed writes wallets, so it does not run read-only");
@@ -96,6 +98,7 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         journal,
         endpoint: label.clone(),
         write_time_attribute: settings.write_time_attribute.clone(),
+        streams: Some(streams),
         ..WorkerOptions::default()
     };
     let worker = worker::spawn(client, options);
@@ -116,6 +119,7 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         // Two sends of a write whose outcome is unclear, and a little more.
         write_wait: Duration::from_secs(cli.call_timeout) * 2 + Duration::from_secs(2),
         warnings,
+        watch_stream: true,
         ..AppConfig::new(cli.table.clone(), label)
     };
     let app = App::new(config, Instant::now());

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::error::{ApiError, SeedError};
 use crate::export::{ExportError, Format};
+use crate::stream::StreamEvent;
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
 use crate::wallet::{AttrValue, Wallet};
 use crate::write::{Write, WriteDone, WriteError};
@@ -82,6 +83,17 @@ pub enum Request {
     Seed { table: String, users: u64 },
     /// Write these wallets to a new file (no call to DynamoDB).
     Export { path: PathBuf, format: Format, wallets: Vec<Wallet> },
+    /// Tail `stream` (the table's stream ARN) from LATEST in a task of its own, replacing any
+    /// tail running; its news come as [`Response::Stream`]. `fetch`: the records carry no
+    /// new image, so each changed wallet is read with GetItem. Without a stream: only find
+    /// out whether the endpoint has the Streams API ([`StreamEvent::NoStream`] or
+    /// [`StreamEvent::NoApi`]).
+    Tail { table: String, stream: Option<String>, fetch: bool },
+    /// Stop the running tail, if any (nothing answers).
+    StopTail,
+    /// UpdateTable enabling a NEW_AND_OLD_IMAGES stream; answered with
+    /// [`Response::TableUpdated`].
+    EnableStream { table: String },
 }
 
 impl Request {
@@ -115,6 +127,9 @@ impl Request {
             Request::ResolveWrites { .. } => "ResolveWrites",
             Request::Seed { .. } => "Seed",
             Request::Export { .. } => "Export",
+            Request::Tail { .. } => "Tail",
+            Request::StopTail => "StopTail",
+            Request::EnableStream { .. } => "EnableStream",
         }
     }
 
@@ -126,13 +141,16 @@ impl Request {
             | Request::CancelScan { .. }
             | Request::GetWallet { .. }
             | Request::ListTables
+            | Request::Tail { .. }
+            | Request::StopTail
             | Request::Export { .. } => false,
             Request::CreateTable { .. }
             | Request::UpdateTable { .. }
             | Request::DeleteTable { .. }
             | Request::Write { .. }
             | Request::ResolveWrites { .. }
-            | Request::Seed { .. } => true,
+            | Request::Seed { .. }
+            | Request::EnableStream { .. } => true,
         }
     }
 }
@@ -178,6 +196,8 @@ pub enum Response {
     /// Answer to [`Request::ResolveWrites`]: each write settled, with its outcome (its
     /// read-backs came before, as [`Response::ReadBack`]s).
     WritesResolved { table: String, result: Result<Vec<Resolved>, ApiError> },
+    /// News from the stream tailer started by [`Request::Tail`].
+    Stream(StreamEvent),
 }
 
 /// A write left without an outcome, settled.

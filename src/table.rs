@@ -98,6 +98,8 @@ pub struct TableInfo {
     pub indexes: Vec<IndexInfo>,
     /// Provisioned-throughput decreases already made today (quota applies).
     pub decreases_today: Option<i64>,
+    /// The table's stream, when one is enabled.
+    pub stream: Option<crate::stream::StreamInfo>,
 }
 
 impl TableInfo {

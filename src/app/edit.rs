@@ -433,7 +433,7 @@ impl App {
         if let Ok(found) = result {
             self.usage.record_get(self.now, found.as_ref(), rcu, true);
             if let Some(wallet) = found {
-                self.session.list.upsert(wallet);
+                self.put_wallet(wallet);
             }
         }
     }
@@ -514,13 +514,13 @@ impl App {
         }
         match (&write.kind, done.wallet) {
             (WriteKind::Delete { .. } | WriteKind::DeleteOver { .. }, _) => {
-                self.session.list.remove(&id);
+                self.drop_wallet(&id);
                 self.clamp_selection();
                 self.info(format!("deleted wallet {}{cost}{note}", write.user_id));
             }
             (kind, Some(wallet)) => {
                 let balance = wallet.balance;
-                self.session.list.upsert(wallet);
+                self.put_wallet(wallet);
                 if let WriteKind::SetBalance { new, reason, .. } = kind {
                     self.record_undo(write, done.old_balance, *new, *reason);
                 }
@@ -539,7 +539,7 @@ impl App {
                         wallet.extra.iter().filter(|(n, _)| *n != BALANCE).collect();
                     let extra = Extras::new(extra.iter().map(|(n, v)| (*n, v)));
                     let wallet = Wallet { balance: Some(*new), extra, ..wallet.clone() };
-                    self.session.list.upsert(wallet);
+                    self.put_wallet(wallet);
                 }
                 let what = format!("set {}: balance {new}{cost}{note}", write.user_id);
                 self.reveal(&id, &what);
@@ -548,7 +548,7 @@ impl App {
                 // The row the user saw, with the balance the write set.
                 if let Some(mut wallet) = old.cloned() {
                     wallet.balance = Some(*new);
-                    self.session.list.upsert(wallet);
+                    self.put_wallet(wallet);
                 }
                 self.record_undo(write, done.old_balance, *new, *reason);
                 let what =
@@ -579,7 +579,7 @@ impl App {
             match wallet {
                 Some(wallet) => {
                     sides.push(format!("{id} now {}", show_wallet(Some(&wallet))));
-                    self.session.list.upsert(wallet);
+                    self.put_wallet(wallet);
                 }
                 None => sides.push(format!("{id} changed since: r rescans")),
             }
@@ -690,9 +690,9 @@ impl App {
     /// The list shows the wallet `user_id` as stored now (`None`: there is none).
     fn show_stored(&mut self, user_id: &str, current: Option<&Wallet>) {
         match current {
-            Some(wallet) => self.session.list.upsert(wallet.clone()),
+            Some(wallet) => self.put_wallet(wallet.clone()),
             None => {
-                self.session.list.remove(&UserId::new(user_id));
+                self.drop_wallet(&UserId::new(user_id));
                 self.clamp_selection();
             }
         }

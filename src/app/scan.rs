@@ -119,6 +119,9 @@ impl App {
         if !self.session.writes_settled {
             return None; // settled first: the scan then reads what they did
         }
+        if self.scan_waits_for_stream() {
+            return None; // the stream first: no change falls between the two
+        }
         let TableState::Present(info) = &self.session.table else { return None };
         if info.status != TableStatus::Active {
             return None;
@@ -143,6 +146,7 @@ impl App {
         self.session.list.reserve(expected.min(MAX_RESERVE));
         self.session.selected = 0;
         self.session.list_offset = 0;
+        self.scan_asked();
         self.session.scan = Some(ScanState {
             id,
             started: self.now,
@@ -172,6 +176,7 @@ impl App {
         }
         let id = self.next_scan_id;
         self.next_scan_id += 1;
+        self.scan_asked();
         let scan = self.session.scan.as_mut()?;
         scan.id = id;
         scan.outcome = ScanOutcome::Running;
@@ -209,8 +214,11 @@ impl App {
     }
 
     /// Takes a page of the running scan; a page of any other scan is stale.
-    pub(super) fn complete_scan_page(&mut self, page: ScanPage) {
+    pub(super) fn complete_scan_page(&mut self, mut page: ScanPage) {
         let now = self.now;
+        if self.running_scan(page.id).is_some() {
+            self.keep_newer(&mut page.wallets);
+        }
         let Some(scan) = self.running_scan(page.id) else { return };
         scan.pages += 1;
         scan.scanned += page.scanned;

@@ -64,6 +64,8 @@ pub struct TableSession {
     pub(super) seeding: bool,
     /// Where the export form's file is being written.
     pub(super) exporting: Option<PathBuf>,
+    /// The table's stream: tail status, changes seen, versions against stale pages.
+    pub(super) live: super::live::Live,
 }
 
 /// Read access for `ui` and tests.
@@ -110,6 +112,7 @@ impl TableSession {
             resolve_sent: false,
             seeding: false,
             exporting: None,
+            live: Default::default(),
         }
     }
 }

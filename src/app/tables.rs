@@ -86,6 +86,9 @@ impl App {
         {
             requests.push(Request::CancelScan { id: scan.id });
         }
+        if self.session.live.arn.is_some() {
+            requests.push(Request::StopTail);
+        }
         let id = self.next_session;
         self.next_session += 1;
         self.session = TableSession::new(id, entry.name.clone(), self.now, Some(self.now));

@@ -71,6 +71,20 @@ pub async fn load_sdk_config(connect: &Connect) -> SdkConfig {
     loader.load().await
 }
 
+/// The DynamoDB Streams client for the same configuration (credentials, region, timeouts)
+/// and the same endpoint as the table client: `endpoint` is [`configured_endpoint`] (the
+/// Streams API is at the DynamoDB endpoint on DynamoDB Local; `None`: AWS's own).
+pub fn streams_client(
+    config: &SdkConfig,
+    endpoint: Option<&str>,
+) -> aws_sdk_dynamodbstreams::Client {
+    let mut builder = aws_sdk_dynamodbstreams::config::Builder::from(config);
+    if let Some(url) = endpoint {
+        builder = builder.endpoint_url(url);
+    }
+    aws_sdk_dynamodbstreams::Client::from_conf(builder.build())
+}
+
 /// A short description of where calls go, for the title bar.
 pub fn endpoint_label(connect: &Connect, config: &SdkConfig) -> String {
     let region = config.region().map_or("no region", |r| r.as_ref());

@@ -8,6 +8,7 @@ mod reads;
 mod scan;
 pub mod seed;
 mod stats;
+mod stream;
 mod tables;
 mod transfer;
 mod write_ahead;
@@ -15,7 +16,7 @@ mod writes;
 
 pub use client::{
     Connect, LOCAL_ACCESS_KEY, LOCAL_REGION, Timeouts, configured_endpoint, endpoint_label,
-    load_sdk_config, plain_http_warning,
+    load_sdk_config, plain_http_warning, streams_client,
 };
 
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ use crate::error::{ApiError, ErrorKind, SeedError};
 use crate::export::{self, ExportError};
 use crate::journal::Journal;
 use crate::msg::{CallStats, Job, Reply, Request, Resolved, Response, ScanId, SessionId};
+use crate::stream::StreamEvent;
 use crate::write::WriteError;
 use write_ahead::WriteAhead;
 
@@ -70,6 +72,9 @@ pub struct WorkerOptions {
     pub endpoint: String,
     /// See [`BeforeJob`].
     pub before_job: Option<BeforeJob>,
+    /// The Streams client, built from the same configuration as the table client
+    /// ([`streams_client`]); `None`: tail requests answer that there is no Streams API.
+    pub streams: Option<aws_sdk_dynamodbstreams::Client>,
 }
 
 /// What every job of one worker shares.
@@ -79,6 +84,7 @@ struct Shared {
     /// Every wallet write goes through it.
     writes: WriteAhead,
     before_job: Option<BeforeJob>,
+    streams: Option<aws_sdk_dynamodbstreams::Client>,
 }
 
 /// Where one job's answers go: the UI's channel, each answer tagged with the job's session.
@@ -100,10 +106,11 @@ impl Replies {
 pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (resp_tx, resp_rx) = mpsc::unbounded_channel();
-    let WorkerOptions { read_only, journal, endpoint, write_time_attribute, before_job } = options;
+    let WorkerOptions { read_only, journal, endpoint, write_time_attribute, before_job, streams } =
+        options;
     let (client, stats) = stats::instrument(&client);
     let writes = WriteAhead::new(journal, endpoint, write_time_attribute);
-    let shared = Arc::new(Shared { client, read_only, writes, before_job });
+    let shared = Arc::new(Shared { client, read_only, writes, before_job, streams });
     let task = tokio::spawn(run(shared, req_rx, resp_tx));
     WorkerHandle { requests: req_tx, responses: resp_rx, stats, task }
 }
@@ -118,6 +125,8 @@ async fn run(
     let mut jobs = JoinSet::new();
     // The running scan: a new one cancels it (newest request wins).
     let mut scan: Option<(ScanId, CancellationToken)> = None;
+    // The running stream tail: a new one (or a stop) cancels it.
+    let mut tail: Option<CancellationToken> = None;
     // What each job in flight must answer if it panics: its request without its bulk.
     let mut in_flight = HashMap::new();
     loop {
@@ -129,6 +138,14 @@ async fn run(
                     if let Some((_, running)) = scan.take_if(|(running, _)| *running == id) {
                         running.cancel();
                     }
+                    continue;
+                }
+                if matches!(request, Request::StopTail | Request::Tail { .. })
+                    && let Some(running) = tail.take()
+                {
+                    running.cancel();
+                }
+                if let Request::StopTail = request {
                     continue;
                 }
                 let echo = (replies.clone(), request.echo());
@@ -145,6 +162,21 @@ async fn run(
                             shared.before(&request);
                             let Request::Scan { id, table, spec, from } = request else { return };
                             scan::run(shared.client.clone(), id, table, spec, from, cancel, replies)
+                                .await
+                        })
+                    }
+                    Request::Tail { table, stream, fetch } => {
+                        let cancel = CancellationToken::new();
+                        tail = Some(cancel.clone());
+                        let shared = shared.clone();
+                        jobs.spawn(async move {
+                            let Some(streams) = shared.streams.clone() else {
+                                let no_api = StreamEvent::NoApi("no Streams client".into());
+                                replies.send(Response::Stream(no_api));
+                                return;
+                            };
+                            let client = shared.client.clone();
+                            stream::run(streams, client, table, stream, fetch, cancel, replies)
                                 .await
                         })
                     }
@@ -268,7 +300,14 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
             let result = written.unwrap_or_else(|e| Err(ExportError::Stopped(panic_text(e))));
             Response::Exported { path, result }
         }
-        Request::Scan { .. } | Request::CancelScan { .. } => return Vec::new(),
+        Request::EnableStream { table } => {
+            let result = tables::enable_stream(client, &table).await;
+            Response::TableUpdated { table, result }
+        }
+        Request::Scan { .. }
+        | Request::CancelScan { .. }
+        | Request::Tail { .. }
+        | Request::StopTail => return Vec::new(),
     };
     vec![response]
 }
@@ -280,7 +319,10 @@ fn error_answer(request: Request, error: ApiError) -> Response {
     match request {
         Request::DescribeTable { table } => Response::Described { table, result: Err(error) },
         Request::CreateTable { spec } => Response::Created { table: spec.name, result: Err(error) },
-        Request::UpdateTable { table, .. } => Response::TableUpdated { table, result: Err(error) },
+        Request::UpdateTable { table, .. } | Request::EnableStream { table } => {
+            Response::TableUpdated { table, result: Err(error) }
+        }
+        Request::Tail { .. } | Request::StopTail => Response::Stream(StreamEvent::Ended(error)),
         Request::DeleteTable { table } => Response::Deleted { table, result: Err(error) },
         Request::Scan { id, .. } | Request::CancelScan { id } => {
             Response::ScanFailed { id, segment: 0, error }

@@ -4,12 +4,14 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode as SdkBillingMode, KeySchemaElement, KeyType,
-    ProvisionedThroughput, ScalarAttributeType, TableDescription,
+    ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TableDescription,
 };
 use futures::StreamExt;
 
 use super::errors::{build_error, classify};
 use crate::error::{ApiError, ErrorKind};
+use crate::stream::{StreamInfo, StreamView};
 use crate::table::{
     AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, TableEntry, TableInfo,
     TableStatus, WALLET_KEY,
@@ -98,6 +100,21 @@ pub async fn update_table(
         .ok_or_else(|| ApiError::new(ErrorKind::Other, "UpdateTable returned no description"))
 }
 
+/// UpdateTable enabling a stream whose records carry both images.
+pub async fn enable_stream(client: &Client, table: &str) -> Result<TableInfo, ApiError> {
+    let spec = StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::NewAndOldImages)
+        .build()
+        .map_err(build_error)?;
+    let out = client.update_table().table_name(table).stream_specification(spec).send().await;
+    let out = out.map_err(classify)?;
+    let desc = out.table_description().ok_or_else(|| {
+        ApiError::new(ErrorKind::Other, "UpdateTable returned no table description")
+    })?;
+    Ok(table_info(desc))
+}
+
 /// DeleteTable. The table then goes through DELETING until DescribeTable
 /// reports it missing.
 pub async fn delete_table(client: &Client, table: &str) -> Result<(), ApiError> {
@@ -141,7 +158,15 @@ pub fn table_info(desc: &TableDescription) -> TableInfo {
         arn: desc.table_arn().map(str::to_string),
         indexes: indexes(desc),
         decreases_today: provisioned.and_then(|p| p.number_of_decreases_today()),
+        stream: stream(desc),
     }
+}
+
+/// The enabled stream, if any, and what its records carry.
+fn stream(desc: &TableDescription) -> Option<StreamInfo> {
+    let spec = desc.stream_specification().filter(|s| s.stream_enabled())?;
+    let view = spec.stream_view_type().and_then(|v| StreamView::from_wire(v.as_str()))?;
+    Some(StreamInfo { arn: desc.latest_stream_arn()?.to_string(), view })
 }
 
 /// On demand if the summary says PAY_PER_REQUEST, else provisioned (0 where not reported).

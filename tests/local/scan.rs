@@ -176,7 +176,7 @@ impl Fixture {
         let server = support::dynamodb_local().await;
         let app_client = AppClient::new(server.endpoint()).await;
         let worker = app_client.spawn_worker(WorkerOptions::default());
-        let AppClient { client, endpoint_label } = app_client;
+        let AppClient { client, endpoint_label, .. } = app_client;
         let table = support::unique_table(prefix);
         support::create_wallet_table(&client, &table, &BillingMode::OnDemand).await;
         eprintln!("[{table}] server and table ready in {:?}", started.elapsed());

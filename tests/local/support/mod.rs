@@ -119,6 +119,8 @@ pub fn unique_table(prefix: &str) -> String {
 /// under test too; with the endpoint label the app shows for it.
 pub struct AppClient {
     pub client: Client,
+    /// The Streams client the app builds beside it (same configuration and endpoint).
+    pub streams: aws_sdk_dynamodbstreams::Client,
     pub endpoint_label: String,
 }
 
@@ -134,11 +136,14 @@ impl AppClient {
             Connect { endpoint_url: Some(endpoint), local: true, timeouts, ..Default::default() };
         let config = worker::load_sdk_config(&connect).await;
         let endpoint_label = worker::endpoint_label(&connect, &config);
-        AppClient { client: Client::new(&config), endpoint_label }
+        let url = worker::configured_endpoint(&connect, &config);
+        let streams = worker::streams_client(&config, url.as_deref());
+        AppClient { client: Client::new(&config), streams, endpoint_label }
     }
 
     /// Starts a worker on (a copy of) this client.
-    pub fn spawn_worker(&self, options: WorkerOptions) -> WorkerHandle {
+    pub fn spawn_worker(&self, mut options: WorkerOptions) -> WorkerHandle {
+        options.streams.get_or_insert_with(|| self.streams.clone());
         worker::spawn(self.client.clone(), options)
     }
 }

@@ -1,0 +1,276 @@
+//! The table's stream in the app: asking the worker to tail it before the scan starts,
+//! applying each change to the loaded list in place, the activity feed and each wallet's
+//! changes, and the versions that keep a scan page from bringing back a value that a change
+//! (a stream record or this app's own write) replaced after the page was asked for.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::{App, TableState};
+use crate::balance::Balance;
+use crate::msg::Request;
+use crate::stream::{Change, ChangeKind, StreamEvent};
+use crate::table::TableStatus;
+use crate::wallet::{UserId, Wallet};
+
+/// Changes the activity feed keeps.
+pub const FEED_LEN: usize = 500;
+/// Changes kept per wallet for the detail pane.
+pub const HISTORY_LEN: usize = 50;
+/// How long a changed row stays marked.
+pub const MARK_FOR: Duration = Duration::from_secs(3);
+/// The window of [`Live::rate`].
+const RATE_WINDOW: Duration = Duration::from_secs(10);
+
+/// Where tailing the table's stream stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LiveStatus {
+    /// Nothing asked yet.
+    #[default]
+    Idle,
+    /// The worker is opening the stream's shards; the scan waits for it.
+    Opening,
+    /// Changes from the moment of opening on are applied.
+    Live,
+    /// The table has no stream (`L` enables one).
+    NoStream,
+    /// The endpoint has no Streams API: the reason.
+    NoApi(String),
+    /// `L` asked for a stream; waiting for DescribeTable to show it.
+    Enabling,
+    /// The tail stopped: why.
+    Ended(String),
+}
+
+/// One change as the feed and the detail pane show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    pub at: Instant,
+    pub kind: ChangeKind,
+    pub user_id: UserId,
+    /// The balance before (as the list had it, else as the record says).
+    pub old: Option<Balance>,
+    pub new: Option<Balance>,
+}
+
+/// Everything about the stream of one table session.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    pub(super) status: LiveStatus,
+    /// The stream ARN being tailed.
+    pub(super) arn: Option<String>,
+    pub(super) changes: u64,
+    pub(super) last_change: Option<Instant>,
+    pub(super) lag: Option<Duration>,
+    /// Stream calls made (DescribeStream, GetShardIterator, GetRecords, GetItem).
+    pub(super) calls: u64,
+    /// Newest first.
+    pub(super) feed: VecDeque<FeedEntry>,
+    pub(super) history: HashMap<UserId, VecDeque<FeedEntry>>,
+    /// Changed rows and when.
+    pub(super) marked: HashMap<UserId, Instant>,
+    /// Counts every change applied (stream record or own write).
+    pub(super) epoch: u64,
+    /// The epoch at which each wallet last changed.
+    pub(super) changed_at: HashMap<UserId, u64>,
+    /// The epoch when the running scan was asked for: its pages never overwrite a wallet
+    /// changed after.
+    pub(super) scan_epoch: u64,
+}
+
+impl Live {
+    pub fn status(&self) -> &LiveStatus {
+        &self.status
+    }
+
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    pub fn last_change(&self) -> Option<Instant> {
+        self.last_change
+    }
+
+    pub fn lag(&self) -> Option<Duration> {
+        self.lag
+    }
+
+    pub fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// The last [`FEED_LEN`] changes, newest first.
+    pub fn feed(&self) -> &VecDeque<FeedEntry> {
+        &self.feed
+    }
+
+    /// This wallet's changes seen this session, newest first.
+    pub fn history(&self, id: &UserId) -> impl Iterator<Item = &FeedEntry> {
+        self.history.get(id).into_iter().flatten()
+    }
+
+    /// Whether the row changed within [`MARK_FOR`] of `now`.
+    pub fn is_marked(&self, id: &UserId, now: Instant) -> bool {
+        self.marked.get(id).is_some_and(|at| now.saturating_duration_since(*at) < MARK_FOR)
+    }
+
+    /// Changes per second over the last few seconds.
+    pub fn rate(&self, now: Instant) -> f64 {
+        let recent =
+            self.feed.iter().take_while(|e| now.saturating_duration_since(e.at) < RATE_WINDOW);
+        recent.count() as f64 / RATE_WINDOW.as_secs_f64()
+    }
+
+    /// Records that `id` changed now; returns the change's epoch.
+    fn touch(&mut self, id: &UserId) -> u64 {
+        self.epoch += 1;
+        self.changed_at.insert(id.clone(), self.epoch);
+        self.epoch
+    }
+
+    fn record(&mut self, entry: FeedEntry) {
+        self.marked.insert(entry.user_id.clone(), entry.at);
+        let history = self.history.entry(entry.user_id.clone()).or_default();
+        history.push_front(entry.clone());
+        history.truncate(HISTORY_LEN);
+        self.feed.push_front(entry);
+        self.feed.truncate(FEED_LEN);
+    }
+}
+
+impl App {
+    /// Read access to the session's stream state.
+    pub fn live(&self) -> &Live {
+        &self.session.live
+    }
+
+    /// Once the table is ACTIVE and open writes are settled, and before the scan: the tail
+    /// of its stream (or the question whether the endpoint has streams at all).
+    pub(super) fn due_tail(&mut self) -> Option<Request> {
+        if !self.config.watch_stream || !self.session.writes_settled {
+            return None;
+        }
+        let TableState::Present(info) = &self.session.table else { return None };
+        if info.status != TableStatus::Active {
+            return None;
+        }
+        let wanted = info.stream.as_ref().map(|s| s.arn.clone());
+        let live = &mut self.session.live;
+        let again = match &live.status {
+            LiveStatus::Idle => true,
+            // A stream that appeared (enabled here or elsewhere), or another one.
+            LiveStatus::NoStream | LiveStatus::Enabling | LiveStatus::Ended(_) => {
+                wanted.is_some() && wanted != live.arn
+            }
+            LiveStatus::Live => wanted.is_some() && wanted != live.arn,
+            LiveStatus::Opening | LiveStatus::NoApi(_) => false,
+        };
+        if !again {
+            return None;
+        }
+        live.arn = wanted.clone();
+        live.status = LiveStatus::Opening;
+        let fetch = info.stream.as_ref().is_some_and(|s| !s.view.has_new_image());
+        Some(Request::Tail { table: self.session.name.clone(), stream: wanted, fetch })
+    }
+
+    /// The scan waits while a stream is being opened, so that no change falls between.
+    pub(super) fn scan_waits_for_stream(&self) -> bool {
+        self.session.live.status == LiveStatus::Opening && self.session.live.arn.is_some()
+    }
+
+    /// News from the tailer.
+    pub(super) fn complete_stream(&mut self, event: StreamEvent) -> Vec<Request> {
+        let live = &mut self.session.live;
+        match event {
+            StreamEvent::Opened { .. } => {
+                live.status = LiveStatus::Live;
+                // Opened after a scan: what changed in between is not in the list.
+                if self.session.scan.is_some() {
+                    self.info("stream live again: rescanning what changed meanwhile");
+                    return self.start_scan().into_iter().collect();
+                }
+            }
+            StreamEvent::Changes { changes, calls, lag } => {
+                live.calls += calls;
+                if lag.is_some() {
+                    live.lag = lag;
+                }
+                for change in changes {
+                    self.apply_change(change);
+                }
+            }
+            StreamEvent::NoStream => live.status = LiveStatus::NoStream,
+            StreamEvent::NoApi(why) => {
+                live.status = LiveStatus::NoApi(why);
+                self.info(
+                    "this endpoint has no DynamoDB Streams API: no live view (all else works)",
+                );
+            }
+            StreamEvent::Ended(err) => {
+                let why = err.summary();
+                live.status = LiveStatus::Ended(why.clone());
+                live.arn = None;
+                self.error(format!("stream tail stopped: {why} (L enables a stream)"));
+                self.table_changed();
+            }
+        }
+        Vec::new()
+    }
+
+    /// One stream record: the list, the feed, the wallet's history, an open form.
+    fn apply_change(&mut self, change: Change) {
+        let id = change.user_id;
+        let before = self.session.list.find(&id).map(|w| w.balance);
+        let old = before.unwrap_or_else(|| change.old.as_ref().and_then(|w| w.balance));
+        let new = change.new.as_ref().and_then(|w| w.balance);
+        match change.new {
+            Some(wallet) => self.put_wallet(wallet),
+            None => self.drop_wallet(&id),
+        }
+        let live = &mut self.session.live;
+        live.changes += 1;
+        live.last_change = Some(self.now);
+        let entry = FeedEntry { at: self.now, kind: change.kind, user_id: id, old, new };
+        live.record(entry);
+    }
+
+    /// Puts a wallet as now stored in the list (a change or this app's own write): no page
+    /// of the running scan replaces it.
+    pub(super) fn put_wallet(&mut self, wallet: Wallet) {
+        self.session.live.touch(&wallet.user_id);
+        self.session.list.upsert(wallet);
+    }
+
+    /// Takes a wallet that is gone out of the list: no page of the running scan brings it
+    /// back.
+    pub(super) fn drop_wallet(&mut self, id: &UserId) {
+        self.session.live.touch(id);
+        if self.session.list.remove(id).is_some() {
+            self.clamp_selection();
+        }
+    }
+
+    /// A new or resumed scan: its pages count from now.
+    pub(super) fn scan_asked(&mut self) {
+        self.session.live.scan_epoch = self.session.live.epoch;
+    }
+
+    /// Drops from a page every wallet changed after the page's scan was asked for: the page
+    /// may have read it before the change.
+    pub(super) fn keep_newer(&self, wallets: &mut Vec<Wallet>) {
+        let live = &self.session.live;
+        if live.epoch == live.scan_epoch {
+            return;
+        }
+        wallets.retain(|w| live.changed_at.get(&w.user_id).is_none_or(|e| *e <= live.scan_epoch));
+    }
+
+    /// `L`: enables a stream on the table after the name is typed (like delete).
+    pub(super) fn enable_stream_confirmed(&mut self) -> Vec<Request> {
+        self.session.live.status = LiveStatus::Enabling;
+        self.info(format!("enabling a NEW_AND_OLD_IMAGES stream on {}…", self.session.name));
+        self.table_changed();
+        vec![Request::EnableStream { table: self.session.name.clone() }]
+    }
+}
