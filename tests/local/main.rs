@@ -16,6 +16,7 @@
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
 //! - [`tables`]: the table picker: list, schema marks, switching
 //! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
+//! - [`stream`]: other writers seen live through the table's DynamoDB Stream
 //! - [`faults`]: endpoint down, cut mid-scan and resume, timeouts, lost write answers
 //! - [`idempotent`]: writes that cannot apply twice or vanish (tokens, the write-ahead journal)
 //! - [`servers`]: DynamoDB Local and dynalite start, answer and stop
@@ -52,6 +53,7 @@ mod scan;
 mod seed;
 mod servers;
 mod status_watch;
+mod stream;
 mod tables;
 mod transfers;
 mod usage;

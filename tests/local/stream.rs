@@ -1,0 +1,186 @@
+//! Watching other writers live: the real `App` and worker, wired as the main loop wires
+//! them, tail the table's DynamoDB Stream on DynamoDB Local (which implements Streams) while
+//! an outside SDK client writes; and against dynalite, which has no Streams API.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, StreamSpecification, StreamViewType};
+use wallet_tui::app::{App, AppConfig, LiveStatus, TableState};
+use wallet_tui::msg::{Msg, Request};
+use wallet_tui::table::BillingMode;
+use wallet_tui::wallet::UserId;
+use wallet_tui::worker::{WorkerHandle, WorkerOptions};
+
+use crate::support::{self, AppClient};
+
+/// The loop's wake-up interval (the real loop uses 250 ms).
+const TICK: Duration = Duration::from_millis(100);
+/// How long a phase (describe, open, scan) may take.
+const PHASE_LIMIT: Duration = Duration::from_secs(30);
+/// What the issue promises for an outside change to show.
+const LIVE_LIMIT: Duration = Duration::from_secs(2);
+
+/// The main loop in miniature.
+struct Harness {
+    app: App,
+    worker: WorkerHandle,
+    next_tick: tokio::time::Instant,
+    /// Every request the app made.
+    sent: Vec<Request>,
+}
+
+impl Harness {
+    fn new(app: App, worker: WorkerHandle) -> Harness {
+        Harness { app, worker, next_tick: tokio::time::Instant::now(), sent: Vec::new() }
+    }
+
+    fn update(&mut self, msg: Msg) {
+        for job in self.app.update(Instant::now(), msg) {
+            self.sent.push(job.request.clone());
+            support::send_job(&self.worker, job);
+        }
+    }
+
+    async fn step(&mut self) {
+        let msg = tokio::select! {
+            reply = self.worker.responses.recv() => {
+                Msg::Worker(reply.expect("the worker's response channel closed"))
+            }
+            () = tokio::time::sleep_until(self.next_tick) => {
+                self.next_tick += TICK;
+                Msg::Tick
+            }
+        };
+        self.update(msg);
+    }
+
+    /// Runs the loop until `done` holds; panics after `limit` saying `what`.
+    async fn run_until(&mut self, what: &str, limit: Duration, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + limit;
+        while !done(&self.app) {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not within {limit:?}; stream {:?}, status line {:?}",
+                self.app.live().status(),
+                self.app.status_line()
+            );
+            self.step().await;
+        }
+    }
+
+    /// The loaded balance of `id` as text; `None` when the wallet is not in the list.
+    fn balance(&self, id: &str) -> Option<String> {
+        let wallet = self.app.list().find(&UserId::new(id))?;
+        Some(wallet.balance.map_or("-".into(), |b| b.to_string()))
+    }
+
+    fn scans(&self) -> usize {
+        self.sent.iter().filter(|r| matches!(r, Request::Scan { .. })).count()
+    }
+}
+
+/// Enables a NEW_AND_OLD_IMAGES stream on `table` with the outside client.
+async fn enable_stream(client: &Client, table: &str) {
+    let spec = StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::NewAndOldImages)
+        .build()
+        .expect("stream specification");
+    client
+        .update_table()
+        .table_name(table)
+        .stream_specification(spec)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("UpdateTable {table} stream: {e:?}"));
+}
+
+/// An app watching `table` at `endpoint`, with its worker, scanned and live.
+async fn live_app(endpoint: String, table: &str) -> Harness {
+    let app_client = AppClient::new(endpoint).await;
+    let worker = app_client.spawn_worker(WorkerOptions::default());
+    let config =
+        AppConfig { watch_stream: true, ..AppConfig::new(table, app_client.endpoint_label) };
+    let mut h = Harness::new(App::new(config, Instant::now()), worker);
+    h.run_until("stream live and scan complete", PHASE_LIMIT, |app| {
+        *app.live().status() == LiveStatus::Live && app.scan().is_some_and(|s| s.finished.is_some())
+    })
+    .await;
+    let tail = h.sent.iter().position(|r| matches!(r, Request::Tail { .. }));
+    let scan = h.sent.iter().position(|r| matches!(r, Request::Scan { .. }));
+    assert!(tail < scan && tail.is_some(), "the stream is opened before the scan: {:?}", h.sent);
+    h
+}
+
+async fn delete_item(client: &Client, table: &str, id: &str) {
+    client
+        .delete_item()
+        .table_name(table)
+        .key("user_id", AttributeValue::S(id.to_string()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DeleteItem {id}: {e:?}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_inserts_modifies_and_removes_show_without_rescan() {
+    let server = support::dynamodb_local().await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("live_");
+    support::create_wallet_table(&client, &table, &BillingMode::OnDemand).await;
+    enable_stream(&client, &table).await;
+    support::put_wallets(&client, &table, [("alice", "10.50"), ("bob", "7"), ("carol", "1")]).await;
+    let mut h = live_app(server.endpoint(), &table).await;
+    assert_eq!(h.balance("alice").as_deref(), Some("10.5"), "DynamoDB keeps numbers normalized");
+    let scans = h.scans();
+
+    support::put_wallets(&client, &table, [("dave", "99.99")]).await;
+    let t = Instant::now();
+    h.run_until("INSERT dave", LIVE_LIMIT, |app| app.list().find(&UserId::new("dave")).is_some())
+        .await;
+    eprintln!("insert seen after {:?}", t.elapsed());
+    assert_eq!(h.balance("dave").as_deref(), Some("99.99"));
+
+    support::raw_add(&client, &table, "alice", "0.25").await;
+    h.run_until("MODIFY alice", LIVE_LIMIT, |app| {
+        app.list().find(&UserId::new("alice")).and_then(|w| w.balance).map(|b| b.to_string())
+            == Some("10.75".into())
+    })
+    .await;
+
+    delete_item(&client, &table, "bob").await;
+    h.run_until("REMOVE bob", LIVE_LIMIT, |app| app.list().find(&UserId::new("bob")).is_none())
+        .await;
+
+    assert_eq!(h.scans(), scans, "no rescan: {:?}", h.sent);
+    assert_eq!(h.app.live().changes(), 3);
+    let total = h.app.list().aggregates().total.total();
+    assert_eq!(total.to_string(), "111.74", "footer total follows: 10.75 + 1 + 99.99");
+    let feed: Vec<_> = h.app.live().feed().iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(feed, ["REMOVE", "MODIFY", "INSERT"]);
+    assert!(h.app.live().calls() > 0, "stream calls counted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynalite_says_no_streams_api_and_the_list_works() {
+    let server = support::dynalite(0).await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("nolive_");
+    support::create_wallet_table(&client, &table, &BillingMode::OnDemand).await;
+    support::put_wallets(&client, &table, [("alice", "1"), ("bob", "2")]).await;
+    let app_client = AppClient::new(server.endpoint()).await;
+    let worker = app_client.spawn_worker(WorkerOptions::default());
+    let config =
+        AppConfig { watch_stream: true, ..AppConfig::new(&table, app_client.endpoint_label) };
+    let mut h = Harness::new(App::new(config, Instant::now()), worker);
+    h.run_until("scan complete and stream answered", PHASE_LIMIT, |app| {
+        matches!(app.live().status(), LiveStatus::NoApi(_))
+            && app.scan().is_some_and(|s| s.finished.is_some())
+    })
+    .await;
+    assert!(matches!(h.app.table(), TableState::Present(_)));
+    assert_eq!(h.app.list().loaded(), 2);
+    let line = h.app.status_line().map(|l| l.text.clone()).unwrap_or_default();
+    assert!(line.contains("no DynamoDB Streams API"), "{line}");
+}
