@@ -8,6 +8,7 @@
 //! profile = "wallet-admin"
 //! theme = "mono"          # or "color" (default; NO_COLOR in the environment means mono)
 //! write_time_attribute = "updated_at"   # off by default: writes change only the balance
+//! protect = ["prod", "123456789012"]    # profiles and accounts that start read-only
 //!
 //! [keys]
 //! quit = ["q", "ctrl-q"]
@@ -46,6 +47,10 @@ pub struct Config {
     /// An attribute every write of the app also sets to the time it was sent (RFC 3339 UTC),
     /// for tables whose application keeps one; off by default.
     pub write_time_attribute: Option<String>,
+    /// AWS profiles and 12-digit account ids whose tables start read-only: writes need
+    /// `--allow-writes`, and then the table name typed once per table session.
+    #[serde(default)]
+    pub protect: Vec<String>,
     /// Keys per action, replacing the shipped keys of the actions named.
     #[serde(default)]
     pub keys: BTreeMap<Action, Vec<String>>,
@@ -82,6 +87,9 @@ impl Config {
             return Err(format!(
                 "write_time_attribute {name:?}: name an attribute other than the key and the balance"
             ));
+        }
+        if let Some(empty) = config.protect.iter().find(|entry| entry.trim().is_empty()) {
+            return Err(format!("protect {empty:?}: name a profile or a 12-digit account id"));
         }
         config.keymap()?;
         Ok(config)
