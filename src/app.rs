@@ -140,6 +140,9 @@ pub struct AppConfig {
     pub write_mode: WriteMode,
     /// Where calls go, for the title bar (`None`: it shows `endpoint_label`).
     pub target: Option<Target>,
+    /// Ask the worker who the calls are made as, once connected ([`Request::Identify`]):
+    /// the binary does; off by default so tests see only the requests they are about.
+    pub identify: bool,
     pub keymap: Keymap,
     pub theme: Theme,
     /// How scans read the table (from the command line).
@@ -174,6 +177,7 @@ impl AppConfig {
             read_only: false,
             write_mode: WriteMode::Writable,
             target: None,
+            identify: false,
             keymap: Keymap::default_keymap(),
             theme: Theme::default(),
             scan_spec: ScanSpec {

@@ -137,6 +137,7 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         read_only: cli.read_only,
         write_mode,
         target: Some(target),
+        identify: true,
         keymap: settings.keymap().map_err(|e| eyre!(e))?,
         theme: settings.theme.unwrap_or(if no_color { Theme::Mono } else { Theme::Color }),
         scan_spec: cli.scan_spec(),

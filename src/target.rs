@@ -183,13 +183,9 @@ impl WriteMode {
         match self {
             WriteMode::Writable => "WRITABLE".into(),
             WriteMode::ReadOnly => "READ-ONLY".into(),
-            WriteMode::Protected { target } => {
-                format!("READ-ONLY: {target} is protected (--allow-writes)")
-            }
-            WriteMode::Confirm { target } => {
-                format!("WRITES ALLOWED: {target} is protected, type the table name")
-            }
-            WriteMode::Checking => "READ-ONLY until the account is known".into(),
+            WriteMode::Protected { target } => format!("READ-ONLY · protected {target}"),
+            WriteMode::Confirm { target } => format!("WRITES ALLOWED · protected {target}"),
+            WriteMode::Checking => "READ-ONLY · checking the account".into(),
         }
     }
 

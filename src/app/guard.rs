@@ -38,7 +38,7 @@ pub(super) fn is_write(action: Action) -> bool {
 impl App {
     /// Once the endpoint answers: look up who the calls are made as, once per run.
     pub(super) fn due_identify(&mut self) -> Option<Request> {
-        if self.identify_sent || self.connection != Connection::Ready {
+        if !self.config.identify || self.identify_sent || self.connection != Connection::Ready {
             return None;
         }
         self.identify_sent = true;
@@ -91,3 +91,6 @@ impl App {
         self.handle_action(then)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -181,10 +181,11 @@ pub fn target_text(app: &App) -> String {
         (None, _) => "AWS".to_string(),
     };
     let mut parts = vec![format!("{endpoint} {}", target.region)];
-    parts.push(match app.identity().map(|i| &i.account) {
+    let account = app.identity().map(|i| &i.account);
+    parts.push(match account {
         None | Some(Account::Pending) => "account …".to_string(),
         Some(Account::Known(id)) => format!("account {id}"),
-        Some(Account::Unknown(why)) => format!("account unknown ({why})"),
+        Some(Account::Unknown(_)) => "account unknown".to_string(),
     });
     if let Some(profile) = &target.profile {
         parts.push(format!("profile {profile}"));
@@ -193,6 +194,10 @@ pub fn target_text(app: &App) -> String {
         Some(Ok(source)) => parts.push(format!("creds {source}")),
         Some(Err(why)) => parts.push(format!("no creds ({why})")),
         None => {}
+    }
+    // The reason last, where a narrow screen may cut it: the rest must show.
+    if let Some(Account::Unknown(why)) = account {
+        parts.push(format!("(account unknown: {why})"));
     }
     visible_text(&parts.join(" · "))
 }
