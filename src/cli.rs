@@ -85,7 +85,7 @@ pub struct Cli {
 
     /// Let writes reach a protected profile or account (config `protect`); each table
     /// session's first write asks for the table name.
-    #[arg(long, global = true, conflicts_with = "read_only")]
+    #[arg(long, conflicts_with = "read_only")]
     pub allow_writes: bool,
 
     /// Seconds allowed to open a connection.

@@ -109,5 +109,5 @@ fn allow_writes_conflicts_with_read_only_and_reaches_seed() {
     let parse = |args: &[&str]| Cli::try_parse_from([&["wallet-tui"], args].concat());
     assert!(parse(&["--allow-writes"]).expect("parses").allow_writes);
     assert!(parse(&["--allow-writes", "--read-only"]).is_err());
-    assert!(parse(&["seed", "--allow-writes"]).expect("a global flag").allow_writes);
+    assert!(parse(&["--allow-writes", "seed"]).expect("before the command").allow_writes);
 }
