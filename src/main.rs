@@ -254,7 +254,14 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigquit = signal(SignalKind::quit())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    app.update(Instant::now(), Msg::Resized(ui::viewport(terminal.get_frame().area())));
+    // Not only the size: against a ready endpoint this first update already asks for the
+    // table (and the account), and those requests must be sent, not dropped.
+    let first = app.update(Instant::now(), Msg::Resized(ui::viewport(terminal.get_frame().area())));
+    for job in first {
+        if worker.requests.send(job).is_err() {
+            bail!("the worker stopped unexpectedly");
+        }
+    }
     terminal.draw(|frame| ui::render(&app, frame))?;
     loop {
         let msg = tokio::select! {
