@@ -7,6 +7,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
@@ -102,7 +103,7 @@ async fn caller_account(source: &IdentitySource) -> Account {
 }
 
 /// Why GetCallerIdentity failed, in one short line.
-fn sts_error<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> String {
+fn sts_error<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> String {
     let why = match err {
         SdkError::TimeoutError(_) => "STS does not answer in time".to_string(),
         SdkError::DispatchFailure(_) => "cannot reach STS".to_string(),
@@ -112,12 +113,20 @@ fn sts_error<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> String {
             match (e.code(), e.message()) {
                 (Some(code), Some(message)) => format!("STS: {code}: {message}"),
                 (Some(code), None) => format!("STS: {code}"),
-                _ => "STS refused the call (not an STS endpoint?)".to_string(),
+                _ => format!(
+                    "HTTP {} to GetCallerIdentity (not an STS endpoint)",
+                    ctx_status(err).unwrap_or_default()
+                ),
             }
         }
         other => format!("STS: {other}"),
     };
     short(&why)
+}
+
+/// The HTTP status of a service error's answer.
+fn ctx_status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
+    err.raw_response().map(|raw| raw.status().as_u16())
 }
 
 /// At most one line of 80 characters.
