@@ -16,7 +16,7 @@ use wallet_tui::local::LocalServer;
 use wallet_tui::msg::{Request, Response};
 use wallet_tui::table::{BillingMode, CreateTableSpec};
 use wallet_tui::target::{Account, Protect, WriteMode};
-use wallet_tui::worker::{LOCAL_ACCESS_KEY, WorkerOptions};
+use wallet_tui::worker::{self, Connect, IdentitySource, LOCAL_ACCESS_KEY, WorkerOptions};
 use wallet_tui::write::{WriteError, WriteKind};
 
 use crate::support::fixture::ProxiedTable;
@@ -264,6 +264,10 @@ async fn a_protected_profile_s_worker_sends_no_write_to_the_wire() {
         Response::Deleted { result: Err(ApiError { kind: ErrorKind::ReadOnly, .. }), .. } => {}
         other => panic!("a protected profile's DeleteTable: {other:?}"),
     }
+    match call(&mut f.worker, Request::DescribeTable { table: f.table.clone() }).await {
+        Response::Described { result: Ok(Some(_)), .. } => {}
+        other => panic!("a protected profile's reads go through: {other:?}"),
+    }
     let forwarded = f.proxy.forwarded();
     let writes: Vec<_> = forwarded
         .iter()
@@ -314,4 +318,33 @@ async fn allow_writes_lets_a_protected_profile_s_write_through_the_worker() {
     assert!(f.proxy.count_requests_with("TransactWriteItems") >= 1, "{:?}", f.proxy.forwarded());
     assert_eq!(f.stored_balance(&id).await.as_deref(), Some("5"));
     f.finish().await;
+}
+
+#[tokio::test]
+async fn the_account_lookup_ends_in_time_on_an_endpoint_that_never_answers() {
+    // Accepts connections and never answers a byte.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("listen");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let connect = Connect { endpoint_url: Some(url.clone()), local: true, ..Default::default() };
+    let config = worker::load_sdk_config(&connect).await;
+    let limit = Duration::from_secs(2);
+    let source = IdentitySource { config, endpoint: Some(url), timeout: limit };
+    let started = Instant::now();
+    let identity = worker::identify(&source).await;
+    let took = started.elapsed();
+    assert!(took < limit * 3, "the lookup took {took:?}");
+    assert_eq!(identity.credentials.as_deref(), Ok("static"), "{identity:?}");
+    match identity.account {
+        Account::Unknown(why) => {
+            assert!(why.contains("in time") || why.contains("within"), "{why}")
+        }
+        other => panic!("no answer, yet {other:?}"),
+    }
+    held.abort();
 }
