@@ -374,11 +374,12 @@ fn init_logging(
 /// they dump resolved identities and signing parameters (access key ids, session-token
 /// settings) and whole requests. Credentials never reach the log file.
 fn sdk_cap() -> Targets {
-    const SDK: [&str; 10] = [
+    const SDK: [&str; 11] = [
         "aws_config",
         "aws_credential_types",
         "aws_runtime",
         "aws_sdk_dynamodb",
+        "aws_sdk_sts",
         "aws_sigv4",
         "aws_smithy",
         "aws_types",
