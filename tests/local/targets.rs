@@ -348,3 +348,40 @@ async fn the_account_lookup_ends_in_time_on_an_endpoint_that_never_answers() {
     }
     held.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_refuses_a_protected_profile_unless_writes_are_allowed() {
+    let table = short_table();
+    let server = server_with_table(&table).await;
+    let url = server.endpoint();
+    let profile = format!("[profile dev]\nregion = {REGION}\nendpoint_url = {url}\n");
+    let run = Run::new("tg-seed", &table, &profile, "protect = [\"dev\"]\n");
+    let seed = |allow: bool| {
+        let mut cmd = crate::support::tui::binary(&run.dir);
+        for var in ["AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"] {
+            cmd.env_remove(var);
+        }
+        for var in ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+            cmd.env_remove(var);
+        }
+        cmd.env_remove("AWS_SESSION_TOKEN").envs(run.env.iter().cloned());
+        cmd.args(&run.args).args(["--profile", "dev"]);
+        if allow {
+            cmd.arg("--allow-writes");
+        }
+        cmd.args(["seed", "--users", "3"]).output().expect("run wallet-tui seed")
+    };
+    let refused = seed(false);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "refused: {stderr}");
+    assert!(stderr.contains("profile dev is protected"), "{stderr}");
+    let raw = support::sdk_client(&url);
+    assert!(support::scan_items(&raw, &table).await.is_empty(), "nothing written");
+
+    let allowed = seed(true);
+    let stderr = String::from_utf8_lossy(&allowed.stderr);
+    assert!(allowed.status.success(), "allowed: {stderr}");
+    assert_eq!(support::scan_items(&raw, &table).await.len(), 3, "{stderr}");
+    run.finish();
+    drop(server);
+}
