@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::error::{ApiError, SeedError};
 use crate::export::{ExportError, Format};
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
+use crate::target::{Identity, WriteMode};
 use crate::wallet::{AttrValue, Wallet};
 use crate::write::{Write, WriteDone, WriteError};
 
@@ -82,6 +83,9 @@ pub enum Request {
     Seed { table: String, users: u64 },
     /// Write these wallets to a new file (no call to DynamoDB).
     Export { path: PathBuf, format: Format, wallets: Vec<Wallet> },
+    /// Where the credentials come from and the account (looked up once per run), with the
+    /// write mode that follows.
+    Identify,
 }
 
 impl Request {
@@ -115,6 +119,7 @@ impl Request {
             Request::ResolveWrites { .. } => "ResolveWrites",
             Request::Seed { .. } => "Seed",
             Request::Export { .. } => "Export",
+            Request::Identify => "Identify",
         }
     }
 
@@ -126,7 +131,8 @@ impl Request {
             | Request::CancelScan { .. }
             | Request::GetWallet { .. }
             | Request::ListTables
-            | Request::Export { .. } => false,
+            | Request::Export { .. }
+            | Request::Identify => false,
             Request::CreateTable { .. }
             | Request::UpdateTable { .. }
             | Request::DeleteTable { .. }
@@ -178,6 +184,9 @@ pub enum Response {
     /// Answer to [`Request::ResolveWrites`]: each write settled, with its outcome (its
     /// read-backs came before, as [`Response::ReadBack`]s).
     WritesResolved { table: String, result: Result<Vec<Resolved>, ApiError> },
+    /// Answer to [`Request::Identify`]; `mode` is the write mode the worker enforces from now
+    /// on (`None`: the lookup stopped on a bug, the mode is unchanged).
+    Identified { identity: Identity, mode: Option<WriteMode> },
 }
 
 /// A write left without an outcome, settled.

@@ -64,6 +64,8 @@ pub struct TableSession {
     pub(super) seeding: bool,
     /// Where the export form's file is being written.
     pub(super) exporting: Option<PathBuf>,
+    /// A protected target's table name was typed: this session's writes no longer ask it.
+    pub(super) writes_confirmed: bool,
 }
 
 /// Read access for `ui` and tests.
@@ -110,6 +112,7 @@ impl TableSession {
             resolve_sent: false,
             seeding: false,
             exporting: None,
+            writes_confirmed: false,
         }
     }
 }

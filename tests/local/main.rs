@@ -15,6 +15,7 @@
 //! - [`seed`]: the demo-data loader
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
 //! - [`tables`]: the table picker: list, schema marks, switching
+//! - [`targets`]: the title names the endpoint however chosen; protected profiles are guarded
 //! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
 //! - [`faults`]: endpoint down, cut mid-scan and resume, timeouts, lost write answers
 //! - [`idempotent`]: writes that cannot apply twice or vanish (tokens, the write-ahead journal)
@@ -53,6 +54,7 @@ mod seed;
 mod servers;
 mod status_watch;
 mod tables;
+mod targets;
 mod transfers;
 mod usage;
 mod verified_install;
