@@ -11,12 +11,14 @@ use crate::keymap::{Action, Keymap};
 use crate::list::WalletList;
 use crate::msg::{Job, LocalEvent, Msg, Reply, Request, Response, ScanSpec, SessionId, Viewport};
 use crate::table::{BillingMode, CreateTableSpec, TableInfo, TableStatus};
+use crate::target::{Identity, Target, WriteMode};
 use crate::theme::Theme;
 use crate::usage::Usage;
 
 mod browse;
 mod edit;
 mod export;
+mod guard;
 mod live;
 mod scan;
 mod session;
@@ -25,6 +27,7 @@ mod throughput;
 
 pub use browse::{DetailView, Pane};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
+pub use guard::ConfirmTarget;
 pub use live::{FeedEntry, Live, LiveStatus};
 pub use scan::{ScanBudget, ScanOutcome, ScanState};
 pub use session::TableSession;
@@ -102,6 +105,8 @@ pub enum Modal {
     Export(Form),
     /// Choose another table.
     Tables(TablePicker),
+    /// A protected target: type the table name before this session's first write.
+    ConfirmTarget(ConfirmTarget),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -112,6 +117,7 @@ pub mod fields {
     pub const RCU: &str = "Read capacity (RCU)";
     pub const WCU: &str = "Write capacity (WCU)";
     pub const CONFIRM: &str = "Type the table name";
+    pub const CONFIRM_TARGET: &str = "Table name";
     pub const DECREASES: &str = "Decreases";
 }
 
@@ -131,6 +137,14 @@ pub struct AppConfig {
     pub ready: bool,
     /// Refuse every write (`--read-only`).
     pub read_only: bool,
+    /// The write mode at start (protected targets, `--allow-writes`); the worker's account
+    /// lookup may change it ([`Response::Identified`]). `--read-only` wins over it.
+    pub write_mode: WriteMode,
+    /// Where calls go, for the title bar (`None`: it shows `endpoint_label`).
+    pub target: Option<Target>,
+    /// Ask the worker who the calls are made as, once connected ([`Request::Identify`]):
+    /// the binary does; off by default so tests see only the requests they are about.
+    pub identify: bool,
     pub keymap: Keymap,
     pub theme: Theme,
     /// How scans read the table (from the command line).
@@ -169,6 +183,9 @@ impl AppConfig {
             endpoint_label: endpoint_label.into(),
             ready: true,
             read_only: false,
+            write_mode: WriteMode::Writable,
+            target: None,
+            identify: false,
             keymap: Keymap::default_keymap(),
             theme: Theme::default(),
             scan_spec: ScanSpec {
@@ -218,6 +235,12 @@ pub struct App {
     session: TableSession,
     next_session: SessionId,
     next_scan_id: u64,
+    /// Which writes may be sent; see [`AppConfig::write_mode`].
+    write_mode: WriteMode,
+    /// Who the calls are made as, once the worker has looked it up.
+    identity: Option<Identity>,
+    /// [`Request::Identify`] was sent.
+    identify_sent: bool,
 }
 
 impl App {
@@ -230,7 +253,6 @@ impl App {
             .then(|| StatusLine { level: Level::Warning, text: warnings.join(" · ") });
         App {
             connection: if ready { Connection::Ready } else { Connection::Starting(Vec::new()) },
-            config,
             status_line,
             warnings,
             modal: Modal::None,
@@ -244,6 +266,10 @@ impl App {
             session,
             next_session: 2,
             next_scan_id: 1,
+            write_mode: config.write_mode.clone(),
+            identity: None,
+            identify_sent: false,
+            config,
         }
     }
 
@@ -279,6 +305,7 @@ impl App {
                 Vec::new()
             }
         };
+        requests.extend(self.due_identify());
         requests.extend(self.due_resolve());
         requests.extend(self.due_describe());
         requests.extend(self.due_tail());
@@ -311,6 +338,11 @@ impl App {
         self.usage.record_table_call(self.now, &reply.response);
         if let Response::ScanPage(page) = &reply.response {
             self.usage.record_scan_page(self.now, page, self.config.scan_spec.consistent);
+        }
+        // About the run, not a table: whatever session asked.
+        if let Response::Identified { identity, mode } = reply.response {
+            self.complete_identify(identity, mode);
+            return Vec::new();
         }
         if reply.session != self.session.id {
             tracing::debug!(session = reply.session, "answer of an earlier table session dropped");
@@ -442,6 +474,16 @@ impl App {
                 return Vec::new();
             }
             Modal::Tables(_) => return self.handle_picker_event(event),
+            Modal::ConfirmTarget(confirm) => {
+                return match confirm.form.handle_event(event) {
+                    FormOutcome::Continue => Vec::new(),
+                    FormOutcome::Cancel => {
+                        self.modal = Modal::None;
+                        Vec::new()
+                    }
+                    FormOutcome::Submit => self.submit_confirm_target(),
+                };
+            }
             Modal::Wallet(dialog) => {
                 return match dialog.form.handle_event(event) {
                     FormOutcome::Continue => Vec::new(),
@@ -487,7 +529,8 @@ impl App {
             | Modal::CreateTable(form)
             | Modal::DeleteTable(form)
             | Modal::UpdateTable(form)
-            | Modal::Export(form) => form.paste(text),
+            | Modal::Export(form)
+            | Modal::ConfirmTarget(ConfirmTarget { form, .. }) => form.paste(text),
             Modal::Help | Modal::Tables(_) => {}
             Modal::None => {
                 self.take_filter_selection();
@@ -500,6 +543,10 @@ impl App {
     }
 
     fn handle_action(&mut self, action: Action) -> Vec<Request> {
+        if guard::is_write(action) && self.needs_target_confirm() {
+            self.open_confirm_target(action);
+            return Vec::new();
+        }
         match action {
             Action::Quit => self.quit(),
             Action::Help => self.modal = Modal::Help,
@@ -571,8 +618,8 @@ impl App {
 
     /// Why a table write cannot start now, if it cannot.
     fn write_blocked(&self, what: &str) -> Option<String> {
-        if self.config.read_only {
-            return Some(format!("read-only mode: {what} is disabled"));
+        if let Some(why) = self.write_mode().refusal(what) {
+            return Some(why);
         }
         if self.connection != Connection::Ready {
             return Some(format!("not connected yet: cannot {what}"));
@@ -680,6 +727,7 @@ impl App {
             Response::Seeded { result, .. } => return self.complete_seed(result),
             Response::WritesResolved { result, .. } => self.complete_resolve(result),
             Response::Stream(event) => return self.complete_stream(event),
+            Response::Identified { identity, mode } => self.complete_identify(identity, mode),
         }
         Vec::new()
     }
@@ -835,6 +883,19 @@ impl App {
     /// The settings the app was started with.
     pub fn config(&self) -> &AppConfig {
         &self.config
+    }
+
+    /// Which writes may be sent now (`--read-only` wins over everything).
+    pub fn write_mode(&self) -> WriteMode {
+        match self.config.read_only {
+            true => WriteMode::ReadOnly,
+            false => self.write_mode.clone(),
+        }
+    }
+
+    /// Who the calls are made as, once looked up.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
     }
 
     pub fn connection(&self) -> &Connection {

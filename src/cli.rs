@@ -88,6 +88,11 @@ pub struct Cli {
     #[arg(long)]
     pub read_only: bool,
 
+    /// Let writes reach a protected profile or account (config `protect`); each table
+    /// session's first write asks for the table name.
+    #[arg(long, conflicts_with = "read_only")]
+    pub allow_writes: bool,
+
     /// Seconds allowed to open a connection.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     pub connect_timeout: u64,
@@ -131,9 +136,11 @@ impl Cli {
         let matches = Cli::command().get_matches();
         let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         // `seed` writes: it goes only where the command line and environment say, never
-        // where a config file written for browsing points.
+        // where a config file written for browsing points; but the file's protected
+        // targets guard it too.
         if cli.command.is_some() {
-            return Ok((cli, Config::default()));
+            let (_, config) = cli.clone().with_config(true, |_| true)?;
+            return Ok((cli, Config { protect: config.protect, ..Config::default() }));
         }
         let table_given =
             matches.value_source("table").is_some_and(|source| source != ValueSource::DefaultValue);

@@ -9,6 +9,7 @@
 //! theme = "mono"          # or "color" (default; NO_COLOR in the environment means mono)
 //! write_time_attribute = "updated_at"   # off by default: writes change only the balance
 //! currency_attribute = "currency"       # the default: transfers only between equal currencies
+//! protect = ["prod", "123456789012"]    # profiles and accounts that start read-only
 //!
 //! [keys]
 //! quit = ["q", "ctrl-q"]
@@ -49,6 +50,10 @@ pub struct Config {
     pub write_time_attribute: Option<String>,
     /// The attribute holding a wallet's currency (`--currency-attribute`; default `currency`).
     pub currency_attribute: Option<String>,
+    /// AWS profiles and 12-digit account ids whose tables start read-only: writes need
+    /// `--allow-writes`, and then the table name typed once per table session.
+    #[serde(default)]
+    pub protect: Vec<String>,
     /// Keys per action, replacing the shipped keys of the actions named.
     #[serde(default)]
     pub keys: BTreeMap<Action, Vec<String>>,
@@ -89,6 +94,9 @@ impl Config {
         if let Some(name) = &config.currency_attribute {
             crate::cli::parse_currency_attribute(name)
                 .map_err(|e| format!("currency_attribute {e}"))?;
+        }
+        if let Some(empty) = config.protect.iter().find(|entry| entry.trim().is_empty()) {
+            return Err(format!("protect {empty:?}: name a profile or a 12-digit account id"));
         }
         config.keymap()?;
         Ok(config)

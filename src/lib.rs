@@ -25,6 +25,7 @@ pub mod msg;
 pub mod private;
 pub mod stream;
 pub mod table;
+pub mod target;
 pub mod theme;
 pub mod ui;
 pub mod usage;

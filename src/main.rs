@@ -24,15 +24,19 @@ use wallet_tui::journal::{self, Journal};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{LocalEvent, Msg};
 use wallet_tui::private;
+use wallet_tui::target::{Account, Guard, Protect};
 use wallet_tui::theme::Theme;
 use wallet_tui::ui;
-use wallet_tui::worker::{self, WorkerHandle, WorkerOptions, seed};
+use wallet_tui::worker::{self, IdentitySource, WorkerHandle, WorkerOptions, seed};
 use wallet_tui::worker::{configured_endpoint, endpoint_label};
 
 /// How often the loop wakes up without input (drives polling and timers).
 const TICK: Duration = Duration::from_millis(250);
 /// Most worker responses handled between two frames.
 const MAX_BATCH: usize = 64;
+/// The account lookup's limit per step (credentials, STS): short, so an emulator without
+/// STS is said to be one quickly.
+const IDENTITY_TIMEOUT_SECS: u64 = 4;
 /// Heap cap for DynamoDB Local: its JVM heap grows to GBs on big scans otherwise.
 const LOCAL_MAX_HEAP_MB: u32 = 1024;
 
@@ -62,6 +66,20 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         );
     }
     let label = endpoint_label(&connect, &config);
+    let target = worker::target(&connect, &config, std::env::var("AWS_PROFILE").ok());
+    let guard = Guard {
+        read_only: cli.read_only,
+        allow_writes: cli.allow_writes,
+        protect: Protect::new(settings.protect.clone()),
+        profile: target.profile.clone(),
+        aws: target.is_aws(),
+    };
+    let identity = IdentitySource {
+        config: config.clone(),
+        // Asked where DynamoDB calls go unless that is AWS: see IdentitySource::endpoint.
+        endpoint: target.endpoint.clone().filter(|_| !target.is_aws()),
+        timeout: Duration::from_secs(cli.call_timeout.min(IDENTITY_TIMEOUT_SECS)),
+    };
     let plain_http = configured_endpoint(&connect, &config)
         .filter(|_| !cli.local)
         .and_then(|url| worker::plain_http_warning(&url));
@@ -85,6 +103,13 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         if cli.read_only {
             bail!("--read-only: seed writes wallets, so it does not run read-only");
         }
+        let account = match guard.needs_account() {
+            true => worker::identify(&identity).await.account,
+            false => Account::Pending,
+        };
+        if let Some(why) = guard.mode(&account).worker_refusal() {
+            bail!("seed writes wallets: {why}");
+        }
         return run_seed(&cli, &client, users, concurrency as usize).await;
     }
     let (journal, journal_notice) = open_journal(&cli)?;
@@ -93,8 +118,14 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
     for warning in &warnings {
         tracing::warn!("{warning}");
     }
+    let write_mode = guard.mode(&Account::Pending);
     let options = WorkerOptions {
         read_only: cli.read_only,
+        allow_writes: cli.allow_writes,
+        protect: guard.protect.clone(),
+        profile: guard.profile.clone(),
+        aws: guard.aws,
+        identity: Some(identity),
         journal,
         endpoint: label.clone(),
         write_time_attribute: settings.write_time_attribute.clone(),
@@ -107,6 +138,9 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
     let config = AppConfig {
         ready: !cli.local,
         read_only: cli.read_only,
+        write_mode,
+        target: Some(target),
+        identify: true,
         keymap: settings.keymap().map_err(|e| eyre!(e))?,
         theme: settings.theme.unwrap_or(if no_color { Theme::Mono } else { Theme::Color }),
         scan_spec: cli.scan_spec(),
@@ -225,7 +259,14 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigquit = signal(SignalKind::quit())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    app.update(Instant::now(), Msg::Resized(ui::viewport(terminal.get_frame().area())));
+    // Not only the size: against a ready endpoint this first update already asks for the
+    // table (and the account), and those requests must be sent, not dropped.
+    let first = app.update(Instant::now(), Msg::Resized(ui::viewport(terminal.get_frame().area())));
+    for job in first {
+        if worker.requests.send(job).is_err() {
+            bail!("the worker stopped unexpectedly");
+        }
+    }
     terminal.draw(|frame| ui::render(&app, frame))?;
     loop {
         let msg = tokio::select! {
@@ -338,11 +379,12 @@ fn init_logging(
 /// they dump resolved identities and signing parameters (access key ids, session-token
 /// settings) and whole requests. Credentials never reach the log file.
 fn sdk_cap() -> Targets {
-    const SDK: [&str; 10] = [
+    const SDK: [&str; 11] = [
         "aws_config",
         "aws_credential_types",
         "aws_runtime",
         "aws_sdk_dynamodb",
+        "aws_sdk_sts",
         "aws_sigv4",
         "aws_smithy",
         "aws_types",

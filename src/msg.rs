@@ -10,6 +10,7 @@ use crate::error::{ApiError, SeedError};
 use crate::export::{ExportError, Format};
 use crate::stream::StreamEvent;
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
+use crate::target::{Identity, WriteMode};
 use crate::wallet::{AttrValue, Wallet};
 use crate::write::{Write, WriteDone, WriteError};
 
@@ -94,6 +95,9 @@ pub enum Request {
     /// UpdateTable enabling a NEW_AND_OLD_IMAGES stream; answered with
     /// [`Response::TableUpdated`].
     EnableStream { table: String },
+    /// Where the credentials come from and the account (looked up once per run), with the
+    /// write mode that follows.
+    Identify,
 }
 
 impl Request {
@@ -130,6 +134,7 @@ impl Request {
             Request::Tail { .. } => "Tail",
             Request::StopTail => "StopTail",
             Request::EnableStream { .. } => "EnableStream",
+            Request::Identify => "Identify",
         }
     }
 
@@ -143,7 +148,8 @@ impl Request {
             | Request::ListTables
             | Request::Tail { .. }
             | Request::StopTail
-            | Request::Export { .. } => false,
+            | Request::Export { .. }
+            | Request::Identify => false,
             Request::CreateTable { .. }
             | Request::UpdateTable { .. }
             | Request::DeleteTable { .. }
@@ -198,6 +204,9 @@ pub enum Response {
     WritesResolved { table: String, result: Result<Vec<Resolved>, ApiError> },
     /// News from the stream tailer started by [`Request::Tail`].
     Stream(StreamEvent),
+    /// Answer to [`Request::Identify`]; `mode` is the write mode the worker enforces from now
+    /// on (`None`: the lookup stopped on a bug, the mode is unchanged).
+    Identified { identity: Identity, mode: Option<WriteMode> },
 }
 
 /// A write left without an outcome, settled.

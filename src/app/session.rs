@@ -66,6 +66,8 @@ pub struct TableSession {
     pub(super) exporting: Option<PathBuf>,
     /// The table's stream: tail status, changes seen, versions against stale pages.
     pub(super) live: super::live::Live,
+    /// A protected target's table name was typed: this session's writes no longer ask it.
+    pub(super) writes_confirmed: bool,
 }
 
 /// Read access for `ui` and tests.
@@ -113,6 +115,7 @@ impl TableSession {
             seeding: false,
             exporting: None,
             live: Default::default(),
+            writes_confirmed: false,
         }
     }
 }

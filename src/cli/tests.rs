@@ -115,3 +115,11 @@ fn a_broken_config_file_is_an_error_naming_it() {
     assert!(error.starts_with(&format!("config {}: ", file.0.display())), "{error}");
     assert!(error.contains("unknown variant `neon`"), "{error}");
 }
+
+#[test]
+fn allow_writes_conflicts_with_read_only_and_reaches_seed() {
+    let parse = |args: &[&str]| Cli::try_parse_from([&["wallet-tui"], args].concat());
+    assert!(parse(&["--allow-writes"]).expect("parses").allow_writes);
+    assert!(parse(&["--allow-writes", "--read-only"]).is_err());
+    assert!(parse(&["--allow-writes", "seed"]).expect("before the command").allow_writes);
+}

@@ -59,3 +59,11 @@ fn a_missing_file_is_empty_unless_named() {
     let error = Config::load(&path, true).expect_err("named");
     assert!(error.starts_with(&format!("config {}: ", path.display())), "{error}");
 }
+
+#[test]
+fn protected_targets_are_read_and_an_empty_one_refused() {
+    let config = Config::parse(r#"protect = ["prod", "123456789012"]"#).expect("valid");
+    assert_eq!(config.protect, vec!["prod".to_string(), "123456789012".to_string()]);
+    let err = Config::parse(r#"protect = ["prod", " "]"#).expect_err("an empty entry");
+    assert!(err.contains("name a profile or a 12-digit account id"), "{err}");
+}

@@ -20,6 +20,7 @@ use unicode_width::UnicodeWidthChar;
 use crate::app::{App, Level, Modal};
 use crate::keymap::Action;
 use crate::msg::Viewport;
+use crate::target::{Account, WriteMode};
 use crate::theme::Theme;
 
 /// Below this size the layout cannot be drawn legibly.
@@ -135,6 +136,7 @@ fn render_panes(app: &App, frame: &mut Frame) {
         | Modal::Export(form) => form::render(form, frame, areas.body),
         Modal::Tables(picker) => tables::render(app, picker, frame, areas.body),
         Modal::Wallet(dialog) => form::render(&dialog.form, frame, areas.body),
+        Modal::ConfirmTarget(confirm) => form::render(&confirm.form, frame, areas.body),
     }
 }
 
@@ -148,19 +150,56 @@ fn render_too_small(frame: &mut Frame, area: Rect) {
     frame.render_widget(paragraph, area);
 }
 
+/// The title bar: the write mode first (it must never be guessed), then the table and where
+/// calls go, as whom.
 fn render_title(app: &App, frame: &mut Frame, area: Rect) {
-    let mut spans = vec![
+    let mode = app.write_mode();
+    let badge = match &mode {
+        WriteMode::Writable => Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+        WriteMode::Confirm { .. } => Style::new().fg(Color::White).bg(Color::Red).bold(),
+        _ => Style::new().fg(Color::Black).bg(Color::Yellow).bold(),
+    };
+    let spans = vec![
         Span::styled(" wallet-tui ", Style::new().add_modifier(Modifier::BOLD).reversed()),
-        Span::raw(format!(" table {} ", app.table_name())),
-        Span::styled(
-            format!("│ {} ", app.config().endpoint_label),
-            Style::new().fg(Color::DarkGray),
-        ),
+        Span::raw(" "),
+        Span::styled(format!(" {} ", mode.badge()), badge),
+        Span::raw(format!(" table {} ", visible_text(app.table_name()))),
+        Span::styled(format!("│ {} ", target_text(app)), Style::new().fg(Color::DarkGray)),
     ];
-    if app.config().read_only {
-        spans.push(Span::styled(" READ-ONLY ", Style::new().fg(Color::Black).bg(Color::Yellow)));
-    }
     frame.render_widget(Line::from(spans), area);
+}
+
+/// Where calls go and as whom: the endpoint as resolved, the region, the account, the
+/// profile and the credentials' source (never the keys).
+pub fn target_text(app: &App) -> String {
+    let Some(target) = &app.config().target else {
+        return visible_text(&app.config().endpoint_label);
+    };
+    let endpoint = match (&target.endpoint, target.local) {
+        (Some(url), true) => format!("DynamoDB Local {url}"),
+        (Some(url), false) => url.clone(),
+        (None, _) => "AWS".to_string(),
+    };
+    let mut parts = vec![format!("{endpoint} {}", target.region)];
+    let account = app.identity().map(|i| &i.account);
+    parts.push(match account {
+        None | Some(Account::Pending) => "account …".to_string(),
+        Some(Account::Known(id)) => format!("account {id}"),
+        Some(Account::Unknown(_)) => "account unknown".to_string(),
+    });
+    if let Some(profile) = &target.profile {
+        parts.push(format!("profile {profile}"));
+    }
+    match app.identity().map(|i| &i.credentials) {
+        Some(Ok(source)) => parts.push(format!("creds {source}")),
+        Some(Err(why)) => parts.push(format!("no creds ({why})")),
+        None => {}
+    }
+    // The reason last, where a narrow screen may cut it: the rest must show.
+    if let Some(Account::Unknown(why)) = account {
+        parts.push(format!("(account unknown: {why})"));
+    }
+    visible_text(&parts.join(" · "))
 }
 
 /// Braille spinner frames, one per 100 ms.

@@ -435,3 +435,108 @@ fn the_mono_theme_draws_without_any_colour() {
     let backend = draw(&app, 130, 24);
     assert!(backend.buffer().content().iter().any(|c| c.fg != ratatui::style::Color::Reset));
 }
+
+/// An app on `target` in `mode`, its table described, identified as `identity` (if any).
+fn guarded_app(
+    target: crate::target::Target,
+    mode: crate::target::WriteMode,
+    identity: Option<crate::target::Identity>,
+) -> App {
+    let t0 = Instant::now();
+    let config = AppConfig {
+        target: Some(target),
+        write_mode: mode,
+        ..AppConfig::new(TABLE, "unused label")
+    };
+    let mut app = App::new(config, t0);
+    describe(&mut app, t0, Ok(Some(info(TableStatus::Active))));
+    if let Some(identity) = identity {
+        let identified = Response::Identified { identity, mode: None };
+        app.step(t0, crate::fixtures::answer(identified));
+    }
+    app.clear_status_line();
+    app
+}
+
+fn title_row(backend: &TestBackend) -> String {
+    let buffer = backend.buffer();
+    (0..buffer.area.width).map(|x| buffer[(x, 0)].symbol()).collect()
+}
+
+#[test]
+fn title_names_the_resolved_endpoint_account_profile_and_credentials() {
+    use crate::target::{Account, Identity, Target, WriteMode};
+    let target = Target {
+        endpoint: Some("http://127.0.0.1:8131".into()),
+        region: "eu-west-1".into(),
+        profile: Some("dev".into()),
+        local: false,
+    };
+    let identity = Identity {
+        credentials: Ok("profile".into()),
+        account: Account::Unknown("no STS answer (not an STS endpoint)".into()),
+    };
+    let app = guarded_app(target, WriteMode::Writable, Some(identity));
+    let backend = draw(&app, 180, 16);
+    assert_eq!(
+        title_row(&backend).trim_end(),
+        " wallet-tui   WRITABLE  table user_wallet │ http://127.0.0.1:8131 eu-west-1 · account \
+         unknown · profile dev · creds profile · (account unknown: no STS answer (not an STS \
+         endpoint))"
+    );
+    assert_snapshot!(backend);
+}
+
+#[test]
+fn title_on_aws_while_the_account_is_looked_up() {
+    use crate::target::{Target, WriteMode};
+    let target = Target {
+        endpoint: None,
+        region: "eu-west-1".into(),
+        profile: Some("prod".into()),
+        local: false,
+    };
+    let app = guarded_app(target, WriteMode::Checking, None);
+    let backend = draw(&app, 120, 16);
+    assert_eq!(
+        title_row(&backend).trim_end(),
+        " wallet-tui   READ-ONLY · checking the account  table user_wallet │ AWS eu-west-1 · \
+         account … · profile prod"
+    );
+}
+
+#[test]
+fn a_protected_target_is_said_in_a_warning_colour() {
+    use crate::target::{Account, Identity, Target, WriteMode};
+    let target = Target {
+        endpoint: None,
+        region: "eu-west-1".into(),
+        profile: Some("prod".into()),
+        local: false,
+    };
+    let identity =
+        Identity { credentials: Ok("SSO".into()), account: Account::Known("123456789012".into()) };
+    let mode = WriteMode::Protected { target: "profile prod".into() };
+    let app = guarded_app(target.clone(), mode, Some(identity.clone()));
+    let backend = draw(&app, 160, 16);
+    assert_snapshot!(backend);
+    let badge = &backend.buffer()[(14, 0)];
+    assert_eq!(badge.bg, ratatui::style::Color::Yellow, "warning colour: {badge:?}");
+    let writable = guarded_app(target, WriteMode::Writable, Some(identity));
+    let plain = draw(&writable, 160, 16);
+    assert_ne!(plain.buffer()[(14, 0)].bg, ratatui::style::Color::Yellow);
+}
+
+#[test]
+fn allow_writes_asks_for_the_table_name() {
+    use crate::target::{Target, WriteMode};
+    let target = Target {
+        endpoint: None,
+        region: "eu-west-1".into(),
+        profile: Some("prod".into()),
+        local: false,
+    };
+    let mut app = guarded_app(target, WriteMode::Confirm { target: "profile prod".into() }, None);
+    app.step(Instant::now(), ch('n'));
+    assert_snapshot!(draw(&app, 100, 20));
+}

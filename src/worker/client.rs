@@ -6,6 +6,13 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_smithy_types::timeout::TimeoutConfig;
+use aws_types::service_config::ServiceConfigKey;
+
+use crate::target::Target;
+
+mod identity;
+
+pub use identity::{IdentitySource, identify};
 
 /// Time limits for every call. The SDK has none by default, so a silent
 /// endpoint would hang a call forever.
@@ -85,7 +92,8 @@ pub fn streams_client(
     aws_sdk_dynamodbstreams::Client::from_conf(builder.build())
 }
 
-/// A short description of where calls go, for the title bar.
+/// A short description of where calls go, for messages ("cannot reach …") and the journal,
+/// which matches open writes by it (so its form stays as it was).
 pub fn endpoint_label(connect: &Connect, config: &SdkConfig) -> String {
     let region = config.region().map_or("no region", |r| r.as_ref());
     let mut label = match (connect.local, configured_endpoint(connect, config)) {
@@ -100,15 +108,49 @@ pub fn endpoint_label(connect: &Connect, config: &SdkConfig) -> String {
     label
 }
 
-/// The endpoint URL calls go to, if one is set: `--endpoint-url`, the environment
-/// (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL`) or the profile; `None`: AWS itself.
-pub fn configured_endpoint(connect: &Connect, config: &SdkConfig) -> Option<String> {
-    connect
-        .endpoint_url
-        .clone()
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok())
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-        .or_else(|| config.endpoint_url().map(str::to_string))
+/// The endpoint URL DynamoDB calls go to, if one is set, however it was chosen:
+/// `--endpoint-url`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL`, a profile's
+/// `endpoint_url` or its `services` section; `None`: AWS itself. (`connect` is not read:
+/// its endpoint is in `config` already.)
+pub fn configured_endpoint(_connect: &Connect, config: &SdkConfig) -> Option<String> {
+    resolved_endpoint(config)
+}
+
+/// The DynamoDB endpoint URL in `config`, resolved exactly as `aws_sdk_dynamodb::Config`
+/// resolves it from an `SdkConfig` (its generated `From<&SdkConfig>`): one set in code wins;
+/// else the service-specific setting (`AWS_ENDPOINT_URL_DYNAMODB`, the profile's `services`
+/// section) through aws-config's own service config; else the global one (`AWS_ENDPOINT_URL`,
+/// the profile's `endpoint_url`). The DynamoDB config has no getter for it.
+pub fn resolved_endpoint(config: &SdkConfig) -> Option<String> {
+    if config.get_origin("endpoint_url").is_client_config() {
+        return config.endpoint_url().map(str::to_string);
+    }
+    let key = ServiceConfigKey::builder()
+        .service_id("DynamoDB")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build();
+    let specific = key.ok().and_then(|key| config.service_config()?.load_config(key));
+    specific.or_else(|| config.endpoint_url().map(str::to_string))
+}
+
+/// Where calls go, for the title bar: the endpoint as resolved, the region, and the profile
+/// in force (`--profile`, else `AWS_PROFILE` as `profile_env` gives it, else `default`).
+pub fn target(connect: &Connect, config: &SdkConfig, profile_env: Option<String>) -> Target {
+    let profile = match connect.local {
+        true => None,
+        false => connect
+            .profile
+            .clone()
+            .or(profile_env.filter(|p| !p.is_empty()))
+            .or_else(|| Some("default".to_string())),
+    };
+    Target {
+        endpoint: resolved_endpoint(config),
+        region: config.region().map_or_else(String::new, |r| r.to_string()),
+        profile,
+        local: connect.local,
+    }
 }
 
 /// The warning for an endpoint reached over plain HTTP on a host other than this machine:

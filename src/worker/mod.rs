@@ -15,15 +15,16 @@ mod write_ahead;
 mod writes;
 
 pub use client::{
-    Connect, LOCAL_ACCESS_KEY, LOCAL_REGION, Timeouts, configured_endpoint, endpoint_label,
-    load_sdk_config, plain_http_warning, streams_client,
+    Connect, IdentitySource, LOCAL_ACCESS_KEY, LOCAL_REGION, Timeouts, configured_endpoint,
+    endpoint_label, identify, load_sdk_config, plain_http_warning, resolved_endpoint,
+    streams_client, target,
 };
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{OnceCell, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -32,6 +33,7 @@ use crate::export::{self, ExportError};
 use crate::journal::Journal;
 use crate::msg::{CallStats, Job, Reply, Request, Resolved, Response, ScanId, SessionId};
 use crate::stream::StreamEvent;
+use crate::target::{Account, Guard, Identity, Protect, WriteMode};
 use crate::write::WriteError;
 use write_ahead::WriteAhead;
 
@@ -62,6 +64,18 @@ pub type BeforeJob = Arc<dyn Fn(&Request) + Send + Sync>;
 pub struct WorkerOptions {
     /// Refuse every write request here, before any SDK call, whatever the UI asks.
     pub read_only: bool,
+    /// `--allow-writes`: a protected target's writes are sent (the app asks for the table
+    /// name first); without it they are refused here like read-only ones.
+    pub allow_writes: bool,
+    /// The config's protected profiles and accounts.
+    pub protect: Protect,
+    /// The profile in force (see [`crate::target::Target::profile`]).
+    pub profile: Option<String>,
+    /// Calls go to AWS itself: an account that cannot be looked up may be a protected one.
+    pub aws: bool,
+    /// How to look up the credentials' source and account ([`Request::Identify`], and
+    /// before the first write when accounts are protected); `None`: not looked up, unknown.
+    pub identity: Option<IdentitySource>,
     /// The write-ahead journal: every write's intent before it is sent, and its outcome
     /// (`None`: nowhere; writes left open by a run are then not settled by the next).
     pub journal: Option<Journal>,
@@ -80,7 +94,11 @@ pub struct WorkerOptions {
 /// What every job of one worker shares.
 struct Shared {
     client: Client,
-    read_only: bool,
+    /// What decides which writes are refused here.
+    guard: Guard,
+    identity_source: Option<IdentitySource>,
+    /// Looked up once, by the first request that needs it.
+    identity: OnceCell<Identity>,
     /// Every wallet write goes through it.
     writes: WriteAhead,
     before_job: Option<BeforeJob>,
@@ -106,11 +124,31 @@ impl Replies {
 pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
     let (req_tx, req_rx) = mpsc::unbounded_channel();
     let (resp_tx, resp_rx) = mpsc::unbounded_channel();
-    let WorkerOptions { read_only, journal, endpoint, write_time_attribute, before_job, streams } =
-        options;
+    let WorkerOptions {
+        read_only,
+        allow_writes,
+        protect,
+        profile,
+        aws,
+        identity,
+        journal,
+        endpoint,
+        write_time_attribute,
+        before_job,
+        streams,
+    } = options;
     let (client, stats) = stats::instrument(&client);
     let writes = WriteAhead::new(journal, endpoint, write_time_attribute);
-    let shared = Arc::new(Shared { client, read_only, writes, before_job, streams });
+    let guard = Guard { read_only, allow_writes, protect, profile, aws };
+    let shared = Arc::new(Shared {
+        client,
+        guard,
+        identity_source: identity,
+        identity: OnceCell::new(),
+        writes,
+        before_job,
+        streams,
+    });
     let task = tokio::spawn(run(shared, req_rx, resp_tx));
     WorkerHandle { requests: req_tx, responses: resp_rx, stats, task }
 }
@@ -231,6 +269,31 @@ impl Shared {
             hook(request);
         }
     }
+
+    /// Who the calls are made as, looked up on first use.
+    async fn identity(&self) -> &Identity {
+        self.identity
+            .get_or_init(|| async {
+                match &self.identity_source {
+                    Some(source) => client::identify(source).await,
+                    None => Identity {
+                        credentials: Err("not looked up".into()),
+                        account: Account::Unknown("not looked up".into()),
+                    },
+                }
+            })
+            .await
+    }
+
+    /// The write mode in force: waits for the account only if a protected one could
+    /// change it.
+    async fn write_mode(&self) -> WriteMode {
+        let account = match self.guard.needs_account() {
+            true => self.identity().await.account.clone(),
+            false => Account::Pending,
+        };
+        self.guard.mode(&account)
+    }
 }
 
 /// BatchWriteItem calls in flight while seeding demo wallets from the app.
@@ -247,8 +310,10 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
         request => tracing::debug!(?request, "request"),
     }
     let client = &shared.client;
-    if shared.read_only && request.is_write() {
-        let refused = ApiError::new(ErrorKind::ReadOnly, "started with --read-only");
+    if request.is_write()
+        && let Some(why) = shared.write_mode().await.worker_refusal()
+    {
+        let refused = ApiError::new(ErrorKind::ReadOnly, why);
         return vec![error_answer(request, refused)];
     }
     let response = match request {
@@ -304,6 +369,11 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
             let result = tables::enable_stream(client, &table).await;
             Response::TableUpdated { table, result }
         }
+        Request::Identify => {
+            let identity = shared.identity().await.clone();
+            let mode = shared.guard.mode(&identity.account);
+            Response::Identified { identity, mode: Some(mode) }
+        }
         Request::Scan { .. }
         | Request::CancelScan { .. }
         | Request::Tail { .. }
@@ -350,6 +420,12 @@ fn error_answer(request: Request, error: ApiError) -> Response {
         }
         Request::Export { path, .. } => {
             Response::Exported { path, result: Err(ExportError::Stopped(error.summary())) }
+        }
+        Request::Identify => {
+            let why = error.summary();
+            let identity =
+                Identity { credentials: Err(why.clone()), account: Account::Unknown(why) };
+            Response::Identified { identity, mode: None }
         }
     }
 }

@@ -15,6 +15,7 @@
 //! - [`seed`]: the demo-data loader
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
 //! - [`tables`]: the table picker: list, schema marks, switching
+//! - [`targets`]: the title names the endpoint however chosen; protected profiles are guarded
 //! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
 //! - [`stream`]: other writers seen live through the table's DynamoDB Stream
 //! - [`faults`]: endpoint down, cut mid-scan and resume, timeouts, lost write answers
@@ -55,6 +56,7 @@ mod servers;
 mod status_watch;
 mod stream;
 mod tables;
+mod targets;
 mod transfers;
 mod usage;
 mod verified_install;
