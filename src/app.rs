@@ -105,6 +105,10 @@ pub enum Modal {
     Export(Form),
     /// Choose another table.
     Tables(TablePicker),
+    /// Enable the table's stream: the user must type its name.
+    EnableStream(Form),
+    /// The activity feed; the selected entry.
+    Feed(usize),
     /// A protected target: type the table name before this session's first write.
     ConfirmTarget(ConfirmTarget),
 }
@@ -474,6 +478,7 @@ impl App {
                 return Vec::new();
             }
             Modal::Tables(_) => return self.handle_picker_event(event),
+            Modal::Feed(_) => return self.handle_feed_key(*key),
             Modal::ConfirmTarget(confirm) => {
                 return match confirm.form.handle_event(event) {
                     FormOutcome::Continue => Vec::new(),
@@ -497,6 +502,7 @@ impl App {
             Modal::CreateTable(form)
             | Modal::DeleteTable(form)
             | Modal::UpdateTable(form)
+            | Modal::EnableStream(form)
             | Modal::Export(form) => {
                 return match form.handle_event(event) {
                     FormOutcome::Continue => {
@@ -529,9 +535,10 @@ impl App {
             | Modal::CreateTable(form)
             | Modal::DeleteTable(form)
             | Modal::UpdateTable(form)
+            | Modal::EnableStream(form)
             | Modal::Export(form)
             | Modal::ConfirmTarget(ConfirmTarget { form, .. }) => form.paste(text),
-            Modal::Help | Modal::Tables(_) => {}
+            Modal::Help | Modal::Tables(_) | Modal::Feed(_) => {}
             Modal::None => {
                 self.take_filter_selection();
                 if let Some((input, error)) = self.session.filter_input.as_mut() {
@@ -576,6 +583,8 @@ impl App {
             Action::Export => self.open_export_form(),
             Action::PickTable => return self.open_table_picker(),
             Action::SeedDemo => return self.seed_demo(),
+            Action::Feed => self.modal = Modal::Feed(0),
+            Action::EnableStream => self.open_enable_stream_form(),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -690,13 +699,20 @@ impl App {
                     .map(|billing| Request::UpdateTable { table, billing })
             }
             Modal::Export(form) if !form.pending => self.export_request(),
+            Modal::EnableStream(form) if !form.pending => {
+                live::validate_enable(form, &table).map(|()| Request::EnableStream { table })
+            }
             _ => None,
         };
+        if matches!(request, Some(Request::EnableStream { .. })) {
+            self.stream_requested();
+        }
         if let (
             Some(_),
             Modal::CreateTable(form)
             | Modal::DeleteTable(form)
             | Modal::UpdateTable(form)
+            | Modal::EnableStream(form)
             | Modal::Export(form),
         ) = (&request, &mut self.modal)
         {
@@ -867,8 +883,10 @@ impl App {
     /// with the reason, and look at the table again.
     fn form_failed(&mut self, err: ApiError, call: &str) {
         let text = format!("{call} {}: {}", self.session.name, err.summary());
-        if let Modal::CreateTable(form) | Modal::DeleteTable(form) | Modal::UpdateTable(form) =
-            &mut self.modal
+        if let Modal::CreateTable(form)
+        | Modal::DeleteTable(form)
+        | Modal::UpdateTable(form)
+        | Modal::EnableStream(form) = &mut self.modal
         {
             form.pending = false;
             form.error = Some(err.summary());

@@ -69,10 +69,14 @@ pub enum Action {
     PickTable,
     /// DynamoDB Local only: add demo wallets (creating the table if missing).
     SeedDemo,
+    /// The activity feed: the last changes other writers (and this app) made, newest first.
+    Feed,
+    /// Enable a NEW_AND_OLD_IMAGES stream on the table (asks for the typed table name).
+    EnableStream,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 28] = [
+pub const ACTIONS: [Action; 30] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -101,6 +105,8 @@ pub const ACTIONS: [Action; 28] = [
     Action::Export,
     Action::PickTable,
     Action::SeedDemo,
+    Action::Feed,
+    Action::EnableStream,
 ];
 
 impl Action {
@@ -148,6 +154,8 @@ impl Action {
             Action::Export => "export the wallets in view (CSV / JSON Lines)",
             Action::PickTable => "choose another table",
             Action::SeedDemo => "DynamoDB Local: add 1000 demo wallets",
+            Action::Feed => "activity feed: live changes, Enter jumps to the wallet",
+            Action::EnableStream => "enable the table's stream (live view; asks for its name)",
         }
     }
 }

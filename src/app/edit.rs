@@ -698,6 +698,31 @@ impl App {
         }
     }
 
+    /// A stream record changed the wallet the open form is about (and no write of the form
+    /// is in flight): the form now shows, and its write is conditional on, the new value.
+    pub(super) fn form_follows(&mut self, user_id: &UserId, current: Option<&Wallet>) {
+        let Modal::Wallet(dialog) = &mut self.modal else { return };
+        if dialog.op_id.is_some() || dialog.unsettled.is_some() {
+            return;
+        }
+        let Some((target, seen)) = dialog.action.target() else { return };
+        let now = Seen::of(current);
+        if user_id.to_text() != target || *seen == now {
+            return;
+        }
+        dialog.action = dialog.action.with_seen(now.clone());
+        dialog.confirming = None;
+        dialog.form.notice = None;
+        dialog.form.error = Some(format!("changed by another writer: now {}", now.describe()));
+        let conditional = !matches!(dialog.action, WalletAction::Transfer { .. });
+        if let Some(field) = dialog.form.field_mut(labels::CURRENT) {
+            field.kind = crate::form::FieldKind::Fixed(now.describe());
+            if conditional {
+                dialog.form.intro = Some(conditional_intro(&dialog.action, &now));
+            }
+        }
+    }
+
     /// The write of the open wallet form did not go through: the form stays open with
     /// `message`, its action now based on the wallet as stored (`current`).
     fn reopen_form(&mut self, message: String, current: Option<Wallet>) {

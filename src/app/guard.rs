@@ -32,6 +32,7 @@ pub(super) fn is_write(action: Action) -> bool {
             | Action::Transfer
             | Action::Undo
             | Action::SeedDemo
+            | Action::EnableStream
     )
 }
 

@@ -6,8 +6,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use super::{App, TableState};
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{App, Modal, TableState};
 use crate::balance::Balance;
+use crate::form::{Field, Form};
 use crate::msg::Request;
 use crate::stream::{Change, ChangeKind, StreamEvent};
 use crate::table::TableStatus;
@@ -209,8 +212,8 @@ impl App {
             }
             StreamEvent::Ended(err) => {
                 let why = err.summary();
+                // The ARN is kept: only another stream (enabled again) is tailed anew.
                 live.status = LiveStatus::Ended(why.clone());
-                live.arn = None;
                 self.error(format!("stream tail stopped: {why} (L enables a stream)"));
                 self.table_changed();
             }
@@ -224,6 +227,7 @@ impl App {
         let before = self.session.list.find(&id).map(|w| w.balance);
         let old = before.unwrap_or_else(|| change.old.as_ref().and_then(|w| w.balance));
         let new = change.new.as_ref().and_then(|w| w.balance);
+        self.form_follows(&id, change.new.as_ref());
         match change.new {
             Some(wallet) => self.put_wallet(wallet),
             None => self.drop_wallet(&id),
@@ -266,11 +270,75 @@ impl App {
         wallets.retain(|w| live.changed_at.get(&w.user_id).is_none_or(|e| *e <= live.scan_epoch));
     }
 
-    /// `L`: enables a stream on the table after the name is typed (like delete).
-    pub(super) fn enable_stream_confirmed(&mut self) -> Vec<Request> {
+    /// `L`: the form that enables a stream on the table once its name is typed.
+    pub(super) fn open_enable_stream_form(&mut self) {
+        if let Some(why) = self.write_blocked("enabling a stream") {
+            return self.error(why);
+        }
+        let TableState::Present(info) = &self.session.table else {
+            return self.error(format!("table {} does not exist", self.session.name));
+        };
+        if info.stream.is_some() {
+            return self.info(format!("{} already has a stream", self.session.name));
+        }
+        if let LiveStatus::NoApi(_) = self.session.live.status {
+            return self.error("this endpoint has no DynamoDB Streams API");
+        }
+        let name = self.session.name.clone();
+        let form = Form::new(
+            format!("Enable the stream of {name}"),
+            vec![Field::text(super::fields::CONFIRM, "")],
+        )
+        .with_intro(format!(
+            "UpdateTable {name}: a NEW_AND_OLD_IMAGES stream, so this app (and any other \
+             reader) sees every change live. Type the table name to confirm."
+        ));
+        self.modal = Modal::EnableStream(form);
+    }
+
+    /// The stream was asked for: the table is watched until DescribeTable shows it.
+    pub(super) fn stream_requested(&mut self) {
         self.session.live.status = LiveStatus::Enabling;
-        self.info(format!("enabling a NEW_AND_OLD_IMAGES stream on {}…", self.session.name));
-        self.table_changed();
-        vec![Request::EnableStream { table: self.session.name.clone() }]
+    }
+
+    /// Keys of the activity feed: move, Enter jumps to the wallet, anything else closes.
+    pub(super) fn handle_feed_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        let Modal::Feed(selected) = &mut self.modal else { return Vec::new() };
+        let last = self.session.live.feed.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => *selected = (*selected + 1).min(last),
+            KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+            KeyCode::Enter => {
+                let chosen = self.session.live.feed.get(*selected).map(|e| e.user_id.clone());
+                self.modal = Modal::None;
+                if let Some(id) = chosen {
+                    self.settle_keeping_selection();
+                    match self.session.list.position_of(&id) {
+                        Some(position) => self.select(position),
+                        None => self.info(format!(
+                            "{} is not in the list (removed or filtered out)",
+                            id.to_text()
+                        )),
+                    }
+                }
+            }
+            _ => self.modal = Modal::None,
+        }
+        Vec::new()
     }
 }
+
+/// The enable-stream form: the table's name typed exactly.
+pub(super) fn validate_enable(form: &mut crate::form::Form, table: &str) -> Option<()> {
+    form.clear_errors();
+    if form.value(super::fields::CONFIRM) == table {
+        return Some(());
+    }
+    if let Some(field) = form.field_mut(super::fields::CONFIRM) {
+        field.error = Some(format!("type {table} exactly to enable its stream"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

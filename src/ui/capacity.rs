@@ -34,7 +34,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Some(BillingMode::OnDemand) => " Capacity · on-demand ".to_string(),
         None => " Capacity ".to_string(),
     };
-    let block = Block::bordered().title(title).title_bottom(counters(usage));
+    let block = Block::bordered().title(title).title_bottom(counters(app, usage));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.is_empty() {
@@ -255,13 +255,19 @@ fn dim(text: &str) -> Span<'static> {
 }
 
 /// The bottom border: throttled attempts, retries and table calls.
-fn counters(usage: &Usage) -> Line<'static> {
+fn counters(app: &App, usage: &Usage) -> Line<'static> {
     let color = |n: u64, hot: Color| if n > 0 { Style::new().fg(hot) } else { Style::new() };
+    let stream_calls = app.live().calls();
+    let stream = match stream_calls {
+        0 => String::new(),
+        n => format!("· stream calls {n} "),
+    };
     Line::from(vec![
         Span::raw(" "),
         Span::styled(format!("throttled {}", usage.throttled), color(usage.throttled, Color::Red)),
         Span::raw(" · "),
         Span::styled(format!("retries {}", usage.retries), color(usage.retries, Color::Yellow)),
         Span::raw(format!(" · table calls {} ", usage.totals(OpKind::Table).calls)),
+        Span::raw(stream),
     ])
 }

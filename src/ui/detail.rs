@@ -40,7 +40,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         // What this app's writes cost: each is a transaction.
         format_units(capacity::transactional_write_units(size)),
     )));
-    let lines: Vec<Line> = match app.detail_view() {
+    let mut lines: Vec<Line> = match app.detail_view() {
         DetailView::Attributes => attrs
             .iter()
             .map(|(name, value)| {
@@ -57,6 +57,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         DetailView::Json => text_lines(json::wallet_json(wallet, Shape::Plain)),
         DetailView::DynamoJson => text_lines(json::wallet_json(wallet, Shape::Dynamo)),
     };
+    let mut changes = app.live().history(&wallet.user_id).peekable();
+    if changes.peek().is_some() {
+        lines.push(Line::styled("changes seen (newest first)", Style::new().fg(Color::Gray)));
+        lines.extend(changes.map(|e| super::feed::change_line(e, app.now(), false)));
+    }
     let paragraph = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false })

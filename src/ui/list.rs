@@ -93,6 +93,10 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             extras.iter().map(|(name, _)| Cell::from(extra_text(wallet.attr(name).as_ref()))),
         );
         let mut row = Row::new(cells);
+        // Changed by a stream record or a write a moment ago.
+        if app.live().is_marked(&wallet.user_id, app.now()) {
+            row = row.style(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD));
+        }
         if offset + i == app.selected() {
             let style = if focused {
                 Style::new().add_modifier(Modifier::REVERSED)

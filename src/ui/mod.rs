@@ -2,6 +2,7 @@
 
 mod capacity;
 mod detail;
+mod feed;
 mod form;
 mod help;
 mod list;
@@ -133,7 +134,9 @@ fn render_panes(app: &App, frame: &mut Frame) {
         Modal::CreateTable(form)
         | Modal::DeleteTable(form)
         | Modal::UpdateTable(form)
+        | Modal::EnableStream(form)
         | Modal::Export(form) => form::render(form, frame, areas.body),
+        Modal::Feed(selected) => feed::render(app, *selected, frame, areas.body),
         Modal::Tables(picker) => tables::render(app, picker, frame, areas.body),
         Modal::Wallet(dialog) => form::render(&dialog.form, frame, areas.body),
         Modal::ConfirmTarget(confirm) => form::render(&confirm.form, frame, areas.body),

@@ -170,6 +170,9 @@ fn present(app: &App, info: &TableInfo) -> (Vec<Line<'static>>, Vec<Line<'static
         row("Size", info.size_bytes.map_or("-".to_string(), format_bytes)),
         row("Indexes", indexes(info)),
     ];
+    if app.config().watch_stream {
+        right.push(row("Stream", super::feed::live_text(app)));
+    }
     if !info.has_wallet_schema() {
         right.push(Line::styled(
             "not the wallet schema (user_id S HASH only)",
