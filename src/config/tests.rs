@@ -15,7 +15,7 @@ fn every_setting_is_read() {
         theme = "mono"
         currency_attribute = "ccy"
         [keys]
-        deposit = ["a", "ctrl-p"]
+        deposit = ["F", "ctrl-p"]
         "#,
     )
     .expect("valid");
@@ -27,12 +27,12 @@ fn every_setting_is_read() {
     assert_eq!(config.currency_attribute.as_deref(), Some("ccy"));
     let keymap = config.keymap().expect("valid keys");
     let press = |code, modifiers| keymap.action_for(&KeyEvent::new(code, modifiers));
-    assert_eq!(press(KeyCode::Char('a'), KeyModifiers::NONE), Some(Action::Deposit));
+    assert_eq!(press(KeyCode::Char('F'), KeyModifiers::NONE), Some(Action::Deposit));
     assert_eq!(press(KeyCode::Char('p'), KeyModifiers::CONTROL), Some(Action::Deposit));
     assert_eq!(press(KeyCode::Char('+'), KeyModifiers::NONE), None, "replaced, not added");
     assert_eq!(press(KeyCode::Char('q'), KeyModifiers::NONE), Some(Action::Quit), "kept");
     let help = keymap.help_rows();
-    assert!(help.contains(&("a / Ctrl-p".to_string(), Action::Deposit.describe())), "{help:?}");
+    assert!(help.contains(&("F / Ctrl-p".to_string(), Action::Deposit.describe())), "{help:?}");
 }
 
 #[test]
