@@ -184,3 +184,58 @@ async fn dynalite_says_no_streams_api_and_the_list_works() {
     let line = h.app.status_line().map(|l| l.text.clone()).unwrap_or_default();
     assert!(line.contains("no DynamoDB Streams API"), "{line}");
 }
+
+/// Disables the stream of `table` with the outside client.
+async fn disable_stream(client: &Client, table: &str) {
+    let spec = StreamSpecification::builder().stream_enabled(false).build().expect("spec");
+    client
+        .update_table()
+        .table_name(table)
+        .stream_specification(spec)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("UpdateTable {table} no stream: {e:?}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_disabled_while_tailed_is_told_and_l_enables_it_again() {
+    let server = support::dynamodb_local().await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("relive_");
+    support::create_wallet_table(&client, &table, &BillingMode::OnDemand).await;
+    enable_stream(&client, &table).await;
+    support::put_wallets(&client, &table, [("alice", "1")]).await;
+    let mut h = live_app(server.endpoint(), &table).await;
+
+    disable_stream(&client, &table).await;
+    h.run_until("the tail stopped", PHASE_LIMIT, |app| {
+        matches!(app.live().status(), LiveStatus::Ended(_))
+    })
+    .await;
+    let line = h.app.status_line().map(|l| l.text.clone()).unwrap_or_default();
+    assert!(line.contains("stream tail stopped"), "{line}");
+    h.run_until(
+        "the table described without a stream",
+        PHASE_LIMIT,
+        |app| matches!(app.table(), TableState::Present(info) if info.stream.is_none()),
+    )
+    .await;
+
+    h.update(support::key(crossterm::event::KeyCode::Char('L')));
+    for c in table.chars() {
+        h.update(support::key(crossterm::event::KeyCode::Char(c)));
+    }
+    h.update(support::key(crossterm::event::KeyCode::Enter));
+    assert!(h.sent.iter().any(|r| matches!(r, Request::EnableStream { .. })), "{:?}", h.sent);
+    h.run_until("live again", PHASE_LIMIT, |app| *app.live().status() == LiveStatus::Live).await;
+    h.run_until("the rescan done", PHASE_LIMIT, |app| {
+        app.scan().is_some_and(|s| s.finished.is_some())
+    })
+    .await;
+    support::raw_add(&client, &table, "alice", "2").await;
+    h.run_until("MODIFY alice after L", LIVE_LIMIT, |app| {
+        app.list().find(&UserId::new("alice")).and_then(|w| w.balance).map(|b| b.to_string())
+            == Some("3".into())
+    })
+    .await;
+}
