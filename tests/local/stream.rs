@@ -61,8 +61,9 @@ impl Harness {
         while !done(&self.app) {
             assert!(
                 Instant::now() < deadline,
-                "{what}: not within {limit:?}; stream {:?}, status line {:?}",
+                "{what}: not within {limit:?}; stream {:?} ({} changes), status line {:?}",
                 self.app.live().status(),
+                self.app.live().changes(),
                 self.app.status_line()
             );
             self.step().await;
@@ -238,4 +239,91 @@ async fn a_stream_disabled_while_tailed_is_told_and_l_enables_it_again() {
             == Some("3".into())
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_updates_during_a_scan_leave_the_list_equal_to_the_table() {
+    const WALLETS: usize = 20_000;
+    const UPDATES: usize = 2000;
+    let server = support::dynamodb_local().await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("busy_");
+    support::create_wallet_table(&client, &table, &BillingMode::OnDemand).await;
+    enable_stream(&client, &table).await;
+    let items: Vec<support::Item> =
+        (0..WALLETS).map(|i| support::wallet_item(&format!("w{i:05}"), "100")).collect();
+    let t = Instant::now();
+    support::put_items(&client, &table, &items).await;
+    eprintln!("{WALLETS} wallets written in {:?}", t.elapsed());
+
+    let app_client = AppClient::new(server.endpoint()).await;
+    let worker = app_client.spawn_worker(WorkerOptions::default());
+    let mut config =
+        AppConfig { watch_stream: true, ..AppConfig::new(&table, app_client.endpoint_label) };
+    config.scan_spec.page_limit = Some(200);
+    config.scan_spec.segments = 2;
+    let mut h = Harness::new(App::new(config, Instant::now()), worker);
+    h.run_until("stream live", PHASE_LIMIT, |app| *app.live().status() == LiveStatus::Live).await;
+    // The outside writer: 2000 updates (of 1000 wallets, twice each; some deleted, some
+    // new) while the scan runs.
+    let writer = {
+        let (client, table) = (client.clone(), table.clone());
+        tokio::spawn(async move {
+            for n in 0..UPDATES {
+                let id = format!("w{:05}", (n * 7919) % 1000 * 20);
+                match n % 50 {
+                    0 => delete_item(&client, &table, &id).await,
+                    1 => {
+                        support::put_wallets(&client, &table, [(format!("new{n}"), "5".into())])
+                            .await
+                    }
+                    _ => support::raw_add(&client, &table, &id, "0.01").await,
+                }
+            }
+        })
+    };
+    let scan_limit = Duration::from_secs(240);
+    let deadline = Instant::now() + scan_limit;
+    while !writer.is_finished() || !h.app.scan().is_some_and(|s| s.finished.is_some()) {
+        assert!(Instant::now() < deadline, "scan and writer not done within {scan_limit:?}");
+        h.step().await;
+    }
+    writer.await.expect("the writer");
+    assert!(h.app.live().changes() > 0, "changes arrived during the scan");
+    // Quiet: no change for 3 s (the tail reads each shard at least once a second). (Not a
+    // count of records: deleting a wallet already deleted writes none.)
+    h.run_until("quiet", PHASE_LIMIT, |app| {
+        app.live().last_change().is_some_and(|at| at.elapsed() > Duration::from_secs(3))
+    })
+    .await;
+    eprintln!("{} changes applied", h.app.live().changes());
+    assert!(h.app.live().changes() >= (UPDATES * 9 / 10) as u64, "most updates seen live");
+    let mut table_now: Vec<(String, String)> = consistent_scan(&client, &table)
+        .await
+        .iter()
+        .map(|item| {
+            let id = item["user_id"].as_s().expect("id").clone();
+            (id, item["balance"].as_n().expect("balance").clone())
+        })
+        .collect();
+    table_now.sort();
+    let mut listed: Vec<(String, String)> = (0..h.app.list().loaded())
+        .filter_map(|i| h.app.list().get(i))
+        .map(|w| (w.user_id.to_text(), w.balance.map_or("-".into(), |b| b.to_string())))
+        .collect();
+    listed.sort();
+    let differ: Vec<_> = table_now.iter().zip(&listed).filter(|(a, b)| a != b).take(5).collect();
+    assert_eq!(listed.len(), table_now.len(), "same wallets; first differences {differ:?}");
+    assert!(differ.is_empty(), "same balances: {differ:?}");
+    let total: bigdecimal::BigDecimal =
+        table_now.iter().map(|(_, b)| b.parse::<bigdecimal::BigDecimal>().expect("n")).sum();
+    assert_eq!(h.app.list().aggregates().total.total(), total, "exact total");
+}
+
+/// Every item of `table`, read with a strongly consistent scan.
+async fn consistent_scan(client: &Client, table: &str) -> Vec<support::Item> {
+    use futures::TryStreamExt;
+    let pages =
+        client.scan().table_name(table).consistent_read(true).into_paginator().items().send();
+    pages.try_collect().await.unwrap_or_else(|e| panic!("Scan {table}: {e:?}"))
 }
