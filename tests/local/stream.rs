@@ -327,3 +327,51 @@ async fn consistent_scan(client: &Client, table: &str) -> Vec<support::Item> {
         client.scan().table_name(table).consistent_read(true).into_paginator().items().send();
     pages.try_collect().await.unwrap_or_else(|e| panic!("Scan {table}: {e:?}"))
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_read_before_the_apps_write_and_delivered_after_does_not_bring_back_the_old_balance()
+{
+    use crossterm::event::KeyCode;
+    let server = support::dynamodb_local().await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("stale_");
+    support::create_wallet_table(&client, &table, &BillingMode::OnDemand).await;
+    support::put_wallets(&client, &table, [("alice", "10")]).await;
+    let proxy = support::proxy::Proxy::start(&server.endpoint()).await;
+    // Every scan page is read at once and delivered 4 s later.
+    proxy.hold_responses_of("Scan", Duration::from_secs(4));
+    let app_client = AppClient::new(proxy.endpoint()).await;
+    let worker = app_client.spawn_worker(WorkerOptions::default());
+    let mut config = AppConfig::new(&table, app_client.endpoint_label);
+    config.scan_spec.segments = 1;
+    let mut h = Harness::new(App::new(config, Instant::now()), worker);
+    h.run_until("the scan asked for", PHASE_LIMIT, |app| app.scan().is_some()).await;
+    // While its page is held: get alice, set her balance to 20.
+    h.update(support::key(KeyCode::Char('f')));
+    for c in "alice".chars() {
+        h.update(support::key(KeyCode::Char(c)));
+    }
+    h.update(support::key(KeyCode::Enter));
+    h.run_until("alice read", PHASE_LIMIT, |app| app.selected_wallet().is_some()).await;
+    h.update(support::key(KeyCode::Char('e')));
+    h.update(support::key(KeyCode::Char('2')));
+    h.update(support::key(KeyCode::Char('0')));
+    h.update(support::key(KeyCode::Enter));
+    h.update(support::key(KeyCode::Enter));
+    assert!(h.sent.iter().any(|r| matches!(r, Request::Write { .. })), "{:?}", h.sent);
+    let balance = |app: &App| {
+        app.list().find(&UserId::new("alice")).and_then(|w| w.balance).map(|b| b.to_string())
+    };
+    h.run_until("the write answered", PHASE_LIMIT, |app| balance(app).as_deref() == Some("20"))
+        .await;
+    assert!(
+        h.app.scan().is_some_and(|s| s.pages == 0),
+        "the page is still held when the write has its answer"
+    );
+    h.run_until("the held page delivered", PHASE_LIMIT, |app| {
+        app.scan().is_some_and(|s| s.finished.is_some())
+    })
+    .await;
+    assert_eq!(balance(&h.app).as_deref(), Some("20"), "the page read before the write is stale");
+    assert_eq!(support::stored_balance(&client, &table, "alice").await.as_deref(), Some("20"));
+}

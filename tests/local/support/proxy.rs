@@ -38,6 +38,9 @@ struct Shared {
     /// Errors the proxy answers itself (see [`Proxy::answer_with_error`]).
     errors: Mutex<Vec<InjectedError>>,
     delay: Mutex<Duration>,
+    /// Responses to requests whose `X-Amz-Target` contains this are held this long after
+    /// they were read (see [`Proxy::hold_responses_of`]).
+    hold: Mutex<Option<(String, Duration)>>,
     /// `X-Amz-Target` of every request forwarded upstream, in order ("" when absent).
     forwarded: Mutex<Vec<String>>,
     /// Connection tasks, aborted when the proxy is dropped.
@@ -67,6 +70,7 @@ impl Proxy {
             cut: Mutex::new(None),
             errors: Mutex::new(Vec::new()),
             delay: Mutex::new(Duration::ZERO),
+            hold: Mutex::new(None),
             forwarded: Mutex::new(Vec::new()),
             connections: Mutex::new(Vec::new()),
         });
@@ -151,6 +155,12 @@ impl Proxy {
     /// Waits this long before forwarding each request (zero: no delay).
     pub fn delay(&self, delay: Duration) {
         *lock(&self.shared.delay) = delay;
+    }
+
+    /// Holds each response to a request whose `X-Amz-Target` contains `target` for `hold`
+    /// after the server answered it: read at once, delivered late.
+    pub fn hold_responses_of(&self, target: &str, hold: Duration) {
+        *lock(&self.shared.hold) = Some((target.to_string(), hold));
     }
 
     /// How many forwarded requests had an `X-Amz-Target` containing `target`
@@ -243,6 +253,10 @@ async fn relay_messages(client: TcpStream, shared: &Shared) -> io::Result<()> {
         if lose {
             eprintln!("[proxy] losing the response to {:?}", request.target);
             return Ok(());
+        }
+        let hold = lock(&shared.hold).clone().filter(|(t, _)| target.contains(t.as_str()));
+        if let Some((_, hold)) = hold {
+            tokio::time::sleep(hold).await;
         }
         client.stream.write_all(&response.bytes).await?;
         if response.until_close {
