@@ -153,9 +153,33 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
+    /// Whether a wallet in view whose balance goes from `old` to `new` can be accounted for
+    /// in place: not when it held the minimum or maximum and changes (the next one is not
+    /// known without a pass).
+    fn can_replace(&self, old: Option<Balance>, new: Option<Balance>) -> bool {
+        old == new || old.is_none_or(|o| self.min != Some(o) && self.max != Some(o))
+    }
+
+    /// Accounts for a wallet in view whose balance goes from `old` to `new` (`new` `None`
+    /// and `gone`: it left the view). Only after [`Aggregates::can_replace`].
+    fn replace(&mut self, old: Option<Balance>, new: Option<Balance>, gone: bool) {
+        match old {
+            Some(b) => self.total.sub(b),
+            None => self.without_balance -= 1,
+        }
+        self.count -= 1;
+        if !gone {
+            self.add_balance(new);
+        }
+    }
+
     fn add(&mut self, wallet: &Wallet) {
+        self.add_balance(wallet.balance);
+    }
+
+    fn add_balance(&mut self, balance: Option<Balance>) {
         self.count += 1;
-        let Some(b) = wallet.balance else {
+        let Some(b) = balance else {
             self.without_balance += 1;
             return;
         };
@@ -263,11 +287,15 @@ impl WalletList {
         }
     }
 
-    /// Inserts or replaces one wallet (a scanned page, or a write's new value).
+    /// Inserts or replaces one wallet (a scanned page, a write's new value, a stream
+    /// record). A replaced wallet keeps the view in order in place when it can (see
+    /// [`WalletList::replace_in_view`]); otherwise the view is rebuilt by `settle`.
     pub fn upsert(&mut self, wallet: Wallet) {
         if let Some(i) = self.by_id.find(&self.wallets, &wallet.user_id) {
+            if !self.replace_in_view(i as usize, &wallet) {
+                self.stale = true;
+            }
             self.wallets[i as usize] = wallet;
-            self.stale = true;
             return;
         }
         let Ok(index) = u32::try_from(self.wallets.len()) else {
@@ -282,10 +310,128 @@ impl WalletList {
         self.wallets.push(wallet);
     }
 
-    /// Removes a wallet (deleted by a write). Returns it if it was loaded.
-    pub fn remove(&mut self, id: &UserId) -> Option<Wallet> {
-        let index = self.by_id.remove(&self.wallets, id)? as usize;
+    /// Moves wallet `index` (still holding its old value) to where `new` belongs in the
+    /// view and accounts for the change in the aggregates, without a pass over the list:
+    /// a binary search in a view sorted by balance (a shift of the rows between the two
+    /// places), nothing to move in the other orders. False when that cannot be done: the
+    /// view is out of date or has unsorted rows, the wallet enters or leaves the filter, or
+    /// it held the minimum or maximum.
+    fn replace_in_view(&mut self, index: usize, new: &Wallet) -> bool {
+        if self.stale {
+            return false;
+        }
+        let old = &self.wallets[index];
+        let old_balance = old.balance;
+        let (was, is) = (self.filter.matches(old), self.filter.matches(new));
+        if was != is {
+            return false;
+        }
+        if !is {
+            return true;
+        }
+        if !self.aggregates.can_replace(old_balance, new.balance) {
+            return false;
+        }
+        let by_balance = matches!(self.sort, SortKey::BalanceAsc | SortKey::BalanceDesc);
+        if by_balance && !self.move_in_view(index, new) {
+            return false;
+        }
+        self.aggregates.replace(old_balance, new.balance, false);
+        true
+    }
+
+    /// Takes wallet `index` out of the view, and points the view's entry of the last wallet
+    /// (which `swap_remove` moves into its slot) at `index`, without a pass when the view
+    /// is in order; false (nothing changed) when that cannot be done.
+    fn remove_from_view(&mut self, index: usize) -> bool {
+        let sorted = self.sort != SortKey::Loaded;
+        if self.stale || (sorted && self.unsorted_tail > 0) {
+            return false;
+        }
+        let balance = self.wallets[index].balance;
+        let shown = self.filter.matches(&self.wallets[index]);
+        if shown && !self.aggregates.can_replace(balance, None) {
+            return false;
+        }
         let last = self.wallets.len() - 1;
+        let last_at = match last != index && self.filter.matches(&self.wallets[last]) {
+            true => match self.view_position(last) {
+                Some(at) => Some(at),
+                None => return false,
+            },
+            false => None,
+        };
+        let at = match shown {
+            true => match self.view_position(index) {
+                Some(at) => Some(at),
+                None => return false,
+            },
+            false => None,
+        };
+        if let Some(q) = last_at {
+            self.view[q] = index as u32;
+        }
+        if let Some(p) = at {
+            self.view.remove(p);
+            if p >= self.view.len() + 1 - self.unsorted_tail {
+                self.unsorted_tail -= 1;
+            }
+            self.aggregates.replace(balance, None, true);
+        }
+        true
+    }
+
+    /// Where wallet `index` is in the view: a binary search when the view is sorted, a
+    /// scan of the view in scan order.
+    fn view_position(&self, index: usize) -> Option<usize> {
+        let (wallets, sort) = (&self.wallets, self.sort);
+        if sort == SortKey::Loaded {
+            return self.view.iter().position(|&i| i as usize == index);
+        }
+        let wallet = &wallets[index];
+        let at =
+            self.view.binary_search_by(|&i| sort.compare(&wallets[i as usize], wallet)).ok()?;
+        (self.view[at] as usize == index).then_some(at)
+    }
+
+    /// In a view sorted by balance with no unsorted rows: moves wallet `index` from its
+    /// place by its old value to its place by `new`.
+    fn move_in_view(&mut self, index: usize, new: &Wallet) -> bool {
+        if self.unsorted_tail > 0 {
+            return false;
+        }
+        let (wallets, sort) = (&self.wallets, self.sort);
+        let old = &wallets[index];
+        let Ok(from) = self.view.binary_search_by(|&i| sort.compare(&wallets[i as usize], old))
+        else {
+            return false;
+        };
+        if self.view[from] as usize != index {
+            return false;
+        }
+        // Rows before `new` (old value included when it is before): monotone over the view.
+        let to = self.view.partition_point(|&i| sort.compare(&wallets[i as usize], new).is_lt());
+        if to > from {
+            self.view[from..to].rotate_left(1);
+        } else {
+            self.view[to..=from].rotate_right(1);
+        }
+        true
+    }
+
+    /// Removes a wallet (deleted by a write or a stream record). Returns it if it was
+    /// loaded. The view keeps its order in place when it can, else it is rebuilt.
+    pub fn remove(&mut self, id: &UserId) -> Option<Wallet> {
+        let index = self.by_id.find(&self.wallets, id)? as usize;
+        let in_place = self.remove_from_view(index);
+        self.by_id.remove(&self.wallets, id)?;
+        let last = self.wallets.len() - 1;
+        if in_place {
+            if index != last {
+                self.by_id.repoint(&self.wallets, last as u32, index as u32);
+            }
+            return Some(self.wallets.swap_remove(index));
+        }
         if index != last {
             // The last wallet moves into the gap: repoint its entry first.
             self.by_id.repoint(&self.wallets, last as u32, index as u32);
