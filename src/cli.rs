@@ -94,12 +94,10 @@ pub struct Cli {
     /// Config file: defaults for --table, --region, --profile, --endpoint-url, the theme and
     /// key bindings (default: config.toml in the user's config dir, if present).
     #[arg(long, global = true, env = "WALLET_TUI_CONFIG")]
-
     pub config: Option<PathBuf>,
 
     /// Log file (default: wallet-tui.log in the user's state dir). Logs never go to the terminal.
     #[arg(long, global = true)]
-
     pub log_file: Option<PathBuf>,
 
     #[command(subcommand)]
