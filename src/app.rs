@@ -18,6 +18,7 @@ mod browse;
 mod edit;
 mod export;
 mod scan;
+mod schema;
 mod session;
 mod tables;
 mod throughput;
@@ -204,6 +205,9 @@ pub struct App {
     /// Warnings of the start (the config's, then the local server's), repeated with the
     /// "connected" line that would otherwise replace them.
     warnings: Vec<String>,
+    /// The status line a failed DescribeTable set: replaced once a describe succeeds, if it
+    /// is still shown.
+    describe_line: String,
     /// The table being looked after; replaced whole when the user switches tables.
     session: TableSession,
     next_session: SessionId,
@@ -231,6 +235,7 @@ impl App {
             detail_view: DetailView::Attributes,
             viewport: Viewport::default(),
             usage: Usage::new(now),
+            describe_line: String::new(),
             session,
             next_session: 2,
             next_scan_id: 1,
@@ -485,6 +490,12 @@ impl App {
     }
 
     fn handle_action(&mut self, action: Action) -> Vec<Request> {
+        if schema::is_wallet_action(action)
+            && let Some(why) = self.not_a_wallet_table()
+        {
+            self.error(why);
+            return Vec::new();
+        }
         match action {
             Action::Quit => self.quit(),
             Action::Help => self.modal = Modal::Help,
@@ -676,13 +687,21 @@ impl App {
         match result {
             Ok(info) => {
                 self.session.describe_failures = 0;
-                self.session.describe_error = None;
+                let recovered = self.session.describe_error.take().is_some();
                 self.session.last_described = Some(self.now);
+                if recovered
+                    && self.status_line.as_ref().is_some_and(|l| l.text == self.describe_line)
+                {
+                    // The failure no longer holds: say so instead of leaving it on screen.
+                    self.info(format!("{} answers again", self.config.endpoint_label));
+                }
                 self.set_table(info.map_or(TableState::Missing, TableState::Present));
             }
             Err(err) => {
                 self.session.describe_failures += 1;
-                self.error(format!("DescribeTable {}: {}", self.session.name, err.summary()));
+                self.describe_line =
+                    format!("{} (DescribeTable {})", err.summary(), self.session.name);
+                self.error(self.describe_line.clone());
                 self.session.describe_error = Some(err);
             }
         }
@@ -732,7 +751,13 @@ impl App {
         if !matches!(state, TableState::Present(_)) {
             self.forget_wallets();
         }
+        let was_foreign = self.foreign_key_schema();
         self.session.table = state;
+        let foreign = self.not_a_wallet_table();
+        if let Some(why) = foreign.filter(|_| was_foreign != self.foreign_key_schema()) {
+            self.forget_wallets();
+            self.status_line = Some(StatusLine { level: Level::Warning, text: why });
+        }
     }
 
     fn complete_create(&mut self, result: Result<TableInfo, ApiError>) {

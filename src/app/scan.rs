@@ -120,7 +120,9 @@ impl App {
             return None; // settled first: the scan then reads what they did
         }
         let TableState::Present(info) = &self.session.table else { return None };
-        if info.status != TableStatus::Active {
+        // Not a wallet table: its items are not wallets, and keyed otherwise they would be
+        // folded together by user_id or dropped; it is not listed (see `not_a_wallet_table`).
+        if info.status != TableStatus::Active || !info.has_wallet_schema() {
             return None;
         }
         let max_rcu_per_sec = self
@@ -248,9 +250,10 @@ impl App {
         let segments = scan.segments;
         self.settle_keeping_selection();
         let loaded = self.session.list.loaded();
+        // What holds and what to do first; the cause, often long, last.
         self.error(format!(
-            "scan stopped ({why}) with {loaded} wallets loaded, {done} of {segments} segments \
-             complete; r resumes where each segment stopped"
+            "scan stopped with {loaded} wallets loaded, {done} of {segments} segments \
+             complete; r resumes where each segment stopped ({why})"
         ));
         vec![Request::CancelScan { id }]
     }

@@ -54,6 +54,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn empty_text(app: &App) -> String {
+    if let Some(key) = app.foreign_key_schema() {
+        return format!("not listed: keyed {key}, not a wallet table");
+    }
     match (&app.scan(), app.list().loaded()) {
         (None, _) => "no scan yet".into(),
         (Some(s), 0) if s.outcome == ScanOutcome::Running => "scanning…".into(),
@@ -176,6 +179,9 @@ fn extra_text(value: Option<&AttrValue>) -> String {
 }
 
 fn title(app: &App) -> Line<'static> {
+    if app.foreign_key_schema().is_some() {
+        return Line::from(" Items · not a wallet table: not listed ");
+    }
     let mut text = format!(" Wallets · {} loaded", group(app.list().loaded() as u64));
     if let Some(scan) = &app.scan() {
         text.push_str(&scan_progress(scan, app.list().loaded(), app.now()));
@@ -196,8 +202,8 @@ fn scan_progress(scan: &ScanState, loaded: usize, now: Instant) -> String {
     let state = match &scan.outcome {
         ScanOutcome::Running => "more…".to_string(),
         ScanOutcome::Complete => "complete".to_string(),
-        ScanOutcome::Cancelled => "stopped (r rescans)".to_string(),
-        ScanOutcome::Failed(_) => "failed (r rescans)".to_string(),
+        ScanOutcome::Cancelled => "stopped (r resumes)".to_string(),
+        ScanOutcome::Failed(_) => "failed (r resumes)".to_string(),
     };
     format!(
         " · {} pages · {}/s · {} RCU{} · {state}",
