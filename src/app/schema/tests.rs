@@ -107,3 +107,23 @@ fn a_failed_poll_makes_the_status_stale_and_recovery_clears_what_no_longer_holds
     let line = app.status_line().cloned().expect("said");
     assert_eq!((line.level, line.text.as_str()), (Level::Info, "test answers again"));
 }
+
+#[test]
+fn a_write_result_with_a_long_user_id_says_the_result_first() {
+    use crate::fixtures::{answer, wallet};
+    use crate::msg::Response;
+    use crate::write::{Write, WriteDone, WriteKind};
+    let t0 = Instant::now();
+    let mut app = described_app("test", Some(described_table(TableStatus::Active, 5, 400)), t0);
+    let long_id = "x".repeat(200);
+    let write = Write {
+        op_id: "op-1".into(),
+        user_id: long_id.clone(),
+        kind: WriteKind::Create { balance: crate::fixtures::balance("12.5") },
+    };
+    let done = WriteDone::applied(Some(wallet(&long_id, "12.5")), None, Some(1.0), None);
+    let written = Response::Written { table: "user_wallet".into(), write, result: Ok(done) };
+    app.step(t0, answer(written));
+    let line = app.status_line().cloned().expect("said");
+    assert!(line.text.starts_with("create: balance 12.5, 1 WCU · xxx"), "{line:?}");
+}
