@@ -15,6 +15,7 @@ use crate::theme::Theme;
 use crate::usage::Usage;
 
 mod browse;
+mod clipboard;
 mod edit;
 mod export;
 mod scan;
@@ -24,6 +25,7 @@ mod tables;
 mod throughput;
 
 pub use browse::{DetailView, Pane};
+pub use clipboard::{ClipboardCopy, osc52};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
 pub use scan::{ScanBudget, ScanOutcome, ScanState};
 pub use session::TableSession;
@@ -208,6 +210,8 @@ pub struct App {
     /// The status line a failed DescribeTable set: replaced once a describe succeeds, if it
     /// is still shown.
     describe_line: String,
+    /// The latest clipboard copy asked for (`y` / `Y`); the loop sends it to the terminal.
+    clipboard: Option<ClipboardCopy>,
     /// The table being looked after; replaced whole when the user switches tables.
     session: TableSession,
     next_session: SessionId,
@@ -236,6 +240,7 @@ impl App {
             viewport: Viewport::default(),
             usage: Usage::new(now),
             describe_line: String::new(),
+            clipboard: None,
             session,
             next_session: 2,
             next_scan_id: 1,
@@ -525,6 +530,8 @@ impl App {
             Action::Export => self.open_export_form(),
             Action::PickTable => return self.open_table_picker(),
             Action::SeedDemo => return self.seed_demo(),
+            Action::CopyWallet => self.copy_selected(clipboard::CopyWhat::WalletJson),
+            Action::CopyUserId => self.copy_selected(clipboard::CopyWhat::UserId),
             other => self.handle_browse(other),
         }
         Vec::new()
