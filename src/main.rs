@@ -222,7 +222,13 @@ async fn event_loop(
     let mut sighup = signal(SignalKind::hangup())?;
     // The last clipboard copy sent to the terminal (see `App::clipboard`).
     let mut copied = 0;
-    app.update(Instant::now(), Msg::Resized(ui::viewport(terminal.get_frame().area())));
+    // Its requests too: a ready endpoint is described (and its open writes settled) at once.
+    let first = app.update(Instant::now(), Msg::Resized(ui::viewport(terminal.get_frame().area())));
+    for job in first {
+        if worker.requests.send(job).is_err() {
+            bail!("the worker stopped unexpectedly");
+        }
+    }
     terminal.draw(|frame| ui::render(&app, frame))?;
     loop {
         let msg = tokio::select! {
