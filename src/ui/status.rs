@@ -33,8 +33,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         (Connection::Ready, TableState::Unknown) => unknown(app),
         (Connection::Ready, TableState::Missing) => missing(app),
         (Connection::Ready, TableState::Present(info)) => {
-            let inner = block.inner(area);
+            let mut inner = block.inner(area);
             frame.render_widget(block, area);
+            if let Some(key) = app.foreign_key_schema() {
+                // The whole width: a composite key does not fit in a column, and cut it would
+                // misstate the schema.
+                let [top, rest] =
+                    Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+                let text = format!("{key} · not a wallet table: not listed");
+                let line = Line::from(vec![
+                    Span::styled(format!("{:<LABEL$}", "Key"), Style::new().fg(Color::Gray)),
+                    Span::styled(text, Style::new().fg(Color::Yellow)),
+                ]);
+                frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), top);
+                inner = rest;
+            }
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                     .spacing(1)
@@ -196,18 +209,17 @@ fn present(app: &App, info: &TableInfo, width: usize) -> (Vec<Line<'static>>, Ve
             }
         }
     }
-    if app.foreign_key_schema().is_some() {
-        let note = Span::styled(" not a wallet table", Style::new().fg(Color::Yellow));
-        status.push_span(note);
+    let mut left = vec![status];
+    // A table keyed otherwise has its key on the line above the columns.
+    if app.foreign_key_schema().is_none() {
+        left.push(row("Key", info.key_description()));
     }
-    let mut left = vec![
-        status,
-        row("Key", info.key_description()),
+    left.extend([
         row("Attrs", attributes(info)),
         row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
         // Cut with a visible mark: a silently cut ARN reads as another one.
         row("ARN", super::cut_to(info.arn.as_deref().unwrap_or("-"), width.saturating_sub(LABEL))),
-    ];
+    ]);
     left.extend(local_port(app));
     let mut right = vec![
         row("Billing", billing(info)),

@@ -14,6 +14,8 @@
 //! - [`seed`]: the demo-data loader
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
 //! - [`tables`]: the table picker: list, schema marks, switching
+//! - [`non_wallet`]: tables keyed otherwise (`id` N, `user_id` B, `user_id` + `ts`): named,
+//!   never listed, never written
 //! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
 //! - [`faults`]: endpoint down, cut mid-scan and resume, timeouts, lost write answers
 //! - [`idempotent`]: writes that cannot apply twice or vanish (tokens, the write-ahead journal)
@@ -45,6 +47,7 @@ mod export;
 mod faults;
 mod idempotent;
 mod logs;
+mod non_wallet;
 mod paced_scan;
 mod scan;
 mod seed;
