@@ -210,6 +210,9 @@ pub struct App {
     /// The status line a failed DescribeTable set: replaced once a describe succeeds, if it
     /// is still shown.
     describe_line: String,
+    /// The status line a scan that stopped (or resumed) set: replaced once a scan completes,
+    /// if it is still shown.
+    scan_line: String,
     /// The latest clipboard copy asked for (`y` / `Y`); the loop sends it to the terminal.
     clipboard: Option<ClipboardCopy>,
     /// The table being looked after; replaced whole when the user switches tables.
@@ -240,6 +243,7 @@ impl App {
             viewport: Viewport::default(),
             usage: Usage::new(now),
             describe_line: String::new(),
+            scan_line: String::new(),
             clipboard: None,
             session,
             next_session: 2,

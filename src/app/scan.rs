@@ -189,7 +189,8 @@ impl App {
             scan.segments - scan.segments_done(),
             scan.segments
         );
-        self.info(note);
+        self.info(note.clone());
+        self.scan_line = note;
         Some(Request::Scan { id, table: self.session.name.clone(), spec, from })
     }
 
@@ -230,6 +231,11 @@ impl App {
         self.session.list.extend(page.wallets);
         if complete {
             self.settle_keeping_selection();
+            // "scan stopped …" or "resuming …" no longer holds.
+            if self.status_line.as_ref().is_some_and(|l| l.text == self.scan_line) {
+                let loaded = self.session.list.loaded();
+                self.info(format!("scan complete: {loaded} wallets loaded"));
+            }
         }
     }
 
@@ -251,10 +257,11 @@ impl App {
         self.settle_keeping_selection();
         let loaded = self.session.list.loaded();
         // What holds and what to do first; the cause, often long, last.
-        self.error(format!(
+        self.scan_line = format!(
             "scan stopped with {loaded} wallets loaded, {done} of {segments} segments \
              complete; r resumes where each segment stopped ({why})"
-        ));
+        );
+        self.error(self.scan_line.clone());
         vec![Request::CancelScan { id }]
     }
 

@@ -60,6 +60,13 @@ fn empty_text(app: &App) -> String {
     match (&app.scan(), app.list().loaded()) {
         (None, _) => "no scan yet".into(),
         (Some(s), 0) if s.outcome == ScanOutcome::Running => "scanning…".into(),
+        // Nothing read is no sign of an empty table.
+        (Some(s), 0) if matches!(s.outcome, ScanOutcome::Failed(_)) => {
+            "nothing loaded: the scan failed (r resumes)".into()
+        }
+        (Some(s), 0) if s.outcome == ScanOutcome::Cancelled => {
+            "nothing loaded: the scan was stopped (r resumes)".into()
+        }
         (Some(_), 0) if app.config().local && !app.config().read_only => format!(
             "the table has no wallets — press {} for {} demo wallets",
             app.config().keymap.first_key(crate::keymap::Action::SeedDemo),

@@ -144,13 +144,13 @@ fn poll_failure(app: &App) -> Option<Line<'static>> {
     let err = app.describe_error()?;
     let head = match err.kind {
         ErrorKind::Unreachable => "cannot reach",
-        ErrorKind::Timeout => "no answer in time",
+        ErrorKind::Timeout => "timed out",
         _ => "describe failed",
     };
     let retry = match app.next_describe() {
         Some(at) => {
             let secs = at.saturating_duration_since(app.now()).as_millis().div_ceil(1000);
-            format!("retry in {secs}s (r now)")
+            format!("retry {secs}s")
         }
         None => "retrying…".to_string(),
     };

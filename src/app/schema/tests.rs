@@ -127,3 +127,29 @@ fn a_write_result_with_a_long_user_id_says_the_result_first() {
     let line = app.status_line().cloned().expect("said");
     assert!(line.text.starts_with("create: balance 12.5, 1 WCU · xxx"), "{line:?}");
 }
+
+#[test]
+fn a_resumed_scan_that_completes_clears_the_line_that_said_it_stopped() {
+    use crate::fixtures::{answer, scan_page, wallet};
+    use crate::msg::Response;
+    let t0 = Instant::now();
+    let mut app = described_app("test", Some(described_table(TableStatus::Active, 2, 100)), t0);
+    let id = app.scan().expect("a scan").id;
+    let error = ApiError::new(ErrorKind::Unreachable, "connection refused");
+    app.step(t0, answer(Response::ScanFailed { id, segment: 0, error }));
+    assert!(app.status_line().is_some_and(|l| l.text.starts_with("scan stopped")));
+    let sent = app.step(t0, ch('r'));
+    let resumed = sent.iter().find_map(|r| match r {
+        Request::Scan { id, .. } => Some(*id),
+        _ => None,
+    });
+    let resumed = resumed.expect("r resumes");
+    let wallets = vec![wallet("a", "1"), wallet("b", "2")];
+    app.step(t0, answer(Response::ScanPage(scan_page(resumed, 0, wallets, true, None))));
+    assert!(app.status_line().is_some_and(|l| l.text.starts_with("resuming the scan")));
+    for segment in 1..4 {
+        app.step(t0, answer(Response::ScanPage(scan_page(resumed, segment, vec![], true, None))));
+    }
+    let line = app.status_line().cloned().expect("said");
+    assert_eq!((line.level, line.text.as_str()), (Level::Info, "scan complete: 2 wallets loaded"));
+}
