@@ -73,10 +73,14 @@ pub enum Action {
     Feed,
     /// Enable a NEW_AND_OLD_IMAGES stream on the table (asks for the typed table name).
     EnableStream,
+    /// Copy the selected wallet as JSON to the system clipboard (OSC 52).
+    CopyWallet,
+    /// Copy the selected wallet's user_id to the system clipboard (OSC 52).
+    CopyUserId,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 30] = [
+pub const ACTIONS: [Action; 32] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -107,6 +111,8 @@ pub const ACTIONS: [Action; 30] = [
     Action::SeedDemo,
     Action::Feed,
     Action::EnableStream,
+    Action::CopyWallet,
+    Action::CopyUserId,
 ];
 
 impl Action {
@@ -156,6 +162,8 @@ impl Action {
             Action::SeedDemo => "DynamoDB Local: add 1000 demo wallets",
             Action::Feed => "activity feed: live changes, Enter jumps to the wallet",
             Action::EnableStream => "enable the table's stream (live view; asks for its name)",
+            Action::CopyWallet => "copy the selected wallet as JSON (OSC 52 clipboard)",
+            Action::CopyUserId => "copy the selected wallet's user_id (OSC 52 clipboard)",
         }
     }
 }

@@ -16,6 +16,8 @@
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
 //! - [`tables`]: the table picker: list, schema marks, switching
 //! - [`targets`]: the title names the endpoint however chosen; protected profiles are guarded
+//! - [`non_wallet`]: tables keyed otherwise (`id` N, `user_id` B, `user_id` + `ts`): named,
+//!   never listed, never written
 //! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
 //! - [`stream`]: other writers seen live through the table's DynamoDB Stream
 //! - [`faults`]: endpoint down, cut mid-scan and resume, timeouts, lost write answers
@@ -48,6 +50,7 @@ mod export;
 mod faults;
 mod idempotent;
 mod logs;
+mod non_wallet;
 mod odd_items;
 mod paced_scan;
 mod scan;

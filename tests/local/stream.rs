@@ -322,7 +322,6 @@ async fn outside_updates_during_a_scan_leave_the_list_equal_to_the_table() {
 
 /// Every item of `table`, read with a strongly consistent scan.
 async fn consistent_scan(client: &Client, table: &str) -> Vec<support::Item> {
-    use futures::TryStreamExt;
     let pages =
         client.scan().table_name(table).consistent_read(true).into_paginator().items().send();
     pages.try_collect().await.unwrap_or_else(|e| panic!("Scan {table}: {e:?}"))
