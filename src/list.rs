@@ -283,7 +283,7 @@ impl WalletList {
     /// Cheap: new rows are appended to the view and merged into order by `settle`.
     pub fn extend(&mut self, page: impl IntoIterator<Item = Wallet>) {
         for wallet in page {
-            self.upsert(wallet);
+            self.put(wallet, false);
         }
     }
 
@@ -291,6 +291,13 @@ impl WalletList {
     /// record). A replaced wallet keeps the view in order in place when it can (see
     /// [`WalletList::replace_in_view`]); otherwise the view is rebuilt by `settle`.
     pub fn upsert(&mut self, wallet: Wallet) {
+        self.put(wallet, true);
+    }
+
+    /// [`WalletList::upsert`]; a new wallet goes `placed` straight to its place in an
+    /// ordered view (one change), else to the unsorted tail (a scan's pages, merged in
+    /// bulk by `settle`).
+    fn put(&mut self, wallet: Wallet, placed: bool) {
         if let Some(i) = self.by_id.find(&self.wallets, &wallet.user_id) {
             if !self.replace_in_view(i as usize, &wallet) {
                 self.stale = true;
@@ -304,8 +311,17 @@ impl WalletList {
         self.by_id.insert(&self.wallets, &wallet.user_id, index);
         if !self.stale && self.filter.matches(&wallet) {
             self.aggregates.add(&wallet);
-            self.view.push(index);
-            self.unsorted_tail += 1;
+            let (wallets, sort) = (&self.wallets, self.sort);
+            if placed && self.unsorted_tail == 0 && sort != SortKey::Loaded {
+                // An ordered view (not a scan's pages): straight to its place.
+                let at = self
+                    .view
+                    .partition_point(|&i| sort.compare(&wallets[i as usize], &wallet).is_lt());
+                self.view.insert(at, index);
+            } else {
+                self.view.push(index);
+                self.unsorted_tail += 1;
+            }
         }
         self.wallets.push(wallet);
     }
