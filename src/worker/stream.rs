@@ -105,9 +105,12 @@ async fn probe(streams: &StreamsClient, table: &str) -> StreamEvent {
         Err(err) => {
             let err = classify(err);
             match err.kind {
-                ErrorKind::Unreachable | ErrorKind::Timeout | ErrorKind::NotFound => {
-                    StreamEvent::NoStream
-                }
+                // Not an answer about the API itself: the table simply has no stream here.
+                ErrorKind::Unreachable
+                | ErrorKind::Timeout
+                | ErrorKind::NotFound
+                | ErrorKind::AccessDenied
+                | ErrorKind::Throttled => StreamEvent::NoStream,
                 _ => StreamEvent::NoApi(err.summary()),
             }
         }
