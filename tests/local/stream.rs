@@ -284,7 +284,7 @@ async fn outside_updates_during_a_scan_leave_the_list_equal_to_the_table() {
     };
     let scan_limit = Duration::from_secs(240);
     let deadline = Instant::now() + scan_limit;
-    while !writer.is_finished() || !h.app.scan().is_some_and(|s| s.finished.is_some()) {
+    while !writer.is_finished() || h.app.scan().is_none_or(|s| s.finished.is_none()) {
         assert!(Instant::now() < deadline, "scan and writer not done within {scan_limit:?}");
         h.step().await;
     }
