@@ -16,6 +16,7 @@ pub mod export;
 #[cfg(test)]
 mod fixtures;
 pub mod form;
+pub mod import;
 pub mod journal;
 pub mod json;
 pub mod keymap;

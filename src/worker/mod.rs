@@ -3,6 +3,7 @@
 
 mod client;
 mod errors;
+pub mod import;
 mod item;
 mod reads;
 mod scan;
