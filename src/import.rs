@@ -297,8 +297,7 @@ pub fn canonical(value: AttrValue) -> Result<AttrValue, String> {
         AttrValue::Bs(v) => AttrValue::Bs(set(&v, "a binary set")?),
         AttrValue::Ns(v) => {
             let numbers: Result<Vec<_>, _> = v.iter().map(|n| Balance::parse(n)).collect();
-            let mut numbers = numbers.map_err(|e| e.to_string())?;
-            numbers.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+            let numbers = numbers.map_err(|e| e.to_string())?;
             let texts: Vec<String> = numbers.iter().map(Balance::to_string).collect();
             let texts: Vec<Box<str>> = texts.into_iter().map(Into::into).collect();
             AttrValue::Ns(set(&texts, "a number set")?)

@@ -14,6 +14,7 @@
 //! - [`usage`]: the capacity panel's numbers equal what the endpoint reported
 //! - [`seed`]: the demo-data loader
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
+//! - [`import`]: import from a file: validated, diffed, conditional, resumable, paced
 //! - [`tables`]: the table picker: list, schema marks, switching
 //! - [`targets`]: the title names the endpoint however chosen; protected profiles are guarded
 //! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
@@ -46,6 +47,7 @@ mod edit;
 mod export;
 mod faults;
 mod idempotent;
+mod import;
 mod logs;
 mod odd_items;
 mod paced_scan;
