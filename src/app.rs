@@ -16,15 +16,18 @@ use crate::theme::Theme;
 use crate::usage::Usage;
 
 mod browse;
+mod clipboard;
 mod edit;
 mod export;
 mod guard;
 mod scan;
+mod schema;
 mod session;
 mod tables;
 mod throughput;
 
 pub use browse::{DetailView, Pane};
+pub use clipboard::{ClipboardCopy, osc52};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
 pub use guard::ConfirmTarget;
 pub use scan::{ScanBudget, ScanOutcome, ScanState};
@@ -225,6 +228,14 @@ pub struct App {
     /// Warnings of the start (the config's, then the local server's), repeated with the
     /// "connected" line that would otherwise replace them.
     warnings: Vec<String>,
+    /// The status line a failed DescribeTable set: replaced once a describe succeeds, if it
+    /// is still shown.
+    describe_line: String,
+    /// The status line a scan that stopped (or resumed) set: replaced once a scan completes,
+    /// if it is still shown.
+    scan_line: String,
+    /// The latest clipboard copy asked for (`y` / `Y`); the loop sends it to the terminal.
+    clipboard: Option<ClipboardCopy>,
     /// The table being looked after; replaced whole when the user switches tables.
     session: TableSession,
     next_session: SessionId,
@@ -257,6 +268,9 @@ impl App {
             detail_view: DetailView::Attributes,
             viewport: Viewport::default(),
             usage: Usage::new(now),
+            describe_line: String::new(),
+            scan_line: String::new(),
+            clipboard: None,
             session,
             next_session: 2,
             next_scan_id: 1,
@@ -536,6 +550,12 @@ impl App {
     }
 
     fn handle_action(&mut self, action: Action) -> Vec<Request> {
+        if schema::is_wallet_action(action)
+            && let Some(why) = self.not_a_wallet_table()
+        {
+            self.error(why);
+            return Vec::new();
+        }
         if guard::is_write(action) && self.needs_target_confirm() {
             self.open_confirm_target(action);
             return Vec::new();
@@ -569,6 +589,8 @@ impl App {
             Action::Export => self.open_export_form(),
             Action::PickTable => return self.open_table_picker(),
             Action::SeedDemo => return self.seed_demo(),
+            Action::CopyWallet => self.copy_selected(clipboard::CopyWhat::WalletJson),
+            Action::CopyUserId => self.copy_selected(clipboard::CopyWhat::UserId),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -732,13 +754,21 @@ impl App {
         match result {
             Ok(info) => {
                 self.session.describe_failures = 0;
-                self.session.describe_error = None;
+                let recovered = self.session.describe_error.take().is_some();
                 self.session.last_described = Some(self.now);
+                if recovered
+                    && self.status_line.as_ref().is_some_and(|l| l.text == self.describe_line)
+                {
+                    // The failure no longer holds: say so instead of leaving it on screen.
+                    self.info(format!("{} answers again", self.config.endpoint_label));
+                }
                 self.set_table(info.map_or(TableState::Missing, TableState::Present));
             }
             Err(err) => {
                 self.session.describe_failures += 1;
-                self.error(format!("DescribeTable {}: {}", self.session.name, err.summary()));
+                self.describe_line =
+                    format!("{} (DescribeTable {})", err.summary(), self.session.name);
+                self.error(self.describe_line.clone());
                 self.session.describe_error = Some(err);
             }
         }
@@ -788,7 +818,13 @@ impl App {
         if !matches!(state, TableState::Present(_)) {
             self.forget_wallets();
         }
+        let was_foreign = self.foreign_key_schema();
         self.session.table = state;
+        let foreign = self.not_a_wallet_table();
+        if let Some(why) = foreign.filter(|_| was_foreign != self.foreign_key_schema()) {
+            self.forget_wallets();
+            self.status_line = Some(StatusLine { level: Level::Warning, text: why });
+        }
     }
 
     fn complete_create(&mut self, result: Result<TableInfo, ApiError>) {

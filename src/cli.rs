@@ -17,88 +17,88 @@ use crate::worker::{Connect, Timeouts};
 #[command(name = "wallet-tui", version, about)]
 pub struct Cli {
     /// The wallet table.
-    #[arg(long, global = true, env = "WALLET_TABLE", default_value = "user_wallet", value_parser = parse_table_name)]
+    #[arg(long, env = "WALLET_TABLE", default_value = "user_wallet", value_parser = parse_table_name, global = true)]
     pub table: String,
 
     /// Use a named profile from your AWS config (SSO profiles included).
-    #[arg(long, conflicts_with = "local")]
+    #[arg(long, conflicts_with = "local", global = true)]
     pub profile: Option<String>,
 
     /// The AWS region (otherwise from AWS_REGION or the profile).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub region: Option<String>,
 
     /// Send requests to this URL instead of AWS (any DynamoDB-compatible endpoint).
     /// AWS_ENDPOINT_URL_DYNAMODB is honoured too.
-    #[arg(long, conflicts_with = "local")]
+    #[arg(long, conflicts_with = "local", global = true)]
     pub endpoint_url: Option<String>,
 
     /// Use DynamoDB Local on 127.0.0.1 (installed and started if nothing answers there).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub local: bool,
 
     /// Port of DynamoDB Local.
-    #[arg(long, default_value_t = 8000, requires = "local")]
+    #[arg(long, default_value_t = 8000, requires = "local", global = true)]
     pub local_port: u16,
 
     /// Run DynamoDB Local in memory: nothing is kept after exit.
-    #[arg(long, requires = "local")]
+    #[arg(long, requires = "local", global = true)]
     pub local_in_memory: bool,
 
     /// Where DynamoDB Local keeps its data (default: the user's data dir).
-    #[arg(long, requires = "local", conflicts_with = "local_in_memory")]
+    #[arg(long, requires = "local", conflicts_with = "local_in_memory", global = true)]
     pub local_data_dir: Option<PathBuf>,
 
     /// Parallel scan segments (TotalSegments) used to load the list.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
     pub scan_segments: u32,
 
     /// Items per scan page (Limit). DynamoDB also ends a page at 1 MB.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(i32).range(1..))]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(i32).range(1..), global = true)]
     pub scan_page_limit: i32,
 
     /// Strongly consistent scans (twice the read cost).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub consistent_scan: bool,
 
     /// Provisioned tables: a scan reads at most this percentage of the table's
     /// provisioned read capacity per second, leaving the rest to the application.
-    #[arg(long, default_value_t = 50.0, value_parser = parse_percent)]
+    #[arg(long, default_value_t = 50.0, value_parser = parse_percent, global = true)]
     pub max_read_percent: f64,
 
     /// A scan reads at most this many RCU per second: the budget for on-demand
     /// tables (unpaced without it); overrides --max-read-percent on provisioned ones.
-    #[arg(long, value_parser = parse_rcu_rate)]
+    #[arg(long, value_parser = parse_rcu_rate, global = true)]
     pub max_read_rcu: Option<f64>,
 
     /// Let withdrawals take a balance below zero.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub allow_negative: bool,
 
     /// The attribute holding a wallet's currency: transfers only between equal currencies,
     /// totals per currency (default: currency; config `currency_attribute`).
-    #[arg(long, value_parser = parse_currency_attribute)]
+    #[arg(long, value_parser = parse_currency_attribute, global = true)]
     pub currency_attribute: Option<String>,
 
     /// Journal of successful writes, one JSON line each (default: journal.jsonl in the data dir).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub journal: Option<PathBuf>,
 
     /// Refuse every write: browse only.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub read_only: bool,
 
     /// Let writes reach a protected profile or account (config `protect`); each table
     /// session's first write asks for the table name.
-    #[arg(long, conflicts_with = "read_only")]
+    #[arg(long, conflicts_with = "read_only", global = true)]
     pub allow_writes: bool,
 
     /// Seconds allowed to open a connection.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub connect_timeout: u64,
 
     /// Seconds allowed for one call, retries included.
-    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub call_timeout: u64,
 
     /// Config file: defaults for --table, --region, --profile, --endpoint-url, the theme and

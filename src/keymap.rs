@@ -69,10 +69,14 @@ pub enum Action {
     PickTable,
     /// DynamoDB Local only: add demo wallets (creating the table if missing).
     SeedDemo,
+    /// Copy the selected wallet as JSON to the system clipboard (OSC 52).
+    CopyWallet,
+    /// Copy the selected wallet's user_id to the system clipboard (OSC 52).
+    CopyUserId,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 28] = [
+pub const ACTIONS: [Action; 30] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -101,6 +105,8 @@ pub const ACTIONS: [Action; 28] = [
     Action::Export,
     Action::PickTable,
     Action::SeedDemo,
+    Action::CopyWallet,
+    Action::CopyUserId,
 ];
 
 impl Action {
@@ -148,6 +154,8 @@ impl Action {
             Action::Export => "export the wallets in view (CSV / JSON Lines)",
             Action::PickTable => "choose another table",
             Action::SeedDemo => "DynamoDB Local: add 1000 demo wallets",
+            Action::CopyWallet => "copy the selected wallet as JSON (OSC 52 clipboard)",
+            Action::CopyUserId => "copy the selected wallet's user_id (OSC 52 clipboard)",
         }
     }
 }

@@ -326,6 +326,8 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigquit = signal(SignalKind::quit())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    // The last clipboard copy sent to the terminal (see `App::clipboard`).
+    let mut copied = 0;
     // Not only the size: against a ready endpoint this first update already asks for the
     // table (and the account), and those requests must be sent, not dropped.
     let first = app.update(Instant::now(), Msg::Resized(ui::viewport(terminal.get_frame().area())));
@@ -371,10 +373,22 @@ async fn event_loop(
         if app.should_quit() {
             break;
         }
+        copied = send_clipboard(terminal, &app, copied)?;
         terminal.draw(|frame| ui::render(&app, frame))?;
     }
     worker.shutdown();
     Ok(())
+}
+
+/// Writes the app's latest clipboard copy, if not sent yet, as an OSC 52 sequence through the
+/// terminal backend (between frames, so it never lands inside one); returns its number.
+fn send_clipboard(terminal: &mut DefaultTerminal, app: &App, sent: u64) -> Result<u64> {
+    use std::io::Write;
+    let Some(copy) = app.clipboard().filter(|c| c.seq != sent) else { return Ok(sent) };
+    let backend = terminal.backend_mut();
+    backend.write_all(wallet_tui::app::osc52(&copy.text).as_bytes())?;
+    backend.flush()?;
+    Ok(copy.seq)
 }
 
 /// Raw mode, alternate screen, mouse capture and bracketed paste, each undone by

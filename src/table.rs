@@ -107,6 +107,21 @@ impl TableInfo {
             || self.indexes.iter().any(|i| i.status.as_ref().is_some_and(TableStatus::is_transient))
     }
 
+    /// The key schema in words: `user_id (S) HASH, ts (N) RANGE` (`?` for a key attribute
+    /// without a definition).
+    pub fn key_description(&self) -> String {
+        let parts: Vec<String> = self
+            .key_schema
+            .iter()
+            .map(|k| {
+                let ty = self.attributes.iter().find(|a| a.name == k.name);
+                let ty = ty.map_or("?", |a| a.attr_type.as_str());
+                format!("{} ({ty}) {}", k.name, k.key_type)
+            })
+            .collect();
+        parts.join(", ")
+    }
+
     /// The schema this tool is built for: a single `user_id` string hash key.
     pub fn has_wallet_schema(&self) -> bool {
         let key_ok = matches!(self.key_schema.as_slice(),

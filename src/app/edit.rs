@@ -466,14 +466,14 @@ impl App {
             Ok(done) => self.write_succeeded(write, done, ours),
             Err(WriteError::Conflict { current }) => self.write_conflicted(write, current, ours),
             Err(WriteError::Cancelled(why)) => {
-                self.error(format!("{} {}: {why}", write.kind.name(), write.user_id));
+                self.error(format!("{} not applied: {why} · {}", write.kind.name(), write.user_id));
                 if ours {
                     self.form_write_failed(why, None);
                 }
             }
             Err(WriteError::Refused(err)) => {
                 let why = format!("{}: nothing was written", err.summary());
-                self.error(format!("{} {}: {why}", write.kind.name(), write.user_id));
+                self.error(format!("{} not applied: {why} · {}", write.kind.name(), write.user_id));
                 if ours {
                     self.form_write_failed(why, None);
                 }
@@ -516,7 +516,7 @@ impl App {
             (WriteKind::Delete { .. } | WriteKind::DeleteOver { .. }, _) => {
                 self.session.list.remove(&id);
                 self.clamp_selection();
-                self.info(format!("deleted wallet {}{cost}{note}", write.user_id));
+                self.info(format!("wallet deleted{cost}{note} · {}", write.user_id));
             }
             (kind, Some(wallet)) => {
                 let balance = wallet.balance;
@@ -524,11 +524,12 @@ impl App {
                 if let WriteKind::SetBalance { new, reason, .. } = kind {
                     self.record_undo(write, done.old_balance, *new, *reason);
                 }
+                // The result first: a long user_id would push it off the line.
                 let what = format!(
-                    "{} {}: balance {}{cost}{note}",
+                    "{}: balance {}{cost}{note} · {}",
                     kind.name(),
-                    write.user_id,
-                    show(balance)
+                    show(balance),
+                    write.user_id
                 );
                 self.reveal(&id, &what);
             }
@@ -552,11 +553,11 @@ impl App {
                 }
                 self.record_undo(write, done.old_balance, *new, *reason);
                 let what =
-                    format!("{} {}: balance {new}{cost}{note}", write.kind.name(), write.user_id);
+                    format!("{}: balance {new}{cost}{note} · {}", write.kind.name(), write.user_id);
                 self.reveal(&id, &what);
             }
             (kind, None) => {
-                self.info(format!("{} {}: done{cost}{note}", kind.name(), write.user_id))
+                self.info(format!("{}: done{cost}{note} · {}", kind.name(), write.user_id))
             }
         }
     }
@@ -573,19 +574,18 @@ impl App {
     ) {
         let from_id = UserId::new(&write.user_id);
         let mut sides = Vec::new();
-        for (id, wallet) in
-            [(write.user_id.as_str(), done.wallet), (to, done.counterpart.map(|c| c.wallet))]
-        {
+        for (side, wallet) in [("from", done.wallet), ("to", done.counterpart.map(|c| c.wallet))] {
             match wallet {
                 Some(wallet) => {
-                    sides.push(format!("{id} now {}", show_wallet(Some(&wallet))));
+                    sides.push(format!("{side} now {}", show_wallet(Some(&wallet))));
                     self.session.list.upsert(wallet);
                 }
-                None => sides.push(format!("{id} changed since: r rescans")),
+                None => sides.push(format!("{side} changed since: r rescans")),
             }
         }
+        // The result first, the (long) user_ids last.
         let what =
-            format!("transfer {amount} from {} to {to}: {}{tail}", write.user_id, sides.join(", "));
+            format!("transfer {amount}: {}{tail} · {} → {to}", sides.join(", "), write.user_id);
         self.reveal(&from_id, &what);
     }
 
@@ -624,7 +624,7 @@ impl App {
                  applies yours to it, Esc cancels"
             ),
         };
-        self.error(format!("{} {}: {message}", write.kind.name(), write.user_id));
+        self.error(format!("{}: {message} · {}", write.kind.name(), write.user_id));
         if ours {
             self.reopen_form(message, current);
         }

@@ -120,7 +120,9 @@ impl App {
             return None; // settled first: the scan then reads what they did
         }
         let TableState::Present(info) = &self.session.table else { return None };
-        if info.status != TableStatus::Active {
+        // Not a wallet table: its items are not wallets, and keyed otherwise they would be
+        // folded together by user_id or dropped; it is not listed (see `not_a_wallet_table`).
+        if info.status != TableStatus::Active || !info.has_wallet_schema() {
             return None;
         }
         let max_rcu_per_sec = self
@@ -187,7 +189,8 @@ impl App {
             scan.segments - scan.segments_done(),
             scan.segments
         );
-        self.info(note);
+        self.info(note.clone());
+        self.scan_line = note;
         Some(Request::Scan { id, table: self.session.name.clone(), spec, from })
     }
 
@@ -228,6 +231,11 @@ impl App {
         self.session.list.extend(page.wallets);
         if complete {
             self.settle_keeping_selection();
+            // "scan stopped …" or "resuming …" no longer holds.
+            if self.status_line.as_ref().is_some_and(|l| l.text == self.scan_line) {
+                let loaded = self.session.list.loaded();
+                self.info(format!("scan complete: {loaded} wallets loaded"));
+            }
         }
     }
 
@@ -248,10 +256,12 @@ impl App {
         let segments = scan.segments;
         self.settle_keeping_selection();
         let loaded = self.session.list.loaded();
-        self.error(format!(
-            "scan stopped ({why}) with {loaded} wallets loaded, {done} of {segments} segments \
-             complete; r resumes where each segment stopped"
-        ));
+        // What holds and what to do first; the cause, often long, last.
+        self.scan_line = format!(
+            "scan stopped with {loaded} wallets loaded, {done} of {segments} segments \
+             complete; r resumes where each segment stopped ({why})"
+        );
+        self.error(self.scan_line.clone());
         vec![Request::CancelScan { id }]
     }
 

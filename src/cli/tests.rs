@@ -122,4 +122,48 @@ fn allow_writes_conflicts_with_read_only_and_reaches_seed() {
     assert!(parse(&["--allow-writes"]).expect("parses").allow_writes);
     assert!(parse(&["--allow-writes", "--read-only"]).is_err());
     assert!(parse(&["--allow-writes", "seed"]).expect("before the command").allow_writes);
+    assert!(parse(&["seed", "--allow-writes"]).expect("after the command").allow_writes);
+    assert!(parse(&["seed", "--currency-attribute", "ccy"]).is_ok());
+}
+
+#[test]
+fn global_flags_are_accepted_after_the_subcommand_too() {
+    let args = [
+        "wallet-tui",
+        "seed",
+        "--users",
+        "1000",
+        "--table",
+        "T_after",
+        "--endpoint-url",
+        "http://127.0.0.1:4567",
+        "--region",
+        "eu-west-1",
+        "--call-timeout",
+        "7",
+    ];
+    let cli = Cli::try_parse_from(args).expect("flags after the subcommand parse");
+    assert_eq!(cli.table, "T_after");
+    assert_eq!(cli.endpoint_url.as_deref(), Some("http://127.0.0.1:4567"));
+    assert_eq!(cli.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(cli.call_timeout, 7);
+    assert!(matches!(cli.command, Some(Command::Seed { users: 1000, .. })));
+    // Before the subcommand, as before.
+    let before = Cli::try_parse_from(["wallet-tui", "--table", "T_before", "seed", "--users", "5"])
+        .expect("flags before the subcommand parse");
+    assert_eq!(before.table, "T_before");
+    assert!(matches!(before.command, Some(Command::Seed { users: 5, .. })));
+    // Their rules still hold after it.
+    let both = ["wallet-tui", "seed", "--local", "--endpoint-url", "http://x"];
+    assert!(Cli::try_parse_from(both).is_err(), "--local conflicts with --endpoint-url");
+    let port_alone = ["wallet-tui", "seed", "--local-port", "1"];
+    assert!(Cli::try_parse_from(port_alone).is_err(), "--local-port needs --local");
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    let err = Cli::try_parse_from(["wallet-tui", "--version"]).expect_err("--version exits");
+    assert_eq!(err.kind(), clap::error::ErrorKind::DisplayVersion);
+    let text = err.to_string();
+    assert_eq!(text.trim(), format!("wallet-tui {}", env!("CARGO_PKG_VERSION")));
 }

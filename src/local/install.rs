@@ -163,15 +163,28 @@ async fn npm_install(
     }
 }
 
-fn spawn_npm(prefix: &Path, spec: &str, npm_not_found: &str) -> Result<Child> {
-    Command::new("npm")
+/// The npm command line: no package scripts run (the packages we pin need none); no network
+/// calls besides the download (audit, fund, update notifier) and none of their notices, by
+/// flag and by environment (so a user's `.npmrc` cannot turn them back on); errors only;
+/// nothing saved beside the install.
+fn npm_command(prefix: &Path, spec: &str) -> Command {
+    let mut command = Command::new("npm");
+    command
         .arg("install")
         .arg("--prefix")
         .arg(prefix)
-        // No package scripts run (the packages we pin need none); no network calls besides
-        // the download (audit, fund, update notifier); nothing saved beside the install.
         .args(["--ignore-scripts", "--no-audit", "--no-fund", "--no-update-notifier"])
         .args(["--no-save", "--loglevel=error", spec])
+        .env("NO_UPDATE_NOTIFIER", "1")
+        .env("npm_config_update_notifier", "false")
+        .env("npm_config_fund", "false")
+        .env("npm_config_audit", "false")
+        .env("npm_config_loglevel", "error");
+    command
+}
+
+fn spawn_npm(prefix: &Path, spec: &str, npm_not_found: &str) -> Result<Child> {
+    npm_command(prefix, spec)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -200,9 +213,23 @@ async fn relay_output(child: &mut Child, progress: Progress<'_>) -> VecDeque<Str
     let mut tail = VecDeque::new();
     while let Some(line) = rx.recv().await {
         push_tail(&mut tail, line.clone());
-        progress(format!("npm: {line}"));
+        if !is_npm_notice(&line) {
+            progress(format!("npm: {line}"));
+        }
     }
     tail
+}
+
+/// npm's own notices ("npm notice New minor version of npm available…", funding and audit
+/// summaries), which say nothing of this install: kept out of the progress shown (an error
+/// still ends in the failure's tail).
+fn is_npm_notice(line: &str) -> bool {
+    let line = line.trim_start();
+    let notice = ["npm notice", "npm WARN", "npm warn", "npm fund", "npm audit"];
+    notice.iter().any(|prefix| line.starts_with(prefix))
+        || line.contains("looking for funding")
+        || line.contains("npm fund")
+        || line.contains("found 0 vulnerabilities")
 }
 
 #[cfg(test)]

@@ -54,9 +54,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn empty_text(app: &App) -> String {
+    if let Some(key) = app.foreign_key_schema() {
+        return format!("not listed: keyed {key}, not a wallet table");
+    }
     match (&app.scan(), app.list().loaded()) {
         (None, _) => "no scan yet".into(),
         (Some(s), 0) if s.outcome == ScanOutcome::Running => "scanning…".into(),
+        // Nothing read is no sign of an empty table.
+        (Some(s), 0) if matches!(s.outcome, ScanOutcome::Failed(_)) => {
+            "nothing loaded: the scan failed (r resumes)".into()
+        }
+        (Some(s), 0) if s.outcome == ScanOutcome::Cancelled => {
+            "nothing loaded: the scan was stopped (r resumes)".into()
+        }
         (Some(_), 0) if app.config().local && !app.config().read_only => format!(
             "the table has no wallets — press {} for {} demo wallets",
             app.config().keymap.first_key(crate::keymap::Action::SeedDemo),
@@ -176,6 +186,9 @@ fn extra_text(value: Option<&AttrValue>) -> String {
 }
 
 fn title(app: &App) -> Line<'static> {
+    if app.foreign_key_schema().is_some() {
+        return Line::from(" Items · not a wallet table: not listed ");
+    }
     let mut text = format!(" Wallets · {} loaded", group(app.list().loaded() as u64));
     if let Some(scan) = &app.scan() {
         text.push_str(&scan_progress(scan, app.list().loaded(), app.now()));
@@ -196,8 +209,8 @@ fn scan_progress(scan: &ScanState, loaded: usize, now: Instant) -> String {
     let state = match &scan.outcome {
         ScanOutcome::Running => "more…".to_string(),
         ScanOutcome::Complete => "complete".to_string(),
-        ScanOutcome::Cancelled => "stopped (r rescans)".to_string(),
-        ScanOutcome::Failed(_) => "failed (r rescans)".to_string(),
+        ScanOutcome::Cancelled => "stopped (r resumes)".to_string(),
+        ScanOutcome::Failed(_) => "failed (r resumes)".to_string(),
     };
     format!(
         " · {} pages · {}/s · {} RCU{} · {state}",

@@ -220,11 +220,33 @@ fn render_status_line(app: &App, frame: &mut Frame, area: Rect) {
                 Level::Warning => Color::Yellow,
                 Level::Error => Color::Red,
             };
-            Line::from(Span::styled(visible_text(&status.text), Style::new().fg(color)))
+            let text = cut_to(&visible_text(&status.text), usize::from(area.width));
+            Line::from(Span::styled(text, Style::new().fg(color)))
         }
         None => key_hints(app),
     };
     frame.render_widget(line, area);
+}
+
+/// `text` in at most `width` columns: cut with a visible `…` when it is longer (messages put
+/// what matters first, so the end is what goes).
+pub(crate) fn cut_to(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        cut.push(c);
+    }
+    cut.push('…');
+    cut
 }
 
 fn key_hints(app: &App) -> Line<'static> {

@@ -33,13 +33,26 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         (Connection::Ready, TableState::Unknown) => unknown(app),
         (Connection::Ready, TableState::Missing) => missing(app),
         (Connection::Ready, TableState::Present(info)) => {
-            let inner = block.inner(area);
+            let mut inner = block.inner(area);
             frame.render_widget(block, area);
+            if let Some(key) = app.foreign_key_schema() {
+                // The whole width: a composite key does not fit in a column, and cut it would
+                // misstate the schema.
+                let [top, rest] =
+                    Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+                let text = format!("{key} · not a wallet table: not listed");
+                let line = Line::from(vec![
+                    Span::styled(format!("{:<LABEL$}", "Key"), Style::new().fg(Color::Gray)),
+                    Span::styled(text, Style::new().fg(Color::Yellow)),
+                ]);
+                frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), top);
+                inner = rest;
+            }
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                     .spacing(1)
                     .areas(inner);
-            let (left_lines, right_lines) = present(app, info);
+            let (left_lines, right_lines) = present(app, info, usize::from(left.width));
             frame.render_widget(Paragraph::new(left_lines), left);
             frame.render_widget(Paragraph::new(right_lines), right);
             return;
@@ -126,6 +139,35 @@ fn missing(app: &App) -> Vec<Line<'static>> {
     lines
 }
 
+/// While the last describe failed: what failed and when the next try is.
+fn poll_failure(app: &App) -> Option<Line<'static>> {
+    let err = app.describe_error()?;
+    let head = match err.kind {
+        ErrorKind::Unreachable => "cannot reach",
+        ErrorKind::Timeout => "timed out",
+        _ => "describe failed",
+    };
+    let retry = match app.next_describe() {
+        Some(at) => {
+            let secs = at.saturating_duration_since(app.now()).as_millis().div_ceil(1000);
+            format!("retry {secs}s")
+        }
+        None => "retrying…".to_string(),
+    };
+    Some(Line::from(vec![
+        Span::styled(format!("{:<LABEL$}", "Poll"), Style::new().fg(Color::Gray)),
+        Span::styled(format!("{head} · {retry}"), Style::new().fg(Color::Red)),
+    ]))
+}
+
+/// The badge of a status last seen a while ago: grey, with a `?`, never the live colour.
+fn stale_badge(status: &TableStatus) -> Span<'static> {
+    Span::styled(
+        format!(" {}? ", status.as_str()),
+        Style::new().fg(Color::Black).bg(Color::DarkGray).add_modifier(Modifier::BOLD),
+    )
+}
+
 /// The coloured status badge.
 pub fn badge(status: &TableStatus) -> Span<'static> {
     let color = match status {
@@ -148,21 +190,36 @@ fn row(label: &str, value: impl Into<String>) -> Line<'static> {
 }
 
 /// Left column: status and schema; right column: capacity, size, indexes.
-fn present(app: &App, info: &TableInfo) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
-    let mut status = Line::from(vec![
-        Span::styled(format!("{:<LABEL$}", "Status"), Style::new().fg(Color::Gray)),
-        badge(&info.status),
-    ]);
-    if let Some(elapsed) = app.transition_elapsed() {
-        status.push_span(Span::raw(format!(" for {}", format_elapsed(elapsed))));
+fn present(app: &App, info: &TableInfo, width: usize) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+    let mut status = Line::from(vec![Span::styled(
+        format!("{:<LABEL$}", "Status"),
+        Style::new().fg(Color::Gray),
+    )]);
+    match app.status_age() {
+        // The last answer is old: the status may have changed since.
+        Some(age) => {
+            status.push_span(stale_badge(&info.status));
+            let text = format!(" stale, {} old", format_elapsed(age));
+            status.push_span(Span::styled(text, Style::new().fg(Color::Yellow)));
+        }
+        None => {
+            status.push_span(badge(&info.status));
+            if let Some(elapsed) = app.transition_elapsed() {
+                status.push_span(Span::raw(format!(" for {}", format_elapsed(elapsed))));
+            }
+        }
     }
-    let mut left = vec![
-        status,
-        row("Key", key_schema(info)),
+    let mut left = vec![status];
+    // A table keyed otherwise has its key on the line above the columns.
+    if app.foreign_key_schema().is_none() {
+        left.push(row("Key", info.key_description()));
+    }
+    left.extend([
         row("Attrs", attributes(info)),
         row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
-        row("ARN", info.arn.clone().unwrap_or_else(|| "-".into())),
-    ];
+        // Cut with a visible mark: a silently cut ARN reads as another one.
+        row("ARN", super::cut_to(info.arn.as_deref().unwrap_or("-"), width.saturating_sub(LABEL))),
+    ]);
     left.extend(local_port(app));
     let mut right = vec![
         row("Billing", billing(info)),
@@ -170,26 +227,8 @@ fn present(app: &App, info: &TableInfo) -> (Vec<Line<'static>>, Vec<Line<'static
         row("Size", info.size_bytes.map_or("-".to_string(), format_bytes)),
         row("Indexes", indexes(info)),
     ];
-    if !info.has_wallet_schema() {
-        right.push(Line::styled(
-            "not the wallet schema (user_id S HASH only)",
-            Style::new().fg(Color::Yellow),
-        ));
-    }
+    right.extend(poll_failure(app));
     (left, right)
-}
-
-fn key_schema(info: &TableInfo) -> String {
-    let parts: Vec<String> = info
-        .key_schema
-        .iter()
-        .map(|k| {
-            let ty = info.attributes.iter().find(|a| a.name == k.name);
-            let ty = ty.map_or("?", |a| a.attr_type.as_str());
-            format!("{} ({ty}) {}", k.name, k.key_type)
-        })
-        .collect();
-    parts.join(", ")
 }
 
 fn attributes(info: &TableInfo) -> String {

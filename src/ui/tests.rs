@@ -540,3 +540,19 @@ fn allow_writes_asks_for_the_table_name() {
     app.step(Instant::now(), ch('n'));
     assert_snapshot!(draw(&app, 100, 20));
 }
+
+#[test]
+fn status_stale_while_the_endpoint_is_down() {
+    let (mut app, t0) = app_with(Some(info(TableStatus::Active)));
+    let poll = t0 + crate::app::SLOW_POLL;
+    app.step(poll, Msg::Tick);
+    let err = ApiError::new(ErrorKind::Unreachable, "dispatch failure: connection refused");
+    app.step(poll, crate::fixtures::described(Err(err)));
+    app.step(poll + Duration::from_millis(700), Msg::Tick);
+    let backend = draw(&app, 100, 16);
+    let screen: String = backend.buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains(" ACTIVE?  stale, 15s old"), "{screen}");
+    assert!(screen.contains("Poll    cannot reach · retry 2s"), "{screen}");
+    assert!(!screen.contains(" ACTIVE  "), "never the plain live badge: {screen}");
+    assert_snapshot!(backend);
+}

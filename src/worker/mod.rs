@@ -2,6 +2,7 @@
 //! [`Request`]s over a channel and reads [`Response`]s; it never awaits the network.
 
 mod client;
+mod delivery;
 mod errors;
 pub mod import;
 mod item;

@@ -7,7 +7,7 @@
 //! settled the same way when the app opens their table.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -60,6 +60,9 @@ struct Pending {
     sent_at: SystemTime,
     /// Sends so far (1 for an intent found in the journal: an earlier run sent it).
     sends: AtomicU32,
+    /// Some send may have reached the endpoint (one found in the journal may have): only
+    /// while none did is a send refused at connect proof that nothing was applied.
+    reached: AtomicBool,
     /// Held while the write is being sent, so it is never sent twice at once; holds the
     /// outcome once there is one, for whoever waited.
     outcome: AsyncMutex<Option<Result<WriteDone, WriteError>>>,
@@ -229,6 +232,17 @@ impl WriteAhead {
         for _ in 0..2 {
             let earlier = pending.sends.fetch_add(1, Ordering::Relaxed);
             attempt = writes::send(client, write, &pending.items).await;
+            if let Attempt::NeverSent(error) = attempt {
+                // Refused at connect: this send never left. Not applied, unless an earlier
+                // send may have reached the endpoint.
+                if !pending.reached.load(Ordering::Relaxed) {
+                    attempt = Attempt::NotApplied(WriteError::Refused(never_sent(&error)));
+                    break;
+                }
+                attempt = Attempt::Unknown(error);
+            } else {
+                pending.reached.store(true, Ordering::Relaxed);
+            }
             // A refusal (expired credentials, access denied, a missing table) comes before
             // DynamoDB looks at the token: after an earlier send it says nothing of that one.
             if let (Attempt::NotApplied(WriteError::Refused(error)), 1..) = (&attempt, earlier) {
@@ -243,7 +257,7 @@ impl WriteAhead {
                 Ok(done)
             }
             Attempt::NotApplied(error) => Err(error),
-            Attempt::Unknown(error) => {
+            Attempt::Unknown(error) | Attempt::NeverSent(error) => {
                 Err(WriteError::unknown(error, pending.intent.time.clone(), None))
             }
         }
@@ -368,9 +382,17 @@ impl Pending {
             items,
             sent_at,
             sends: AtomicU32::new(sends),
+            reached: AtomicBool::new(sends > 0),
             outcome: AsyncMutex::new(None),
         }
     }
+}
+
+/// Why a write refused at connect on every attempt of its only send was not applied.
+fn never_sent(error: &ApiError) -> ApiError {
+    let message =
+        format!("connection refused on every attempt, the request never left ({})", error.message);
+    ApiError::new(ErrorKind::Unreachable, message)
 }
 
 /// The journal line of a write that ended without applying.

@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
+use super::delivery::Delivery;
 use super::errors::{build_error, classify};
 use super::item::{Item, number, sdk_value, string, wallet_from_item};
 use super::reads::CONSUMED;
@@ -35,6 +36,10 @@ pub enum Attempt {
     NotApplied(WriteError),
     /// No answer says: the last failure.
     Unknown(ApiError),
+    /// The request never left: every attempt's connection was refused (see
+    /// [`super::delivery`]). Not applied by this send; what an earlier send did is another
+    /// matter (see [`super::write_ahead`]).
+    NeverSent(ApiError),
 }
 
 /// The transaction's items for `write` on `table`.
@@ -216,7 +221,8 @@ pub async fn send(client: &Client, write: &Write, items: &Items) -> Attempt {
         .set_transact_items(Some(items.clone()))
         .client_request_token(&write.op_id)
         .return_consumed_capacity(CONSUMED);
-    let err = match call.send().await {
+    let delivery = Delivery::default();
+    let err = match call.customize().interceptor(delivery.clone()).send().await {
         Ok(out) => {
             let wcu = out.consumed_capacity().iter().filter_map(|c| c.capacity_units());
             let request_id = out.request_id().map(str::to_string);
@@ -238,6 +244,8 @@ pub async fn send(client: &Client, write: &Write, items: &Items) -> Attempt {
             let error = classify(err);
             if refused(&error) {
                 Attempt::NotApplied(WriteError::Refused(error))
+            } else if delivery.never_sent() {
+                Attempt::NeverSent(error)
             } else {
                 Attempt::Unknown(error)
             }

@@ -12,6 +12,8 @@
 //! - SIGKILL (no code of ours runs) leaves no DynamoDB Local running: the kernel stops it.
 //! - A terminal set-up refused half-way (raw mode on, then mouse capture) is undone before
 //!   the error is printed.
+//! - `y` / `Y` write the exact OSC 52 clipboard sequences (read from the raw bytes the
+//!   program wrote, which the emulator does not keep), against an `--endpoint-url` server.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -90,7 +92,7 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
     tui.send(TAB);
     replace_field(&mut tui, "12.50", 1);
     tui.send(ENTER);
-    tui.wait_for(&format!("create {user_id}: balance 12.5"), STEP_LIMIT);
+    tui.wait_for("create: balance 12.5", STEP_LIMIT);
 
     tui.send("e");
     tui.wait_for("New balance", STEP_LIMIT);
@@ -98,7 +100,7 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
     tui.send(ENTER);
     tui.wait_for("12.5 → 99.99 (+87.49)", STEP_LIMIT);
     tui.send(ENTER);
-    tui.wait_for(&format!("set {user_id}: balance 99.99"), STEP_LIMIT);
+    tui.wait_for("set: balance 99.99", STEP_LIMIT);
 
     tui.send("E");
     tui.wait_for("Export wallets", STEP_LIMIT);
@@ -256,4 +258,56 @@ fn a_terminal_set_up_refused_half_way_is_undone_before_the_error() {
     assert!(screen.contains("setting up the terminal"), "the error is printed:\n{screen}");
     assert!(screen.contains("File too large"), "and why:\n{screen}");
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+}
+
+/// `y` and `Y` send the exact OSC 52 sequences (the selected wallet as JSON, its user_id,
+/// base64) to the terminal, and the status line says so. Against a DynamoDB Local the test
+/// starts, reached with `--endpoint-url`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn y_and_capital_y_send_the_osc52_clipboard_sequences() {
+    use base64::Engine;
+    let server = support::dynamodb_local().await;
+    let raw = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("e2e_copy_");
+    support::create_wallet_table(&raw, &table, &wallet_tui::table::BillingMode::OnDemand).await;
+    let user_id = uuid::Uuid::new_v4().to_string();
+    support::put_wallets(&raw, &table, [(user_id.as_str(), "12.5")]).await;
+
+    let dir = temp_dir("e2e-copy");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_wallet-tui"));
+    let log = dir.join("wallet-tui.log");
+    let journal = dir.join("journal.jsonl");
+    cmd.args(["--endpoint-url", &server.endpoint(), "--region", "us-east-1", "--table", &table]);
+    cmd.args([
+        "--log-file",
+        log.to_str().expect("UTF-8"),
+        "--journal",
+        journal.to_str().expect("UTF-8"),
+    ]);
+    cmd.env("AWS_ACCESS_KEY_ID", wallet_tui::worker::LOCAL_ACCESS_KEY);
+    cmd.env("AWS_SECRET_ACCESS_KEY", "local");
+    let mut tui = Tui::spawn(cmd, &dir);
+    tui.wait_for(&user_id, STEP_LIMIT);
+
+    tui.send("y");
+    let json = format!("{{\n  \"user_id\": \"{user_id}\",\n  \"balance\": 12.5\n}}");
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let sequence = format!("\x1b]52;c;{}\x07", b64.encode(&json));
+    tui.wait_for_bytes(sequence.as_bytes(), STEP_LIMIT);
+    tui.wait_for(
+        &format!("copied wallet as JSON ({} bytes) to the clipboard", json.len()),
+        STEP_LIMIT,
+    );
+
+    tui.send("Y");
+    let sequence = format!("\x1b]52;c;{}\x07", b64.encode(&user_id));
+    tui.wait_for_bytes(sequence.as_bytes(), STEP_LIMIT);
+    tui.wait_for("copied user_id to the clipboard (OSC 52)", STEP_LIMIT);
+
+    tui.send("q");
+    tui.wait_exit(STEP_LIMIT);
+    tui.assert_restored();
+    support::delete_table(&raw, &table).await;
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).expect("remove the test dir");
 }

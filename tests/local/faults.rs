@@ -122,7 +122,8 @@ async fn a_scan_cut_mid_way_resumes_with_every_wallet_exactly_once() {
     assert!(kept > 0 && kept <= 6 * 20, "cut after 6 pages: {kept} loaded");
     let line = d.app.status_line().cloned().expect("said").text;
     assert!(line.contains(&format!("with {kept} wallets loaded")), "{line}");
-    assert!(line.ends_with("r resumes where each segment stopped"), "{line}");
+    assert!(line.starts_with("scan stopped with "), "{line}");
+    assert!(line.contains("; r resumes where each segment stopped ("), "{line}");
     eprintln!("stopped: {line}");
 
     // Later pages of the failed scan (if any) are not taken; r goes on where it stopped.
@@ -269,6 +270,36 @@ async fn a_deposit_cut_before_the_server_stays_unknown_and_enter_sends_the_same_
     d.tick_until(PHASE_LIMIT, "the second try", |app| matches!(app.modal(), Modal::None)).await;
     assert_eq!(f.proxy.count_requests_with("TransactWriteItems"), 1);
     assert_eq!(support::stored_balance(&f.raw, &f.table, &id).await.as_deref(), Some("2.5"));
+    drop(d);
+    f.finish().await;
+}
+
+/// The endpoint goes down after the table was described: the status panel keeps the last
+/// status, marked stale with its age and never as a plain live badge, with what fails; once
+/// the endpoint answers, the status is live again and the "cannot reach" line is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_not_refreshed_is_stale_until_the_endpoint_answers_again() {
+    let (mut f, _) = start("fault_stale_", 3, Timeouts::default(), WorkerOptions::default()).await;
+    let spec = ScanSpec { segments: 1, page_limit: None, consistent: true, max_rcu_per_sec: None };
+    let mut d = Driver::new(&mut f.worker, app(&f.table, &f.endpoint_label, spec));
+    loaded(&mut d).await;
+    f.proxy.refuse(true).await;
+    d.key('r');
+    d.tick_until(PHASE_LIMIT, "the describe to fail", |app| app.describe_error().is_some()).await;
+    let screen = draw(&d.app);
+    assert!(screen.contains("ACTIVE?  stale, "), "{screen}");
+    assert!(screen.contains("Poll    cannot reach · retry "), "{screen}");
+    assert!(!screen.contains("has no wallets"), "a failed scan is no empty table: {screen}");
+    assert!(d.app.status_age().is_some());
+
+    f.proxy.refuse(false).await;
+    d.key('r');
+    d.tick_until(PHASE_LIMIT, "recovery", |app| app.describe_error().is_none()).await;
+    d.tick_until(PHASE_LIMIT, "the rescan", scan_complete).await;
+    let screen = draw(&d.app);
+    assert!(!screen.contains("ACTIVE?") && !screen.contains(" stale, "), "{screen}");
+    assert!(!screen.contains("resuming") && !screen.contains("scan stopped"), "{screen}");
+    assert!(!screen.contains("cannot reach"), "no line that no longer holds: {screen}");
     drop(d);
     f.finish().await;
 }

@@ -17,6 +17,8 @@
 //! - [`import`]: import from a file: validated, diffed, conditional, resumable, paced
 //! - [`tables`]: the table picker: list, schema marks, switching
 //! - [`targets`]: the title names the endpoint however chosen; protected profiles are guarded
+//! - [`non_wallet`]: tables keyed otherwise (`id` N, `user_id` B, `user_id` + `ts`): named,
+//!   never listed, never written
 //! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
 //! - [`faults`]: endpoint down, cut mid-scan and resume, timeouts, lost write answers
 //! - [`idempotent`]: writes that cannot apply twice or vanish (tokens, the write-ahead journal)
@@ -50,6 +52,7 @@ mod idempotent;
 mod import;
 mod logs;
 mod odd_items;
+mod non_wallet;
 mod paced_scan;
 mod scan;
 mod seed;

@@ -217,3 +217,31 @@ async fn the_app_offers_demo_wallets_on_dynamodb_local() {
     delete_table(&raw, &table).await;
     server.stop().await;
 }
+
+/// `wallet-tui seed --users N --table T --endpoint-url URL`: the global flags after the
+/// subcommand, as the aws CLI takes them; the binary writes exactly N wallets to T there.
+#[tokio::test]
+async fn the_seed_command_takes_global_flags_after_it() {
+    let server = support::dynamodb_local().await;
+    let client = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("seed_cli_");
+    let dir = crate::support::tui::temp_dir("seed-cli");
+    let log = dir.join("wallet-tui.log");
+    let output = crate::support::tui::binary(&dir)
+        .args(["seed", "--users", "25", "--table", &table, "--endpoint-url", &server.endpoint()])
+        .args(["--region", "us-east-1", "--concurrency", "2", "--log-file"])
+        .arg(&log)
+        .env("AWS_ACCESS_KEY_ID", wallet_tui::worker::LOCAL_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_CONFIG_FILE", dir.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
+        .output()
+        .expect("run wallet-tui seed");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "seed failed: {stderr}");
+    assert!(stderr.contains("wrote 25 wallets"), "{stderr}");
+    assert_eq!(support::scan_items(&client, &table).await.len(), 25);
+    delete_table(&client, &table).await;
+    server.stop().await;
+    std::fs::remove_dir_all(&dir).expect("remove the test dir");
+}

@@ -664,3 +664,81 @@ async fn the_proxy_refuses_and_delays() {
     assert_eq!(f.proxy().count_requests_with("GetItem"), 2);
     f.finish().await;
 }
+
+/// A worker whose endpoint nobody listens on, with a fresh journal.
+async fn refusing_worker() -> (WorkerHandle, PathBuf, String) {
+    let path = temp_journal_path();
+    let journal = Journal::open(&path).expect("open the journal");
+    let port = wallet_tui::local::free_port().expect("a free port");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let options =
+        WorkerOptions { journal: Some(journal), endpoint: "refusing".into(), ..Default::default() };
+    (support::spawn_app_worker(endpoint, options).await, path, support::unique_table("wr_refused_"))
+}
+
+fn remove_journal(path: &std::path::Path) {
+    let dir = path.parent().and_then(|p| p.parent()).expect("temp dir");
+    std::fs::remove_dir_all(dir).unwrap_or_else(|e| panic!("remove {}: {e}", dir.display()));
+}
+
+/// A write whose every connection is refused (nobody listens on the endpoint's port) never
+/// left this machine: "not applied", journaled so; it is not left "unknown" waiting to be
+/// sent again.
+#[tokio::test]
+async fn a_write_refused_at_connect_is_not_applied() {
+    let (mut worker, path, table) = refusing_worker().await;
+    let w = set(&user(), Some("1"), "2", EditReason::Set);
+    match call(&mut worker, Request::Write { table: table.clone(), write: w.clone() }).await {
+        Response::Written { result: Err(WriteError::Refused(e)), .. } => {
+            assert_eq!(e.kind, ErrorKind::Unreachable, "{e:?}");
+            assert!(e.message.contains("the request never left"), "{e:?}");
+            assert!(e.message.contains("Connection refused"), "{e:?}");
+        }
+        other => panic!("expected not applied: {other:?}"),
+    }
+    let lines = journal::read_lines(&path).expect("journal");
+    let ended = lines.iter().any(|l| {
+        matches!(l, journal::Line::Ended(e) if e.op_id == w.op_id && e.outcome == "not_applied")
+    });
+    assert!(ended, "journaled as not applied: {lines:?}");
+    assert!(journal::read_open_intents(&path).expect("journal").is_empty(), "{lines:?}");
+    worker.shutdown();
+    remove_journal(&path);
+}
+
+/// A write an earlier run sent (its intent open in the journal) may have applied: refused
+/// connections now prove nothing of that send, so its outcome stays unknown.
+#[tokio::test]
+async fn an_earlier_send_refused_at_connect_now_stays_unknown() {
+    let path = temp_journal_path();
+    let table = support::unique_table("wr_refused_open_");
+    let w = set(&user(), Some("1"), "2", EditReason::Set);
+    let intent = journal::Intent {
+        time: journal::now_rfc3339(),
+        endpoint: "refusing".into(),
+        arn: None,
+        region: None,
+        table: table.clone(),
+        write: w.clone(),
+        stamp: None,
+    };
+    Journal::open(&path).expect("journal").append(&journal::Line::Intent(intent)).expect("append");
+    let port = wallet_tui::local::free_port().expect("a free port");
+    let options = WorkerOptions {
+        journal: Some(Journal::open(&path).expect("journal")),
+        endpoint: "refusing".into(),
+        ..Default::default()
+    };
+    let mut worker = support::spawn_app_worker(format!("http://127.0.0.1:{port}"), options).await;
+    match call(&mut worker, Request::ResolveWrites { table }).await {
+        Response::WritesResolved { result: Ok(resolved), .. } => {
+            assert_eq!(resolved.len(), 1, "{resolved:?}");
+            assert_eq!(resolved[0].write, w);
+            assert!(matches!(resolved[0].result, Err(WriteError::Unknown(_))), "{resolved:?}");
+        }
+        other => panic!("expected the open write settled as unknown: {other:?}"),
+    }
+    assert_eq!(journal::read_open_intents(&path).expect("journal").len(), 1, "still open");
+    worker.shutdown();
+    remove_journal(&path);
+}

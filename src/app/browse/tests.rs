@@ -119,8 +119,8 @@ fn r_resumes_a_failed_scan_where_each_segment_stopped() {
     let line = app.status_line.clone().expect("said");
     assert_eq!(
         line.text,
-        "scan stopped (segment 0: cannot reach the endpoint: connection refused) with 4 wallets \
-         loaded, 1 of 2 segments complete; r resumes where each segment stopped"
+        "scan stopped with 4 wallets loaded, 1 of 2 segments complete; r resumes where each \
+         segment stopped (segment 0: cannot reach the endpoint: connection refused)"
     );
 
     let sent = app.step(t0, ch('r'));

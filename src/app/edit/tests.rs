@@ -567,7 +567,7 @@ fn a_transfer_updates_both_rows_in_place_or_says_why_it_was_cancelled() {
     assert_eq!(app.session.list.find(&UserId::new(BOB)).and_then(|w| w.balance), Some(b("30")));
     assert_eq!(
         app.status_line.clone().map(|l| l.text),
-        Some(format!("transfer 30 from {ALICE} to {BOB}: {ALICE} now 70, {BOB} now 30, 1 WCU"))
+        Some(format!("transfer 30: from now 70, to now 30, 1 WCU · {ALICE} → {BOB}"))
     );
     assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()).as_deref(), Some(ALICE));
 }

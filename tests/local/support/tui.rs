@@ -52,6 +52,9 @@ pub struct Tui {
     pub child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     pub screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote to the terminal, as written (sequences the emulator
+    /// does not keep, such as OSC 52, included).
+    pub raw: Arc<Mutex<Vec<u8>>>,
     /// Keeps the pty open while the test runs (and lets the test read its settings).
     pub master: Box<dyn portable_pty::MasterPty + Send>,
 }
@@ -79,16 +82,38 @@ impl Tui {
         let writer = pty.master.take_writer().expect("pty writer");
         let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
         let feed = screen.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let keep = raw.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 16 * 1024];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
+                keep.lock().expect("raw lock").extend_from_slice(&buf[..n]);
                 feed.lock().expect("screen lock").process(&buf[..n]);
             }
         });
-        Tui { child, writer, screen, master: pty.master }
+        Tui { child, writer, screen, raw, master: pty.master }
+    }
+
+    /// Waits until the bytes written so far hold `needle`; panics after `limit`.
+    pub fn wait_for_bytes(&self, needle: &[u8], limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            let raw = self.raw.lock().expect("raw lock");
+            if raw.windows(needle.len()).any(|w| w == needle) {
+                return;
+            }
+            drop(raw);
+            assert!(
+                Instant::now() < deadline,
+                "{:?} never written within {limit:?}; screen:\n{}",
+                String::from_utf8_lossy(needle),
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn contents(&self) -> String {
