@@ -361,3 +361,51 @@ async fn writes_keep_to_the_write_budget_and_a_dry_run_writes_nothing() {
     assert!(elapsed >= Duration::from_millis(1800), "unpaced: {elapsed:?}");
     f.finish().await;
 }
+
+/// `wallet-tui import` as a user runs it: exit status 1 and `line N: reason` for a bad
+/// file (nothing written), then 0 and the summary for a good one, journaled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_imports_and_refuses_a_bad_file() {
+    let f = Fixture::start().await;
+    let table = f.table("import_bin_").await;
+    let config = f.file("config.toml", "theme = \"mono\"\n");
+    let run = |file: &Path, extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_wallet-tui"))
+            .args(["--endpoint-url", &f.server.endpoint(), "--region", "us-east-1"])
+            .arg("--log-file")
+            .arg(f.dir.join("log"))
+            .arg("--journal")
+            .arg(&f.journal)
+            .arg("import")
+            .arg(file)
+            .args(["--table", &table])
+            .args(extra)
+            .env("AWS_ACCESS_KEY_ID", wallet_tui::worker::LOCAL_ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_CONFIG_FILE", f.dir.join("no-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", f.dir.join("no-credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("WALLET_TUI_CONFIG", &config)
+            .output()
+            .expect("run wallet-tui")
+    };
+    let bad = f.file("bad.jsonl", FIVE);
+    let output = run(&bad, &[]);
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("line 3: balance: \"12a\" is not a number"), "{stdout}");
+    assert!(stderr.contains("nothing written"), "{stderr}");
+    assert!(support::scan_items(&f.raw, &table).await.is_empty());
+
+    let good = f.file("good.jsonl", "{\"user_id\":\"a\",\"balance\":\"0.10\"}\n");
+    let output = run(&good, &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("1 new, 0 different, 0 identical"), "{stdout}");
+    assert!(stdout.contains("1 written, 0 conflicts"), "{stdout}");
+    assert_eq!(support::stored_balance(&f.raw, &table, "a").await.as_deref(), Some("0.1"));
+    let journaled = support::journal_lines(&f.journal);
+    assert_eq!(journaled, vec![("import".into(), "a".into(), None, Some("0.1".into()))]);
+    f.finish().await;
+}
