@@ -168,3 +168,6 @@ pub fn report_lines(report: &Report) -> Vec<String> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests;

@@ -215,11 +215,11 @@ impl Importer {
         let total = writes.len() as u64;
         let pacer = Pacer::new(options.wcu_per_sec);
         let start = Instant::now();
-        let counts = Counts::default();
+        let finished = AtomicU64::new(0);
         let report = Mutex::new(Report { skipped, ..Report::default() });
         futures::stream::iter(writes)
             .for_each_concurrent(options.concurrency.max(1), |write| {
-                let (pacer, counts, report) = (&pacer, &counts, &report);
+                let (pacer, finished, report) = (&pacer, &finished, &report);
                 async move {
                     pacer.take(estimate(&write)).await;
                     let (_, result) =
@@ -227,7 +227,7 @@ impl Importer {
                     let mut report =
                         report.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     record(&mut report, &write, result);
-                    let done = counts.done.fetch_add(1, Ordering::Relaxed) + 1;
+                    let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
                     progress(Progress {
                         done,
                         total,
@@ -245,11 +245,6 @@ impl Importer {
         report.failed.sort();
         report
     }
-}
-
-#[derive(Default)]
-struct Counts {
-    done: AtomicU64,
 }
 
 fn record(report: &mut Report, write: &Write, result: Result<crate::write::WriteDone, WriteError>) {
