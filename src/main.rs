@@ -291,7 +291,16 @@ async fn run_import(
     }
     let importer = worker::import::Importer::new(client, &cli.table, journal, label);
     let mut out = std::io::stdout();
-    let result = import::run::run(&importer, &args, &mut out).await;
+    // On a terminal the diff's summary is a confirmation; a script's import just runs.
+    let ask = |question: &str| {
+        eprint!("{question}");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).is_ok()
+            && matches!(answer.trim(), "y" | "Y" | "yes")
+    };
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let ask: Option<import::run::Ask> = interactive.then_some(&ask);
+    let result = import::run::run(&importer, &args, &mut out, ask).await;
     if let Some(server) = server {
         server.stop().await;
     }

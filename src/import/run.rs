@@ -35,15 +35,20 @@ pub enum Outcome {
     Written(Report),
 }
 
+/// Asks the user a yes/no question (the CLI's confirmation on a terminal).
+pub type Ask<'a> = &'a (dyn Fn(&str) -> bool + Sync);
+
 /// The whole command: every line for the user goes to `out`, the progress line to stderr.
-/// `Err` (nothing written): the file cannot be read, has bad rows (without `--skip-bad`), or
-/// the table cannot be read.
+/// With `ask`, the diff's summary is a confirmation: nothing is written unless it says yes.
+/// `Err` (nothing written): the file cannot be read, has bad rows (without `--skip-bad`), the
+/// table cannot be read, or the user said no.
 pub async fn run(
     importer: &Importer,
     args: &Args,
     out: &mut dyn std::io::Write,
+    ask: Option<Ask<'_>>,
 ) -> Result<Outcome, String> {
-    let parsed = import::read(&args.file)?;
+    let mut parsed = import::read(&args.file)?;
     let good = parsed.rows.len();
     report_bad(&parsed, out);
     if !parsed.bad.is_empty() && !args.skip_bad {
@@ -54,27 +59,34 @@ pub async fn run(
             args.file.display()
         ));
     }
-    if !parsed.bad.is_empty() && !args.dry_run {
-        let path = import::write_rejects(&args.file, &parsed)
-            .map_err(|e| format!("cannot write the rejects file: {e}: nothing written"))?;
-        let _ = writeln!(out, "bad rows written to {}", path.display());
-    }
     if !args.dry_run {
         let settled = importer.settle_open().await;
         if settled > 0 {
             let _ = writeln!(out, "{settled} write(s) an earlier run left open settled first");
         }
     }
-    let plan = importer
-        .diff(parsed.rows)
-        .await
-        .map_err(|e| format!("reading the table: {}", e.summary()))?;
+    let rows = std::mem::take(&mut parsed.rows);
+    let rejects = (!parsed.bad.is_empty()).then_some(&parsed);
+    let plan =
+        importer.diff(rows).await.map_err(|e| format!("reading the table: {}", e.summary()))?;
     for line in summary(&plan, args.overwrite) {
         let _ = writeln!(out, "{line}");
     }
     if args.dry_run {
         let _ = writeln!(out, "dry run: nothing written");
         return Ok(Outcome::DryRun(plan));
+    }
+    let to_write = plan.new.len() + if args.overwrite { plan.different.len() } else { 0 };
+    if let Some(ask) = ask
+        && to_write > 0
+        && !ask(&format!("write {to_write} wallet(s)? [y/N] "))
+    {
+        return Err("nothing written".to_string());
+    }
+    if let Some(parsed) = rejects {
+        let path = import::write_rejects(&args.file, parsed)
+            .map_err(|e| format!("cannot write the rejects file: {e}: nothing written"))?;
+        let _ = writeln!(out, "bad rows written to {}", path.display());
     }
     let wcu_per_sec = importer
         .budget(args.max_write_percent, args.max_write_wcu)

@@ -67,7 +67,7 @@ impl Fixture {
 
     async fn import(&self, table: &str, args: Args) -> (Result<Outcome, String>, String) {
         let mut out = Vec::new();
-        let result = run::run(&self.importer(table), &args, &mut out).await;
+        let result = run::run(&self.importer(table), &args, &mut out, None).await;
         (result, String::from_utf8(out).expect("UTF-8"))
     }
 
@@ -350,6 +350,15 @@ async fn writes_keep_to_the_write_budget_and_a_dry_run_writes_nothing() {
     assert!(matches!(result, Ok(Outcome::DryRun(_))), "{out}");
     assert!(out.contains("20 new, 0 different, 0 identical"), "{out}");
     assert!(support::scan_items(&f.raw, &table).await.is_empty(), "a dry run writes nothing");
+    // Asked to confirm (a terminal), a no writes nothing.
+    let mut out = Vec::new();
+    let no = |question: &str| {
+        assert_eq!(question, "write 20 wallet(s)? [y/N] ");
+        false
+    };
+    let result = run::run(&f.importer(&table), &args(&path), &mut out, Some(&no)).await;
+    assert_eq!(result.err().as_deref(), Some("nothing written"));
+    assert!(support::scan_items(&f.raw, &table).await.is_empty(), "a no writes nothing");
 
     // 20 one-item transactions of 2 WCU at 20 WCU/s: about 2 s.
     let started = Instant::now();
