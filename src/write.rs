@@ -54,8 +54,9 @@ pub enum WriteKind {
     DeleteOver { seen: AttrValue },
     /// `import`: puts the whole item. `seen: None`: only if no wallet has this user_id
     /// (`attribute_not_exists(user_id)`); `Some`: only if every attribute of the wallet is
-    /// still what the import's diff read (an equality on each), so a wallet changed
-    /// meanwhile is a conflict, never overwritten. Sets nothing else (no stamp).
+    /// still what the import's diff read (an equality on each) and none the item adds has
+    /// appeared, so a wallet changed meanwhile is a conflict, never overwritten. Sets nothing
+    /// else (no stamp).
     PutItem { item: crate::import::Attrs, seen: Option<crate::import::Attrs> },
     /// Moves `amount` from this wallet to the wallet `to`: the debit only if the balance is
     /// at least `amount` (any balance with `overdraft`), the credit only if `to` exists; both

@@ -105,7 +105,8 @@ fn put(
 const MAX_EXPRESSION: usize = 4096;
 
 /// A whole item put by `import`: if no wallet has its user_id (`seen: None`), or if every
-/// attribute the import's diff read is still equal (`#a0 = :v0 AND …`, the key included).
+/// attribute the import's diff read is still equal (`#a0 = :v0 AND …`, the key included)
+/// and none of those the item adds exists yet.
 fn put_item(table: &str, item: &Attrs, seen: Option<&Attrs>) -> Result<Put, ApiError> {
     let sdk_item: Item = item.iter().map(|(n, v)| (n.clone(), sdk_value(v))).collect();
     let mut put = Put::builder()
@@ -124,6 +125,11 @@ fn put_item(table: &str, item: &Attrs, seen: Option<&Attrs>) -> Result<Put, ApiE
                     .expression_attribute_names(format!("#a{i}"), name)
                     .expression_attribute_values(format!(":v{i}"), sdk_value(value));
                 terms.push(format!("#a{i} = :v{i}"));
+            }
+            // What the file adds must not have been added meanwhile by someone else.
+            for (i, name) in item.keys().filter(|n| !seen.contains_key(*n)).enumerate() {
+                put = put.expression_attribute_names(format!("#n{i}"), name);
+                terms.push(format!("attribute_not_exists(#n{i})"));
             }
             terms.join(" AND ")
         }

@@ -245,22 +245,33 @@ async fn one_bad_row_in_the_middle_writes_nothing_and_names_the_line() {
 async fn an_outside_change_between_diff_and_write_is_a_conflict() {
     let f = Fixture::start().await;
     let table = f.table("import_conflict_").await;
-    support::put_wallets(&f.raw, &table, [("u1", "5"), ("u2", "6"), ("same", "1")]).await;
+    support::put_wallets(&f.raw, &table, [("u1", "5"), ("u2", "6"), ("u5", "7"), ("same", "1")])
+        .await;
     let path = f.file(
         "w.jsonl",
-        "{\"user_id\":\"u1\",\"balance\":10}\n{\"user_id\":\"u2\",\"balance\":11}\n\
+        "{\"user_id\":\"u1\",\"balance\":10}\n{\"user_id\":\"u2\",\"balance\":11,\"currency\":\"EUR\"}\n\
          {\"user_id\":\"u3\",\"balance\":12}\n{\"user_id\":\"u4\",\"balance\":13}\n\
-         {\"user_id\":\"same\",\"balance\":\"1.0\"}\n",
+         {\"user_id\":\"same\",\"balance\":\"1.0\"}\n{\"user_id\":\"u5\",\"balance\":14}\n",
     );
     let importer = f.importer(&table);
     let parsed = wallet_tui::import::read(&path).expect("read");
     let plan = importer.diff(parsed.rows).await.expect("diff");
-    assert_eq!((plan.new.len(), plan.different.len(), plan.identical), (2, 2, 1));
+    assert_eq!((plan.new.len(), plan.different.len(), plan.identical), (2, 3, 1));
     let summary = run::summary(&plan, true).join("\n");
     assert!(summary.contains("u1: balance 5 → 10"), "{summary}");
 
-    // Meanwhile another writer changes u1 and creates u4.
+    // Meanwhile another writer changes u1, creates u4, and gives u2 the currency the file
+    // gives it (a different one).
     support::raw_add(&f.raw, &table, "u1", "1").await;
+    f.raw
+        .update_item()
+        .table_name(&table)
+        .key("user_id", s("u2"))
+        .update_expression("SET currency = :c")
+        .expression_attribute_values(":c", s("USD"))
+        .send()
+        .await
+        .expect("raw SET currency");
     support::put_wallets(&f.raw, &table, [("u4", "99")]).await;
 
     let options = WriteOptions { overwrite: true, wcu_per_sec: None, concurrency: 4 };
@@ -270,15 +281,17 @@ async fn an_outside_change_between_diff_and_write_is_a_conflict() {
         report.conflicts,
         vec![
             ("u1".to_string(), "changed meanwhile: balance now 6".to_string()),
+            ("u2".to_string(), "changed meanwhile: balance now 6".to_string()),
             ("u4".to_string(), "created meanwhile".to_string()),
         ]
     );
     let stored = |id: &'static str| support::stored_balance(&f.raw, &table, id);
     assert_eq!(stored("u1").await.as_deref(), Some("6"), "not overwritten");
     assert_eq!(stored("u4").await.as_deref(), Some("99"), "not overwritten");
-    assert_eq!(stored("u2").await.as_deref(), Some("11"));
+    assert_eq!(stored("u2").await.as_deref(), Some("6"), "its new currency kept");
     assert_eq!(stored("u3").await.as_deref(), Some("12"));
-    // Every write is journaled: two applied, two not applied.
+    assert_eq!(stored("u5").await.as_deref(), Some("14"));
+    // The journal's applied lines: the two writes that went through.
     let lines = support::journal_lines(&f.journal);
     let mut applied: Vec<_> = lines
         .iter()
@@ -288,8 +301,8 @@ async fn an_outside_change_between_diff_and_write_is_a_conflict() {
     assert_eq!(
         applied,
         vec![
-            ("import", "u2", Some("6".to_string()), Some("11".to_string())),
             ("import", "u3", None, Some("12".to_string())),
+            ("import", "u5", Some("7".to_string()), Some("14".to_string())),
         ]
     );
     f.finish().await;
