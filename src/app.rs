@@ -151,6 +151,9 @@ pub struct AppConfig {
     /// Things found at start that the user should know (plain HTTP to another host, a file
     /// that was readable by others): the first status line says them.
     pub warnings: Vec<String>,
+    /// The attribute that holds a wallet's currency (`--currency-attribute`, config
+    /// `currency_attribute`).
+    pub currency_attribute: String,
 }
 
 impl AppConfig {
@@ -176,6 +179,7 @@ impl AppConfig {
             local_port: None,
             write_wait: Duration::from_secs(26),
             warnings: Vec::new(),
+            currency_attribute: "currency".to_string(),
         }
     }
 }
@@ -214,7 +218,8 @@ impl App {
     /// A new app for `config.table`, at `now`.
     pub fn new(config: AppConfig, now: Instant) -> Self {
         let ready = config.ready;
-        let session = TableSession::new(1, config.table.clone(), now, ready.then_some(now));
+        let mut session = TableSession::new(1, config.table.clone(), now, ready.then_some(now));
+        session.list = WalletList::with_currency_attribute(&config.currency_attribute);
         let warnings = config.warnings.clone();
         let status_line = (!warnings.is_empty())
             .then(|| StatusLine { level: Level::Warning, text: warnings.join(" · ") });

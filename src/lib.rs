@@ -24,6 +24,7 @@ pub mod local;
 pub mod msg;
 pub mod private;
 pub mod table;
+pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod usage;

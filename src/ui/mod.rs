@@ -15,7 +15,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use tui_input::Input;
-use unicode_width::UnicodeWidthChar;
 
 use crate::app::{App, Level, Modal};
 use crate::keymap::Action;
@@ -96,8 +95,20 @@ pub fn viewport(area: Rect) -> Viewport {
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
     render_panes(app, frame);
+    scrub_invisible(frame.buffer_mut());
     if app.config().theme == Theme::Mono {
         drop_colours(frame.buffer_mut());
+    }
+}
+
+/// The last guard before the terminal: a zero-width character or bidi control that some text
+/// drawn without [`visible_text`] carried into a cell is dropped from it (ratatui appends
+/// zero-width characters to the previous cell, so they would reach the terminal raw).
+fn scrub_invisible(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        if let Some(clean) = crate::text::scrub_symbol(cell.symbol()) {
+            cell.set_symbol(&clean);
+        }
     }
 }
 
@@ -223,12 +234,13 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// Greedy word wrap into lines of at most `width` characters (long words are cut).
+/// Greedy word wrap into lines of at most `width` characters (long words are cut). Words are
+/// split at spaces only: a newline or tab inside stored text is shown as its picture.
 fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
-    for word in text.split_whitespace() {
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
         let word = visible_text(word);
         let word = word.as_str();
         let needed =
@@ -255,26 +267,8 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests;
 
-/// How a character of typed or stored text is drawn: control characters, which a terminal
-/// would act on, as visible pictures (␛ for escape, ␉ for tab, …).
-pub fn visible(c: char) -> char {
-    match c {
-        '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-        '\u{7f}' => '\u{2421}',
-        c if c.is_control() => '\u{fffd}',
-        c => c,
-    }
-}
-
-/// `text` with every character made [`visible`].
-pub fn visible_text(text: &str) -> String {
-    text.chars().map(visible).collect()
-}
-
-/// Columns `c` takes once made [`visible`].
-fn columns(c: char) -> usize {
-    visible(c).width().unwrap_or(0)
-}
+pub use crate::text::{visible, visible_text};
+use crate::text::columns;
 
 /// The part of `input` that fits in `room` columns with its cursor in view, made
 /// [`visible`], and the cursor's column within it.
