@@ -202,8 +202,8 @@ impl App {
         let id = scan.id;
         self.settle_keeping_selection();
         self.info(format!(
-            "scan stopped: {} wallets loaded; r goes on",
-            self.session.list.loaded()
+            "scan stopped: {} loaded; r goes on",
+            crate::text::count(self.session.list.loaded(), "wallet")
         ));
         vec![Request::CancelScan { id }]
     }
@@ -247,9 +247,9 @@ impl App {
         let done = scan.segments_done();
         let segments = scan.segments;
         self.settle_keeping_selection();
-        let loaded = self.session.list.loaded();
+        let loaded = crate::text::count(self.session.list.loaded(), "wallet");
         self.error(format!(
-            "scan stopped ({why}) with {loaded} wallets loaded, {done} of {segments} segments \
+            "scan stopped ({why}) with {loaded} loaded, {done} of {segments} segments \
              complete; r resumes where each segment stopped"
         ));
         vec![Request::CancelScan { id }]

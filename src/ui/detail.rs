@@ -44,13 +44,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         DetailView::Attributes => attrs
             .iter()
             .map(|(name, value)| {
+                let name = super::visible_text(name);
                 Line::from(vec![
                     Span::styled(format!("{name:<NAME$} "), Style::new().fg(Color::Gray)),
                     Span::styled(
                         format!("{:<4} ", value.type_name()),
                         Style::new().fg(Color::Cyan),
                     ),
-                    Span::raw(json::value_json(value, Shape::Plain)),
+                    Span::raw(super::visible_text(&json::value_json(value, Shape::Plain))),
                 ])
             })
             .collect(),
@@ -64,6 +65,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(paragraph, area);
 }
 
+/// JSON text as lines, every character made visible (JSON escapes C0 controls but not DEL,
+/// C1, zero-width characters or bidi controls).
 fn text_lines(text: String) -> Vec<Line<'static>> {
-    text.lines().map(|l| Line::raw(l.to_string())).collect()
+    text.split('\n').map(|l| Line::raw(super::visible_text(l))).collect()
 }

@@ -249,8 +249,8 @@ fn scan_progress(scan: &ScanState, loaded: usize, now: Instant) -> String {
         ScanOutcome::Failed(_) => "failed (r rescans)".to_string(),
     };
     format!(
-        " · {} pages · {}/s · {} RCU{} · {state}",
-        scan.pages,
+        " · {} · {}/s · {} RCU{} · {state}",
+        count(scan.pages as usize, "page"),
         group(scan.rate(loaded, now) as u64),
         format_units(scan.rcu),
         pacing(scan)
@@ -275,38 +275,52 @@ pub(super) fn footer(list: &WalletList, width: usize) -> Line<'static> {
     let agg = list.aggregates();
     let groups = list.groups();
     let mut text = format!(" {}", count(agg.count, "wallet"));
-    if agg.without_balance > 0 {
-        text.push_str(&format!(" · {} without a numeric balance", group(agg.without_balance as u64)));
-    }
+    let without = match agg.without_balance {
+        0 => String::new(),
+        n => format!(" · {} without a numeric balance", group(n as u64)),
+    };
     let sorted = groups.sorted();
     if sorted.len() <= 1 && groups.beyond() == 0 {
         let currency = sorted.first().and_then(|g| g.currency).map(|c| format!(" {}", text::fit(c, 12)));
         text.push_str(&figures(agg, currency.as_deref().unwrap_or(""), TOTAL_WIDTH));
+        text.push_str(&without);
         text.push(' ');
         return Line::from(text);
     }
-    text.push_str(&format!(" in {} currencies:", sorted.len() + usize::from(groups.beyond() > 0)));
+    let currencies = sorted.len() + usize::from(groups.beyond() > 0);
+    text.push_str(&format!(" in {currencies} currencies:"));
+    let more = |rest: usize| match rest {
+        0 => String::new(),
+        n if n == currencies => " see help".to_string(),
+        n => format!(" │ +{n} more in help"),
+    };
     let mut shown = 0;
-    for g in &sorted {
-        let part = format!(" {} {}", currency_label(g.currency, 12), group_figures(g.aggregates));
-        let rest = sorted.len() - shown - 1;
-        let more = if rest > 0 || groups.beyond() > 0 { 16 } else { 1 };
-        if shown > 0 && text::width(&text) + part.len() + 3 + more > width {
-            break;
+    for (i, g) in sorted.iter().enumerate() {
+        let name = currency_label(g.currency, 12);
+        let separator = if i > 0 { " │" } else { "" };
+        let full = format!("{separator} {name} {}", group_figures(g.aggregates));
+        let short = format!("{separator} {name} {}", short_figures(g.aggregates));
+        let rest = currencies - i - 1;
+        let fits = |part: &str| text::width(&text) + text::width(part) + more(rest).chars().count() + without.chars().count() < width;
+        match [full, short].into_iter().find(|part| fits(part)) {
+            Some(part) => text.push_str(&part),
+            None => break,
         }
-        if shown > 0 {
-            text.push_str(" │");
-        }
-        text.push_str(&part);
         shown += 1;
     }
-    let rest = sorted.len() - shown;
-    if rest > 0 || groups.beyond() > 0 {
-        let more = rest + usize::from(groups.beyond() > 0);
-        text.push_str(&format!(" │ +{more} more (? lists all)"));
-    }
+    text.push_str(&more(currencies - shown));
+    text.push_str(&without);
     text.push(' ');
     Line::from(text)
+}
+
+/// "60 · total 12.5" for one currency among several when the full figures do not fit.
+fn short_figures(agg: &Aggregates) -> String {
+    let total = match agg.numeric() {
+        0 => String::new(),
+        _ => format!(" · total {}", decimal(&agg.total.total(), GROUP_TOTAL_WIDTH)),
+    };
+    format!("{}{total}", group(agg.count as u64))
 }
 
 /// Widest a total, min or max takes in the footer before it turns to scientific notation.

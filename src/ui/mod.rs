@@ -240,25 +240,31 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
+    // `started`: the line holds a word, so the next one needs its space (runs of spaces
+    // inside a line are kept: they may be part of a stored value).
+    let mut started = false;
+    for word in text.split(' ') {
         let word = visible_text(word);
-        let word = word.as_str();
-        let needed =
-            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        let needed = current.chars().count() + usize::from(started) + word.chars().count();
         if needed > width && !current.is_empty() {
             lines.push(std::mem::take(&mut current));
+            started = false;
         }
-        if !current.is_empty() {
+        if word.is_empty() && !started && current.is_empty() {
+            continue;
+        }
+        if started {
             current.push(' ');
         }
-        current.push_str(word);
+        current.push_str(&word);
+        started = true;
         while current.chars().count() > width {
             let head: String = current.chars().take(width).collect();
             current = current.chars().skip(width).collect();
             lines.push(head);
         }
     }
-    if !current.is_empty() {
+    if !current.trim().is_empty() {
         lines.push(current);
     }
     lines
