@@ -288,11 +288,11 @@ pub(super) fn footer(list: &WalletList, width: usize) -> Line<'static> {
         return Line::from(text);
     }
     let currencies = sorted.len() + usize::from(groups.beyond() > 0);
-    text.push_str(&format!(" in {currencies} currencies:"));
+    text.push(':');
     let more = |rest: usize| match rest {
         0 => String::new(),
-        n if n == currencies => " see help".to_string(),
-        n => format!(" │ +{n} more in help"),
+        n if n == currencies => format!(" {n} currencies, see help"),
+        n => format!(" │ +{n} more currencies in help"),
     };
     let mut shown = 0;
     for (i, g) in sorted.iter().enumerate() {
@@ -323,8 +323,9 @@ fn short_figures(agg: &Aggregates) -> String {
     format!("{}{total}", group(agg.count as u64))
 }
 
-/// Widest a total, min or max takes in the footer before it turns to scientific notation.
-const TOTAL_WIDTH: usize = 40;
+/// Widest a total, min or max takes in the footer before it turns to scientific notation (as
+/// wide as the widest balance: sign, 38 digits, point and exponent).
+const TOTAL_WIDTH: usize = 46;
 /// The same for each currency when there are several.
 const GROUP_TOTAL_WIDTH: usize = 20;
 
