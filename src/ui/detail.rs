@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use crate::app::{App, DetailView, Pane};
 use crate::capacity::{self, Consistency};
 use crate::json::{self, Shape};
+use crate::wallet::AttrValue;
 use crate::ui::list::format_units;
 
 /// Width of the name column in the attributes view.
@@ -51,7 +52,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                         format!("{:<4} ", value.type_name()),
                         Style::new().fg(Color::Cyan),
                     ),
-                    Span::raw(super::visible_text(&json::value_json(value, Shape::Plain))),
+                    Span::raw(attribute_text(value)),
                 ])
             })
             .collect(),
@@ -63,6 +64,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .wrap(Wrap { trim: false })
         .scroll((app.detail_scroll().min(1000), 0));
     frame.render_widget(paragraph, area);
+}
+
+/// A value in the attributes view: a string as its text made visible (the same form as in the
+/// list and the forms), anything else as JSON.
+fn attribute_text(value: &AttrValue) -> String {
+    match value {
+        AttrValue::S(s) => format!("\"{}\"", super::visible_text(s)),
+        other => super::visible_text(&json::value_json(other, Shape::Plain)),
+    }
 }
 
 /// JSON text as lines, every character made visible (JSON escapes C0 controls but not DEL,

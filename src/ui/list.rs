@@ -34,7 +34,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
         .title(title(app))
-        .title_bottom(footer(app.list(), usize::from(area.width.saturating_sub(4))));
+        .title_bottom(footer(app.list(), usize::from(area.width.saturating_sub(3))));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 2 || inner.width < 4 {
@@ -292,7 +292,7 @@ pub(super) fn footer(list: &WalletList, width: usize) -> Line<'static> {
     let more = |rest: usize| match rest {
         0 => String::new(),
         n if n == currencies => format!(" {n} currencies, see help"),
-        n => format!(" │ +{n} more currencies in help"),
+        n => format!(" │ +{n} more (help)"),
     };
     let mut shown = 0;
     for (i, g) in sorted.iter().enumerate() {

@@ -455,12 +455,12 @@ fn footer_with_mixed_currencies_never_adds_them_up() {
     );
     assert_eq!(
         footer_text(&app, 110),
-        " 5 wallets: EUR 3 · total 10 · min -0.5 · max 10.5 │ +2 more currencies in help \
+        " 5 wallets: EUR 3 · total 10 · min -0.5 · max 10.5 │ +2 more (help) \
          · 1 without a numeric balance "
     );
     assert_eq!(
         footer_text(&app, 90),
-        " 5 wallets: EUR 3 · total 10 │ +2 more currencies in help · 1 without a numeric balance "
+        " 5 wallets: EUR 3 · total 10 │ +2 more (help) · 1 without a numeric balance "
     );
     assert_eq!(
         footer_text(&app, 40),
@@ -562,4 +562,87 @@ fn a_balance_too_long_for_its_column_is_cut_with_a_mark() {
     let shown = column.aligned("0.12345678");
     assert!(shown.ends_with('…'), "{shown}");
     assert_eq!(column.aligned("1.5"), format!("{:>16}.5  ", "1"));
+}
+
+fn screen_text(backend: &TestBackend) -> String {
+    let area = backend.buffer().area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| backend.buffer()[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// No cell of the screen holds a control character, a bidi control or a zero-width one.
+fn assert_clean(backend: &TestBackend) {
+    for cell in backend.buffer().content() {
+        let bad = cell.symbol().chars().find(|&c| c.is_control() || crate::text::is_invisible(c));
+        assert_eq!(bad, None, "cell {:?}", cell.symbol());
+    }
+}
+
+#[test]
+fn stored_control_and_bidi_characters_show_the_same_visible_way_everywhere() {
+    let ids = ["newline\nabc", "rtl\u{202e}cba\u{202c}", "zw\u{200b}j", "del\u{7f}", "c1\u{9b}2J"];
+    let shown = ["newline␊abc", "rtl␦cba␦", "zw␦j", "del␡", "c1�2J"];
+    let mut app = with(ids.iter().map(|id| wallet(id, Some("1"))).collect());
+    let list = draw(&app, 130, 24);
+    assert_clean(&list);
+    let text = screen_text(&list);
+    for s in shown {
+        assert!(text.contains(s), "{s} in the list:\n{text}");
+    }
+    assert!(text.contains("\"newline␊abc\""), "the attributes view:\n{text}");
+    for (i, id) in shown.iter().enumerate() {
+        // The detail pane's JSON views.
+        for _ in 0..2 {
+            app.step(app.now(), ch('J'));
+            let backend = draw(&app, 130, 24);
+            assert_clean(&backend);
+            let json = id.replace('␊', "\\n");
+            assert!(screen_text(&backend).contains(&json), "{json}:\n{}", screen_text(&backend));
+        }
+        app.step(app.now(), ch('J'));
+        // The delete confirmation and the edit form name it the same way.
+        for form in ['x', 'e'] {
+            app.step(app.now(), ch(form));
+            let backend = draw(&app, 130, 24);
+            assert_clean(&backend);
+            assert!(screen_text(&backend).contains(id), "{id}:\n{}", screen_text(&backend));
+            app.step(app.now(), key(KeyCode::Esc));
+        }
+        if i + 1 < shown.len() {
+            app.step(app.now(), ch('j'));
+        }
+    }
+}
+
+#[test]
+fn the_help_overlay_scrolls_on_a_small_screen_and_shows_everything_on_a_big_one() {
+    let mut app = with(vec![
+        in_currency("a", Some("10.5"), Some("EUR")),
+        in_currency("b", Some("100"), Some("JPY")),
+        in_currency("c", None, None),
+    ]);
+    app.step(app.now(), ch('?'));
+    let big = draw(&app, 160, 45);
+    let text = screen_text(&big);
+    assert!(text.contains("any key closes"), "{text}");
+    assert!(text.contains("export the wallets in view (CSV / JSON Lines)"), "not cut:\n{text}");
+    assert!(text.contains("EUR              1 wallet · total 10.5 · min 10.5 · max 10.5"), "{text}");
+    assert_snapshot!("help_160x45", big);
+    let small = draw(&app, 60, 16);
+    let first = screen_text(&small);
+    assert!(first.contains("Keys 1–14/"), "{first}");
+    assert_snapshot!("help_60x16_top", small);
+    for _ in 0..3 {
+        app.step(app.now(), key(KeyCode::PageDown));
+    }
+    let end = draw(&app, 60, 16);
+    let text = screen_text(&end);
+    assert!(text.contains("(no currency)"), "the last rows are reachable:\n{text}");
+    assert_snapshot!("help_60x16_end", end);
+    app.step(app.now(), ch('k'));
+    assert!(matches!(app.modal(), crate::app::Modal::Help), "scrolling keeps it open");
+    app.step(app.now(), ch('q'));
+    assert!(matches!(app.modal(), crate::app::Modal::None), "another key closes it");
 }
