@@ -13,6 +13,8 @@
 //! - [`usage`]: the capacity panel's numbers equal what the endpoint reported
 //! - [`seed`]: the demo-data loader
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
+//! - [`odd_display`]: non-numeric balances and control / bidi characters shown visibly and
+//!   exported with one exact balance column
 //! - [`tables`]: the table picker: list, schema marks, switching
 //! - [`status_watch`]: CREATING / DELETING against dynalite, as the screen shows them
 //! - [`faults`]: endpoint down, cut mid-scan and resume, timeouts, lost write answers
@@ -45,6 +47,7 @@ mod export;
 mod faults;
 mod idempotent;
 mod logs;
+mod odd_display;
 mod paced_scan;
 mod scan;
 mod seed;
