@@ -853,9 +853,8 @@ impl App {
     fn scroll_help(&mut self, code: KeyCode) {
         const PAGE: usize = 10;
         // Rows the help can have: its keys (descriptions may wrap) and one per currency.
-        let most = 3 * (self.config.keymap.help_rows().len() + 8)
-            + self.session.list.groups().len()
-            + 4;
+        let most =
+            3 * (self.config.keymap.help_rows().len() + 8) + self.session.list.groups().len() + 4;
         self.help_scroll = match code {
             KeyCode::Char('j') | KeyCode::Down => self.help_scroll + 1,
             KeyCode::Char('k') | KeyCode::Up => self.help_scroll.saturating_sub(1),

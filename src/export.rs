@@ -106,10 +106,7 @@ fn write_csv(file: File, wallets: &[Wallet]) -> std::io::Result<()> {
     let header = [USER_ID, BALANCE].into_iter().chain(names.iter().copied());
     out.write_record(header)?;
     for wallet in wallets {
-        let mut row = vec![
-            wallet.user_id.to_text(),
-            balance_cell(wallet),
-        ];
+        let mut row = vec![wallet.user_id.to_text(), balance_cell(wallet)];
         row.extend(
             names.iter().map(|name| wallet.attr(name).map(|v| cell(&v)).unwrap_or_default()),
         );

@@ -241,7 +241,10 @@ fn mixed_currencies_are_totalled_apart_largest_group_first() {
 #[test]
 fn one_currency_or_none_is_one_group() {
     let mut list = WalletList::new();
-    list.extend([in_currency("a", Some("1"), Some("EUR")), in_currency("b", Some("2"), Some("EUR"))]);
+    list.extend([
+        in_currency("a", Some("1"), Some("EUR")),
+        in_currency("b", Some("2"), Some("EUR")),
+    ]);
     assert_eq!(summary(&list), [(Some("EUR".into()), 2, "3".into(), 0)]);
     let mut list = WalletList::new();
     list.extend([in_currency("a", Some("1"), None), in_currency("b", None, None)]);

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use crate::app::{App, DetailView, Pane};
 use crate::capacity::{self, Consistency};
 use crate::json::{self, Shape};
-use crate::wallet::AttrValue;
 use crate::ui::list::format_units;
+use crate::wallet::AttrValue;
 
 /// Width of the name column in the attributes view.
 const NAME: usize = 14;

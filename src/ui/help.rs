@@ -38,9 +38,15 @@ pub(super) fn rows(app: &App) -> Vec<HelpRow> {
     for g in groups.sorted() {
         let label = super::list::currency_label(g.currency, 16);
         let mut what = super::list::group_figures(g.aggregates);
-        what.insert_str(what.find(' ').unwrap_or(what.len()), if g.aggregates.count == 1 { " wallet" } else { " wallets" });
+        what.insert_str(
+            what.find(' ').unwrap_or(what.len()),
+            if g.aggregates.count == 1 { " wallet" } else { " wallets" },
+        );
         if g.aggregates.without_balance > 0 {
-            what.push_str(&format!(" · {} without a numeric balance", g.aggregates.without_balance));
+            what.push_str(&format!(
+                " · {} without a numeric balance",
+                g.aggregates.without_balance
+            ));
         }
         rows.push((label, what));
     }
@@ -48,7 +54,10 @@ pub(super) fn rows(app: &App) -> Vec<HelpRow> {
         let n = crate::list::MAX_GROUPS;
         rows.push((
             "(more)".to_string(),
-            format!("{} in currencies past the first {n}, not totalled", count(groups.beyond(), "wallet")),
+            format!(
+                "{} in currencies past the first {n}, not totalled",
+                count(groups.beyond(), "wallet")
+            ),
         ));
     }
     if groups.is_empty() {
@@ -60,7 +69,8 @@ pub(super) fn rows(app: &App) -> Vec<HelpRow> {
 /// Draws the overlay centred in `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let rows = rows(app);
-    let key_width = rows.iter().filter(|(_, d)| !d.is_empty()).map(|(k, _)| text::width(k)).max().unwrap_or(0);
+    let key_width =
+        rows.iter().filter(|(_, d)| !d.is_empty()).map(|(k, _)| text::width(k)).max().unwrap_or(0);
     let description_width = rows.iter().map(|(_, d)| text::width(d)).max().unwrap_or(0);
     let column_width = key_width + description_width + 3;
     let height = usize::from(area.height.saturating_sub(2)).max(1);

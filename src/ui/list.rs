@@ -83,10 +83,8 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let balance = BalanceColumn::new(app.list().balance_widths(), room);
     let balance_width = balance.width() as u16;
     let extras = extra_columns(app, area.width.saturating_sub(ID_WIDTH + balance_width + 2));
-    let mut header = vec![
-        Cell::from("user_id"),
-        Cell::from(format!("{:>w$}", "balance", w = balance.width())),
-    ];
+    let mut header =
+        vec![Cell::from("user_id"), Cell::from(format!("{:>w$}", "balance", w = balance.width()))];
     header.extend(extras.iter().map(|(name, _)| Cell::from(text::fit(name, 32))));
     let rows = window.iter().enumerate().map(|(i, wallet)| {
         let mut cells = vec![
@@ -163,7 +161,8 @@ impl BalanceColumn {
         let width = self.width();
         match wallet.balance {
             Some(b) => {
-                let style = if b.is_negative() { Style::new().fg(Color::Red) } else { Style::new() };
+                let style =
+                    if b.is_negative() { Style::new().fg(Color::Red) } else { Style::new() };
                 Span::styled(self.aligned(&b.to_string()), style)
             }
             None => {
@@ -175,7 +174,10 @@ impl BalanceColumn {
                     None => "—".to_string(),
                 };
                 let pad = width.saturating_sub(text::width(&shown));
-                Span::styled(format!("{}{shown}", " ".repeat(pad)), Style::new().fg(Color::DarkGray))
+                Span::styled(
+                    format!("{}{shown}", " ".repeat(pad)),
+                    Style::new().fg(Color::DarkGray),
+                )
             }
         }
     }
@@ -281,7 +283,8 @@ pub(super) fn footer(list: &WalletList, width: usize) -> Line<'static> {
     };
     let sorted = groups.sorted();
     if sorted.len() <= 1 && groups.beyond() == 0 {
-        let currency = sorted.first().and_then(|g| g.currency).map(|c| format!(" {}", text::fit(c, 12)));
+        let currency =
+            sorted.first().and_then(|g| g.currency).map(|c| format!(" {}", text::fit(c, 12)));
         text.push_str(&figures(agg, currency.as_deref().unwrap_or(""), TOTAL_WIDTH));
         text.push_str(&without);
         text.push(' ');
@@ -301,7 +304,13 @@ pub(super) fn footer(list: &WalletList, width: usize) -> Line<'static> {
         let full = format!("{separator} {name} {}", group_figures(g.aggregates));
         let short = format!("{separator} {name} {}", short_figures(g.aggregates));
         let rest = currencies - i - 1;
-        let fits = |part: &str| text::width(&text) + text::width(part) + more(rest).chars().count() + without.chars().count() < width;
+        let fits = |part: &str| {
+            text::width(&text)
+                + text::width(part)
+                + more(rest).chars().count()
+                + without.chars().count()
+                < width
+        };
         match [full, short].into_iter().find(|part| fits(part)) {
             Some(part) => text.push_str(&part),
             None => break,
@@ -336,7 +345,8 @@ fn figures(agg: &Aggregates, currency: &str, width: usize) -> String {
     }
     let mut text = format!(" · total {}{currency}", decimal(&agg.total.total(), width));
     if let (Some(min), Some(max)) = (agg.min, agg.max) {
-        let (min, max) = (decimal(&min.to_bigdecimal(), width), decimal(&max.to_bigdecimal(), width));
+        let (min, max) =
+            (decimal(&min.to_bigdecimal(), width), decimal(&max.to_bigdecimal(), width));
         text.push_str(&format!(" · min {min} · max {max}"));
     }
     text
@@ -370,11 +380,16 @@ pub fn decimal(value: &BigDecimal, width: usize) -> String {
     let exponent = digits.len() as i64 - 1 - scale;
     let (lead, rest) = digits.split_at(1);
     let tail = format!("E{exponent:+}");
-    let whole = if rest.is_empty() { format!("{sign}{lead}{tail}") } else { format!("{sign}{lead}.{rest}{tail}") };
+    let whole = if rest.is_empty() {
+        format!("{sign}{lead}{tail}")
+    } else {
+        format!("{sign}{lead}.{rest}{tail}")
+    };
     if whole.len() <= width {
         return whole;
     }
-    let keep = width.saturating_sub(sign.len() + lead.len() + 2 + tail.len()).max(1).min(rest.len());
+    let keep =
+        width.saturating_sub(sign.len() + lead.len() + 2 + tail.len()).max(1).min(rest.len());
     format!("{sign}{lead}.{}{}{tail}", &rest[..keep], text::CUT_MARK)
 }
 

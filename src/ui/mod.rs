@@ -273,8 +273,8 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests;
 
-pub use crate::text::{visible, visible_text};
 use crate::text::columns;
+pub use crate::text::{visible, visible_text};
 
 /// The part of `input` that fits in `room` columns with its cursor in view, made
 /// [`visible`], and the cursor's column within it.

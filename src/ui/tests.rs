@@ -472,10 +472,16 @@ fn footer_with_mixed_currencies_never_adds_them_up() {
 
 #[test]
 fn footer_with_one_currency_or_none() {
-    let app = with(vec![in_currency("a", Some("1"), Some("EUR")), in_currency("b", Some("2"), Some("EUR"))]);
+    let app = with(vec![
+        in_currency("a", Some("1"), Some("EUR")),
+        in_currency("b", Some("2"), Some("EUR")),
+    ]);
     assert_eq!(footer_text(&app, 100), " 2 wallets · total 3 EUR · min 1 · max 2 ");
     let app = with(vec![in_currency("a", Some("1"), None), in_currency("b", None, None)]);
-    assert_eq!(footer_text(&app, 100), " 2 wallets · total 1 · min 1 · max 1 · 1 without a numeric balance ");
+    assert_eq!(
+        footer_text(&app, 100),
+        " 2 wallets · total 1 · min 1 · max 1 · 1 without a numeric balance "
+    );
     let app = with(vec![in_currency("a", Some("1"), None)]);
     assert_eq!(footer_text(&app, 100), " 1 wallet · total 1 · min 1 · max 1 ");
     let app = with(vec![in_currency("a", None, None)]);
@@ -492,7 +498,8 @@ fn footer_shows_extreme_totals_in_the_lists_notation_with_a_cut_mark() {
     let text = footer_text(&app, 200);
     assert!(text.contains("total -9.9999999999999999999999999999999999998…E+125"), "{text}");
     assert!(text.contains("min -9.9999999999999999999999999999999999999E+125 "), "{text}");
-    let tiny = with(vec![in_currency("a", Some("-1E-130"), None), in_currency("b", Some("2E-130"), None)]);
+    let tiny =
+        with(vec![in_currency("a", Some("-1E-130"), None), in_currency("b", Some("2E-130"), None)]);
     assert_eq!(footer_text(&tiny, 200), " 2 wallets · total 1E-130 · min -1E-130 · max 2E-130 ");
 }
 
@@ -545,7 +552,9 @@ fn balances_align_on_the_point_with_exact_digits() {
     let row = rows.iter().find(|r| r.starts_with("┃w-1E+2 ")).expect("1E+2 row");
     let at = row.rfind(" 100 ").map(|i| row[..i].chars().count() + 1);
     assert_eq!(at.map(|c| c + 3), point("w-4661.3"), "{rows:#?}");
-    for needle in ["12345678901234567890123456789012345678", "S \"100\"", "M {\"amount\": 5}", "NULL null"] {
+    for needle in
+        ["12345678901234567890123456789012345678", "S \"100\"", "M {\"amount\": 5}", "NULL null"]
+    {
         assert!(rows.iter().any(|r| r.contains(needle)), "{needle} in {rows:#?}");
     }
     assert_snapshot!(screen);
@@ -628,7 +637,10 @@ fn the_help_overlay_scrolls_on_a_small_screen_and_shows_everything_on_a_big_one(
     let text = screen_text(&big);
     assert!(text.contains("any key closes"), "{text}");
     assert!(text.contains("export the wallets in view (CSV / JSON Lines)"), "not cut:\n{text}");
-    assert!(text.contains("EUR              1 wallet · total 10.5 · min 10.5 · max 10.5"), "{text}");
+    assert!(
+        text.contains("EUR              1 wallet · total 10.5 · min 10.5 · max 10.5"),
+        "{text}"
+    );
     assert_snapshot!("help_160x45", big);
     let small = draw(&app, 60, 16);
     let first = screen_text(&small);

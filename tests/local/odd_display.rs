@@ -73,8 +73,10 @@ fn item(id: &str, balance: Option<AttributeValue>, currency: Option<&str>) -> It
 }
 
 fn items() -> Vec<Item> {
-    let numbers = NUMBERS.iter().map(|(id, b, c)| item(id, Some(AttributeValue::N(b.to_string())), *c));
-    let odd_ids = ODD_IDS.iter().map(|(id, _)| item(id, Some(AttributeValue::N("1".into())), Some("EUR")));
+    let numbers =
+        NUMBERS.iter().map(|(id, b, c)| item(id, Some(AttributeValue::N(b.to_string())), *c));
+    let odd_ids =
+        ODD_IDS.iter().map(|(id, _)| item(id, Some(AttributeValue::N("1".into())), Some("EUR")));
     let odd = non_numeric().into_iter().map(|(id, b, _)| item(id, Some(b), Some("EUR")));
     numbers.chain(odd_ids).chain(odd).collect()
 }
@@ -151,7 +153,10 @@ async fn odd_items_are_shown_visibly_and_exported_with_one_exact_balance_column(
         .iter()
         .map(|g| (g.currency.map(String::from), g.aggregates.count))
         .collect();
-    assert_eq!(groups, BTreeMap::from([(Some("EUR".into()), 15), (Some("USD".into()), 2), (None, 2)]));
+    assert_eq!(
+        groups,
+        BTreeMap::from([(Some("EUR".into()), 15), (Some("USD".into()), 2), (None, 2)])
+    );
 
     // Every odd id is on screen in its visible form; no cell holds a control or bidi char.
     d.key('s'); // user_id order, so every row is on one screen
@@ -170,12 +175,14 @@ async fn odd_items_are_shown_visibly_and_exported_with_one_exact_balance_column(
     }
 
     // CSV: one balance column; numbers exact; other types as typed JSON; ids exact.
-    let dir = std::env::temp_dir().join(format!("wallet-tui-odd-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("wallet-tui-odd-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("a temp dir");
     let path = dir.join("odd.csv");
     assert_eq!(export_csv(&mut d, &path).await, items.len());
     let mut reader = csv::Reader::from_path(&path).expect("open the CSV");
-    let header: Vec<String> = reader.headers().expect("a header").iter().map(String::from).collect();
+    let header: Vec<String> =
+        reader.headers().expect("a header").iter().map(String::from).collect();
     assert_eq!(header.iter().filter(|h| *h == "balance").count(), 1, "{header:?}");
     assert_eq!(header[..2], ["user_id", "balance"]);
     let rows: BTreeMap<String, String> = reader
