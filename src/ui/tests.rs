@@ -658,3 +658,13 @@ fn the_help_overlay_scrolls_on_a_small_screen_and_shows_everything_on_a_big_one(
     app.step(app.now(), ch('q'));
     assert!(matches!(app.modal(), crate::app::Modal::None), "another key closes it");
 }
+
+#[test]
+fn the_throughput_forms_decreases_line_wraps_at_80_columns() {
+    let (mut app, _) = app_with(Some(info(TableStatus::Active)));
+    app.step(app.now(), ch('t'));
+    assert!(matches!(app.modal(), crate::app::Modal::UpdateTable(_)));
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("0 so far today (DynamoDB limits decreases"), "{text}");
+    assert!(text.contains("│                        day)"), "the end of the line is shown:\n{text}");
+}
