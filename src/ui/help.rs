@@ -37,11 +37,8 @@ pub(super) fn rows(app: &App) -> Vec<HelpRow> {
     let groups = app.list().groups();
     for g in groups.sorted() {
         let label = super::list::currency_label(g.currency, 16);
-        let mut what = super::list::group_figures(g.aggregates);
-        what.insert_str(
-            what.find(' ').unwrap_or(what.len()),
-            if g.aggregates.count == 1 { " wallet" } else { " wallets" },
-        );
+        let figures = super::list::figures(g.aggregates, "", super::list::TOTAL_WIDTH);
+        let mut what = format!("{}{figures}", count(g.aggregates.count, "wallet"));
         if g.aggregates.without_balance > 0 {
             what.push_str(&format!(
                 " · {} without a numeric balance",

@@ -334,12 +334,12 @@ fn short_figures(agg: &Aggregates) -> String {
 
 /// Widest a total, min or max takes in the footer before it turns to scientific notation (as
 /// wide as the widest balance: sign, 38 digits, point and exponent).
-const TOTAL_WIDTH: usize = 46;
+pub(super) const TOTAL_WIDTH: usize = 46;
 /// The same for each currency when there are several.
 const GROUP_TOTAL_WIDTH: usize = 20;
 
 /// " · total 12.5 EUR · min 0 · max 10".
-fn figures(agg: &Aggregates, currency: &str, width: usize) -> String {
+pub(super) fn figures(agg: &Aggregates, currency: &str, width: usize) -> String {
     if agg.numeric() == 0 {
         return String::new();
     }

@@ -666,5 +666,37 @@ fn the_throughput_forms_decreases_line_wraps_at_80_columns() {
     assert!(matches!(app.modal(), crate::app::Modal::UpdateTable(_)));
     let text = screen_text(&draw(&app, 80, 24));
     assert!(text.contains("0 so far today (DynamoDB limits decreases"), "{text}");
-    assert!(text.contains("│                        day)"), "the end of the line is shown:\n{text}");
+    assert!(
+        text.contains("│                        day)"),
+        "the end of the line is shown:\n{text}"
+    );
+}
+
+#[test]
+fn extra_columns_stay_put_while_scrolling() {
+    use crate::wallet::AttrValue;
+    // The first rows have only a currency (on every wallet); a note is on those further down.
+    let wallets = (0..40)
+        .map(|i| {
+            let id = format!("w{i:02}");
+            let mut attrs = vec![("currency", AttrValue::S("EUR".into()))];
+            if i >= 10 {
+                attrs.push(("note", AttrValue::S(format!("n{i}").into())));
+            }
+            wallet_with(&id, Some("1"), &attrs)
+        })
+        .collect();
+    let mut app = with(wallets);
+    let header = |app: &App| {
+        let text = screen_text(&draw(app, 130, 24));
+        let header = text.lines().find(|l| l.contains("user_id") && l.contains("balance"));
+        header.expect("the list header").to_string()
+    };
+    let top = header(&app);
+    assert!(top.contains("note") && top.contains("currency"), "{top}");
+    assert!(top.find("currency") < top.find("note"), "the most common first: {top}");
+    for _ in 0..30 {
+        app.step(app.now(), ch('j'));
+    }
+    assert_eq!(header(&app), top);
 }
