@@ -22,7 +22,7 @@ const MIN_BALANCE_WIDTH: usize = 12;
 /// The balance column never takes more than this (a 38-digit number with sign and point).
 const MAX_BALANCE_WIDTH: usize = 42;
 /// Extra columns are as wide as their values among this many first wallets in view.
-const WIDTH_SAMPLE: usize = 100;
+const WIDTH_SAMPLE: usize = 32;
 /// Extra columns are added while each gets at least this much room.
 const MIN_EXTRA_WIDTH: u16 = 6;
 /// Long values are cut at this width in the list (the detail pane shows them whole).
