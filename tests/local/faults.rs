@@ -121,8 +121,8 @@ async fn a_scan_cut_mid_way_resumes_with_every_wallet_exactly_once() {
     let kept = d.app.list().loaded();
     assert!(kept > 0 && kept <= 6 * 20, "cut after 6 pages: {kept} loaded");
     let line = d.app.status_line().cloned().expect("said").text;
-    let wallets = wallet_tui::text::count(kept, "wallet");
-    assert!(line.contains(&format!("with {wallets} loaded")), "{line}");
+    let counted = wallet_tui::text::count(kept, "wallet");
+    assert!(line.contains(&format!("with {counted} loaded")), "{line}");
     assert!(line.ends_with("r resumes where each segment stopped"), "{line}");
     eprintln!("stopped: {line}");
 
