@@ -26,6 +26,7 @@ pub mod msg;
 pub mod private;
 pub mod table;
 pub mod target;
+pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod usage;
