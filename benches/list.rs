@@ -77,6 +77,9 @@ fn loaded_app(n: usize) -> App {
     };
     let described = Response::Described { table: "user_wallet".into(), result: Ok(Some(info)) };
     app.update(now, Msg::Worker(Reply { session: 1, response: described }));
+    // No write left open on the table: the scan may start.
+    let resolved = Response::WritesResolved { table: "user_wallet".into(), result: Ok(vec![]) };
+    app.update(now, Msg::Worker(Reply { session: 1, response: resolved }));
     let page = ScanPage {
         id: 1,
         segment: 0,
@@ -93,6 +96,7 @@ fn loaded_app(n: usize) -> App {
 
 /// `app` with the wallet at view position `at` selected, paging down to it.
 fn select(app: &mut App, at: usize) {
+    assert!(app.list().len() > at, "the wallets were loaded");
     let page_down = Msg::Term(Event::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)));
     while app.selected() + usize::from(app.viewport().list_rows) <= at {
         app.update(app.now(), page_down.clone());

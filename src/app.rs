@@ -223,6 +223,8 @@ pub struct App {
     connection: Connection,
     status_line: Option<StatusLine>,
     modal: Modal,
+    /// First row of the help overlay shown (it scrolls when the screen is small).
+    help_scroll: usize,
     /// The time of the message being handled; rendering measures elapsed time from it.
     now: Instant,
     should_quit: bool,
@@ -262,7 +264,8 @@ impl App {
     /// A new app for `config.table`, at `now`.
     pub fn new(config: AppConfig, now: Instant) -> Self {
         let ready = config.ready;
-        let session = TableSession::new(1, config.table.clone(), now, ready.then_some(now));
+        let mut session = TableSession::new(1, config.table.clone(), now, ready.then_some(now));
+        session.list = WalletList::with_currency_attribute(&config.currency_attribute);
         let warnings = config.warnings.clone();
         let status_line = (!warnings.is_empty())
             .then(|| StatusLine { level: Level::Warning, text: warnings.join(" · ") });
@@ -271,6 +274,7 @@ impl App {
             status_line,
             warnings,
             modal: Modal::None,
+            help_scroll: 0,
             now,
             should_quit: false,
             quitting: None,
@@ -488,7 +492,7 @@ impl App {
         match &mut self.modal {
             Modal::None => {}
             Modal::Help => {
-                self.modal = Modal::None;
+                self.scroll_help(key.code);
                 return Vec::new();
             }
             Modal::Tables(_) => return self.handle_picker_event(event),
@@ -576,7 +580,10 @@ impl App {
         }
         match action {
             Action::Quit => self.quit(),
-            Action::Help => self.modal = Modal::Help,
+            Action::Help => {
+                self.modal = Modal::Help;
+                self.help_scroll = 0;
+            }
             Action::Refresh => return self.refresh(),
             Action::Cancel => return self.clear_filter_or_cancel_scan(),
             Action::CreateTable => self.open_create_form(),
@@ -962,6 +969,32 @@ impl App {
 
     pub fn modal(&self) -> &Modal {
         &self.modal
+    }
+
+    /// First row of the help overlay shown; `ui` keeps it within the rows there are.
+    pub fn help_scroll(&self) -> usize {
+        self.help_scroll
+    }
+
+    /// j/k, arrows, PgUp/PgDn, Home/End scroll the help overlay; any other key closes it.
+    fn scroll_help(&mut self, code: KeyCode) {
+        const PAGE: usize = 10;
+        // Rows the help can have: its keys (descriptions may wrap) and one per currency.
+        let most =
+            3 * (self.config.keymap.help_rows().len() + 8) + self.session.list.groups().len() + 4;
+        self.help_scroll = match code {
+            KeyCode::Char('j') | KeyCode::Down => self.help_scroll + 1,
+            KeyCode::Char('k') | KeyCode::Up => self.help_scroll.saturating_sub(1),
+            KeyCode::PageDown | KeyCode::Char(' ') => self.help_scroll + PAGE,
+            KeyCode::PageUp => self.help_scroll.saturating_sub(PAGE),
+            KeyCode::Home | KeyCode::Char('g') => 0,
+            KeyCode::End | KeyCode::Char('G') => most,
+            _ => {
+                self.modal = Modal::None;
+                0
+            }
+        }
+        .min(most);
     }
 
     /// The time of the last message; rendering measures elapsed time from it.

@@ -126,6 +126,30 @@ pub enum Command {
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
         concurrency: u64,
     },
+    /// Import wallets from a file (this app's CSV or JSON Lines export, or plain JSON lines):
+    /// validated whole before any write, diffed against the table, each write conditional.
+    Import {
+        /// The file to import.
+        file: PathBuf,
+        /// Only say what would change: N new, M different, K identical.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also write the wallets that differ from the table (each only if still as read).
+        #[arg(long)]
+        overwrite: bool,
+        /// Write the good rows even if some are bad; the bad ones go to a rejects file.
+        #[arg(long)]
+        skip_bad: bool,
+        /// Provisioned tables: write at most this percentage of the write capacity per second.
+        #[arg(long, default_value_t = 50.0, value_parser = parse_percent)]
+        max_write_percent: f64,
+        /// Write at most this many WCU per second (on-demand tables: unpaced without it).
+        #[arg(long, value_parser = parse_rcu_rate)]
+        max_write_wcu: Option<f64>,
+        /// Writes in flight at once.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+        concurrency: u64,
+    },
 }
 
 impl Cli {

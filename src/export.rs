@@ -3,7 +3,9 @@
 //! - CSV: a header `user_id,balance,<other attributes…>` (the names found in the wallets
 //!   exported, sorted), then one row per wallet; strings as they are, numbers as their exact
 //!   decimal text, other types (sets, lists, maps, binaries) as JSON; an attribute a wallet
-//!   does not have is an empty cell.
+//!   does not have is an empty cell. There is one `balance` column whatever its stored type:
+//!   a number as its exact text, anything else (S, M, BOOL, NULL, NS…) as typed DynamoDB JSON
+//!   (`{"S":"100"}`), so a reader tells the string "100" from the number 100.
 //! - JSON Lines: one wallet per line in DynamoDB JSON (`{"user_id":{"S":"…"},"balance":{"N":"12.5"}}`),
 //!   so numbers stay exact strings for any reader, and types survive the round trip.
 //!
@@ -98,15 +100,13 @@ pub fn write(path: &Path, format: Format, wallets: &[Wallet]) -> Result<usize, E
 }
 
 fn write_csv(file: File, wallets: &[Wallet]) -> std::io::Result<()> {
-    let names: BTreeSet<&str> = wallets.iter().flat_map(|w| w.extra.names()).collect();
+    let names: BTreeSet<&str> =
+        wallets.iter().flat_map(|w| w.extra.names()).filter(|n| *n != BALANCE).collect();
     let mut out = csv::Writer::from_writer(BufWriter::new(file));
     let header = [USER_ID, BALANCE].into_iter().chain(names.iter().copied());
     out.write_record(header)?;
     for wallet in wallets {
-        let mut row = vec![
-            wallet.user_id.to_text(),
-            wallet.balance.map(|b| b.to_string()).unwrap_or_default(),
-        ];
+        let mut row = vec![wallet.user_id.to_text(), balance_cell(wallet)];
         row.extend(
             names.iter().map(|name| wallet.attr(name).map(|v| cell(&v)).unwrap_or_default()),
         );
@@ -115,6 +115,15 @@ fn write_csv(file: File, wallets: &[Wallet]) -> std::io::Result<()> {
     let mut inner = out.into_inner().map_err(|e| e.into_error())?;
     inner.flush()?;
     inner.get_ref().sync_all()
+}
+
+/// The balance cell: the exact number, another type as typed JSON, or empty.
+fn balance_cell(wallet: &Wallet) -> String {
+    match (wallet.balance, wallet.attr(BALANCE)) {
+        (Some(b), _) => b.to_string(),
+        (None, Some(other)) => json::value_json(&other, Shape::Dynamo),
+        (None, None) => String::new(),
+    }
 }
 
 /// A CSV cell: text and numbers as they are, anything else as JSON.

@@ -143,6 +143,14 @@ impl JournalEntry {
             WriteKind::Delete { .. } | WriteKind::DeleteOver { .. } => {
                 vec![line(&write.user_id, "delete", old, None)]
             }
+            WriteKind::PutItem { item, seen } => {
+                let number = |attrs: &crate::import::Attrs| match attrs.get(crate::wallet::BALANCE)
+                {
+                    Some(crate::wallet::AttrValue::N(n)) => Some(n.to_string()),
+                    _ => None,
+                };
+                vec![line(&write.user_id, "import", seen.as_ref().and_then(number), number(item))]
+            }
             WriteKind::Transfer { to, amount, .. } => {
                 let amount = Some(amount.to_string());
                 let out = JournalEntry {

@@ -16,6 +16,7 @@ pub mod export;
 #[cfg(test)]
 mod fixtures;
 pub mod form;
+pub mod import;
 pub mod journal;
 pub mod json;
 pub mod keymap;
@@ -26,6 +27,7 @@ pub mod private;
 pub mod stream;
 pub mod table;
 pub mod target;
+pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod usage;

@@ -8,7 +8,11 @@ use std::hash::BuildHasher;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::balance::{Balance, Sum};
+use crate::json::{Shape::Plain, value_json};
 use crate::wallet::{UserId, Wallet};
+
+/// The currency attribute when nobody names another (`currency_attribute`).
+pub const DEFAULT_CURRENCY_ATTRIBUTE: &str = "currency";
 
 /// The list's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -141,7 +145,7 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(needle)
 }
 
-/// Count, exact total, min and max over the wallets in view.
+/// Count, exact total, min and max over the wallets in view (or one currency of them).
 #[derive(Debug, Clone, Default)]
 pub struct Aggregates {
     pub count: usize,
@@ -153,33 +157,9 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
-    /// Whether a wallet in view whose balance goes from `old` to `new` can be accounted for
-    /// in place: not when it held the minimum or maximum and changes (the next one is not
-    /// known without a pass).
-    fn can_replace(&self, old: Option<Balance>, new: Option<Balance>) -> bool {
-        old == new || old.is_none_or(|o| self.min != Some(o) && self.max != Some(o))
-    }
-
-    /// Accounts for a wallet in view whose balance goes from `old` to `new` (`new` `None`
-    /// and `gone`: it left the view). Only after [`Aggregates::can_replace`].
-    fn replace(&mut self, old: Option<Balance>, new: Option<Balance>, gone: bool) {
-        match old {
-            Some(b) => self.total.sub(b),
-            None => self.without_balance -= 1,
-        }
-        self.count -= 1;
-        if !gone {
-            self.add_balance(new);
-        }
-    }
-
     fn add(&mut self, wallet: &Wallet) {
-        self.add_balance(wallet.balance);
-    }
-
-    fn add_balance(&mut self, balance: Option<Balance>) {
         self.count += 1;
-        let Some(b) = balance else {
+        let Some(b) = wallet.balance else {
             self.without_balance += 1;
             return;
         };
@@ -187,10 +167,191 @@ impl Aggregates {
         self.min = Some(self.min.map_or(b, |m| m.min(b)));
         self.max = Some(self.max.map_or(b, |m| m.max(b)));
     }
+
+    /// Wallets with a numeric balance (those the total, min and max are over).
+    pub fn numeric(&self) -> usize {
+        self.count - self.without_balance
+    }
+}
+
+/// Distinct currencies given their own aggregates; wallets of any further currency are
+/// counted in [`Groups::beyond`] (a hostile table could hold a million distinct values, and
+/// each exact total costs a few KB).
+pub const MAX_GROUPS: usize = 1000;
+
+/// The wallets in view, apart by currency (the config's `currency_attribute`): money of two
+/// currencies is never added up. Kept up to date as pages arrive, like [`Aggregates`].
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    by_currency: hashbrown::HashMap<Box<str>, Aggregates>,
+    /// Wallets without the attribute: a group of their own.
+    missing: Aggregates,
+    /// Wallets in currencies past the first [`MAX_GROUPS`]: counted, not totalled.
+    beyond: usize,
+}
+
+/// One currency's share of the wallets in view.
+#[derive(Debug, Clone, Copy)]
+pub struct Group<'a> {
+    /// The currency as stored (a non-string value as its type and JSON); `None` for wallets
+    /// without the attribute.
+    pub currency: Option<&'a str>,
+    pub aggregates: &'a Aggregates,
+}
+
+impl Groups {
+    fn add(&mut self, wallet: &Wallet, attribute: &str) {
+        let Some(currency) = wallet.extra.text(attribute) else {
+            return match wallet.attr(attribute) {
+                None => self.missing.add(wallet),
+                Some(other) => {
+                    let label = format!("{} {}", other.type_name(), value_json(&other, Plain));
+                    self.add_to(&label, wallet)
+                }
+            };
+        };
+        self.add_to(currency, wallet)
+    }
+
+    fn add_to(&mut self, currency: &str, wallet: &Wallet) {
+        if let Some(group) = self.by_currency.get_mut(currency) {
+            return group.add(wallet);
+        }
+        if self.by_currency.len() >= MAX_GROUPS {
+            self.beyond += 1;
+            return;
+        }
+        self.by_currency.entry(currency.into()).or_default().add(wallet);
+    }
+
+    /// How many groups there are (wallets without a currency count as one).
+    pub fn len(&self) -> usize {
+        self.by_currency.len() + usize::from(self.missing.count > 0)
+    }
+
+    /// True when no wallet is in view.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every group, the largest first (ties by currency, wallets without one last).
+    pub fn sorted(&self) -> Vec<Group<'_>> {
+        let mut groups: Vec<Group> = self
+            .by_currency
+            .iter()
+            .map(|(c, a)| Group { currency: Some(c), aggregates: a })
+            .collect();
+        if self.missing.count > 0 {
+            groups.push(Group { currency: None, aggregates: &self.missing });
+        }
+        groups.sort_by(|a, b| {
+            let key = |g: &Group| (std::cmp::Reverse(g.aggregates.count), g.currency.is_none());
+            key(a).cmp(&key(b)).then_with(|| a.currency.cmp(&b.currency))
+        });
+        groups
+    }
+
+    /// Wallets in currencies past the first [`MAX_GROUPS`], not totalled.
+    pub fn beyond(&self) -> usize {
+        self.beyond
+    }
+}
+
+/// How a balance's text splits around its point: characters before it (sign included) and
+/// from it on. Plain "-12.5" is (3, 2); "100" is (3, 0); scientific "1.5E+100" splits at its
+/// point, "1E+100" at its `E`. Computed from the number, without formatting it.
+pub fn balance_shape(balance: Balance) -> (usize, usize) {
+    let coefficient = balance.coefficient().unsigned_abs();
+    let n = coefficient.checked_ilog10().map_or(1, |d| d as i32 + 1);
+    let e = i32::from(balance.exponent());
+    let sign = usize::from(balance.is_negative());
+    let plain_len = if e >= 0 {
+        n + e
+    } else if n > -e {
+        n + 1
+    } else {
+        2 - e
+    };
+    let (int, frac) = if plain_len <= 40 {
+        match e {
+            e if e >= 0 => (n + e, 0),
+            e if n > -e => (n + e, 1 - e),
+            e => (1, 1 - e),
+        }
+    } else {
+        let exponent = e + n - 1;
+        let exponent_len = exponent.unsigned_abs().checked_ilog10().map_or(1, |d| d as i32 + 1);
+        let point = if n > 1 { n } else { 0 };
+        (1, point + 2 + exponent_len)
+    };
+    (int as usize + sign, frac as usize)
+}
+
+/// The widest balance text of the loaded wallets, split as [`balance_shape`] does: the list
+/// aligns every balance on its point with these, so the column does not move while scrolling.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BalanceWidths {
+    pub int: usize,
+    pub frac: usize,
+}
+
+impl BalanceWidths {
+    fn add(&mut self, wallet: &Wallet) {
+        if let Some(b) = wallet.balance {
+            let (int, frac) = balance_shape(b);
+            self.int = self.int.max(int);
+            self.frac = self.frac.max(frac);
+        }
+    }
+}
+
+/// Attribute names counted over the loaded wallets, for the list's extra columns.
+const MAX_COLUMN_NAMES: usize = 10_000;
+
+/// How many loaded wallets carry each attribute (other than the key and a numeric balance),
+/// and the names in order: the most common first, ties by name.
+#[derive(Debug, Clone, Default)]
+struct ColumnCounts {
+    counts: hashbrown::HashMap<Box<str>, usize>,
+    order: Vec<Box<str>>,
+    dirty: bool,
+}
+
+impl ColumnCounts {
+    fn add(&mut self, wallet: &Wallet) {
+        for name in wallet.extra.names() {
+            if let Some(n) = self.counts.get_mut(name) {
+                *n += 1;
+            } else if self.counts.len() < MAX_COLUMN_NAMES {
+                self.counts.insert(name.into(), 1);
+                self.dirty = true;
+            }
+        }
+    }
+
+    fn remove(&mut self, wallet: &Wallet) {
+        for name in wallet.extra.names() {
+            if let Some(n) = self.counts.get_mut(name) {
+                *n -= 1;
+                if *n == 0 {
+                    self.counts.remove(name);
+                }
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// Re-orders the names; cheap, as there are few names.
+    fn refresh(&mut self) {
+        let mut names: Vec<(&Box<str>, &usize)> = self.counts.iter().collect();
+        names.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        self.order = names.into_iter().map(|(name, _)| name.clone()).collect();
+        self.dirty = false;
+    }
 }
 
 /// All loaded wallets and the view over them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WalletList {
     wallets: Vec<Wallet>,
     by_id: IdIndex,
@@ -201,8 +362,35 @@ pub struct WalletList {
     sort: SortKey,
     filter: Filter,
     aggregates: Aggregates,
+    /// The wallets in view by currency.
+    groups: Groups,
+    /// The attribute that holds a wallet's currency.
+    currency_attribute: Box<str>,
+    /// The widest balance of the loaded wallets, around its point.
+    widths: BalanceWidths,
+    /// The attributes of the loaded wallets, for the list's columns.
+    columns: ColumnCounts,
     /// Set when a change invalidated the view; `settle` rebuilds it.
     stale: bool,
+}
+
+impl Default for WalletList {
+    fn default() -> Self {
+        WalletList {
+            wallets: Vec::new(),
+            by_id: IdIndex::default(),
+            view: Vec::new(),
+            unsorted_tail: 0,
+            sort: SortKey::default(),
+            filter: Filter::default(),
+            aggregates: Aggregates::default(),
+            groups: Groups::default(),
+            currency_attribute: DEFAULT_CURRENCY_ATTRIBUTE.into(),
+            widths: BalanceWidths::default(),
+            columns: ColumnCounts::default(),
+            stale: false,
+        }
+    }
 }
 
 impl WalletList {
@@ -211,9 +399,40 @@ impl WalletList {
         Self::default()
     }
 
-    /// Forgets every wallet (a new scan starts), keeping sort and filter.
+    /// An empty list whose wallets are grouped by the currency in `attribute`.
+    pub fn with_currency_attribute(attribute: &str) -> Self {
+        WalletList { currency_attribute: attribute.into(), ..Self::default() }
+    }
+
+    /// Forgets every wallet (a new scan starts), keeping sort, filter and currency attribute.
     pub fn clear(&mut self) {
-        *self = WalletList { sort: self.sort, filter: self.filter.clone(), ..Self::default() };
+        *self = WalletList {
+            sort: self.sort,
+            filter: self.filter.clone(),
+            currency_attribute: self.currency_attribute.clone(),
+            ..Self::default()
+        };
+    }
+
+    /// The wallets in view by currency.
+    pub fn groups(&self) -> &Groups {
+        &self.groups
+    }
+
+    /// The attribute that holds a wallet's currency.
+    pub fn currency_attribute(&self) -> &str {
+        &self.currency_attribute
+    }
+
+    /// The widest balance of the loaded wallets, around its point.
+    pub fn balance_widths(&self) -> BalanceWidths {
+        self.widths
+    }
+
+    /// The other attributes of the loaded wallets, the most common first: the list's extra
+    /// columns, which stay put while scrolling.
+    pub fn column_names(&self) -> &[Box<str>] {
+        &self.columns.order
     }
 
     /// Makes room for `additional` more wallets without regrowing.
@@ -283,26 +502,24 @@ impl WalletList {
     /// Cheap: new rows are appended to the view and merged into order by `settle`.
     pub fn extend(&mut self, page: impl IntoIterator<Item = Wallet>) {
         for wallet in page {
-            self.put(wallet, false);
+            self.insert(wallet);
         }
+        self.refresh_columns();
     }
 
-    /// Inserts or replaces one wallet (a scanned page, a write's new value, a stream
-    /// record). A replaced wallet keeps the view in order in place when it can (see
-    /// [`WalletList::replace_in_view`]); otherwise the view is rebuilt by `settle`.
+    /// Inserts or replaces one wallet (a scanned page, or a write's new value).
     pub fn upsert(&mut self, wallet: Wallet) {
-        self.put(wallet, true);
+        self.insert(wallet);
+        self.refresh_columns();
     }
 
-    /// [`WalletList::upsert`]; a new wallet goes `placed` straight to its place in an
-    /// ordered view (one change), else to the unsorted tail (a scan's pages, merged in
-    /// bulk by `settle`).
-    fn put(&mut self, wallet: Wallet, placed: bool) {
+    fn insert(&mut self, wallet: Wallet) {
+        self.widths.add(&wallet);
+        self.columns.add(&wallet);
         if let Some(i) = self.by_id.find(&self.wallets, &wallet.user_id) {
-            if !self.replace_in_view(i as usize, &wallet) {
-                self.stale = true;
-            }
-            self.wallets[i as usize] = wallet;
+            let old = std::mem::replace(&mut self.wallets[i as usize], wallet);
+            self.columns.remove(&old);
+            self.stale = true;
             return;
         }
         let Ok(index) = u32::try_from(self.wallets.len()) else {
@@ -311,148 +528,30 @@ impl WalletList {
         self.by_id.insert(&self.wallets, &wallet.user_id, index);
         if !self.stale && self.filter.matches(&wallet) {
             self.aggregates.add(&wallet);
-            let (wallets, sort) = (&self.wallets, self.sort);
-            if placed && self.unsorted_tail == 0 && sort != SortKey::Loaded {
-                // An ordered view (not a scan's pages): straight to its place.
-                let at = self
-                    .view
-                    .partition_point(|&i| sort.compare(&wallets[i as usize], &wallet).is_lt());
-                self.view.insert(at, index);
-            } else {
-                self.view.push(index);
-                self.unsorted_tail += 1;
-            }
+            self.groups.add(&wallet, &self.currency_attribute);
+            self.view.push(index);
+            self.unsorted_tail += 1;
         }
         self.wallets.push(wallet);
     }
 
-    /// Moves wallet `index` (still holding its old value) to where `new` belongs in the
-    /// view and accounts for the change in the aggregates, without a pass over the list:
-    /// a binary search in a view sorted by balance (a shift of the rows between the two
-    /// places), nothing to move in the other orders. False when that cannot be done: the
-    /// view is out of date or has unsorted rows, the wallet enters or leaves the filter, or
-    /// it held the minimum or maximum.
-    fn replace_in_view(&mut self, index: usize, new: &Wallet) -> bool {
-        if self.stale {
-            return false;
+    fn refresh_columns(&mut self) {
+        if self.columns.dirty {
+            self.columns.refresh();
         }
-        let old = &self.wallets[index];
-        let old_balance = old.balance;
-        let (was, is) = (self.filter.matches(old), self.filter.matches(new));
-        if was != is {
-            return false;
-        }
-        if !is {
-            return true;
-        }
-        if !self.aggregates.can_replace(old_balance, new.balance) {
-            return false;
-        }
-        let by_balance = matches!(self.sort, SortKey::BalanceAsc | SortKey::BalanceDesc);
-        if by_balance && !self.move_in_view(index, new) {
-            return false;
-        }
-        self.aggregates.replace(old_balance, new.balance, false);
-        true
     }
 
-    /// Takes wallet `index` out of the view, and points the view's entry of the last wallet
-    /// (which `swap_remove` moves into its slot) at `index`, without a pass when the view
-    /// is in order; false (nothing changed) when that cannot be done.
-    fn remove_from_view(&mut self, index: usize) -> bool {
-        let sorted = self.sort != SortKey::Loaded;
-        if self.stale || (sorted && self.unsorted_tail > 0) {
-            return false;
-        }
-        let balance = self.wallets[index].balance;
-        let shown = self.filter.matches(&self.wallets[index]);
-        if shown && !self.aggregates.can_replace(balance, None) {
-            return false;
-        }
-        let last = self.wallets.len() - 1;
-        let last_at = match last != index && self.filter.matches(&self.wallets[last]) {
-            true => match self.view_position(last) {
-                Some(at) => Some(at),
-                None => return false,
-            },
-            false => None,
-        };
-        let at = match shown {
-            true => match self.view_position(index) {
-                Some(at) => Some(at),
-                None => return false,
-            },
-            false => None,
-        };
-        if let Some(q) = last_at {
-            self.view[q] = index as u32;
-        }
-        if let Some(p) = at {
-            self.view.remove(p);
-            if p >= self.view.len() + 1 - self.unsorted_tail {
-                self.unsorted_tail -= 1;
-            }
-            self.aggregates.replace(balance, None, true);
-        }
-        true
-    }
-
-    /// Where wallet `index` is in the view: a binary search when the view is sorted, a
-    /// scan of the view in scan order.
-    fn view_position(&self, index: usize) -> Option<usize> {
-        let (wallets, sort) = (&self.wallets, self.sort);
-        if sort == SortKey::Loaded {
-            return self.view.iter().position(|&i| i as usize == index);
-        }
-        let wallet = &wallets[index];
-        let at =
-            self.view.binary_search_by(|&i| sort.compare(&wallets[i as usize], wallet)).ok()?;
-        (self.view[at] as usize == index).then_some(at)
-    }
-
-    /// In a view sorted by balance with no unsorted rows: moves wallet `index` from its
-    /// place by its old value to its place by `new`.
-    fn move_in_view(&mut self, index: usize, new: &Wallet) -> bool {
-        if self.unsorted_tail > 0 {
-            return false;
-        }
-        let (wallets, sort) = (&self.wallets, self.sort);
-        let old = &wallets[index];
-        let Ok(from) = self.view.binary_search_by(|&i| sort.compare(&wallets[i as usize], old))
-        else {
-            return false;
-        };
-        if self.view[from] as usize != index {
-            return false;
-        }
-        // Rows before `new` (old value included when it is before): monotone over the view.
-        let to = self.view.partition_point(|&i| sort.compare(&wallets[i as usize], new).is_lt());
-        if to > from {
-            self.view[from..to].rotate_left(1);
-        } else {
-            self.view[to..=from].rotate_right(1);
-        }
-        true
-    }
-
-    /// Removes a wallet (deleted by a write or a stream record). Returns it if it was
-    /// loaded. The view keeps its order in place when it can, else it is rebuilt.
+    /// Removes a wallet (deleted by a write). Returns it if it was loaded.
     pub fn remove(&mut self, id: &UserId) -> Option<Wallet> {
-        let index = self.by_id.find(&self.wallets, id)? as usize;
-        let in_place = self.remove_from_view(index);
-        self.by_id.remove(&self.wallets, id)?;
+        let index = self.by_id.remove(&self.wallets, id)? as usize;
         let last = self.wallets.len() - 1;
-        if in_place {
-            if index != last {
-                self.by_id.repoint(&self.wallets, last as u32, index as u32);
-            }
-            return Some(self.wallets.swap_remove(index));
-        }
         if index != last {
             // The last wallet moves into the gap: repoint its entry first.
             self.by_id.repoint(&self.wallets, last as u32, index as u32);
         }
         let removed = self.wallets.swap_remove(index);
+        self.columns.remove(&removed);
+        self.refresh_columns();
         self.stale = true;
         self.settle();
         Some(removed)
@@ -506,16 +605,22 @@ impl WalletList {
 
     fn rebuild(&mut self) {
         let mut aggregates = Aggregates::default();
+        let mut groups = Groups::default();
+        let mut widths = BalanceWidths::default();
         let mut view = Vec::with_capacity(self.wallets.len());
         for (i, wallet) in self.wallets.iter().enumerate() {
+            widths.add(wallet);
             if self.filter.matches(wallet) {
                 aggregates.add(wallet);
+                groups.add(wallet, &self.currency_attribute);
                 view.push(i as u32);
             }
         }
         sort_indices(&mut view, &self.wallets, self.sort);
         self.view = view;
         self.aggregates = aggregates;
+        self.groups = groups;
+        self.widths = widths;
         self.unsorted_tail = 0;
         self.stale = false;
     }

@@ -20,6 +20,7 @@ use tracing_subscriber::prelude::*;
 use wallet_tui::app::{App, AppConfig};
 use wallet_tui::cli::{Cli, Command};
 use wallet_tui::config::Config;
+use wallet_tui::import;
 use wallet_tui::journal::{self, Journal};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{LocalEvent, Msg};
@@ -113,6 +114,20 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         return run_seed(&cli, &client, users, concurrency as usize).await;
     }
     let (journal, journal_notice) = open_journal(&cli)?;
+    if let Some(Command::Import { .. }) = &cli.command {
+        if cli.read_only {
+            bail!("--read-only: import writes wallets, so it does not run read-only");
+        }
+        let account = match guard.needs_account() {
+            true => worker::identify(&identity).await.account,
+            false => Account::Pending,
+        };
+        if let Some(why) = guard.mode(&account).worker_refusal() {
+            bail!("import writes wallets: {why}");
+        }
+        journal_notice.iter().for_each(|n| eprintln!("{n}"));
+        return run_import(&cli, client, journal, label).await;
+    }
     let warnings: Vec<String> =
         [plain_http, log_notice, journal_notice].into_iter().flatten().collect();
     for warning in &warnings {
@@ -240,6 +255,71 @@ async fn run_seed(
         report.retried_items
     );
     Ok(())
+}
+
+/// `wallet-tui import FILE`: see [`wallet_tui::import::run`]. Exits 1 if the file has bad
+/// rows (nothing written) or some wallets were conflicts or failed.
+async fn run_import(
+    cli: &Cli,
+    client: aws_sdk_dynamodb::Client,
+    journal: Option<Journal>,
+    label: String,
+) -> Result<()> {
+    let Some(Command::Import {
+        file,
+        dry_run,
+        overwrite,
+        skip_bad,
+        max_write_percent,
+        max_write_wcu,
+        concurrency,
+    }) = cli.command.clone()
+    else {
+        bail!("not an import");
+    };
+    let args = import::run::Args {
+        file,
+        dry_run,
+        overwrite,
+        skip_bad,
+        max_write_percent,
+        max_write_wcu,
+        concurrency: concurrency as usize,
+    };
+    let mut server = None;
+    if cli.local {
+        let progress = |line: String| eprintln!("{line}");
+        let provided = local::provide_dynamodb_local(&local_options(cli)?, &progress).await?;
+        provided.notes.iter().for_each(|note| eprintln!("{note}"));
+        server = provided.server;
+    }
+    let importer = worker::import::Importer::new(client, &cli.table, journal, label);
+    let mut out = std::io::stdout();
+    // On a terminal the diff's summary is a confirmation; a script's import just runs.
+    let ask = |question: &str| {
+        eprint!("{question}");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).is_ok()
+            && matches!(answer.trim(), "y" | "Y" | "yes")
+    };
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let ask: Option<import::run::Ask> = interactive.then_some(&ask);
+    let result = import::run::run(&importer, &args, &mut out, ask).await;
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    match result {
+        Ok(import::run::Outcome::Written(report))
+            if !report.conflicts.is_empty() || !report.failed.is_empty() =>
+        {
+            std::process::exit(1)
+        }
+        Ok(_) => Ok(()),
+        Err(why) => {
+            eprintln!("wallet-tui: {why}");
+            std::process::exit(1)
+        }
+    }
 }
 
 /// The loop: every input becomes a message for `App`; its requests go to the

@@ -50,7 +50,7 @@ impl OpKind {
     /// The kind of a wallet write.
     pub fn of_write(kind: &WriteKind) -> OpKind {
         match kind {
-            WriteKind::Create { .. } => OpKind::Put,
+            WriteKind::Create { .. } | WriteKind::PutItem { .. } => OpKind::Put,
             WriteKind::SetBalance { .. } | WriteKind::SetOver { .. } => OpKind::Update,
             WriteKind::Delete { .. } | WriteKind::DeleteOver { .. } => OpKind::Delete,
             WriteKind::Transfer { .. } => OpKind::Transact,

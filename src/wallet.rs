@@ -226,6 +226,22 @@ impl Extras {
         })
     }
 
+    /// A string attribute's text by name, without unpacking anything (`None` when the
+    /// attribute is missing or not a string).
+    pub fn text(&self, wanted: &str) -> Option<&str> {
+        let mut reader = Reader(&self.0);
+        loop {
+            let name = reader.text()?;
+            if name == wanted {
+                return match reader.byte()? {
+                    tag::S => reader.text(),
+                    _ => None,
+                };
+            }
+            reader.skip_value()?;
+        }
+    }
+
     /// One attribute by name.
     pub fn get(&self, wanted: &str) -> Option<AttrValue> {
         let mut reader = Reader(&self.0);
@@ -373,8 +389,25 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// Steps over a value without building it (scans and column counts step over millions).
     fn skip_value(&mut self) -> Option<()> {
-        self.value().map(drop)
+        match self.byte()? {
+            tag::S | tag::N | tag::B => self.bytes().map(drop),
+            tag::FALSE | tag::TRUE | tag::NULL => Some(()),
+            tag::SS | tag::NS | tag::BS => {
+                let n = self.len()?;
+                (0..n).try_for_each(|_| self.bytes().map(drop))
+            }
+            tag::L => {
+                let n = self.len()?;
+                (0..n).try_for_each(|_| self.skip_value())
+            }
+            tag::M => {
+                let n = self.len()?;
+                (0..n).try_for_each(|_| self.bytes().and_then(|_| self.skip_value()))
+            }
+            _ => None,
+        }
     }
 }
 

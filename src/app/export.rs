@@ -27,10 +27,10 @@ impl App {
             vec![Field::choice(FORMAT, vec![CSV, JSON_LINES]), Field::text(FILE, &name)],
         )
         .with_intro(format!(
-            "The {} wallets in view, in list order, numbers exact. The name ends in .csv or \
+            "The {} in view, in list order, numbers exact. The name ends in .csv or \
              .jsonl as chosen; a relative one is in {}. An existing file is never \
              overwritten.",
-            self.session.list.len(),
+            crate::text::count(self.session.list.len(), "wallet"),
             std::env::current_dir().map_or_else(|_| ".".to_string(), |d| d.display().to_string())
         ));
         self.modal = Modal::Export(form);
@@ -84,7 +84,11 @@ impl App {
                 if ours {
                     self.modal = Modal::None;
                 }
-                self.info(format!("exported {n} wallets to {}", path.display()));
+                self.info(format!(
+                    "exported {} to {}",
+                    crate::text::count(n, "wallet"),
+                    crate::text::visible_text(&path.display().to_string())
+                ));
             }
             Err(why) => {
                 let why = why.to_string();

@@ -210,8 +210,8 @@ impl App {
         let id = scan.id;
         self.settle_keeping_selection();
         self.info(format!(
-            "scan stopped: {} wallets loaded; r goes on",
-            self.session.list.loaded()
+            "scan stopped: {} loaded; r goes on",
+            crate::text::count(self.session.list.loaded(), "wallet")
         ));
         vec![Request::CancelScan { id }]
     }
@@ -263,10 +263,10 @@ impl App {
         let done = scan.segments_done();
         let segments = scan.segments;
         self.settle_keeping_selection();
-        let loaded = self.session.list.loaded();
+        let loaded = crate::text::count(self.session.list.loaded(), "wallet");
         // What holds and what to do first; the cause, often long, last.
         self.scan_line = format!(
-            "scan stopped with {loaded} wallets loaded, {done} of {segments} segments \
+            "scan stopped with {loaded} loaded, {done} of {segments} segments \
              complete; r resumes where each segment stopped ({why})"
         );
         self.error(self.scan_line.clone());

@@ -92,6 +92,8 @@ impl App {
         let id = self.next_session;
         self.next_session += 1;
         self.session = TableSession::new(id, entry.name.clone(), self.now, Some(self.now));
+        self.session.list =
+            crate::list::WalletList::with_currency_attribute(&self.config.currency_attribute);
         let note = match entry.wallet_schema {
             Some(false) => " (it does not have the wallet schema: wallet forms will not work)",
             _ => "",

@@ -91,3 +91,41 @@ fn the_extension_is_added_only_when_missing() {
     assert_eq!(with_extension(Path::new("w.csv"), Format::JsonLines), PathBuf::from("w.jsonl"));
     assert_eq!(with_extension(Path::new("w.jsonl"), Format::Csv), PathBuf::from("w.csv"));
 }
+
+#[test]
+fn csv_has_one_balance_column_whatever_the_stored_type() {
+    let odd = |id: &str, balance: AttrValue| Wallet {
+        user_id: UserId::new(id),
+        balance: None,
+        extra: Extras::new([("balance", &balance), ("currency", &AttrValue::S("EUR".into()))]),
+    };
+    let mut wallets = wallets();
+    wallets.extend([
+        odd("s", AttrValue::S("100".into())),
+        odd("m", AttrValue::M(Box::new([("a".into(), AttrValue::N("1".into()))]))),
+        odd("bool", AttrValue::Bool(true)),
+        odd("null", AttrValue::Null),
+        odd("ns", AttrValue::Ns(Box::new(["1".into(), "2.5".into()]))),
+    ]);
+    let path = temp("odd.csv");
+    assert_eq!(write(&path, Format::Csv, &wallets), Ok(7));
+    let mut reader = csv::Reader::from_path(&path).expect("readable");
+    let header = reader.headers().expect("header").clone();
+    assert_eq!(header.iter().filter(|h| *h == "balance").count(), 1, "{header:?}");
+    let balance = header.iter().position(|h| h == "balance").expect("balance column");
+    let cells: Vec<String> =
+        reader.records().map(|r| r.expect("row")[balance].to_string()).collect();
+    assert_eq!(
+        cells,
+        [
+            "12345678901234567890123456789012345.678",
+            "",
+            r#"{"S": "100"}"#,
+            r#"{"M": {"a": {"N": "1"}}}"#,
+            r#"{"BOOL": true}"#,
+            r#"{"NULL": true}"#,
+            r#"{"NS": ["1", "2.5"]}"#,
+        ]
+    );
+    std::fs::remove_file(&path).expect("cleanup");
+}

@@ -3,9 +3,8 @@
 use rstest::rstest;
 
 use super::*;
-use crate::balance::Balance;
-use crate::fixtures::wallet;
-use crate::wallet::{AttrValue, Extras, UserId};
+use crate::fixtures::{balance, wallet};
+use crate::wallet::{AttrValue, Extras};
 
 /// Balances in a deliberately awkward mix of notations.
 fn tricky() -> WalletList {
@@ -186,56 +185,149 @@ fn neighbours_in_the_last_kept_digit_sort_by_value_not_id(#[case] sort: SortKey)
     assert_eq!(ids(&list), expected);
 }
 
-/// The view and aggregates a full rebuild of `list` gives: (ids in view order, count,
-/// without balance, total, min, max).
-fn rebuilt(
-    list: &WalletList,
-) -> (Vec<String>, usize, usize, String, Option<Balance>, Option<Balance>) {
-    let mut fresh = list.clone();
-    fresh.set_sort(list.sort());
-    summary(&fresh)
+/// A wallet with a currency (or none) and an optional note.
+fn in_currency(id: &str, balance: Option<&str>, currency: Option<&str>) -> Wallet {
+    let value = currency.map(|c| AttrValue::S(c.into()));
+    let note = AttrValue::S("n".into());
+    let mut attrs: Vec<(&str, &AttrValue)> = value.iter().map(|v| ("currency", v)).collect();
+    if id.starts_with('n') {
+        attrs.push(("note", &note));
+    }
+    Wallet { extra: Extras::new(attrs), ..wallet(id, balance) }
 }
 
-fn summary(
-    list: &WalletList,
-) -> (Vec<String>, usize, usize, String, Option<Balance>, Option<Balance>) {
-    let a = list.aggregates();
-    let view = list.window(0, list.len()).map(|w| w.user_id.to_text()).collect();
-    (view, a.count, a.without_balance, a.total.total().to_string(), a.min, a.max)
+fn summary(list: &WalletList) -> Vec<(Option<String>, usize, String, usize)> {
+    list.groups()
+        .sorted()
+        .iter()
+        .map(|g| {
+            let a = g.aggregates;
+            (g.currency.map(str::to_string), a.count, a.total.to_string(), a.without_balance)
+        })
+        .collect()
+}
+
+#[test]
+fn mixed_currencies_are_totalled_apart_largest_group_first() {
+    let mut list = WalletList::new();
+    list.extend([
+        in_currency("a", Some("10.5"), Some("EUR")),
+        in_currency("b", Some("100"), Some("JPY")),
+        in_currency("c", Some("-0.5"), Some("EUR")),
+        in_currency("d", None, Some("EUR")),
+        in_currency("e", Some("7"), None),
+        in_currency("f", Some("1"), Some("USD")),
+        in_currency("g", Some("2"), Some("USD")),
+    ]);
+    assert_eq!(
+        summary(&list),
+        [
+            (Some("EUR".into()), 3, "10".into(), 1),
+            (Some("USD".into()), 2, "3".into(), 0),
+            (Some("JPY".into()), 1, "100".into(), 0),
+            (None, 1, "7".into(), 0),
+        ]
+    );
+    let eur = list.groups().sorted()[0].aggregates;
+    assert_eq!((eur.min, eur.max), (Some(balance("-0.5")), Some(balance("10.5"))));
+    // A filter and a removal rebuild the groups from the wallets in view.
+    list.set_filter(Filter::parse(">5").expect("filter"));
+    assert_eq!(summary(&list).len(), 3, "{:?}", summary(&list));
+    list.set_filter(Filter::All);
+    list.remove(&UserId::new("b"));
+    assert!(summary(&list).iter().all(|g| g.0.as_deref() != Some("JPY")));
+}
+
+#[test]
+fn one_currency_or_none_is_one_group() {
+    let mut list = WalletList::new();
+    list.extend([
+        in_currency("a", Some("1"), Some("EUR")),
+        in_currency("b", Some("2"), Some("EUR")),
+    ]);
+    assert_eq!(summary(&list), [(Some("EUR".into()), 2, "3".into(), 0)]);
+    let mut list = WalletList::new();
+    list.extend([in_currency("a", Some("1"), None), in_currency("b", None, None)]);
+    assert_eq!(summary(&list), [(None, 2, "1".into(), 1)]);
+    assert_eq!(list.groups().len(), 1);
+}
+
+#[test]
+fn the_currency_attribute_is_the_configured_one_and_other_types_are_their_own_group() {
+    let mut list = WalletList::with_currency_attribute("ccy");
+    let n = AttrValue::N("840".into());
+    let s = AttrValue::S("EUR".into());
+    list.extend([
+        Wallet { extra: Extras::new([("ccy", &n)]), ..wallet("a", Some("1")) },
+        Wallet { extra: Extras::new([("ccy", &s)]), ..wallet("b", Some("2")) },
+        Wallet { extra: Extras::new([("currency", &s)]), ..wallet("c", Some("3")) },
+    ]);
+    let names: Vec<_> = summary(&list).into_iter().map(|g| g.0).collect();
+    assert_eq!(names, [Some("EUR".into()), Some("N 840".into()), None]);
+    list.clear();
+    assert_eq!(list.currency_attribute(), "ccy", "a rescan keeps the attribute");
+}
+
+#[test]
+fn distinct_currencies_past_the_cap_are_counted_not_totalled() {
+    let mut list = WalletList::new();
+    let wallets: Vec<Wallet> = (0..MAX_GROUPS + 5)
+        .map(|i| in_currency(&format!("w{i}"), Some("1"), Some(&format!("C{i}"))))
+        .collect();
+    list.extend(wallets);
+    assert_eq!(list.groups().len(), MAX_GROUPS);
+    assert_eq!(list.groups().beyond(), 5);
+    assert_eq!(list.aggregates().count, MAX_GROUPS + 5);
 }
 
 #[rstest]
-#[case(SortKey::Loaded, "")]
-#[case(SortKey::BalanceAsc, "")]
-#[case(SortKey::BalanceDesc, ">40")]
-#[case(SortKey::UserIdAsc, "")]
-#[case(SortKey::UserIdDesc, "<=60")]
-fn changes_in_place_keep_the_view_and_aggregates_a_rebuild_gives(
-    #[case] sort: SortKey,
-    #[case] filter: &str,
-) {
+#[case("-0.5")]
+#[case("1E+2")]
+#[case("4661.3")]
+#[case("3563.60")]
+#[case("0")]
+#[case("12345678901234567890123456789012345678")]
+#[case("-12345678901234567890123456789012345678")]
+#[case("0.000001")]
+#[case("1.5E+100")]
+#[case("1E+100")]
+#[case("-1.2E-120")]
+#[case("1E-130")]
+#[case("1.2345678901234567890123456789012345678E-100")]
+#[case("9.9999999999999999999999999999999999999E+125")]
+#[case("0.00000000000000000000000000000000000001")]
+fn balance_shape_splits_the_text_where_display_does(#[case] text: &str) {
+    let b = balance(text);
+    let shown = b.to_string();
+    let split = shown.find(['.', 'E']).unwrap_or(shown.len());
+    assert_eq!(balance_shape(b), (split, shown.len() - split), "{shown}");
+}
+
+#[test]
+fn balance_widths_cover_the_loaded_wallets_and_shrink_after_a_removal() {
+    let mut list = tricky();
+    assert_eq!(list.balance_widths(), BalanceWidths { int: 39, frac: 2 });
+    list.remove(&UserId::new("f"));
+    list.remove(&UserId::new("e"));
+    assert_eq!(list.balance_widths(), BalanceWidths { int: 3, frac: 2 });
+}
+
+#[test]
+fn columns_come_from_the_loaded_wallets_most_common_first() {
     let mut list = WalletList::new();
-    list.extend(
-        (0..200).map(|i| wallet(&format!("w{i:03}"), Some(format!("{}", i % 97).as_str()))),
-    );
-    list.set_sort(sort);
-    list.set_filter(Filter::parse(filter).expect("filter"));
-    for k in 0..600usize {
-        let id = format!("w{:03}", (k * 37) % 230);
-        match k % 7 {
-            0 => {
-                list.remove(&UserId::new(&id));
-            }
-            1 => list.upsert(wallet(&id, None)),
-            _ => list.upsert(wallet(&id, Some(format!("{}.5", (k * 13) % 101).as_str()))),
-        }
-        list.settle();
-        let (mut got, mut want) = (summary(&list), rebuilt(&list));
-        if sort == SortKey::Loaded {
-            // Scan order after a removal: the moved row keeps its place (a set compare).
-            got.0.sort();
-            want.0.sort();
-        }
-        assert_eq!(got, want, "after change {k}");
+    list.extend([
+        in_currency("a", Some("1"), Some("EUR")),
+        in_currency("n1", Some("1"), Some("EUR")),
+        in_currency("n2", Some("1"), None),
+        in_currency("n3", Some("1"), None),
+    ]);
+    let names = |l: &WalletList| l.column_names().iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&list), ["note", "currency"]);
+    // Filtering (what is in view) does not move the columns.
+    list.set_filter(Filter::parse("a").expect("filter"));
+    assert_eq!(names(&list), ["note", "currency"]);
+    for id in ["n1", "n2", "n3"] {
+        list.remove(&UserId::new(id));
     }
+    assert_eq!(names(&list), ["currency"]);
 }

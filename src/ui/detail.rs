@@ -11,6 +11,7 @@ use crate::app::{App, DetailView, Pane};
 use crate::capacity::{self, Consistency};
 use crate::json::{self, Shape};
 use crate::ui::list::format_units;
+use crate::wallet::AttrValue;
 
 /// Width of the name column in the attributes view.
 const NAME: usize = 14;
@@ -44,13 +45,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         DetailView::Attributes => attrs
             .iter()
             .map(|(name, value)| {
+                let name = super::visible_text(name);
                 Line::from(vec![
                     Span::styled(format!("{name:<NAME$} "), Style::new().fg(Color::Gray)),
                     Span::styled(
                         format!("{:<4} ", value.type_name()),
                         Style::new().fg(Color::Cyan),
                     ),
-                    Span::raw(json::value_json(value, Shape::Plain)),
+                    Span::raw(attribute_text(value)),
                 ])
             })
             .collect(),
@@ -69,6 +71,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(paragraph, area);
 }
 
+/// A value in the attributes view: a string as its text made visible (the same form as in the
+/// list and the forms), anything else as JSON.
+fn attribute_text(value: &AttrValue) -> String {
+    match value {
+        AttrValue::S(s) => format!("\"{}\"", super::visible_text(s)),
+        other => super::visible_text(&json::value_json(other, Shape::Plain)),
+    }
+}
+
+/// JSON text as lines, every character made visible (JSON escapes C0 controls but not DEL,
+/// C1, zero-width characters or bidi controls).
 fn text_lines(text: String) -> Vec<Line<'static>> {
-    text.lines().map(|l| Line::raw(l.to_string())).collect()
+    text.split('\n').map(|l| Line::raw(super::visible_text(l))).collect()
 }

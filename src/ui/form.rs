@@ -52,9 +52,19 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
                     spans.push(Span::raw(" "));
                 }
             }
-            FieldKind::Fixed(value) => spans.push(Span::raw(value.clone())),
+            FieldKind::Fixed(value) => {
+                // A long value wraps under itself rather than being cut at the border.
+                let room = inner_width.saturating_sub(LABEL + 2).max(8);
+                let mut parts = super::wrap_words(value, room).into_iter();
+                spans.push(Span::raw(parts.next().unwrap_or_default()));
+                for part in parts {
+                    lines.push(Line::from(std::mem::take(&mut spans)));
+                    spans.push(Span::raw(format!("{}{part}", " ".repeat(LABEL + 2))));
+                }
+            }
         }
         if let Some(hint) = &field.hint {
+            let hint = super::visible_text(hint);
             spans.push(Span::styled(format!("  {hint}"), Style::new().fg(Color::DarkGray)));
         }
         lines.push(Line::from(spans));

@@ -10,11 +10,19 @@ use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table};
 
 use crate::app::{App, Pane, ScanOutcome, ScanState};
 use crate::json::{Shape, value_json};
-use crate::list::Aggregates;
-use crate::wallet::{AttrValue, Wallet};
+use bigdecimal::BigDecimal;
+use bigdecimal::num_bigint::Sign;
+
+use crate::list::{Aggregates, BalanceWidths, WalletList};
+use crate::text::{self, count};
+use crate::wallet::{AttrValue, BALANCE, Wallet};
 
 const ID_WIDTH: u16 = 36;
 const MIN_BALANCE_WIDTH: usize = 12;
+/// The balance column never takes more than this (a 38-digit number with sign and point).
+const MAX_BALANCE_WIDTH: usize = 42;
+/// Extra columns are as wide as their values among this many first wallets in view.
+const WIDTH_SAMPLE: usize = 32;
 /// Extra columns are added while each gets at least this much room.
 const MIN_EXTRA_WIDTH: u16 = 6;
 /// Long values are cut at this width in the list (the detail pane shows them whole).
@@ -26,7 +34,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
         .title(title(app))
-        .title_bottom(footer(app.list().aggregates()));
+        .title_bottom(footer(app.list(), usize::from(area.width.saturating_sub(3))));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 2 || inner.width < 4 {
@@ -81,27 +89,21 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let rows_visible = usize::from(area.height.saturating_sub(1));
     let offset = visible_offset(app, rows_visible);
     let window: Vec<&Wallet> = app.list().window(offset, rows_visible).collect();
-    let balance_width = window
-        .iter()
-        .filter_map(|w| w.balance.map(|b| b.to_string().chars().count()))
-        .max()
-        .unwrap_or(0)
-        .max(MIN_BALANCE_WIDTH);
-    let balance_width = (balance_width as u16).min(area.width.saturating_sub(ID_WIDTH + 1).max(8));
-    let extras = extra_columns(&window, area.width.saturating_sub(ID_WIDTH + balance_width + 2));
-    let mut header = vec![
-        Cell::from("user_id"),
-        Cell::from(format!("{:>w$}", "balance", w = balance_width as usize)),
-    ];
-    header.extend(extras.iter().map(|(name, _)| Cell::from(name.clone())));
+    let room = usize::from(area.width.saturating_sub(ID_WIDTH + 1)).clamp(8, MAX_BALANCE_WIDTH);
+    let balance = BalanceColumn::new(app.list().balance_widths(), room);
+    let balance_width = balance.width() as u16;
+    let extras = extra_columns(app, area.width.saturating_sub(ID_WIDTH + balance_width + 2));
+    let mut header =
+        vec![Cell::from("user_id"), Cell::from(format!("{:>w$}", "balance", w = balance.width()))];
+    header.extend(extras.iter().map(|(name, _)| Cell::from(text::fit(name, 32))));
     let rows = window.iter().enumerate().map(|(i, wallet)| {
         let mut cells = vec![
-            Cell::from(super::visible_text(&wallet.user_id.to_text())),
-            Cell::from(balance_cell(wallet, balance_width as usize)),
+            Cell::from(text::fit(&wallet.user_id.to_text(), usize::from(ID_WIDTH))),
+            Cell::from(balance.cell(wallet)),
         ];
-        cells.extend(
-            extras.iter().map(|(name, _)| Cell::from(extra_text(wallet.attr(name).as_ref()))),
-        );
+        cells.extend(extras.iter().map(|(name, width)| {
+            Cell::from(text::fit(&extra_text(wallet.attr(name).as_ref()), usize::from(*width)))
+        }));
         let mut row = Row::new(cells);
         // Changed by a stream record or a write a moment ago.
         if app.live().is_marked(&wallet.user_id, app.now()) {
@@ -139,43 +141,90 @@ fn visible_offset(app: &App, rows: usize) -> usize {
     offset
 }
 
-fn balance_cell(wallet: &Wallet, width: usize) -> Span<'static> {
-    match wallet.balance {
-        Some(b) => {
-            let style = if b.is_negative() { Style::new().fg(Color::Red) } else { Style::new() };
-            Span::styled(format!("{:>width$}", b.to_string()), style)
-        }
-        None => Span::styled(format!("{:>width$}", "—"), Style::new().fg(Color::DarkGray)),
-    }
+/// The balance column: every balance right-aligned on its point (the widths come from all
+/// loaded wallets, so the column stays put while scrolling), digits exactly as stored; a part
+/// too long for the column is cut with a visible mark (the detail pane shows it whole).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct BalanceColumn {
+    /// Columns before the point (sign included).
+    int: usize,
+    /// Columns from the point on (0 when every balance is an integer).
+    frac: usize,
 }
 
-/// Other attributes present in the visible rows, each as wide as its widest
-/// visible value (capped), as many as fit.
-fn extra_columns(window: &[&Wallet], room: u16) -> Vec<(String, u16)> {
-    let mut names: Vec<String> = Vec::new();
-    for wallet in window {
-        for name in wallet.extra.names() {
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
+impl BalanceColumn {
+    /// The column for balances as wide as `widths`, in at most `room` columns.
+    pub(super) fn new(widths: BalanceWidths, room: usize) -> Self {
+        let mut int = widths.int.max(1);
+        let mut frac = widths.frac;
+        int = int.max(MIN_BALANCE_WIDTH.saturating_sub(frac));
+        if int + frac > room {
+            // The fraction gives way first, keeping its point and a digit or two.
+            frac = frac.min(room.saturating_sub(int)).max(frac.min(4));
+            int = room.saturating_sub(frac).max(2);
+        }
+        BalanceColumn { int, frac }
+    }
+
+    pub(super) fn width(&self) -> usize {
+        self.int + self.frac
+    }
+
+    /// One wallet's cell: its number aligned, another type as its type and JSON, or a dash.
+    pub(super) fn cell(&self, wallet: &Wallet) -> Span<'static> {
+        let width = self.width();
+        match wallet.balance {
+            Some(b) => {
+                let style =
+                    if b.is_negative() { Style::new().fg(Color::Red) } else { Style::new() };
+                Span::styled(self.aligned(&b.to_string()), style)
+            }
+            None => {
+                let shown = match wallet.attr(BALANCE) {
+                    Some(other) => {
+                        let value = value_json(&other, Shape::Plain);
+                        text::fit(&format!("{} {value}", other.type_name()), width)
+                    }
+                    None => "—".to_string(),
+                };
+                let pad = width.saturating_sub(text::width(&shown));
+                Span::styled(
+                    format!("{}{shown}", " ".repeat(pad)),
+                    Style::new().fg(Color::DarkGray),
+                )
             }
         }
     }
-    names.sort();
+
+    /// A balance's text placed so that its point falls where every other one's does.
+    pub(super) fn aligned(&self, balance: &str) -> String {
+        let split = balance.find(['.', 'E']).unwrap_or(balance.len());
+        let (int, frac) = balance.split_at(split);
+        let (int, frac) = (text::fit(int, self.int), text::fit(frac, self.frac));
+        format!("{int:>iw$}{frac:<fw$}", iw = self.int, fw = self.frac)
+    }
+}
+
+/// The other attributes as columns, the most common among the loaded wallets first (so they
+/// stay put while scrolling), each as wide as its name and its values among the first wallets
+/// in view (capped; longer values are cut with a mark), as many as fit.
+fn extra_columns(app: &App, room: u16) -> Vec<(String, u16)> {
+    let sample: Vec<&Wallet> = app.list().window(0, WIDTH_SAMPLE).collect();
     let mut columns = Vec::new();
     let mut left = room;
-    for name in names {
-        let widest = window
+    for name in app.list().column_names().iter().filter(|n| &***n != BALANCE) {
+        let widest = sample
             .iter()
-            .map(|w| extra_text(w.attr(&name).as_ref()).chars().count())
-            .chain([name.chars().count()])
+            .map(|w| text::width(&extra_text(w.attr(name).as_ref())))
+            .chain([text::width(name)])
             .max()
             .unwrap_or(0);
-        let width = (widest as u16).clamp(MIN_EXTRA_WIDTH, MAX_EXTRA_WIDTH);
+        let width = (widest.min(usize::from(MAX_EXTRA_WIDTH)) as u16).max(MIN_EXTRA_WIDTH);
         if width + 1 > left {
             break;
         }
         left -= width + 1;
-        columns.push((name, width));
+        columns.push((name.to_string(), width));
     }
     columns
 }
@@ -183,7 +232,7 @@ fn extra_columns(window: &[&Wallet], room: u16) -> Vec<(String, u16)> {
 fn extra_text(value: Option<&AttrValue>) -> String {
     match value {
         None => String::new(),
-        Some(AttrValue::S(s)) => super::visible_text(s),
+        Some(AttrValue::S(s)) => s.to_string(),
         Some(AttrValue::N(n)) => n.to_string(),
         Some(other) => value_json(other, Shape::Plain),
     }
@@ -199,10 +248,12 @@ fn title(app: &App) -> Line<'static> {
     }
     text.push_str(&format!(" · {}", app.list().sort().label()));
     if !app.filter_text().is_empty() {
+        let n = app.list().len();
         text.push_str(&format!(
-            " · filter {} ({} match)",
-            app.filter_text(),
-            group(app.list().len() as u64)
+            " · filter {} ({} {})",
+            text::fit(app.filter_text(), 40),
+            group(n as u64),
+            if n == 1 { "match" } else { "matches" }
         ));
     }
     text.push(' ');
@@ -217,8 +268,8 @@ fn scan_progress(scan: &ScanState, loaded: usize, now: Instant) -> String {
         ScanOutcome::Failed(_) => "failed (r resumes)".to_string(),
     };
     format!(
-        " · {} pages · {}/s · {} RCU{} · {state}",
-        scan.pages,
+        " · {} · {}/s · {} RCU{} · {state}",
+        count(scan.pages as usize, "page"),
         group(scan.rate(loaded, now) as u64),
         format_units(scan.rcu),
         pacing(scan)
@@ -236,16 +287,127 @@ fn pacing(scan: &ScanState) -> String {
     text
 }
 
-fn footer(agg: &Aggregates) -> Line<'static> {
-    let mut text = format!(" count {} · total {}", group(agg.count as u64), agg.total);
-    if let (Some(min), Some(max)) = (agg.min, agg.max) {
-        text.push_str(&format!(" · min {min} · max {max}"));
+/// The list's aggregates in `width` columns. One currency (or none): count, total, min and
+/// max. Several: the same per currency, the largest first, as many as fit, then "+N more"
+/// (the help overlay lists them all); never one total across currencies.
+pub(super) fn footer(list: &WalletList, width: usize) -> Line<'static> {
+    let agg = list.aggregates();
+    let groups = list.groups();
+    let mut text = format!(" {}", count(agg.count, "wallet"));
+    let without = match agg.without_balance {
+        0 => String::new(),
+        n => format!(" · {} without a numeric balance", group(n as u64)),
+    };
+    let sorted = groups.sorted();
+    if sorted.len() <= 1 && groups.beyond() == 0 {
+        let currency =
+            sorted.first().and_then(|g| g.currency).map(|c| format!(" {}", text::fit(c, 12)));
+        text.push_str(&figures(agg, currency.as_deref().unwrap_or(""), TOTAL_WIDTH));
+        text.push_str(&without);
+        text.push(' ');
+        return Line::from(text);
     }
-    if agg.without_balance > 0 {
-        text.push_str(&format!(" · {} without balance", agg.without_balance));
+    let currencies = sorted.len() + usize::from(groups.beyond() > 0);
+    text.push(':');
+    let more = |rest: usize| match rest {
+        0 => String::new(),
+        n if n == currencies => format!(" {n} currencies, see help"),
+        n => format!(" │ +{n} more (help)"),
+    };
+    let mut shown = 0;
+    for (i, g) in sorted.iter().enumerate() {
+        let name = currency_label(g.currency, 12);
+        let separator = if i > 0 { " │" } else { "" };
+        let full = format!("{separator} {name} {}", group_figures(g.aggregates));
+        let short = format!("{separator} {name} {}", short_figures(g.aggregates));
+        let rest = currencies - i - 1;
+        let fits = |part: &str| {
+            text::width(&text)
+                + text::width(part)
+                + more(rest).chars().count()
+                + without.chars().count()
+                < width
+        };
+        match [full, short].into_iter().find(|part| fits(part)) {
+            Some(part) => text.push_str(&part),
+            None => break,
+        }
+        shown += 1;
     }
+    text.push_str(&more(currencies - shown));
+    text.push_str(&without);
     text.push(' ');
     Line::from(text)
+}
+
+/// "60 · total 12.5" for one currency among several when the full figures do not fit.
+fn short_figures(agg: &Aggregates) -> String {
+    let total = match agg.numeric() {
+        0 => String::new(),
+        _ => format!(" · total {}", decimal(&agg.total.total(), GROUP_TOTAL_WIDTH)),
+    };
+    format!("{}{total}", group(agg.count as u64))
+}
+
+/// Widest a total, min or max takes in the footer before it turns to scientific notation (as
+/// wide as the widest balance: sign, 38 digits, point and exponent).
+pub(super) const TOTAL_WIDTH: usize = 46;
+/// The same for each currency when there are several.
+const GROUP_TOTAL_WIDTH: usize = 20;
+
+/// " · total 12.5 EUR · min 0 · max 10".
+pub(super) fn figures(agg: &Aggregates, currency: &str, width: usize) -> String {
+    if agg.numeric() == 0 {
+        return String::new();
+    }
+    let mut text = format!(" · total {}{currency}", decimal(&agg.total.total(), width));
+    if let (Some(min), Some(max)) = (agg.min, agg.max) {
+        let (min, max) =
+            (decimal(&min.to_bigdecimal(), width), decimal(&max.to_bigdecimal(), width));
+        text.push_str(&format!(" · min {min} · max {max}"));
+    }
+    text
+}
+
+/// "60 · total 12.5 · min 0 · max 10" for one currency among several.
+pub(super) fn group_figures(agg: &Aggregates) -> String {
+    format!("{}{}", group(agg.count as u64), figures(agg, "", GROUP_TOTAL_WIDTH))
+}
+
+/// A currency as the footer and help name it.
+pub(super) fn currency_label(currency: Option<&str>, width: usize) -> String {
+    match currency {
+        Some(c) => text::fit(c, width),
+        None => "(no currency)".to_string(),
+    }
+}
+
+/// An exact decimal in the list's notation: plain while it fits in `width` characters,
+/// otherwise scientific, its digits cut with a visible mark when even that is too long, so a
+/// long total never reads as a shorter number.
+pub fn decimal(value: &BigDecimal, width: usize) -> String {
+    let value = value.normalized();
+    let plain = value.to_plain_string();
+    if plain.len() <= width {
+        return plain;
+    }
+    let (coefficient, scale) = value.as_bigint_and_exponent();
+    let digits = coefficient.magnitude().to_string();
+    let sign = if coefficient.sign() == Sign::Minus { "-" } else { "" };
+    let exponent = digits.len() as i64 - 1 - scale;
+    let (lead, rest) = digits.split_at(1);
+    let tail = format!("E{exponent:+}");
+    let whole = if rest.is_empty() {
+        format!("{sign}{lead}{tail}")
+    } else {
+        format!("{sign}{lead}.{rest}{tail}")
+    };
+    if whole.len() <= width {
+        return whole;
+    }
+    let keep =
+        width.saturating_sub(sign.len() + lead.len() + 2 + tail.len()).max(1).min(rest.len());
+    format!("{sign}{lead}.{}{}{tail}", &rest[..keep], text::CUT_MARK)
 }
 
 fn render_filter(app: &App, frame: &mut Frame, area: Rect) {
@@ -273,15 +435,7 @@ fn render_filter(app: &App, frame: &mut Frame, area: Rect) {
 
 /// 1234567 → "1,234,567".
 pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    text::group(n)
 }
 
 /// Capacity units: whole numbers plainly, fractions with one decimal.

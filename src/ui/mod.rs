@@ -16,7 +16,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use tui_input::Input;
-use unicode_width::UnicodeWidthChar;
 
 use crate::app::{App, Level, Modal};
 use crate::keymap::Action;
@@ -98,8 +97,20 @@ pub fn viewport(area: Rect) -> Viewport {
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
     render_panes(app, frame);
+    scrub_invisible(frame.buffer_mut());
     if app.config().theme == Theme::Mono {
         drop_colours(frame.buffer_mut());
+    }
+}
+
+/// The last guard before the terminal: a zero-width character or bidi control that some text
+/// drawn without [`visible_text`] carried into a cell is dropped from it (ratatui appends
+/// zero-width characters to the previous cell, so they would reach the terminal raw).
+fn scrub_invisible(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        if let Some(clean) = crate::text::scrub_symbol(cell.symbol()) {
+            cell.set_symbol(&clean);
+        }
     }
 }
 
@@ -223,33 +234,12 @@ fn render_status_line(app: &App, frame: &mut Frame, area: Rect) {
                 Level::Warning => Color::Yellow,
                 Level::Error => Color::Red,
             };
-            let text = cut_to(&visible_text(&status.text), usize::from(area.width));
+            let text = crate::text::fit(&status.text, usize::from(area.width));
             Line::from(Span::styled(text, Style::new().fg(color)))
         }
         None => key_hints(app),
     };
     frame.render_widget(line, area);
-}
-
-/// `text` in at most `width` columns: cut with a visible `…` when it is longer (messages put
-/// what matters first, so the end is what goes).
-pub(crate) fn cut_to(text: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut cut = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        cut.push(c);
-    }
-    cut.push('…');
-    cut
 }
 
 fn key_hints(app: &App) -> Line<'static> {
@@ -287,30 +277,37 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// Greedy word wrap into lines of at most `width` characters (long words are cut).
+/// Greedy word wrap into lines of at most `width` characters (long words are cut). Words are
+/// split at spaces only: a newline or tab inside stored text is shown as its picture.
 fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
-    for word in text.split_whitespace() {
+    // `started`: the line holds a word, so the next one needs its space (runs of spaces
+    // inside a line are kept: they may be part of a stored value).
+    let mut started = false;
+    for word in text.split(' ') {
         let word = visible_text(word);
-        let word = word.as_str();
-        let needed =
-            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        let needed = current.chars().count() + usize::from(started) + word.chars().count();
         if needed > width && !current.is_empty() {
             lines.push(std::mem::take(&mut current));
+            started = false;
         }
-        if !current.is_empty() {
+        if word.is_empty() && !started && current.is_empty() {
+            continue;
+        }
+        if started {
             current.push(' ');
         }
-        current.push_str(word);
+        current.push_str(&word);
+        started = true;
         while current.chars().count() > width {
             let head: String = current.chars().take(width).collect();
             current = current.chars().skip(width).collect();
             lines.push(head);
         }
     }
-    if !current.is_empty() {
+    if !current.trim().is_empty() {
         lines.push(current);
     }
     lines
@@ -319,26 +316,8 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests;
 
-/// How a character of typed or stored text is drawn: control characters, which a terminal
-/// would act on, as visible pictures (␛ for escape, ␉ for tab, …).
-pub fn visible(c: char) -> char {
-    match c {
-        '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-        '\u{7f}' => '\u{2421}',
-        c if c.is_control() => '\u{fffd}',
-        c => c,
-    }
-}
-
-/// `text` with every character made [`visible`].
-pub fn visible_text(text: &str) -> String {
-    text.chars().map(visible).collect()
-}
-
-/// Columns `c` takes once made [`visible`].
-fn columns(c: char) -> usize {
-    visible(c).width().unwrap_or(0)
-}
+use crate::text::columns;
+pub use crate::text::{visible, visible_text};
 
 /// The part of `input` that fits in `room` columns with its cursor in view, made
 /// [`visible`], and the cursor's column within it.

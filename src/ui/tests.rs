@@ -556,3 +556,298 @@ fn status_stale_while_the_endpoint_is_down() {
     assert!(!screen.contains(" ACTIVE  "), "never the plain live badge: {screen}");
     assert_snapshot!(backend);
 }
+
+/// An app whose one scan page held `wallets`.
+fn with(wallets: Vec<crate::wallet::Wallet>) -> App {
+    let (mut app, t0) = app_with(Some(info(TableStatus::Active)));
+    let t1 = t0 + Duration::from_millis(500);
+    for segment in 0..app.config().scan_spec.segments {
+        let wallets = if segment == 0 { wallets.clone() } else { vec![] };
+        let page = scan_page(1, segment, wallets, true, Some(0.5));
+        app.step(t1, crate::fixtures::answer(Response::ScanPage(page)));
+    }
+    app.clear_status_line();
+    app
+}
+
+/// A wallet with `attrs` besides its key and balance.
+fn wallet_with(
+    id: &str,
+    balance: Option<&str>,
+    attrs: &[(&str, crate::wallet::AttrValue)],
+) -> crate::wallet::Wallet {
+    let extra = crate::wallet::Extras::new(attrs.iter().map(|(n, v)| (*n, v)));
+    crate::wallet::Wallet { extra, ..wallet(id, balance) }
+}
+
+fn in_currency(id: &str, balance: Option<&str>, currency: Option<&str>) -> crate::wallet::Wallet {
+    let attrs: Vec<(&str, crate::wallet::AttrValue)> =
+        currency.map(|c| ("currency", crate::wallet::AttrValue::S(c.into()))).into_iter().collect();
+    wallet_with(id, balance, &attrs)
+}
+
+fn footer_text(app: &App, width: usize) -> String {
+    super::list::footer(app.list(), width).to_string()
+}
+
+#[test]
+fn footer_with_mixed_currencies_never_adds_them_up() {
+    let app = with(vec![
+        in_currency("a", Some("10.5"), Some("EUR")),
+        in_currency("b", Some("100"), Some("JPY")),
+        in_currency("c", Some("-0.5"), Some("EUR")),
+        in_currency("d", None, Some("EUR")),
+        in_currency("e", Some("7"), None),
+    ]);
+    assert_eq!(
+        footer_text(&app, 200),
+        " 5 wallets: EUR 3 · total 10 · min -0.5 · max 10.5 │ JPY 1 · total 100 · min 100 · max \
+         100 │ (no currency) 1 · total 7 · min 7 · max 7 · 1 without a numeric balance "
+    );
+    assert_eq!(
+        footer_text(&app, 110),
+        " 5 wallets: EUR 3 · total 10 · min -0.5 · max 10.5 │ +2 more (help) \
+         · 1 without a numeric balance "
+    );
+    assert_eq!(
+        footer_text(&app, 90),
+        " 5 wallets: EUR 3 · total 10 │ +2 more (help) · 1 without a numeric balance "
+    );
+    assert_eq!(
+        footer_text(&app, 40),
+        " 5 wallets: 3 currencies, see help · 1 without a numeric balance "
+    );
+    assert!(!footer_text(&app, 200).contains("117"), "no total across currencies");
+    assert_snapshot!(draw(&app, 130, 24));
+}
+
+#[test]
+fn footer_with_one_currency_or_none() {
+    let app = with(vec![
+        in_currency("a", Some("1"), Some("EUR")),
+        in_currency("b", Some("2"), Some("EUR")),
+    ]);
+    assert_eq!(footer_text(&app, 100), " 2 wallets · total 3 EUR · min 1 · max 2 ");
+    let app = with(vec![in_currency("a", Some("1"), None), in_currency("b", None, None)]);
+    assert_eq!(
+        footer_text(&app, 100),
+        " 2 wallets · total 1 · min 1 · max 1 · 1 without a numeric balance "
+    );
+    let app = with(vec![in_currency("a", Some("1"), None)]);
+    assert_eq!(footer_text(&app, 100), " 1 wallet · total 1 · min 1 · max 1 ");
+    let app = with(vec![in_currency("a", None, None)]);
+    assert_eq!(footer_text(&app, 100), " 1 wallet · 1 without a numeric balance ");
+}
+
+#[test]
+fn footer_shows_extreme_totals_in_the_lists_notation_with_a_cut_mark() {
+    let app = with(vec![
+        in_currency("a", Some("-1E-130"), None),
+        in_currency("b", Some("1E-100"), None),
+        in_currency("c", Some("-9.9999999999999999999999999999999999999E+125"), None),
+    ]);
+    let text = footer_text(&app, 200);
+    assert!(text.contains("total -9.9999999999999999999999999999999999998…E+125"), "{text}");
+    assert!(text.contains("min -9.9999999999999999999999999999999999999E+125 "), "{text}");
+    let tiny =
+        with(vec![in_currency("a", Some("-1E-130"), None), in_currency("b", Some("2E-130"), None)]);
+    assert_eq!(footer_text(&tiny, 200), " 2 wallets · total 1E-130 · min -1E-130 · max 2E-130 ");
+}
+
+#[test]
+fn decimals_turn_scientific_and_cut_visibly_when_too_long() {
+    let d = |t: &str, w| super::list::decimal(&t.parse().expect("decimal"), w);
+    assert_eq!(d("1234.5", 10), "1234.5");
+    assert_eq!(d("-0.00000000000000000000000000012", 20), "-1.2E-28");
+    assert_eq!(d("123456789012345678901234567890", 12), "1.23456…E+29");
+    assert_eq!(d("0", 5), "0");
+}
+
+fn tricky_balances() -> App {
+    use crate::wallet::AttrValue;
+    let m = AttrValue::M(Box::new([("amount".into(), AttrValue::N("5".into()))]));
+    with(vec![
+        in_currency("w-4661.3", Some("4661.3"), Some("EUR")),
+        in_currency("w-3563.60", Some("3563.60"), Some("EUR")),
+        in_currency("w-minus-half", Some("-0.5"), Some("EUR")),
+        in_currency("w-1E+2", Some("1E+2"), Some("EUR")),
+        in_currency("w-38-digits", Some("12345678901234567890123456789012345678"), Some("EUR")),
+        in_currency("w-tiny", Some("0.000001"), Some("EUR")),
+        in_currency("w-integer", Some("7"), Some("EUR")),
+        in_currency("w-zero", Some("0"), Some("EUR")),
+        wallet_with("w-string", None, &[("balance", AttrValue::S("100".into()))]),
+        wallet_with("w-map", None, &[("balance", m)]),
+        wallet_with("w-null", None, &[("balance", AttrValue::Null)]),
+        in_currency("w-none", None, Some("EUR")),
+    ])
+}
+
+#[test]
+fn balances_align_on_the_point_with_exact_digits() {
+    let app = tricky_balances();
+    let screen = draw(&app, 140, 30);
+    let rows: Vec<String> = (0..30)
+        .map(|y| (0..140).map(|x| screen.buffer()[(x, y)].symbol().to_string()).collect())
+        .collect();
+    let point = |needle: &str| {
+        // The balance column starts after the id column's 36 and the border.
+        let row = rows.iter().find(|r| r.starts_with(&format!("┃{needle} "))).expect(needle);
+        row.chars().skip(38).take(45).position(|c| c == '.').map(|p| p + 38)
+    };
+    assert!(point("w-4661.3").is_some());
+    assert_eq!(point("w-4661.3"), point("w-3563.60"), "{rows:#?}");
+    assert_eq!(point("w-4661.3"), point("w-minus-half"));
+    assert_eq!(point("w-4661.3"), point("w-tiny"), "a cut fraction keeps its point");
+    assert!(rows.iter().any(|r| r.contains("0.00…")), "and shows its cut");
+    // Integers end where the others' points are: 1E+2 is shown as its digits, 100.
+    let row = rows.iter().find(|r| r.starts_with("┃w-1E+2 ")).expect("1E+2 row");
+    let at = row.rfind(" 100 ").map(|i| row[..i].chars().count() + 1);
+    assert_eq!(at.map(|c| c + 3), point("w-4661.3"), "{rows:#?}");
+    for needle in
+        ["12345678901234567890123456789012345678", "S \"100\"", "M {\"amount\": 5}", "NULL null"]
+    {
+        assert!(rows.iter().any(|r| r.contains(needle)), "{needle} in {rows:#?}");
+    }
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn a_balance_too_long_for_its_column_is_cut_with_a_mark() {
+    use crate::list::BalanceWidths;
+    let column = super::list::BalanceColumn::new(BalanceWidths { int: 39, frac: 8 }, 20);
+    assert_eq!(column.width(), 20);
+    let shown = column.aligned("12345678901234567890123456789012345678");
+    assert!(shown.contains('…'), "{shown}");
+    assert_eq!(shown.chars().count(), 20);
+    let shown = column.aligned("0.12345678");
+    assert!(shown.ends_with('…'), "{shown}");
+    assert_eq!(column.aligned("1.5"), format!("{:>16}.5  ", "1"));
+}
+
+fn screen_text(backend: &TestBackend) -> String {
+    let area = backend.buffer().area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| backend.buffer()[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// No cell of the screen holds a control character, a bidi control or a zero-width one.
+fn assert_clean(backend: &TestBackend) {
+    for cell in backend.buffer().content() {
+        let bad = cell.symbol().chars().find(|&c| c.is_control() || crate::text::is_invisible(c));
+        assert_eq!(bad, None, "cell {:?}", cell.symbol());
+    }
+}
+
+#[test]
+fn stored_control_and_bidi_characters_show_the_same_visible_way_everywhere() {
+    let ids = ["newline\nabc", "rtl\u{202e}cba\u{202c}", "zw\u{200b}j", "del\u{7f}", "c1\u{9b}2J"];
+    let shown = ["newline␊abc", "rtl␦cba␦", "zw␦j", "del␡", "c1�2J"];
+    let mut app = with(ids.iter().map(|id| wallet(id, Some("1"))).collect());
+    let list = draw(&app, 130, 24);
+    assert_clean(&list);
+    let text = screen_text(&list);
+    for s in shown {
+        assert!(text.contains(s), "{s} in the list:\n{text}");
+    }
+    assert!(text.contains("\"newline␊abc\""), "the attributes view:\n{text}");
+    for (i, id) in shown.iter().enumerate() {
+        // The detail pane's JSON views.
+        for _ in 0..2 {
+            app.step(app.now(), ch('J'));
+            let backend = draw(&app, 130, 24);
+            assert_clean(&backend);
+            let json = id.replace('␊', "\\n");
+            assert!(screen_text(&backend).contains(&json), "{json}:\n{}", screen_text(&backend));
+        }
+        app.step(app.now(), ch('J'));
+        // The delete confirmation and the edit form name it the same way.
+        for form in ['x', 'e'] {
+            app.step(app.now(), ch(form));
+            let backend = draw(&app, 130, 24);
+            assert_clean(&backend);
+            assert!(screen_text(&backend).contains(id), "{id}:\n{}", screen_text(&backend));
+            app.step(app.now(), key(KeyCode::Esc));
+        }
+        if i + 1 < shown.len() {
+            app.step(app.now(), ch('j'));
+        }
+    }
+}
+
+#[test]
+fn the_help_overlay_scrolls_on_a_small_screen_and_shows_everything_on_a_big_one() {
+    let mut app = with(vec![
+        in_currency("a", Some("10.5"), Some("EUR")),
+        in_currency("b", Some("100"), Some("JPY")),
+        in_currency("c", None, None),
+    ]);
+    app.step(app.now(), ch('?'));
+    let big = draw(&app, 160, 45);
+    let text = screen_text(&big);
+    assert!(text.contains("any key closes"), "{text}");
+    assert!(text.contains("export the wallets in view (CSV / JSON Lines)"), "not cut:\n{text}");
+    assert!(
+        text.contains("EUR              1 wallet · total 10.5 · min 10.5 · max 10.5"),
+        "{text}"
+    );
+    assert_snapshot!("help_160x45", big);
+    let small = draw(&app, 60, 16);
+    let first = screen_text(&small);
+    assert!(first.contains("Keys 1–14/"), "{first}");
+    assert_snapshot!("help_60x16_top", small);
+    app.step(app.now(), key(KeyCode::PageDown));
+    assert!(!screen_text(&draw(&app, 60, 16)).contains("Keys 1–14/"), "PgDn pages on");
+    app.step(app.now(), ch('G'));
+    let end = draw(&app, 60, 16);
+    let text = screen_text(&end);
+    assert!(text.contains("(no currency)"), "the last rows are reachable:\n{text}");
+    assert_snapshot!("help_60x16_end", end);
+    app.step(app.now(), ch('k'));
+    assert!(matches!(app.modal(), crate::app::Modal::Help), "scrolling keeps it open");
+    app.step(app.now(), ch('q'));
+    assert!(matches!(app.modal(), crate::app::Modal::None), "another key closes it");
+}
+
+#[test]
+fn the_throughput_forms_decreases_line_wraps_at_80_columns() {
+    let (mut app, _) = app_with(Some(info(TableStatus::Active)));
+    app.step(app.now(), ch('t'));
+    assert!(matches!(app.modal(), crate::app::Modal::UpdateTable(_)));
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("0 so far today (DynamoDB limits decreases"), "{text}");
+    assert!(
+        text.contains("│                        day)"),
+        "the end of the line is shown:\n{text}"
+    );
+}
+
+#[test]
+fn extra_columns_stay_put_while_scrolling() {
+    use crate::wallet::AttrValue;
+    // The first rows have only a currency (on every wallet); a note is on those further down.
+    let wallets = (0..40)
+        .map(|i| {
+            let id = format!("w{i:02}");
+            let mut attrs = vec![("currency", AttrValue::S("EUR".into()))];
+            if i >= 10 {
+                attrs.push(("note", AttrValue::S(format!("n{i}").into())));
+            }
+            wallet_with(&id, Some("1"), &attrs)
+        })
+        .collect();
+    let mut app = with(wallets);
+    let header = |app: &App| {
+        let text = screen_text(&draw(app, 130, 24));
+        let header = text.lines().find(|l| l.contains("user_id") && l.contains("balance"));
+        header.expect("the list header").split("┃│").next().unwrap_or_default().to_string()
+    };
+    let top = header(&app);
+    assert!(top.contains("note") && top.contains("currency"), "{top}");
+    assert!(top.find("currency") < top.find("note"), "the most common first: {top}");
+    for _ in 0..30 {
+        app.step(app.now(), ch('j'));
+    }
+    assert_eq!(header(&app), top);
+}

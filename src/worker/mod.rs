@@ -4,6 +4,7 @@
 mod client;
 mod delivery;
 mod errors;
+pub mod import;
 mod item;
 mod reads;
 mod scan;

@@ -20,6 +20,7 @@ use super::reads::CONSUMED;
 use super::transfer;
 use crate::balance::Balance;
 use crate::error::{ApiError, ErrorKind};
+use crate::import::Attrs;
 use crate::wallet::{AttrValue, BALANCE, USER_ID};
 use crate::write::{Stamp, Write, WriteDone, WriteError, WriteKind};
 
@@ -61,6 +62,9 @@ pub fn items(table: &str, write: &Write, stamp: Option<&Stamp>) -> Result<Items,
         WriteKind::DeleteOver { seen } => {
             TransactWriteItem::builder().delete(delete(table, write, Condition::Other(seen))?)
         }
+        WriteKind::PutItem { item, seen } => {
+            TransactWriteItem::builder().put(put_item(table, item, seen.as_ref())?)
+        }
         WriteKind::Transfer { to, amount, overdraft, currency } => {
             let transfer = transfer::Transfer {
                 to,
@@ -95,6 +99,47 @@ fn put(
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .build()
         .map_err(build_error)
+}
+
+/// Longest condition expression DynamoDB takes, in bytes.
+const MAX_EXPRESSION: usize = 4096;
+
+/// A whole item put by `import`: if no wallet has its user_id (`seen: None`), or if every
+/// attribute the import's diff read is still equal (`#a0 = :v0 AND …`, the key included)
+/// and none of those the item adds exists yet.
+fn put_item(table: &str, item: &Attrs, seen: Option<&Attrs>) -> Result<Put, ApiError> {
+    let sdk_item: Item = item.iter().map(|(n, v)| (n.clone(), sdk_value(v))).collect();
+    let mut put = Put::builder()
+        .table_name(table)
+        .set_item(Some(sdk_item))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    let condition = match seen {
+        None => {
+            put = put.expression_attribute_names("#id", USER_ID);
+            "attribute_not_exists(#id)".to_string()
+        }
+        Some(seen) => {
+            let mut terms = Vec::with_capacity(seen.len());
+            for (i, (name, value)) in seen.iter().enumerate() {
+                put = put
+                    .expression_attribute_names(format!("#a{i}"), name)
+                    .expression_attribute_values(format!(":v{i}"), sdk_value(value));
+                terms.push(format!("#a{i} = :v{i}"));
+            }
+            // What the file adds must not have been added meanwhile by someone else.
+            for (i, name) in item.keys().filter(|n| !seen.contains_key(*n)).enumerate() {
+                put = put.expression_attribute_names(format!("#n{i}"), name);
+                terms.push(format!("attribute_not_exists(#n{i})"));
+            }
+            terms.join(" AND ")
+        }
+    };
+    if condition.len() > MAX_EXPRESSION {
+        let why = "the stored wallet has too many attributes to check them all in one condition: \
+                   nothing was sent";
+        return Err(ApiError::new(ErrorKind::Validation, why));
+    }
+    put.condition_expression(condition).build().map_err(build_error)
 }
 
 /// The balance set to `new`, if it is still `seen`.
@@ -243,6 +288,14 @@ fn applied(
             (put.and_then(|p| wallet_from_item(p.item())), None)
         }
         WriteKind::SetBalance { seen, .. } | WriteKind::Delete { seen } => (None, *seen),
+        WriteKind::PutItem { seen, .. } => {
+            let put = items.first().and_then(|i| i.put());
+            let old = seen.as_ref().and_then(|s| match s.get(BALANCE) {
+                Some(AttrValue::N(n)) => Balance::parse(n).ok(),
+                _ => None,
+            });
+            (put.and_then(|p| wallet_from_item(p.item())), old)
+        }
         WriteKind::SetOver { .. } | WriteKind::DeleteOver { .. } | WriteKind::Transfer { .. } => {
             (None, None)
         }

@@ -107,7 +107,7 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
     tui.send(TAB);
     replace_field(&mut tui, export.to_str().expect("UTF-8 path"), 60);
     tui.send(ENTER);
-    tui.wait_for("exported 1 wallets to", STEP_LIMIT);
+    tui.wait_for("exported 1 wallet to", STEP_LIMIT);
 
     tui.send("q");
     let status = tui.wait_exit(STEP_LIMIT);

@@ -137,7 +137,8 @@ async fn export(d: &mut Driver<'_>, format: usize, path: &Path) -> usize {
             let n = result.unwrap_or_else(|e| panic!("export failed: {e}"));
             assert!(matches!(d.app.modal(), Modal::None));
             let line = d.app.status_line().cloned().expect("said").text;
-            assert_eq!(line, format!("exported {n} wallets to {}", path.display()));
+            let wallets = wallet_tui::text::count(n, "wallet");
+            assert_eq!(line, format!("exported {wallets} to {}", path.display()));
             return n;
         }
     }

@@ -121,7 +121,8 @@ async fn a_scan_cut_mid_way_resumes_with_every_wallet_exactly_once() {
     let kept = d.app.list().loaded();
     assert!(kept > 0 && kept <= 6 * 20, "cut after 6 pages: {kept} loaded");
     let line = d.app.status_line().cloned().expect("said").text;
-    assert!(line.contains(&format!("with {kept} wallets loaded")), "{line}");
+    let counted = wallet_tui::text::count(kept, "wallet");
+    assert!(line.contains(&format!("with {counted} loaded")), "{line}");
     assert!(line.starts_with("scan stopped with "), "{line}");
     assert!(line.contains("; r resumes where each segment stopped ("), "{line}");
     eprintln!("stopped: {line}");

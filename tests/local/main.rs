@@ -14,6 +14,9 @@
 //! - [`usage`]: the capacity panel's numbers equal what the endpoint reported
 //! - [`seed`]: the demo-data loader
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
+//! - [`import`]: import from a file: validated, diffed, conditional, resumable, paced
+//! - [`odd_display`]: non-numeric balances and control / bidi characters shown visibly and
+//!   exported with one exact balance column
 //! - [`tables`]: the table picker: list, schema marks, switching
 //! - [`targets`]: the title names the endpoint however chosen; protected profiles are guarded
 //! - [`non_wallet`]: tables keyed otherwise (`id` N, `user_id` B, `user_id` + `ts`): named,
@@ -49,8 +52,10 @@ mod edit;
 mod export;
 mod faults;
 mod idempotent;
+mod import;
 mod logs;
 mod non_wallet;
+mod odd_display;
 mod odd_items;
 mod paced_scan;
 mod scan;

@@ -242,3 +242,32 @@ fn a_cancelled_transfer_names_the_side_and_the_reason() {
         .build();
     assert_eq!(why(&[none, raw]), "u2's balance is not a number; nothing was written");
 }
+
+fn attrs(pairs: &[(&str, AttrValue)]) -> crate::import::Attrs {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+/// An import's put: the whole item, never a stamp, the same request every time; a new one only
+/// if absent, an overwrite only if every attribute seen is unchanged and none it adds exists.
+#[test]
+fn an_import_put_conditions_on_everything_seen() {
+    let n = |t: &str| AttrValue::N(t.into());
+    let id = AttrValue::S("u1".into());
+    let item = attrs(&[("user_id", id.clone()), ("balance", n("12.5")), ("note", n("1"))]);
+    let seen = attrs(&[("user_id", id.clone()), ("balance", n("5")), ("tag", AttrValue::Null)]);
+    let stamp = Stamp { attribute: "changed".into(), time: "2026-12-02T10:00:00Z".into() };
+    for (seen, condition) in [
+        (None, "attribute_not_exists(#id)"),
+        (Some(seen), "#a0 = :v0 AND #a1 = :v1 AND #a2 = :v2 AND attribute_not_exists(#n0)"),
+    ] {
+        let w = write(WriteKind::PutItem { item: item.clone(), seen });
+        let built = items("wallets", &w, Some(&stamp)).expect("items");
+        assert_eq!(built, items("wallets", &w, Some(&stamp)).expect("items"));
+        let put = built[0].put().expect("a put");
+        assert_eq!(put.condition_expression(), Some(condition));
+        let mut names: Vec<_> = put.item().keys().cloned().collect();
+        names.sort();
+        assert_eq!(names, ["balance", "note", "user_id"], "the file's item, no stamp");
+        assert_eq!(put.item()["balance"], AttributeValue::N("12.5".into()));
+    }
+}

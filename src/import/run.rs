@@ -1,0 +1,185 @@
+//! `wallet-tui import FILE`: read and validate the file, diff it against the table, say
+//! what would change, and (unless `--dry-run`) write it, with a progress line on stderr.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::import::{self, Attrs, Parsed};
+use crate::wallet::{AttrValue, BALANCE};
+use crate::worker::import::{Importer, Plan, Progress, Report, WriteOptions};
+use crate::write::typed;
+
+/// Different wallets shown as old → new in the summary.
+const SHOWN: usize = 5;
+/// Time between two progress lines.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// What the command line asked for.
+#[derive(Debug, Clone)]
+pub struct Args {
+    pub file: PathBuf,
+    pub dry_run: bool,
+    pub overwrite: bool,
+    pub skip_bad: bool,
+    pub max_write_percent: f64,
+    pub max_write_wcu: Option<f64>,
+    pub concurrency: usize,
+}
+
+/// How the import ended, for the exit status.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A dry run: nothing written.
+    DryRun(Plan),
+    /// Written; conflicts and failures are in the report.
+    Written(Report),
+}
+
+/// Asks the user a yes/no question (the CLI's confirmation on a terminal).
+pub type Ask<'a> = &'a (dyn Fn(&str) -> bool + Sync);
+
+/// The whole command: every line for the user goes to `out`, the progress line to stderr.
+/// With `ask`, the diff's summary is a confirmation: nothing is written unless it says yes.
+/// `Err` (nothing written): the file cannot be read, has bad rows (without `--skip-bad`), the
+/// table cannot be read, or the user said no.
+pub async fn run(
+    importer: &Importer,
+    args: &Args,
+    out: &mut dyn std::io::Write,
+    ask: Option<Ask<'_>>,
+) -> Result<Outcome, String> {
+    let mut parsed = import::read(&args.file)?;
+    let good = parsed.rows.len();
+    report_bad(&parsed, out);
+    if !parsed.bad.is_empty() && !args.skip_bad {
+        return Err(format!(
+            "{} bad row{} in {}: nothing written (--skip-bad writes the {good} good ones)",
+            parsed.bad.len(),
+            if parsed.bad.len() == 1 { "" } else { "s" },
+            args.file.display()
+        ));
+    }
+    if !args.dry_run {
+        let settled = importer.settle_open().await;
+        if settled > 0 {
+            let _ = writeln!(out, "{settled} write(s) an earlier run left open settled first");
+        }
+    }
+    let rows = std::mem::take(&mut parsed.rows);
+    let rejects = (!parsed.bad.is_empty()).then_some(&parsed);
+    let plan =
+        importer.diff(rows).await.map_err(|e| format!("reading the table: {}", e.summary()))?;
+    for line in summary(&plan, args.overwrite) {
+        let _ = writeln!(out, "{line}");
+    }
+    if args.dry_run {
+        let _ = writeln!(out, "dry run: nothing written");
+        return Ok(Outcome::DryRun(plan));
+    }
+    let to_write = plan.new.len() + if args.overwrite { plan.different.len() } else { 0 };
+    if let Some(ask) = ask
+        && to_write > 0
+        && !ask(&format!("write {to_write} wallet(s)? [y/N] "))
+    {
+        return Err("nothing written".to_string());
+    }
+    if let Some(parsed) = rejects {
+        let path = import::write_rejects(&args.file, parsed)
+            .map_err(|e| format!("cannot write the rejects file: {e}: nothing written"))?;
+        let _ = writeln!(out, "bad rows written to {}", path.display());
+    }
+    let wcu_per_sec = importer
+        .budget(args.max_write_percent, args.max_write_wcu)
+        .await
+        .map_err(|e| format!("describing the table: {}", e.summary()))?;
+    let options =
+        WriteOptions { overwrite: args.overwrite, wcu_per_sec, concurrency: args.concurrency };
+    let last = std::sync::Mutex::new(Instant::now() - PROGRESS_EVERY);
+    let progress = |p: Progress| {
+        let mut last = last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if p.done == p.total || last.elapsed() >= PROGRESS_EVERY {
+            *last = Instant::now();
+            eprint!("\r{}", progress_line(&p));
+        }
+    };
+    let report = importer.write(&plan, &options, &progress).await;
+    eprintln!();
+    for line in report_lines(&report) {
+        let _ = writeln!(out, "{line}");
+    }
+    Ok(Outcome::Written(report))
+}
+
+fn report_bad(parsed: &Parsed, out: &mut dyn std::io::Write) {
+    for bad in &parsed.bad {
+        let _ = writeln!(out, "line {}: {}", bad.line, bad.reason);
+    }
+}
+
+/// The diff in words: counts, then the first few different wallets as old → new.
+pub fn summary(plan: &Plan, overwrite: bool) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{} new, {} different, {} identical{}",
+        plan.new.len(),
+        plan.different.len(),
+        plan.identical,
+        match (plan.different.is_empty(), overwrite) {
+            (false, false) => " (different ones are left alone without --overwrite)",
+            _ => "",
+        }
+    )];
+    for (row, stored) in plan.different.iter().take(SHOWN) {
+        lines.push(format!("  {}: {}", row.user_id, change(stored, &row.item)));
+    }
+    if plan.different.len() > SHOWN {
+        lines.push(format!("  … and {} more", plan.different.len() - SHOWN));
+    }
+    lines
+}
+
+/// One wallet's change: its balance old → new, and how many other attributes change.
+pub fn change(old: &Attrs, new: &Attrs) -> String {
+    let show = |attrs: &Attrs| match attrs.get(BALANCE) {
+        Some(AttrValue::N(n)) => n.to_string(),
+        Some(other) => typed(other),
+        None => "no balance".to_string(),
+    };
+    let names: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let others =
+        names.into_iter().filter(|n| n.as_str() != BALANCE && old.get(*n) != new.get(*n)).count();
+    let balance = format!("balance {} → {}", show(old), show(new));
+    match others {
+        0 => balance,
+        n => format!("{balance}, {n} other attribute{} changed", if n == 1 { "" } else { "s" }),
+    }
+}
+
+/// `1200 / 5000 wallets  310/s  2400 WCU`.
+pub fn progress_line(p: &Progress) -> String {
+    let rate = p.done as f64 / p.elapsed.as_secs_f64().max(0.001);
+    format!("importing {} / {} wallets  {rate:.0}/s  {:.0} WCU", p.done, p.total, p.wcu)
+}
+
+/// What the writes came to, conflicts and failures listed.
+pub fn report_lines(report: &Report) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{} written, {} conflict{}, {} failed, {} different left alone; {:.0} WCU in {:.1} s",
+        report.written,
+        report.conflicts.len(),
+        if report.conflicts.len() == 1 { "" } else { "s" },
+        report.failed.len(),
+        report.skipped,
+        report.wcu,
+        report.elapsed.as_secs_f64()
+    )];
+    for (id, why) in &report.conflicts {
+        lines.push(format!("  conflict {id}: {why}; left alone"));
+    }
+    for (id, why) in &report.failed {
+        lines.push(format!("  not written {id}: {why}"));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,337 @@
+//! The import's calls: the diff (BatchGetItem, strongly consistent) that sorts a file's
+//! wallets into new, different and identical, and the writes, each through the one write
+//! path ([`WriteAhead`]: journaled intent, one TransactWriteItems whose token is its op id,
+//! outcome), concurrent and paced by a write budget.
+//!
+//! A new wallet is put only if none exists; a different one only with `overwrite`, and then
+//! only if the table still holds every attribute the diff read: otherwise it is a conflict,
+//! reported and left alone. Writes an interrupted run left open are settled first (sent
+//! again with their token: never applied twice); a re-run then finds them identical.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use futures::StreamExt;
+
+use super::errors::classify;
+use super::item::{Item, attr_value};
+use super::reads::CONSUMED;
+use super::tables;
+use super::write_ahead::WriteAhead;
+use crate::capacity;
+use crate::error::{ApiError, ErrorKind};
+use crate::import::{Attrs, Row, canonical};
+use crate::journal::Journal;
+use crate::table::BillingMode;
+use crate::wallet::USER_ID;
+use crate::write::{Write, WriteError, WriteKind};
+
+/// Keys per BatchGetItem (DynamoDB's limit).
+const BATCH_GET: usize = 100;
+/// BatchGetItem calls in flight at once.
+const READS_IN_FLIGHT: usize = 8;
+/// Attempts for a batch's unprocessed keys before the diff gives up.
+const UNPROCESSED_ATTEMPTS: u32 = 10;
+
+/// A file's wallets against the table.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// No wallet has their user_id.
+    pub new: Vec<Row>,
+    /// A wallet with their user_id holds something else: (the file's, the table's).
+    pub different: Vec<(Row, Attrs)>,
+    /// Already stored exactly so: nothing to write.
+    pub identical: usize,
+    /// Read units the diff consumed.
+    pub consumed_rcu: f64,
+}
+
+/// How the writes go.
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    /// Write the different wallets too (each only if still as read).
+    pub overwrite: bool,
+    /// Write units per second at most (`None`: unpaced).
+    pub wcu_per_sec: Option<f64>,
+    /// Writes in flight at once.
+    pub concurrency: usize,
+}
+
+/// How far the writes are, for a progress line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Writes finished (whatever their outcome).
+    pub done: u64,
+    pub total: u64,
+    pub written: u64,
+    pub conflicts: u64,
+    /// Write units consumed so far.
+    pub wcu: f64,
+    pub elapsed: Duration,
+}
+
+/// What the writes came to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    pub written: u64,
+    /// Not written: the wallet was not as the diff read it (user_id, what it is now).
+    pub conflicts: Vec<(String, String)>,
+    /// Not written: refused, or outcome unknown (user_id, why).
+    pub failed: Vec<(String, String)>,
+    /// Different wallets left alone (no `overwrite`).
+    pub skipped: u64,
+    pub wcu: f64,
+    pub elapsed: Duration,
+}
+
+/// Imports into one table through one write-ahead journal.
+pub struct Importer {
+    client: Client,
+    table: String,
+    writes: WriteAhead,
+}
+
+impl Importer {
+    /// `endpoint` labels the journal's lines (see [`super::endpoint_label`]).
+    pub fn new(client: Client, table: &str, journal: Option<Journal>, endpoint: String) -> Self {
+        Importer {
+            client,
+            table: table.to_string(),
+            writes: WriteAhead::new(journal, endpoint, None),
+        }
+    }
+
+    /// Settles the writes an earlier run left open on this table (same request, same token:
+    /// applied at most once); returns how many there were.
+    pub async fn settle_open(&self) -> usize {
+        self.writes.resolve(&self.client, &self.table).await.len()
+    }
+
+    /// The write budget: `max_wcu` if given, else `percent` of a provisioned table's write
+    /// capacity; `None` (unpaced) for an on-demand table without `max_wcu`.
+    pub async fn budget(
+        &self,
+        percent: f64,
+        max_wcu: Option<f64>,
+    ) -> Result<Option<f64>, ApiError> {
+        if max_wcu.is_some() {
+            return Ok(max_wcu);
+        }
+        let info = tables::describe_table(&self.client, &self.table).await?;
+        let info = info.ok_or_else(|| {
+            ApiError::new(ErrorKind::NotFound, format!("no table {}", self.table))
+        })?;
+        Ok(match info.billing {
+            BillingMode::Provisioned { write, .. } => Some(write as f64 * percent / 100.0),
+            BillingMode::OnDemand => None,
+        })
+    }
+
+    /// Reads every row's wallet (strongly consistent) and sorts the rows.
+    pub async fn diff(&self, rows: Vec<Row>) -> Result<Plan, ApiError> {
+        let mut plan = Plan::default();
+        let chunks: Vec<Vec<Row>> = rows.chunks(BATCH_GET).map(<[Row]>::to_vec).collect();
+        let mut reads = futures::stream::iter(chunks)
+            .map(|chunk| async move {
+                let ids: Vec<String> = chunk.iter().map(|r| r.user_id.clone()).collect();
+                self.batch_get(&ids).await.map(|found| (chunk, found))
+            })
+            .buffer_unordered(READS_IN_FLIGHT);
+        while let Some(result) = reads.next().await {
+            let (chunk, (mut found, rcu)) = result?;
+            plan.consumed_rcu += rcu;
+            for row in chunk {
+                match found.remove(&row.user_id) {
+                    None => plan.new.push(row),
+                    Some(stored) if stored == row.item => plan.identical += 1,
+                    Some(stored) => plan.different.push((row, stored)),
+                }
+            }
+        }
+        plan.new.sort_by_key(|r| r.line);
+        plan.different.sort_by_key(|(r, _)| r.line);
+        Ok(plan)
+    }
+
+    /// The stored wallets of `ids` (canonical), and the read units consumed.
+    async fn batch_get(&self, ids: &[String]) -> Result<(HashMap<String, Attrs>, f64), ApiError> {
+        let keys: Vec<Item> = ids
+            .iter()
+            .map(|id| [(USER_ID.to_string(), AttributeValue::S(id.clone()))].into())
+            .collect();
+        let mut pending = Some(keys);
+        let (mut found, mut rcu) = (HashMap::new(), 0.0);
+        let mut attempt = 0;
+        while let Some(keys) = pending.take().filter(|k| !k.is_empty()) {
+            attempt += 1;
+            if attempt > UNPROCESSED_ATTEMPTS {
+                return Err(ApiError::new(ErrorKind::Throttled, "keys left unprocessed"));
+            }
+            if attempt > 1 {
+                tokio::time::sleep(Duration::from_millis(50 << attempt.min(6))).await;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .consistent_read(true)
+                .build()
+                .map_err(super::errors::build_error)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .return_consumed_capacity(CONSUMED)
+                .send()
+                .await
+                .map_err(classify)?;
+            rcu += out.consumed_capacity().iter().filter_map(|c| c.capacity_units()).sum::<f64>();
+            for item in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+                if let Some((id, attrs)) = stored_attrs(item) {
+                    found.insert(id, attrs);
+                }
+            }
+            pending =
+                out.unprocessed_keys().and_then(|u| u.get(&self.table)).map(|k| k.keys().to_vec());
+        }
+        Ok((found, rcu))
+    }
+
+    /// Writes the plan's new wallets (and different ones with `overwrite`), `progress` told
+    /// after each.
+    pub async fn write(
+        &self,
+        plan: &Plan,
+        options: &WriteOptions,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Report {
+        let mut writes: Vec<Write> = plan.new.iter().map(|row| put(row, None)).collect();
+        if options.overwrite {
+            writes.extend(plan.different.iter().map(|(row, seen)| put(row, Some(seen.clone()))));
+        }
+        let skipped = if options.overwrite { 0 } else { plan.different.len() as u64 };
+        let total = writes.len() as u64;
+        let pacer = Pacer::new(options.wcu_per_sec);
+        let start = Instant::now();
+        let finished = AtomicU64::new(0);
+        let report = Mutex::new(Report { skipped, ..Report::default() });
+        futures::stream::iter(writes)
+            .for_each_concurrent(options.concurrency.max(1), |write| {
+                let (pacer, finished, report) = (&pacer, &finished, &report);
+                async move {
+                    pacer.take(estimate(&write)).await;
+                    let (_, result) =
+                        self.writes.write(&self.client, &self.table, write.clone()).await;
+                    let mut report =
+                        report.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    record(&mut report, &write, result);
+                    let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                    progress(Progress {
+                        done,
+                        total,
+                        written: report.written,
+                        conflicts: report.conflicts.len() as u64,
+                        wcu: report.wcu,
+                        elapsed: start.elapsed(),
+                    });
+                }
+            })
+            .await;
+        let mut report = report.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        report.elapsed = start.elapsed();
+        report.conflicts.sort();
+        report.failed.sort();
+        report
+    }
+}
+
+fn record(report: &mut Report, write: &Write, result: Result<crate::write::WriteDone, WriteError>) {
+    let id = write.user_id.clone();
+    match result {
+        Ok(done) => {
+            report.written += 1;
+            report.wcu += done.consumed_wcu.unwrap_or(0.0);
+        }
+        Err(WriteError::Conflict { current }) => {
+            let now = match current {
+                None => "no such wallet now".to_string(),
+                Some(w) => match w.balance {
+                    Some(b) => format!("changed meanwhile: balance now {b}"),
+                    None => "changed meanwhile".to_string(),
+                },
+            };
+            let now = match &write.kind {
+                WriteKind::PutItem { seen: None, .. } if now.starts_with("changed") => {
+                    "created meanwhile".to_string()
+                }
+                _ => now,
+            };
+            report.conflicts.push((id, now));
+        }
+        Err(WriteError::Refused(e)) => report.failed.push((id, e.summary())),
+        Err(WriteError::Cancelled(why)) => report.failed.push((id, why)),
+        Err(WriteError::Unknown(u)) => report.failed.push((
+            id,
+            format!("outcome unknown ({}): re-run the import to settle it", u.error.summary()),
+        )),
+    }
+}
+
+/// The write of one row: its op id (a UUID v4) is its ClientRequestToken.
+fn put(row: &Row, seen: Option<Attrs>) -> Write {
+    Write {
+        op_id: uuid::Uuid::new_v4().to_string(),
+        user_id: row.user_id.clone(),
+        kind: WriteKind::PutItem { item: row.item.clone(), seen },
+    }
+}
+
+/// The write units a put costs: 2 per KB of the larger of the item and the one it replaces.
+fn estimate(write: &Write) -> f64 {
+    let size = |attrs: &Attrs| capacity::item_size(attrs.iter().map(|(n, v)| (n.as_str(), v)));
+    match &write.kind {
+        WriteKind::PutItem { item, seen } => {
+            capacity::transactional_write_units(size(item).max(seen.as_ref().map_or(0, size)))
+        }
+        _ => 2.0,
+    }
+}
+
+/// A stored item as the diff compares it: `(user_id, every attribute canonical)`.
+fn stored_attrs(item: &Item) -> Option<(String, Attrs)> {
+    let id = item.get(USER_ID)?.as_s().ok()?.clone();
+    let attrs = item
+        .iter()
+        .map(|(name, value)| {
+            let value = attr_value(value);
+            (name.clone(), canonical(value.clone()).unwrap_or(value))
+        })
+        .collect();
+    Some((id, attrs))
+}
+
+/// Spaces writes so they stay within `rate` write units per second on average.
+struct Pacer {
+    rate: Option<f64>,
+    next: tokio::sync::Mutex<Instant>,
+}
+
+impl Pacer {
+    fn new(rate: Option<f64>) -> Self {
+        Pacer { rate: rate.filter(|r| *r > 0.0), next: tokio::sync::Mutex::new(Instant::now()) }
+    }
+
+    /// Waits for the turn of a write of `wcu` units.
+    async fn take(&self, wcu: f64) {
+        let Some(rate) = self.rate else { return };
+        let at = {
+            let mut next = self.next.lock().await;
+            let at = (*next).max(Instant::now());
+            *next = at + Duration::from_secs_f64(wcu / rate);
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
