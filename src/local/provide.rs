@@ -55,6 +55,9 @@ async fn attach(port: u16) -> Result<String> {
     ))
 }
 
+/// How long a stopped leftover server may keep its port.
+const PORT_RELEASE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Stops a server of ours left running on `dir` by a run that is gone; refuses a server in use
 /// by a run still going on another port (two servers must not share a data directory).
 async fn settle_leftover(
@@ -80,6 +83,12 @@ async fn settle_leftover(
             progress(format!("stopping {what}…"));
             if !pidfile::stop(&record).await {
                 return Err(eyre!("cannot stop {what}"));
+            }
+            // The JVM's first thread can be gone while others still hold the port: wait until
+            // it is let go, so that the port is not taken for someone else's server.
+            let deadline = std::time::Instant::now() + PORT_RELEASE;
+            while answers(record.port).await && std::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
             Ok(Some(format!("stopped {what}")))
         }
