@@ -78,6 +78,10 @@ pub enum WriteKind {
 pub struct CurrencyCheck {
     pub attribute: String,
     pub value: Option<AttrValue>,
+    /// Whether the form saw the target's wallet (loaded in the list): only then can a
+    /// different currency on it be said to have changed.
+    #[serde(default)]
+    pub target_seen: bool,
 }
 
 /// Why a balance was set, for the journal and messages.

@@ -239,7 +239,6 @@ fn render_status_line(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(line, area);
 }
 
-
 fn key_hints(app: &App) -> Line<'static> {
     let hints = [
         (Action::Help, "help"),

@@ -218,7 +218,10 @@ fn present(app: &App, info: &TableInfo, width: usize) -> (Vec<Line<'static>>, Ve
         row("Attrs", attributes(info)),
         row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
         // Cut with a visible mark: a silently cut ARN reads as another one.
-        row("ARN", crate::text::fit(info.arn.as_deref().unwrap_or("-"), width.saturating_sub(LABEL))),
+        row(
+            "ARN",
+            crate::text::fit(info.arn.as_deref().unwrap_or("-"), width.saturating_sub(LABEL)),
+        ),
     ]);
     left.extend(local_port(app));
     let mut right = vec![

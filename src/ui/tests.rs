@@ -557,7 +557,6 @@ fn status_stale_while_the_endpoint_is_down() {
     assert_snapshot!(backend);
 }
 
-
 /// An app whose one scan page held `wallets`.
 fn with(wallets: Vec<crate::wallet::Wallet>) -> App {
     let (mut app, t0) = app_with(Some(info(TableStatus::Active)));

@@ -38,8 +38,11 @@ fn every_kind() -> Vec<Write> {
 
 /// A transfer of 2.5 from u1 to u2, both holding EUR when the form was filled.
 fn eur_transfer() -> Write {
-    let currency =
-        CurrencyCheck { attribute: "currency".into(), value: Some(AttrValue::S("EUR".into())) };
+    let currency = CurrencyCheck {
+        attribute: "currency".into(),
+        value: Some(AttrValue::S("EUR".into())),
+        target_seen: false,
+    };
     write(WriteKind::Transfer {
         to: "u2".into(),
         amount: b("2.5"),
@@ -234,7 +237,23 @@ fn a_cancelled_transfer_names_the_side_and_the_reason() {
     );
     assert_eq!(
         why(&[none.clone(), failed(item(number(b("3")), "USD"))]),
-        "u2's currency is now USD (the transfer was in EUR); nothing was written"
+        "u2 holds USD, the transfer is in EUR; nothing was written",
+        "the form did not see the target's currency"
+    );
+    let seen = |reasons: &[CancellationReason]| {
+        let mut write = eur_transfer();
+        if let WriteKind::Transfer { currency: Some(check), .. } = &mut write.kind {
+            check.target_seen = true;
+        }
+        match cancelled(&write, reasons) {
+            WriteError::Cancelled(why) => why,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(
+        seen(&[none.clone(), failed(item(number(b("3")), "USD"))]),
+        "u2's currency is now USD (the transfer was in EUR); nothing was written",
+        "the form saw the target in EUR"
     );
     let raw = CancellationReason::builder()
         .code("ValidationError")
