@@ -88,6 +88,21 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
+/// The writes an earlier run left open, settled: how many by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    pub applied: u64,
+    pub not_applied: u64,
+    /// Still unknown (no answer again): a later run settles them.
+    pub unknown: u64,
+}
+
+impl Settled {
+    pub fn total(&self) -> u64 {
+        self.applied + self.not_applied + self.unknown
+    }
+}
+
 /// Imports into one table through one write-ahead journal.
 pub struct Importer {
     client: Client,
@@ -107,8 +122,16 @@ impl Importer {
 
     /// Settles the writes an earlier run left open on this table (same request, same token:
     /// applied at most once); returns how many there were.
-    pub async fn settle_open(&self) -> usize {
-        self.writes.resolve(&self.client, &self.table).await.len()
+    pub async fn settle_open(&self) -> Settled {
+        let mut settled = Settled::default();
+        for (_, (_, result)) in self.writes.resolve(&self.client, &self.table).await {
+            match result {
+                Ok(_) => settled.applied += 1,
+                Err(WriteError::Unknown(_)) => settled.unknown += 1,
+                Err(_) => settled.not_applied += 1,
+            }
+        }
+        settled
     }
 
     /// The write budget: `max_wcu` if given, else `percent` of a provisioned table's write

@@ -86,6 +86,7 @@ fn args(file: &Path) -> Args {
         max_write_percent: 50.0,
         max_write_wcu: None,
         concurrency: 8,
+        destination: None,
     }
 }
 

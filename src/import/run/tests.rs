@@ -72,3 +72,17 @@ fn progress_and_report_lines() {
         ]
     );
 }
+
+#[test]
+fn the_prompt_says_where_and_settled_writes_are_counted_by_outcome() {
+    assert_eq!(
+        question(3, Some("into table W · AWS eu-west-1 · profile p · WRITABLE")),
+        "write 3 wallet(s) into table W · AWS eu-west-1 · profile p · WRITABLE? [y/N] "
+    );
+    assert_eq!(question(3, None), "write 3 wallet(s)? [y/N] ");
+    let settled = Settled { applied: 2, not_applied: 1, unknown: 0 };
+    assert_eq!(
+        settled_line(&settled),
+        "3 write(s) an earlier run left open settled first: 2 applied, 1 not applied, 0 unknown"
+    );
+}
