@@ -432,3 +432,73 @@ async fn the_binary_imports_and_refuses_a_bad_file() {
     assert_eq!(journaled, vec![("import".into(), "a".into(), None, Some("0.1".into()))]);
     f.finish().await;
 }
+
+/// The guard holds for import as for the TUI: refused under `--read-only` and on a protected
+/// profile without `--allow-writes` (nothing written), a dry run allowed in both (it only
+/// reads), and every run says where it writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_s_import_is_refused_read_only_and_on_a_protected_profile() {
+    let f = Fixture::start().await;
+    let table = f.table("import_guard_").await;
+    let config = f.file("config.toml", "protect = [\"dev\"]\n");
+    let aws_config = f.file("aws-config", "[profile dev]\nregion = us-east-1\n");
+    let keys = format!(
+        "aws_access_key_id = {}\naws_secret_access_key = local\n",
+        wallet_tui::worker::LOCAL_ACCESS_KEY
+    );
+    let credentials = f.file("aws-credentials", &format!("[default]\n{keys}[dev]\n{keys}"));
+    let good = f.file("good.jsonl", "{\"user_id\":\"a\",\"balance\":\"1\"}\n");
+    let run = |extra: &[&str], after: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_wallet-tui"))
+            .env_clear()
+            .env("HOME", &f.dir)
+            .args(["--endpoint-url", &f.server.endpoint(), "--region", "us-east-1"])
+            .args(extra)
+            .arg("--log-file")
+            .arg(f.dir.join("log"))
+            .arg("--journal")
+            .arg(&f.journal)
+            .arg("import")
+            .arg(&good)
+            .args(["--table", &table])
+            .args(after)
+            .env("AWS_CONFIG_FILE", &aws_config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("WALLET_TUI_CONFIG", &config)
+            .output()
+            .expect("run wallet-tui");
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        (output.status.code(), stdout, stderr)
+    };
+
+    let (code, stdout, stderr) = run(&["--read-only"], &[]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("--read-only: import writes wallets"), "{stderr}");
+    assert!(support::scan_items(&f.raw, &table).await.is_empty(), "nothing written");
+    let (code, stdout, stderr) = run(&["--read-only"], &["--dry-run"]);
+    assert_eq!(code, Some(0), "a dry run only reads: {stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("into table {table} · ")), "{stdout}");
+    assert!(stdout.contains("READ-ONLY"), "{stdout}");
+    assert!(stdout.contains("1 new, 0 different, 0 identical"), "{stdout}");
+
+    let (code, stdout, stderr) = run(&["--profile", "dev"], &[]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("profile dev is protected"), "{stderr}");
+    assert!(support::scan_items(&f.raw, &table).await.is_empty(), "nothing written");
+    let (code, stdout, stderr) = run(&["--profile", "dev"], &["--dry-run"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("profile dev · READ-ONLY · protected profile dev"), "{stdout}");
+    assert!(support::scan_items(&f.raw, &table).await.is_empty(), "a dry run writes nothing");
+
+    let (code, stdout, stderr) = run(&["--profile", "dev", "--allow-writes"], &[]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let endpoint = f.server.endpoint();
+    let into = format!(
+        "into table {table} · {endpoint} us-east-1 · profile dev · WRITES ALLOWED · protected profile dev"
+    );
+    assert!(stdout.lines().next() == Some(into.as_str()), "said first: {stdout}");
+    assert_eq!(support::stored_balance(&f.raw, &table, "a").await.as_deref(), Some("1"));
+    f.finish().await;
+}
