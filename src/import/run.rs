@@ -170,10 +170,13 @@ pub fn change(old: &Attrs, new: &Attrs) -> String {
         Some(other) => typed(other),
         None => "no balance".to_string(),
     };
-    let names: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    let others =
-        names.into_iter().filter(|n| n.as_str() != BALANCE && old.get(*n) != new.get(*n)).count();
-    let balance = format!("balance {} → {}", show(old), show(new));
+    // An overwrite sets the file's attributes only: the others stay.
+    let others = new.iter().filter(|(n, v)| n.as_str() != BALANCE && old.get(*n) != Some(v));
+    let others = others.count();
+    let balance = match new.contains_key(BALANCE) && old.get(BALANCE) != new.get(BALANCE) {
+        true => format!("balance {} → {}", show(old), show(new)),
+        false => format!("balance {} kept", show(old)),
+    };
     match others {
         0 => balance,
         n => format!("{balance}, {n} other attribute{} changed", if n == 1 { "" } else { "s" }),

@@ -170,7 +170,11 @@ impl Importer {
             for row in chunk {
                 match found.remove(&row.user_id) {
                     None => plan.new.push(row),
-                    Some(stored) if stored == row.item => plan.identical += 1,
+                    // An overwrite sets the file's attributes only: those it does not
+                    // carry stay, so they make no difference.
+                    Some(stored) if row.item.iter().all(|(n, v)| stored.get(n) == Some(v)) => {
+                        plan.identical += 1
+                    }
                     Some(stored) => plan.different.push((row, stored)),
                 }
             }
@@ -316,7 +320,10 @@ fn estimate(write: &Write) -> f64 {
     let size = |attrs: &Attrs| capacity::item_size(attrs.iter().map(|(n, v)| (n.as_str(), v)));
     match &write.kind {
         WriteKind::PutItem { item, seen } => {
-            capacity::transactional_write_units(size(item).max(seen.as_ref().map_or(0, size)))
+            // An overwrite's item afterwards: what was seen with the file's attributes set.
+            let mut after = seen.clone().unwrap_or_default();
+            after.extend(item.iter().map(|(n, v)| (n.clone(), v.clone())));
+            capacity::transactional_write_units(size(&after).max(seen.as_ref().map_or(0, size)))
         }
         _ => 2.0,
     }

@@ -502,3 +502,35 @@ async fn the_binary_s_import_is_refused_read_only_and_on_a_protected_profile() {
     assert_eq!(support::stored_balance(&f.raw, &table, "a").await.as_deref(), Some("1"));
     f.finish().await;
 }
+
+/// `--overwrite` sets the file's attributes only: those the file does not carry stay (an
+/// update, not a put), and a wallet the file matches on every attribute it carries is
+/// identical.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overwrite_keeps_the_attributes_the_file_does_not_carry() {
+    let f = Fixture::start().await;
+    let table = f.table("import_keep_").await;
+    let stored = |id: &str, balance: &str| {
+        Item::from([
+            ("user_id".to_string(), s(id)),
+            ("balance".to_string(), n(balance)),
+            ("note".to_string(), s("keep me")),
+            ("tag".to_string(), n("3")),
+        ])
+    };
+    support::put_items(&f.raw, &table, &[stored("k1", "5"), stored("k2", "7")]).await;
+    let path = f.file(
+        "keep.jsonl",
+        "{\"user_id\":\"k1\",\"balance\":\"10\",\"currency\":\"EUR\"}\n{\"user_id\":\"k2\",\"balance\":7}\n",
+    );
+    let (result, out) = f.import(&table, Args { overwrite: true, ..args(&path) }).await;
+    let Ok(Outcome::Written(report)) = result else { panic!("{result:?}\n{out}") };
+    assert!(out.contains("0 new, 1 different, 1 identical"), "{out}");
+    assert_eq!(report.written, 1, "{out}");
+    let items = by_id(support::scan_items(&f.raw, &table).await);
+    let mut want = stored("k1", "10");
+    want.insert("currency".into(), s("EUR"));
+    assert_eq!(items["k1"], want, "note and tag kept, balance and currency set");
+    assert_eq!(items["k2"], stored("k2", "7"), "untouched");
+    f.finish().await;
+}

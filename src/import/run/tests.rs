@@ -23,7 +23,9 @@ fn a_change_says_old_and_new_balance_and_other_attributes() {
     let new = attrs(&[("balance", n("12.5")), ("currency", AttrValue::S("USD".into()))]);
     assert_eq!(change(&old, &new), "balance 5 → 12.5, 1 other attribute changed");
     let typed = attrs(&[("balance", AttrValue::S("100".into()))]);
-    assert_eq!(change(&typed, &attrs(&[])), "balance S \"100\" → no balance");
+    assert_eq!(change(&typed, &attrs(&[])), "balance S \"100\" kept", "absent: kept");
+    let note = attrs(&[("note", AttrValue::S("x".into()))]);
+    assert_eq!(change(&old, &note), "balance 5 kept, 1 other attribute changed");
 }
 
 #[test]
