@@ -8,7 +8,7 @@
 //! reported and left alone. Writes an interrupted run left open are settled first (sent
 //! again with their token: never applied twice); a re-run then finds them identical.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -27,8 +27,9 @@ use crate::error::{ApiError, ErrorKind};
 use crate::import::{Attrs, Row, canonical};
 use crate::journal::Journal;
 use crate::table::BillingMode;
-use crate::wallet::USER_ID;
-use crate::write::{Write, WriteError, WriteKind};
+use crate::text::visible_text;
+use crate::wallet::{AttrValue, BALANCE, USER_ID, Wallet};
+use crate::write::{Write, WriteError, WriteKind, typed};
 
 /// Keys per BatchGetItem (DynamoDB's limit).
 const BATCH_GET: usize = 100;
@@ -282,18 +283,16 @@ fn record(report: &mut Report, write: &Write, result: Result<crate::write::Write
             report.wcu += done.consumed_wcu.unwrap_or(0.0);
         }
         Err(WriteError::Conflict { current }) => {
-            let now = match current {
-                None => "no such wallet now".to_string(),
-                Some(w) => match w.balance {
+            let now = match (current, &write.kind) {
+                (None, _) => "no such wallet now".to_string(),
+                (Some(_), WriteKind::PutItem { seen: None, .. }) => "created meanwhile".to_string(),
+                (Some(now), WriteKind::PutItem { item, seen: Some(seen) }) => {
+                    changed(&now, item, seen)
+                }
+                (Some(now), _) => match now.balance {
                     Some(b) => format!("changed meanwhile: balance now {b}"),
                     None => "changed meanwhile".to_string(),
                 },
-            };
-            let now = match &write.kind {
-                WriteKind::PutItem { seen: None, .. } if now.starts_with("changed") => {
-                    "created meanwhile".to_string()
-                }
-                _ => now,
             };
             report.conflicts.push((id, now));
         }
@@ -304,6 +303,52 @@ fn record(report: &mut Report, write: &Write, result: Result<crate::write::Write
             format!("outcome unknown ({}): re-run the import to settle it", u.error.summary()),
         )),
     }
+}
+
+/// Attributes named in a conflict at most (then "…").
+const CHANGES_SHOWN: usize = 3;
+
+/// What differs between the wallet as stored `now` and as the diff read it (`seen`), among
+/// the attributes the write's condition covers: `changed meanwhile: currency now USD`.
+fn changed(now: &Wallet, item: &Attrs, seen: &Attrs) -> String {
+    let value = |name: &str| -> Option<AttrValue> {
+        let value = match (name, now.balance) {
+            (USER_ID, _) => seen.get(USER_ID).cloned(), // the key: the same wallet
+            (BALANCE, Some(b)) => Some(AttrValue::N(b.to_string().into())),
+            _ => now.attr(name),
+        };
+        value.map(|v| canonical(v.clone()).unwrap_or(v))
+    };
+    let names: BTreeSet<&String> = seen.keys().chain(item.keys()).collect();
+    let diffs: Vec<String> = names
+        .into_iter()
+        .filter_map(|name| {
+            let now = value(name);
+            (now.as_ref() != seen.get(name)).then(|| match now {
+                None => format!("{name} removed"),
+                // Plain text for a string or a number, unless its type changed too.
+                Some(AttrValue::S(text)) if !retyped(seen.get(name), "S") => {
+                    format!("{name} now {}", visible_text(&text))
+                }
+                Some(AttrValue::N(n)) if !retyped(seen.get(name), "N") => {
+                    format!("{name} now {n}")
+                }
+                Some(other) => format!("{name} now {}", typed(&other)),
+            })
+        })
+        .collect();
+    match diffs.len() {
+        0 => "changed meanwhile".to_string(),
+        n if n > CHANGES_SHOWN => {
+            format!("changed meanwhile: {}, …", diffs[..CHANGES_SHOWN].join(", "))
+        }
+        _ => format!("changed meanwhile: {}", diffs.join(", ")),
+    }
+}
+
+/// Whether a value of type `now` replaced one `seen` of another type.
+fn retyped(seen: Option<&AttrValue>, now: &str) -> bool {
+    seen.is_some_and(|v| v.type_name() != now)
 }
 
 /// The write of one row: its op id (a UUID v4) is its ClientRequestToken.
@@ -365,3 +410,6 @@ impl Pacer {
         tokio::time::sleep_until(at.into()).await;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -282,7 +282,7 @@ async fn an_outside_change_between_diff_and_write_is_a_conflict() {
         report.conflicts,
         vec![
             ("u1".to_string(), "changed meanwhile: balance now 6".to_string()),
-            ("u2".to_string(), "changed meanwhile: balance now 6".to_string()),
+            ("u2".to_string(), "changed meanwhile: currency now USD".to_string()),
             ("u4".to_string(), "created meanwhile".to_string()),
         ]
     );
