@@ -72,9 +72,25 @@ pub async fn run(
         }
     }
     let rows = std::mem::take(&mut parsed.rows);
-    let rejects = (!parsed.bad.is_empty()).then_some(&parsed);
-    let plan =
+    let mut plan =
         importer.diff(rows).await.map_err(|e| format!("reading the table: {}", e.summary()))?;
+    if parsed.format == import::Format::Csv {
+        // A CSV's cells are text: compared with the table as export wrote it, and never
+        // allowed to change an attribute's type.
+        let retyped = crate::worker::import::csv_against_table(&mut plan);
+        report_bad(&Parsed { bad: retyped.clone(), ..parsed.clone() }, out);
+        if !retyped.is_empty() && !args.skip_bad {
+            return Err(format!(
+                "{} row{} would change an attribute's type: nothing written (--skip-bad writes \
+                 the others)",
+                retyped.len(),
+                if retyped.len() == 1 { "" } else { "s" },
+            ));
+        }
+        parsed.bad.extend(retyped);
+        parsed.bad.sort_by_key(|b| b.line);
+    }
+    let rejects = (!parsed.bad.is_empty()).then_some(&parsed);
     for line in summary(&plan, args.overwrite) {
         let _ = writeln!(out, "{line}");
     }

@@ -24,7 +24,7 @@ use super::tables;
 use super::write_ahead::WriteAhead;
 use crate::capacity;
 use crate::error::{ApiError, ErrorKind};
-use crate::import::{Attrs, Row, canonical};
+use crate::import::{Attrs, BadRow, Row, canonical};
 use crate::journal::Journal;
 use crate::table::BillingMode;
 use crate::text::visible_text;
@@ -303,6 +303,51 @@ fn record(report: &mut Report, write: &Write, result: Result<crate::write::Write
             format!("outcome unknown ({}): re-run the import to settle it", u.error.summary()),
         )),
     }
+}
+
+/// A CSV's rows against the table: a cell is text, so where the wallet holds another type
+/// the cell is compared with what export writes for it (`3`, `true`, `["a"]`). Equal: the
+/// attribute is left out of the write (it stays as stored, type and all); different: the
+/// row is refused, returned as a bad row, and never written (an import never retypes).
+/// Rows left with nothing different become identical.
+pub fn csv_against_table(plan: &mut Plan) -> Vec<BadRow> {
+    let mut refused = Vec::new();
+    let mut different = Vec::with_capacity(plan.different.len());
+    for (mut row, stored) in std::mem::take(&mut plan.different) {
+        let mut why = None;
+        let mut same = Vec::new();
+        for (name, value) in &row.item {
+            let (AttrValue::S(cell), Some(held)) = (value, stored.get(name)) else { continue };
+            if name == USER_ID || name == BALANCE || matches!(held, AttrValue::S(_)) {
+                continue;
+            }
+            if crate::export::cell(held) == **cell {
+                same.push(name.clone());
+            } else if why.is_none() {
+                why = Some(format!(
+                    "{name}: the table holds {} {}, the CSV the text {:?}: a CSV import never \
+                     changes an attribute's type (use JSON Lines)",
+                    held.type_name(),
+                    crate::export::cell(held),
+                    cell.as_ref()
+                ));
+            }
+        }
+        if let Some(reason) = why {
+            refused.push(BadRow { line: row.line, reason, text: row.text });
+            continue;
+        }
+        for name in same {
+            row.item.remove(&name);
+        }
+        if row.item.iter().all(|(n, v)| stored.get(n) == Some(v)) {
+            plan.identical += 1;
+        } else {
+            different.push((row, stored));
+        }
+    }
+    plan.different = different;
+    refused
 }
 
 /// Attributes named in a conflict at most (then "…").
