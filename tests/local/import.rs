@@ -149,6 +149,18 @@ fn tricky_items() -> Vec<Item> {
         support::wallet_item("largest", "9.9999999999999999999999999999999999999E+125"),
         Item::from([("user_id".to_string(), s("legacy")), ("balance".to_string(), s("100"))]),
         Item::from([("user_id".to_string(), s("nobalance")), ("note".to_string(), s(""))]),
+        Item::from([
+            ("user_id".to_string(), s("nullbal")),
+            ("balance".to_string(), AttributeValue::Null(true)),
+        ]),
+        Item::from([
+            ("user_id".to_string(), s("mapbal")),
+            (
+                "balance".to_string(),
+                AttributeValue::M(HashMap::from([("EUR".to_string(), n("1.5"))])),
+            ),
+            ("currency".to_string(), s("multi")),
+        ]),
         rich,
     ]
 }
@@ -170,36 +182,59 @@ async fn export_then_import_into_a_new_table_equals_a_raw_scan() {
     let source = f.table("import_src_").await;
     support::put_items(&f.raw, &source, &tricky_items()).await;
     let wallets = scanned_wallets(&f, &source).await;
-    assert_eq!(wallets.len(), 6);
+    assert_eq!(wallets.len(), 8);
     let path = f.dir.join("wallets.jsonl");
     export::write(&path, export::Format::JsonLines, &wallets).expect("exported");
 
     let copy = f.table("import_copy_").await;
     let (result, out) = f.import(&copy, args(&path)).await;
     let Ok(Outcome::Written(report)) = result else { panic!("{result:?}\n{out}") };
-    assert_eq!((report.written, report.conflicts.len(), report.failed.len()), (6, 0, 0), "{out}");
+    assert_eq!((report.written, report.conflicts.len(), report.failed.len()), (8, 0, 0), "{out}");
     let want = by_id(support::scan_items(&f.raw, &source).await);
     assert_eq!(by_id(support::scan_items(&f.raw, &copy).await), want);
 
     // The same file again: everything identical, nothing written.
     let (result, out) = f.import(&copy, args(&path)).await;
-    assert!(out.contains("0 new, 0 different, 6 identical"), "{out}");
+    assert!(out.contains("0 new, 0 different, 8 identical"), "{out}");
     let Ok(Outcome::Written(report)) = result else { panic!("{result:?}") };
     assert_eq!(report.written, 0);
 
-    // CSV: numbers exact (balances of numbers only: a CSV's other cells are strings).
-    let numeric: Vec<_> =
-        wallets.iter().filter(|w| w.balance.is_some() && w.extra.is_empty()).cloned().collect();
+    // CSV, every wallet: balances of every type exact (a number as text, another type as
+    // typed JSON); the other cells come back as the text export wrote (a CSV has no types).
     let csv = f.dir.join("wallets.csv");
-    export::write(&csv, export::Format::Csv, &numeric).expect("exported");
+    export::write(&csv, export::Format::Csv, &wallets).expect("exported");
     let from_csv = f.table("import_csv_").await;
     let (result, out) = f.import(&from_csv, args(&csv)).await;
     assert!(matches!(result, Ok(Outcome::Written(_))), "{result:?} {out}");
     let got = by_id(support::scan_items(&f.raw, &from_csv).await);
-    assert_eq!(got.len(), 3, "{out}");
-    for (id, item) in got {
-        assert_eq!(item, want[&id], "{id}");
+    assert_eq!(got.len(), 8, "{out}");
+    for (id, item) in &got {
+        assert_eq!(item.get("balance"), want[id].get("balance"), "{id}'s balance");
     }
+    assert_eq!(got["legacy"]["balance"], s("100"), "an S balance stays S");
+    assert_eq!(got["nullbal"]["balance"], AttributeValue::Null(true));
+    assert_eq!(got["mapbal"]["currency"], s("multi"));
+    assert_eq!(got["rich"]["currency"], s("EUR"));
+    assert_eq!(got["rich"]["count"], s("12345678901234567890123456789012345678"), "as text");
+    assert_eq!(got["rich"]["flag"], s("true"), "as text");
+    assert!(!got["nobalance"].contains_key("note"), "an empty cell is no attribute");
+
+    // The same CSV over the source with --overwrite: compared as export wrote it, every
+    // wallet identical, nothing written, no attribute retyped.
+    let (result, out) = f.import(&source, Args { overwrite: true, ..args(&csv) }).await;
+    assert!(out.contains("0 new, 0 different, 8 identical"), "{out}");
+    let Ok(Outcome::Written(report)) = result else { panic!("{result:?} {out}") };
+    assert_eq!(report.written, 0, "{out}");
+    assert_eq!(by_id(support::scan_items(&f.raw, &source).await), want, "nothing retyped");
+
+    // A CSV giving another text where the table holds a number: refused, nothing written.
+    let header = "user_id,balance,count\n";
+    let retype = f.file("retype.csv", &format!("{header}rich,-0.5,many\nneg,7,\n"));
+    let (result, out) = f.import(&source, Args { overwrite: true, ..args(&retype) }).await;
+    let err = result.expect_err("refused");
+    assert!(err.contains("1 row would change an attribute's type: nothing written"), "{err}");
+    assert!(out.contains("line 2: count: the table holds N "), "{out}");
+    assert_eq!(by_id(support::scan_items(&f.raw, &source).await), want, "nothing written");
     f.finish().await;
 }
 
