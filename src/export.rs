@@ -127,7 +127,7 @@ fn balance_cell(wallet: &Wallet) -> String {
 }
 
 /// A CSV cell: text and numbers as they are, anything else as JSON.
-fn cell(value: &AttrValue) -> String {
+pub fn cell(value: &AttrValue) -> String {
     match value {
         AttrValue::S(s) => s.to_string(),
         AttrValue::N(n) => n.to_string(),

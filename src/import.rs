@@ -149,9 +149,10 @@ fn parse_lines(text: &str) -> Parsed {
 /// One JSON line: DynamoDB JSON if its `user_id` is a typed value (`{"S": "…"}`), plain
 /// JSON if it is a string.
 pub fn json_row(line: &str) -> Result<(String, Attrs), String> {
-    let fields: BTreeMap<String, &RawValue> =
+    let Pairs(fields) =
         serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
-    let dynamo = match fields.get(USER_ID).map(|v| v.get().trim_start()) {
+    let dynamo = match fields.iter().find(|(n, _)| n == USER_ID).map(|(_, v)| v.get().trim_start())
+    {
         None => return Err(format!("missing key: no {USER_ID}")),
         Some(raw) => raw.starts_with('{'),
     };
@@ -159,7 +160,9 @@ pub fn json_row(line: &str) -> Result<(String, Attrs), String> {
     for (name, raw) in &fields {
         let value = if dynamo { typed_value(raw) } else { plain_value(raw, name == BALANCE) };
         let value = value.map_err(|e| format!("{name}: {e}"))?;
-        item.insert(name.clone(), value);
+        if item.insert(name.clone(), value).is_some() {
+            return Err(format!("{name} given twice"));
+        }
     }
     let user_id = key_of(&item)?;
     Ok((user_id, item))
@@ -186,6 +189,8 @@ fn plain_value(raw: &RawValue, balance: bool) -> Result<AttrValue, String> {
     match text.as_bytes().first() {
         Some(b'"') if balance => number(&string(raw)?),
         Some(b'"') => Ok(AttrValue::S(string(raw)?.into())),
+        Some(b't' | b'f' | b'n') if balance => Err(format!("not a number ({text})")),
+        Some(b'[') if balance => Err("not a number (an array)".into()),
         Some(b't' | b'f') => Ok(AttrValue::Bool(text == "true")),
         Some(b'n') => Ok(AttrValue::Null),
         Some(b'[') => {
@@ -196,12 +201,16 @@ fn plain_value(raw: &RawValue, balance: bool) -> Result<AttrValue, String> {
         }
         Some(b'{') if balance => Err("not a number (an object)".into()),
         Some(b'{') => {
-            let fields: BTreeMap<String, &RawValue> = from(raw)?;
+            let Pairs(fields) = from(raw)?;
+            let mut seen = std::collections::HashSet::new();
+            if let Some((k, _)) = fields.iter().find(|(k, _)| !seen.insert(k.as_str())) {
+                return Err(format!("{k} given twice"));
+            }
             let fields: Result<Vec<_>, String> = fields
                 .into_iter()
                 .map(|(k, v)| Ok((k.into_boxed_str(), plain_value(v, false)?)))
                 .collect();
-            Ok(AttrValue::M(fields?.into()))
+            canonical(AttrValue::M(fields?.into()))
         }
         _ => number(text),
     }
@@ -258,6 +267,33 @@ fn typed_value(raw: &RawValue) -> Result<AttrValue, String> {
         other => return Err(format!("unknown type {other:?}")),
     };
     canonical(value)
+}
+
+/// A JSON object's members in file order, a name given twice kept twice (a map would keep
+/// one silently).
+struct Pairs<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry::<String, &'de RawValue>()? {
+                    pairs.push(pair);
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 fn from<'a, T: serde::Deserialize<'a>>(raw: &'a RawValue) -> Result<T, String> {
@@ -318,6 +354,8 @@ pub fn canonical(value: AttrValue) -> Result<AttrValue, String> {
 }
 
 fn parse_csv(text: &str) -> Parsed {
+    // A spreadsheet's UTF-8 export may start with a byte order mark: not part of the header.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parsed = Parsed { format: Format::Csv, rows: vec![], bad: vec![], header: None };
     let mut reader =
         csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(text.as_bytes());

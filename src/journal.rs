@@ -149,7 +149,13 @@ impl JournalEntry {
                     Some(crate::wallet::AttrValue::N(n)) => Some(n.to_string()),
                     _ => None,
                 };
-                vec![line(&write.user_id, "import", seen.as_ref().and_then(number), number(item))]
+                let old = seen.as_ref().and_then(number);
+                // A balance the file does not carry stays as it was.
+                let new = match item.contains_key(crate::wallet::BALANCE) {
+                    true => number(item),
+                    false => old.clone(),
+                };
+                vec![line(&write.user_id, "import", old, new)]
             }
             WriteKind::Transfer { to, amount, .. } => {
                 let amount = Some(amount.to_string());

@@ -114,19 +114,22 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         return run_seed(&cli, &client, users, concurrency as usize).await;
     }
     let (journal, journal_notice) = open_journal(&cli)?;
-    if let Some(Command::Import { .. }) = &cli.command {
-        if cli.read_only {
+    if let Some(Command::Import { dry_run, .. }) = &cli.command {
+        // A dry run only reads: it runs read-only and on protected targets too.
+        if cli.read_only && !dry_run {
             bail!("--read-only: import writes wallets, so it does not run read-only");
         }
         let account = match guard.needs_account() {
             true => worker::identify(&identity).await.account,
             false => Account::Pending,
         };
-        if let Some(why) = guard.mode(&account).worker_refusal() {
+        let mode = guard.mode(&account);
+        if let Some(why) = mode.worker_refusal().filter(|_| !dry_run) {
             bail!("import writes wallets: {why}");
         }
         journal_notice.iter().for_each(|n| eprintln!("{n}"));
-        return run_import(&cli, client, journal, label).await;
+        let destination = target.destination(&cli.table, &mode);
+        return run_import(&cli, client, journal, label, destination).await;
     }
     let warnings: Vec<String> =
         [plain_http, log_notice, journal_notice].into_iter().flatten().collect();
@@ -264,6 +267,7 @@ async fn run_import(
     client: aws_sdk_dynamodb::Client,
     journal: Option<Journal>,
     label: String,
+    destination: String,
 ) -> Result<()> {
     let Some(Command::Import {
         file,
@@ -285,6 +289,7 @@ async fn run_import(
         max_write_percent,
         max_write_wcu,
         concurrency: concurrency as usize,
+        destination: Some(destination),
     };
     let mut server = None;
     if cli.local {

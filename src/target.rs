@@ -24,6 +24,28 @@ impl Target {
     pub fn is_aws(&self) -> bool {
         self.endpoint.as_deref().is_none_or(is_aws_url)
     }
+
+    /// The endpoint and region as the title bar shows them (`AWS eu-west-1`,
+    /// `DynamoDB Local http://… us-east-1`, `http://… us-east-1`).
+    pub fn endpoint_text(&self) -> String {
+        let endpoint = match (&self.endpoint, self.local) {
+            (Some(url), true) => format!("DynamoDB Local {url}"),
+            (Some(url), false) => url.clone(),
+            (None, _) => "AWS".to_string(),
+        };
+        format!("{endpoint} {}", self.region)
+    }
+
+    /// Where a command writes, for its summary and its prompt: `into table T · endpoint
+    /// region · profile P · MODE`.
+    pub fn destination(&self, table: &str, mode: &WriteMode) -> String {
+        let mut parts = vec![format!("into table {table}"), self.endpoint_text()];
+        if let Some(profile) = &self.profile {
+            parts.push(format!("profile {profile}"));
+        }
+        parts.push(mode.badge());
+        parts.join(" · ")
+    }
 }
 
 /// Whether `url`'s host is an AWS service domain.

@@ -52,11 +52,12 @@ pub enum WriteKind {
     Delete { seen: Option<Balance> },
     /// Delete if the balance is still exactly `seen`, a value that is not a number.
     DeleteOver { seen: AttrValue },
-    /// `import`: puts the whole item. `seen: None`: only if no wallet has this user_id
-    /// (`attribute_not_exists(user_id)`); `Some`: only if every attribute of the wallet is
-    /// still what the import's diff read (an equality on each) and none the item adds has
-    /// appeared, so a wallet changed meanwhile is a conflict, never overwritten. Sets nothing
-    /// else (no stamp).
+    /// `import`. `seen: None`: puts the whole item, only if no wallet has this user_id
+    /// (`attribute_not_exists(user_id)`); `Some`: an update that SETs the item's attributes
+    /// (those it does not carry stay), only if every attribute of the wallet is still what
+    /// the import's diff read (an equality on each) and none the item adds has appeared, so
+    /// a wallet changed meanwhile is a conflict, never overwritten. Sets nothing else (no
+    /// stamp).
     PutItem { item: crate::import::Attrs, seen: Option<crate::import::Attrs> },
     /// Moves `amount` from this wallet to the wallet `to`: the debit only if the balance is
     /// at least `amount` (any balance with `overdraft`), the credit only if `to` exists; both
@@ -78,6 +79,10 @@ pub enum WriteKind {
 pub struct CurrencyCheck {
     pub attribute: String,
     pub value: Option<AttrValue>,
+    /// Whether the form saw the target's wallet (loaded in the list): only then can a
+    /// different currency on it be said to have changed.
+    #[serde(default)]
+    pub target_seen: bool,
 }
 
 /// Why a balance was set, for the journal and messages.

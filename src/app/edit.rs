@@ -944,8 +944,9 @@ fn build_request(dialog: &mut WalletDialog, context: &Context) -> Option<Request
                 .list
                 .find(&UserId::new(&from))
                 .and_then(|w| currency_of(w, context.currency_attribute));
-            let currency =
-                Some(CurrencyCheck { attribute: context.currency_attribute.to_string(), value });
+            let target_seen = context.list.find(&UserId::new(&to)).is_some();
+            let attribute = context.currency_attribute.to_string();
+            let currency = Some(CurrencyCheck { attribute, value, target_seen });
             let kind = WriteKind::Transfer { to, amount, overdraft: allow_negative, currency };
             write(from, kind)
         }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::import::{self, Attrs, Parsed};
 use crate::wallet::{AttrValue, BALANCE};
-use crate::worker::import::{Importer, Plan, Progress, Report, WriteOptions};
+use crate::worker::import::{Importer, Plan, Progress, Report, Settled, WriteOptions};
 use crate::write::typed;
 
 /// Different wallets shown as old → new in the summary.
@@ -24,6 +24,9 @@ pub struct Args {
     pub max_write_percent: f64,
     pub max_write_wcu: Option<f64>,
     pub concurrency: usize,
+    /// Where the writes go (`into table T · endpoint region · profile P · MODE`, see
+    /// [`crate::target::Target::destination`]): said before the summary and in the prompt.
+    pub destination: Option<String>,
 }
 
 /// How the import ended, for the exit status.
@@ -59,16 +62,35 @@ pub async fn run(
             args.file.display()
         ));
     }
+    if let Some(destination) = &args.destination {
+        let _ = writeln!(out, "{destination}");
+    }
     if !args.dry_run {
         let settled = importer.settle_open().await;
-        if settled > 0 {
-            let _ = writeln!(out, "{settled} write(s) an earlier run left open settled first");
+        if settled.total() > 0 {
+            let _ = writeln!(out, "{}", settled_line(&settled));
         }
     }
     let rows = std::mem::take(&mut parsed.rows);
-    let rejects = (!parsed.bad.is_empty()).then_some(&parsed);
-    let plan =
+    let mut plan =
         importer.diff(rows).await.map_err(|e| format!("reading the table: {}", e.summary()))?;
+    if parsed.format == import::Format::Csv {
+        // A CSV's cells are text: compared with the table as export wrote it, and never
+        // allowed to change an attribute's type.
+        let retyped = crate::worker::import::csv_against_table(&mut plan);
+        report_bad(&Parsed { bad: retyped.clone(), ..parsed.clone() }, out);
+        if !retyped.is_empty() && !args.skip_bad {
+            return Err(format!(
+                "{} row{} would change an attribute's type: nothing written (--skip-bad writes \
+                 the others)",
+                retyped.len(),
+                if retyped.len() == 1 { "" } else { "s" },
+            ));
+        }
+        parsed.bad.extend(retyped);
+        parsed.bad.sort_by_key(|b| b.line);
+    }
+    let rejects = (!parsed.bad.is_empty()).then_some(&parsed);
     for line in summary(&plan, args.overwrite) {
         let _ = writeln!(out, "{line}");
     }
@@ -79,7 +101,7 @@ pub async fn run(
     let to_write = plan.new.len() + if args.overwrite { plan.different.len() } else { 0 };
     if let Some(ask) = ask
         && to_write > 0
-        && !ask(&format!("write {to_write} wallet(s)? [y/N] "))
+        && !ask(&question(to_write, args.destination.as_deref()))
     {
         return Err("nothing written".to_string());
     }
@@ -108,6 +130,26 @@ pub async fn run(
         let _ = writeln!(out, "{line}");
     }
     Ok(Outcome::Written(report))
+}
+
+/// The confirmation: how many wallets, and where.
+pub fn question(to_write: usize, destination: Option<&str>) -> String {
+    match destination {
+        Some(into) => format!("write {to_write} wallet(s) {into}? [y/N] "),
+        None => format!("write {to_write} wallet(s)? [y/N] "),
+    }
+}
+
+/// The writes an earlier run left open, settled first: how many by outcome.
+pub fn settled_line(settled: &Settled) -> String {
+    format!(
+        "{} write(s) an earlier run left open settled first: {} applied, {} not applied, {} \
+         unknown",
+        settled.total(),
+        settled.applied,
+        settled.not_applied,
+        settled.unknown
+    )
 }
 
 fn report_bad(parsed: &Parsed, out: &mut dyn std::io::Write) {
@@ -144,10 +186,13 @@ pub fn change(old: &Attrs, new: &Attrs) -> String {
         Some(other) => typed(other),
         None => "no balance".to_string(),
     };
-    let names: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    let others =
-        names.into_iter().filter(|n| n.as_str() != BALANCE && old.get(*n) != new.get(*n)).count();
-    let balance = format!("balance {} → {}", show(old), show(new));
+    // An overwrite sets the file's attributes only: the others stay.
+    let others = new.iter().filter(|(n, v)| n.as_str() != BALANCE && old.get(*n) != Some(v));
+    let others = others.count();
+    let balance = match new.contains_key(BALANCE) && old.get(BALANCE) != new.get(BALANCE) {
+        true => format!("balance {} → {}", show(old), show(new)),
+        false => format!("balance {} kept", show(old)),
+    };
     match others {
         0 => balance,
         n => format!("{balance}, {n} other attribute{} changed", if n == 1 { "" } else { "s" }),

@@ -58,6 +58,18 @@ fn json_balances_are_exact(#[case] line: &str, #[case] balance: &str) {
 #[case::empty_set(r#"{"user_id":{"S":"u"},"a":{"SS":[]}}"#, "cannot be empty")]
 #[case::set_twice(r#"{"user_id":{"S":"u"},"a":{"NS":["1","1.0"]}}"#, "same element twice")]
 #[case::bad_base64(r#"{"user_id":{"S":"u"},"a":{"B":"@@"}}"#, "not base64")]
+#[case::null_balance(r#"{"user_id":"u","balance":null}"#, "balance: not a number (null)")]
+#[case::true_balance(r#"{"user_id":"u","balance":true}"#, "balance: not a number (true)")]
+#[case::false_balance(r#"{"user_id":"u","balance":false}"#, "balance: not a number (false)")]
+#[case::array_balance(r#"{"user_id":"u","balance":[1]}"#, "balance: not a number (an array)")]
+#[case::object_balance(r#"{"user_id":"u","balance":{"a":1}}"#, "not a number (an object)")]
+#[case::balance_twice(r#"{"user_id":"u","balance":"1","balance":"1000"}"#, "balance given twice")]
+#[case::key_twice(r#"{"user_id":"u","user_id":"v"}"#, "user_id given twice")]
+#[case::dynamo_twice(
+    r#"{"user_id":{"S":"u"},"balance":{"N":"1"},"balance":{"N":"2"}}"#,
+    "balance given twice"
+)]
+#[case::nested_twice(r#"{"user_id":"u","m":{"k":1,"k":2}}"#, "m: k given twice")]
 fn bad_json_lines_say_why(#[case] line: &str, #[case] reason: &str) {
     let err = json_row(line).expect_err("a bad row");
     assert!(err.contains(reason), "{err:?} should contain {reason:?}");
@@ -100,6 +112,15 @@ fn csv_balance_cells(#[case] row: &str, #[case] balance: Option<AttrValue>) {
     assert_eq!(parsed.bad, vec![]);
     assert_eq!(parsed.rows[0].item.get(BALANCE).cloned(), balance);
     assert_eq!(parsed.rows[0].item["currency"], s("EUR"));
+}
+
+#[test]
+fn csv_may_start_with_a_byte_order_mark() {
+    let parsed = parse(Format::Csv, "\u{feff}user_id,balance\nu,1\n");
+    assert_eq!(parsed.bad, vec![]);
+    assert_eq!(parsed.rows[0].user_id, "u");
+    assert_eq!(parsed.rows[0].item[BALANCE], n("1"));
+    assert_eq!(parsed.header.as_deref(), Some("user_id,balance"));
 }
 
 #[rstest]

@@ -95,3 +95,22 @@ fn aws_endpoints(#[case] endpoint: Option<&str>, #[case] aws: bool) {
     let target = Target { endpoint: endpoint.map(str::to_string), ..Target::default() };
     assert_eq!(target.is_aws(), aws, "{endpoint:?}");
 }
+
+#[test]
+fn a_destination_names_table_endpoint_region_profile_and_mode() {
+    let target = Target {
+        endpoint: Some("http://localhost:8000".into()),
+        region: "us-east-1".into(),
+        profile: Some("dev".into()),
+        local: false,
+    };
+    assert_eq!(
+        target.destination("Wallets", &WriteMode::Writable),
+        "into table Wallets · http://localhost:8000 us-east-1 · profile dev · WRITABLE"
+    );
+    let aws = Target { endpoint: None, region: "eu-west-1".into(), profile: None, local: false };
+    assert_eq!(
+        aws.destination("W", &WriteMode::ReadOnly),
+        "into table W · AWS eu-west-1 · READ-ONLY"
+    );
+}

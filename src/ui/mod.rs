@@ -189,12 +189,7 @@ pub fn target_text(app: &App) -> String {
     let Some(target) = &app.config().target else {
         return visible_text(&app.config().endpoint_label);
     };
-    let endpoint = match (&target.endpoint, target.local) {
-        (Some(url), true) => format!("DynamoDB Local {url}"),
-        (Some(url), false) => url.clone(),
-        (None, _) => "AWS".to_string(),
-    };
-    let mut parts = vec![format!("{endpoint} {}", target.region)];
+    let mut parts = vec![target.endpoint_text()];
     let account = app.identity().map(|i| &i.account);
     parts.push(match account {
         None | Some(Account::Pending) => "account …".to_string(),

@@ -8,7 +8,7 @@
 //! reported and left alone. Writes an interrupted run left open are settled first (sent
 //! again with their token: never applied twice); a re-run then finds them identical.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -24,11 +24,12 @@ use super::tables;
 use super::write_ahead::WriteAhead;
 use crate::capacity;
 use crate::error::{ApiError, ErrorKind};
-use crate::import::{Attrs, Row, canonical};
+use crate::import::{Attrs, BadRow, Row, canonical};
 use crate::journal::Journal;
 use crate::table::BillingMode;
-use crate::wallet::USER_ID;
-use crate::write::{Write, WriteError, WriteKind};
+use crate::text::visible_text;
+use crate::wallet::{AttrValue, BALANCE, USER_ID, Wallet};
+use crate::write::{Write, WriteError, WriteKind, typed};
 
 /// Keys per BatchGetItem (DynamoDB's limit).
 const BATCH_GET: usize = 100;
@@ -88,6 +89,21 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
+/// The writes an earlier run left open, settled: how many by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    pub applied: u64,
+    pub not_applied: u64,
+    /// Still unknown (no answer again): a later run settles them.
+    pub unknown: u64,
+}
+
+impl Settled {
+    pub fn total(&self) -> u64 {
+        self.applied + self.not_applied + self.unknown
+    }
+}
+
 /// Imports into one table through one write-ahead journal.
 pub struct Importer {
     client: Client,
@@ -107,8 +123,16 @@ impl Importer {
 
     /// Settles the writes an earlier run left open on this table (same request, same token:
     /// applied at most once); returns how many there were.
-    pub async fn settle_open(&self) -> usize {
-        self.writes.resolve(&self.client, &self.table).await.len()
+    pub async fn settle_open(&self) -> Settled {
+        let mut settled = Settled::default();
+        for (_, (_, result)) in self.writes.resolve(&self.client, &self.table).await {
+            match result {
+                Ok(_) => settled.applied += 1,
+                Err(WriteError::Unknown(_)) => settled.unknown += 1,
+                Err(_) => settled.not_applied += 1,
+            }
+        }
+        settled
     }
 
     /// The write budget: `max_wcu` if given, else `percent` of a provisioned table's write
@@ -147,7 +171,11 @@ impl Importer {
             for row in chunk {
                 match found.remove(&row.user_id) {
                     None => plan.new.push(row),
-                    Some(stored) if stored == row.item => plan.identical += 1,
+                    // An overwrite sets the file's attributes only: those it does not
+                    // carry stay, so they make no difference.
+                    Some(stored) if row.item.iter().all(|(n, v)| stored.get(n) == Some(v)) => {
+                        plan.identical += 1
+                    }
                     Some(stored) => plan.different.push((row, stored)),
                 }
             }
@@ -255,18 +283,16 @@ fn record(report: &mut Report, write: &Write, result: Result<crate::write::Write
             report.wcu += done.consumed_wcu.unwrap_or(0.0);
         }
         Err(WriteError::Conflict { current }) => {
-            let now = match current {
-                None => "no such wallet now".to_string(),
-                Some(w) => match w.balance {
+            let now = match (current, &write.kind) {
+                (None, _) => "no such wallet now".to_string(),
+                (Some(_), WriteKind::PutItem { seen: None, .. }) => "created meanwhile".to_string(),
+                (Some(now), WriteKind::PutItem { item, seen: Some(seen) }) => {
+                    changed(&now, item, seen)
+                }
+                (Some(now), _) => match now.balance {
                     Some(b) => format!("changed meanwhile: balance now {b}"),
                     None => "changed meanwhile".to_string(),
                 },
-            };
-            let now = match &write.kind {
-                WriteKind::PutItem { seen: None, .. } if now.starts_with("changed") => {
-                    "created meanwhile".to_string()
-                }
-                _ => now,
             };
             report.conflicts.push((id, now));
         }
@@ -277,6 +303,97 @@ fn record(report: &mut Report, write: &Write, result: Result<crate::write::Write
             format!("outcome unknown ({}): re-run the import to settle it", u.error.summary()),
         )),
     }
+}
+
+/// A CSV's rows against the table: a cell is text, so where the wallet holds another type
+/// the cell is compared with what export writes for it (`3`, `true`, `["a"]`). Equal: the
+/// attribute is left out of the write (it stays as stored, type and all); different: the
+/// row is refused, returned as a bad row, and never written (an import never retypes).
+/// Rows left with nothing different become identical.
+pub fn csv_against_table(plan: &mut Plan) -> Vec<BadRow> {
+    let mut refused = Vec::new();
+    let mut different = Vec::with_capacity(plan.different.len());
+    for (mut row, stored) in std::mem::take(&mut plan.different) {
+        let mut why = None;
+        let mut same = Vec::new();
+        for (name, value) in &row.item {
+            let (AttrValue::S(cell), Some(held)) = (value, stored.get(name)) else { continue };
+            if name == USER_ID || name == BALANCE || matches!(held, AttrValue::S(_)) {
+                continue;
+            }
+            if crate::export::cell(held) == **cell {
+                same.push(name.clone());
+            } else if why.is_none() {
+                why = Some(format!(
+                    "{name}: the table holds {} {}, the CSV the text {:?}: a CSV import never \
+                     changes an attribute's type (use JSON Lines)",
+                    held.type_name(),
+                    crate::export::cell(held),
+                    cell.as_ref()
+                ));
+            }
+        }
+        if let Some(reason) = why {
+            refused.push(BadRow { line: row.line, reason, text: row.text });
+            continue;
+        }
+        for name in same {
+            row.item.remove(&name);
+        }
+        if row.item.iter().all(|(n, v)| stored.get(n) == Some(v)) {
+            plan.identical += 1;
+        } else {
+            different.push((row, stored));
+        }
+    }
+    plan.different = different;
+    refused
+}
+
+/// Attributes named in a conflict at most (then "…").
+const CHANGES_SHOWN: usize = 3;
+
+/// What differs between the wallet as stored `now` and as the diff read it (`seen`), among
+/// the attributes the write's condition covers: `changed meanwhile: currency now USD`.
+fn changed(now: &Wallet, item: &Attrs, seen: &Attrs) -> String {
+    let value = |name: &str| -> Option<AttrValue> {
+        let value = match (name, now.balance) {
+            (USER_ID, _) => seen.get(USER_ID).cloned(), // the key: the same wallet
+            (BALANCE, Some(b)) => Some(AttrValue::N(b.to_string().into())),
+            _ => now.attr(name),
+        };
+        value.map(|v| canonical(v.clone()).unwrap_or(v))
+    };
+    let names: BTreeSet<&String> = seen.keys().chain(item.keys()).collect();
+    let diffs: Vec<String> = names
+        .into_iter()
+        .filter_map(|name| {
+            let now = value(name);
+            (now.as_ref() != seen.get(name)).then(|| match now {
+                None => format!("{name} removed"),
+                // Plain text for a string or a number, unless its type changed too.
+                Some(AttrValue::S(text)) if !retyped(seen.get(name), "S") => {
+                    format!("{name} now {}", visible_text(&text))
+                }
+                Some(AttrValue::N(n)) if !retyped(seen.get(name), "N") => {
+                    format!("{name} now {n}")
+                }
+                Some(other) => format!("{name} now {}", typed(&other)),
+            })
+        })
+        .collect();
+    match diffs.len() {
+        0 => "changed meanwhile".to_string(),
+        n if n > CHANGES_SHOWN => {
+            format!("changed meanwhile: {}, …", diffs[..CHANGES_SHOWN].join(", "))
+        }
+        _ => format!("changed meanwhile: {}", diffs.join(", ")),
+    }
+}
+
+/// Whether a value of type `now` replaced one `seen` of another type.
+fn retyped(seen: Option<&AttrValue>, now: &str) -> bool {
+    seen.is_some_and(|v| v.type_name() != now)
 }
 
 /// The write of one row: its op id (a UUID v4) is its ClientRequestToken.
@@ -293,7 +410,10 @@ fn estimate(write: &Write) -> f64 {
     let size = |attrs: &Attrs| capacity::item_size(attrs.iter().map(|(n, v)| (n.as_str(), v)));
     match &write.kind {
         WriteKind::PutItem { item, seen } => {
-            capacity::transactional_write_units(size(item).max(seen.as_ref().map_or(0, size)))
+            // An overwrite's item afterwards: what was seen with the file's attributes set.
+            let mut after = seen.clone().unwrap_or_default();
+            after.extend(item.iter().map(|(n, v)| (n.clone(), v.clone())));
+            capacity::transactional_write_units(size(&after).max(seen.as_ref().map_or(0, size)))
         }
         _ => 2.0,
     }
@@ -335,3 +455,6 @@ impl Pacer {
         tokio::time::sleep_until(at.into()).await;
     }
 }
+
+#[cfg(test)]
+mod tests;

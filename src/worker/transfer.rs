@@ -150,6 +150,14 @@ fn side_failed(
     };
     if let Some(check) = currency {
         let now = stored.attr(&check.attribute);
+        if now != check.value && !debit && !check.target_seen {
+            // The form saw the paying side's currency, not necessarily the target's.
+            return format!(
+                "{who} holds {}, the transfer is in {}",
+                currency_text(now.as_ref()),
+                currency_text(check.value.as_ref())
+            );
+        }
         if now != check.value {
             return format!(
                 "{who}'s currency is now {} (the transfer was in {})",

@@ -62,8 +62,11 @@ pub fn items(table: &str, write: &Write, stamp: Option<&Stamp>) -> Result<Items,
         WriteKind::DeleteOver { seen } => {
             TransactWriteItem::builder().delete(delete(table, write, Condition::Other(seen))?)
         }
-        WriteKind::PutItem { item, seen } => {
-            TransactWriteItem::builder().put(put_item(table, item, seen.as_ref())?)
+        WriteKind::PutItem { item, seen: None } => {
+            TransactWriteItem::builder().put(put_item(table, item, None)?)
+        }
+        WriteKind::PutItem { item, seen: Some(seen) } => {
+            TransactWriteItem::builder().update(update_item(table, &write.user_id, item, seen)?)
         }
         WriteKind::Transfer { to, amount, overdraft, currency } => {
             let transfer = transfer::Transfer {
@@ -140,6 +143,50 @@ fn put_item(table: &str, item: &Attrs, seen: Option<&Attrs>) -> Result<Put, ApiE
         return Err(ApiError::new(ErrorKind::Validation, why));
     }
     put.condition_expression(condition).build().map_err(build_error)
+}
+
+/// An existing wallet overwritten by `import`: SETs only the file's attributes (those it does
+/// not carry stay as they are), if every attribute the diff read is still equal (`#a0 = :v0
+/// AND …`, the key included) and none of those the file adds exists yet.
+fn update_item(table: &str, user_id: &str, item: &Attrs, seen: &Attrs) -> Result<Update, ApiError> {
+    let mut update = Update::builder()
+        .table_name(table)
+        .key(USER_ID, string(user_id))
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+    let mut terms = Vec::with_capacity(seen.len());
+    for (i, (name, value)) in seen.iter().enumerate() {
+        update = update
+            .expression_attribute_names(format!("#a{i}"), name)
+            .expression_attribute_values(format!(":v{i}"), sdk_value(value));
+        terms.push(format!("#a{i} = :v{i}"));
+    }
+    for (i, name) in item.keys().filter(|n| !seen.contains_key(*n)).enumerate() {
+        update = update.expression_attribute_names(format!("#n{i}"), name);
+        terms.push(format!("attribute_not_exists(#n{i})"));
+    }
+    let mut sets = Vec::with_capacity(item.len());
+    for (i, (name, value)) in item.iter().filter(|(n, _)| n.as_str() != USER_ID).enumerate() {
+        update = update
+            .expression_attribute_names(format!("#s{i}"), name)
+            .expression_attribute_values(format!(":s{i}"), sdk_value(value));
+        sets.push(format!("#s{i} = :s{i}"));
+    }
+    let condition = terms.join(" AND ");
+    if condition.len() > MAX_EXPRESSION || sets.is_empty() {
+        let why = match sets.is_empty() {
+            true => "the file gives no attribute to set: nothing was sent",
+            false => {
+                "the stored wallet has too many attributes to check them all in one condition: \
+                 nothing was sent"
+            }
+        };
+        return Err(ApiError::new(ErrorKind::Validation, why));
+    }
+    update
+        .condition_expression(condition)
+        .update_expression(format!("SET {}", sets.join(", ")))
+        .build()
+        .map_err(build_error)
 }
 
 /// The balance set to `new`, if it is still `seen`.
@@ -288,13 +335,16 @@ fn applied(
             (put.and_then(|p| wallet_from_item(p.item())), None)
         }
         WriteKind::SetBalance { seen, .. } | WriteKind::Delete { seen } => (None, *seen),
-        WriteKind::PutItem { seen, .. } => {
-            let put = items.first().and_then(|i| i.put());
+        WriteKind::PutItem { item, seen } => {
             let old = seen.as_ref().and_then(|s| match s.get(BALANCE) {
                 Some(AttrValue::N(n)) => Balance::parse(n).ok(),
                 _ => None,
             });
-            (put.and_then(|p| wallet_from_item(p.item())), old)
+            // The wallet now: what was seen, with the file's attributes set over it.
+            let mut now = seen.clone().unwrap_or_default();
+            now.extend(item.iter().map(|(n, v)| (n.clone(), v.clone())));
+            let now: Item = now.iter().map(|(n, v)| (n.clone(), sdk_value(v))).collect();
+            (wallet_from_item(&now), old)
         }
         WriteKind::SetOver { .. } | WriteKind::DeleteOver { .. } | WriteKind::Transfer { .. } => {
             (None, None)

@@ -86,6 +86,7 @@ fn args(file: &Path) -> Args {
         max_write_percent: 50.0,
         max_write_wcu: None,
         concurrency: 8,
+        destination: None,
     }
 }
 
@@ -148,6 +149,18 @@ fn tricky_items() -> Vec<Item> {
         support::wallet_item("largest", "9.9999999999999999999999999999999999999E+125"),
         Item::from([("user_id".to_string(), s("legacy")), ("balance".to_string(), s("100"))]),
         Item::from([("user_id".to_string(), s("nobalance")), ("note".to_string(), s(""))]),
+        Item::from([
+            ("user_id".to_string(), s("nullbal")),
+            ("balance".to_string(), AttributeValue::Null(true)),
+        ]),
+        Item::from([
+            ("user_id".to_string(), s("mapbal")),
+            (
+                "balance".to_string(),
+                AttributeValue::M(HashMap::from([("EUR".to_string(), n("1.5"))])),
+            ),
+            ("currency".to_string(), s("multi")),
+        ]),
         rich,
     ]
 }
@@ -169,36 +182,59 @@ async fn export_then_import_into_a_new_table_equals_a_raw_scan() {
     let source = f.table("import_src_").await;
     support::put_items(&f.raw, &source, &tricky_items()).await;
     let wallets = scanned_wallets(&f, &source).await;
-    assert_eq!(wallets.len(), 6);
+    assert_eq!(wallets.len(), 8);
     let path = f.dir.join("wallets.jsonl");
     export::write(&path, export::Format::JsonLines, &wallets).expect("exported");
 
     let copy = f.table("import_copy_").await;
     let (result, out) = f.import(&copy, args(&path)).await;
     let Ok(Outcome::Written(report)) = result else { panic!("{result:?}\n{out}") };
-    assert_eq!((report.written, report.conflicts.len(), report.failed.len()), (6, 0, 0), "{out}");
+    assert_eq!((report.written, report.conflicts.len(), report.failed.len()), (8, 0, 0), "{out}");
     let want = by_id(support::scan_items(&f.raw, &source).await);
     assert_eq!(by_id(support::scan_items(&f.raw, &copy).await), want);
 
     // The same file again: everything identical, nothing written.
     let (result, out) = f.import(&copy, args(&path)).await;
-    assert!(out.contains("0 new, 0 different, 6 identical"), "{out}");
+    assert!(out.contains("0 new, 0 different, 8 identical"), "{out}");
     let Ok(Outcome::Written(report)) = result else { panic!("{result:?}") };
     assert_eq!(report.written, 0);
 
-    // CSV: numbers exact (balances of numbers only: a CSV's other cells are strings).
-    let numeric: Vec<_> =
-        wallets.iter().filter(|w| w.balance.is_some() && w.extra.is_empty()).cloned().collect();
+    // CSV, every wallet: balances of every type exact (a number as text, another type as
+    // typed JSON); the other cells come back as the text export wrote (a CSV has no types).
     let csv = f.dir.join("wallets.csv");
-    export::write(&csv, export::Format::Csv, &numeric).expect("exported");
+    export::write(&csv, export::Format::Csv, &wallets).expect("exported");
     let from_csv = f.table("import_csv_").await;
     let (result, out) = f.import(&from_csv, args(&csv)).await;
     assert!(matches!(result, Ok(Outcome::Written(_))), "{result:?} {out}");
     let got = by_id(support::scan_items(&f.raw, &from_csv).await);
-    assert_eq!(got.len(), 3, "{out}");
-    for (id, item) in got {
-        assert_eq!(item, want[&id], "{id}");
+    assert_eq!(got.len(), 8, "{out}");
+    for (id, item) in &got {
+        assert_eq!(item.get("balance"), want[id].get("balance"), "{id}'s balance");
     }
+    assert_eq!(got["legacy"]["balance"], s("100"), "an S balance stays S");
+    assert_eq!(got["nullbal"]["balance"], AttributeValue::Null(true));
+    assert_eq!(got["mapbal"]["currency"], s("multi"));
+    assert_eq!(got["rich"]["currency"], s("EUR"));
+    assert_eq!(got["rich"]["count"], s("12345678901234567890123456789012345678"), "as text");
+    assert_eq!(got["rich"]["flag"], s("true"), "as text");
+    assert!(!got["nobalance"].contains_key("note"), "an empty cell is no attribute");
+
+    // The same CSV over the source with --overwrite: compared as export wrote it, every
+    // wallet identical, nothing written, no attribute retyped.
+    let (result, out) = f.import(&source, Args { overwrite: true, ..args(&csv) }).await;
+    assert!(out.contains("0 new, 0 different, 8 identical"), "{out}");
+    let Ok(Outcome::Written(report)) = result else { panic!("{result:?} {out}") };
+    assert_eq!(report.written, 0, "{out}");
+    assert_eq!(by_id(support::scan_items(&f.raw, &source).await), want, "nothing retyped");
+
+    // A CSV giving another text where the table holds a number: refused, nothing written.
+    let header = "user_id,balance,count\n";
+    let retype = f.file("retype.csv", &format!("{header}rich,-0.5,many\nneg,7,\n"));
+    let (result, out) = f.import(&source, Args { overwrite: true, ..args(&retype) }).await;
+    let err = result.expect_err("refused");
+    assert!(err.contains("1 row would change an attribute's type: nothing written"), "{err}");
+    assert!(out.contains("line 2: count: the table holds N "), "{out}");
+    assert_eq!(by_id(support::scan_items(&f.raw, &source).await), want, "nothing written");
     f.finish().await;
 }
 
@@ -281,7 +317,7 @@ async fn an_outside_change_between_diff_and_write_is_a_conflict() {
         report.conflicts,
         vec![
             ("u1".to_string(), "changed meanwhile: balance now 6".to_string()),
-            ("u2".to_string(), "changed meanwhile: balance now 6".to_string()),
+            ("u2".to_string(), "changed meanwhile: currency now USD".to_string()),
             ("u4".to_string(), "created meanwhile".to_string()),
         ]
     );
@@ -429,5 +465,107 @@ async fn the_binary_imports_and_refuses_a_bad_file() {
     assert_eq!(support::stored_balance(&f.raw, &table, "a").await.as_deref(), Some("0.1"));
     let journaled = support::journal_lines(&f.journal);
     assert_eq!(journaled, vec![("import".into(), "a".into(), None, Some("0.1".into()))]);
+    f.finish().await;
+}
+
+/// The guard holds for import as for the TUI: refused under `--read-only` and on a protected
+/// profile without `--allow-writes` (nothing written), a dry run allowed in both (it only
+/// reads), and every run says where it writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_s_import_is_refused_read_only_and_on_a_protected_profile() {
+    let f = Fixture::start().await;
+    let table = f.table("import_guard_").await;
+    let config = f.file("config.toml", "protect = [\"dev\"]\n");
+    let aws_config = f.file("aws-config", "[profile dev]\nregion = us-east-1\n");
+    let keys = format!(
+        "aws_access_key_id = {}\naws_secret_access_key = local\n",
+        wallet_tui::worker::LOCAL_ACCESS_KEY
+    );
+    let credentials = f.file("aws-credentials", &format!("[default]\n{keys}[dev]\n{keys}"));
+    let good = f.file("good.jsonl", "{\"user_id\":\"a\",\"balance\":\"1\"}\n");
+    let run = |extra: &[&str], after: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_wallet-tui"))
+            .env_clear()
+            .env("HOME", &f.dir)
+            .args(["--endpoint-url", &f.server.endpoint(), "--region", "us-east-1"])
+            .args(extra)
+            .arg("--log-file")
+            .arg(f.dir.join("log"))
+            .arg("--journal")
+            .arg(&f.journal)
+            .arg("import")
+            .arg(&good)
+            .args(["--table", &table])
+            .args(after)
+            .env("AWS_CONFIG_FILE", &aws_config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("WALLET_TUI_CONFIG", &config)
+            .output()
+            .expect("run wallet-tui");
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        (output.status.code(), stdout, stderr)
+    };
+
+    let (code, stdout, stderr) = run(&["--read-only"], &[]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("--read-only: import writes wallets"), "{stderr}");
+    assert!(support::scan_items(&f.raw, &table).await.is_empty(), "nothing written");
+    let (code, stdout, stderr) = run(&["--read-only"], &["--dry-run"]);
+    assert_eq!(code, Some(0), "a dry run only reads: {stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("into table {table} · ")), "{stdout}");
+    assert!(stdout.contains("READ-ONLY"), "{stdout}");
+    assert!(stdout.contains("1 new, 0 different, 0 identical"), "{stdout}");
+
+    let (code, stdout, stderr) = run(&["--profile", "dev"], &[]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("profile dev is protected"), "{stderr}");
+    assert!(support::scan_items(&f.raw, &table).await.is_empty(), "nothing written");
+    let (code, stdout, stderr) = run(&["--profile", "dev"], &["--dry-run"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("profile dev · READ-ONLY · protected profile dev"), "{stdout}");
+    assert!(support::scan_items(&f.raw, &table).await.is_empty(), "a dry run writes nothing");
+
+    let (code, stdout, stderr) = run(&["--profile", "dev", "--allow-writes"], &[]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let endpoint = f.server.endpoint();
+    let into = format!(
+        "into table {table} · {endpoint} us-east-1 · profile dev · WRITES ALLOWED · protected profile dev"
+    );
+    assert!(stdout.lines().next() == Some(into.as_str()), "said first: {stdout}");
+    assert_eq!(support::stored_balance(&f.raw, &table, "a").await.as_deref(), Some("1"));
+    f.finish().await;
+}
+
+/// `--overwrite` sets the file's attributes only: those the file does not carry stay (an
+/// update, not a put), and a wallet the file matches on every attribute it carries is
+/// identical.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overwrite_keeps_the_attributes_the_file_does_not_carry() {
+    let f = Fixture::start().await;
+    let table = f.table("import_keep_").await;
+    let stored = |id: &str, balance: &str| {
+        Item::from([
+            ("user_id".to_string(), s(id)),
+            ("balance".to_string(), n(balance)),
+            ("note".to_string(), s("keep me")),
+            ("tag".to_string(), n("3")),
+        ])
+    };
+    support::put_items(&f.raw, &table, &[stored("k1", "5"), stored("k2", "7")]).await;
+    let path = f.file(
+        "keep.jsonl",
+        "{\"user_id\":\"k1\",\"balance\":\"10\",\"currency\":\"EUR\"}\n{\"user_id\":\"k2\",\"balance\":7}\n",
+    );
+    let (result, out) = f.import(&table, Args { overwrite: true, ..args(&path) }).await;
+    let Ok(Outcome::Written(report)) = result else { panic!("{result:?}\n{out}") };
+    assert!(out.contains("0 new, 1 different, 1 identical"), "{out}");
+    assert_eq!(report.written, 1, "{out}");
+    let items = by_id(support::scan_items(&f.raw, &table).await);
+    let mut want = stored("k1", "10");
+    want.insert("currency".into(), s("EUR"));
+    assert_eq!(items["k1"], want, "note and tag kept, balance and currency set");
+    assert_eq!(items["k2"], stored("k2", "7"), "untouched");
     f.finish().await;
 }

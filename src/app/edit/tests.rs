@@ -537,7 +537,11 @@ fn a_transfer_is_checked_before_it_is_sent() {
             to: BOB.into(),
             amount: b("100"),
             overdraft: false,
-            currency: Some(CurrencyCheck { attribute: "currency".into(), value: None })
+            currency: Some(CurrencyCheck {
+                attribute: "currency".into(),
+                value: None,
+                target_seen: false
+            })
         }
     );
 }

@@ -23,7 +23,9 @@ fn a_change_says_old_and_new_balance_and_other_attributes() {
     let new = attrs(&[("balance", n("12.5")), ("currency", AttrValue::S("USD".into()))]);
     assert_eq!(change(&old, &new), "balance 5 → 12.5, 1 other attribute changed");
     let typed = attrs(&[("balance", AttrValue::S("100".into()))]);
-    assert_eq!(change(&typed, &attrs(&[])), "balance S \"100\" → no balance");
+    assert_eq!(change(&typed, &attrs(&[])), "balance S \"100\" kept", "absent: kept");
+    let note = attrs(&[("note", AttrValue::S("x".into()))]);
+    assert_eq!(change(&old, &note), "balance 5 kept, 1 other attribute changed");
 }
 
 #[test]
@@ -70,5 +72,19 @@ fn progress_and_report_lines() {
             "2 written, 1 conflict, 0 failed, 1 different left alone; 4 WCU in 1.5 s",
             "  conflict u1: changed meanwhile: balance now 6; left alone",
         ]
+    );
+}
+
+#[test]
+fn the_prompt_says_where_and_settled_writes_are_counted_by_outcome() {
+    assert_eq!(
+        question(3, Some("into table W · AWS eu-west-1 · profile p · WRITABLE")),
+        "write 3 wallet(s) into table W · AWS eu-west-1 · profile p · WRITABLE? [y/N] "
+    );
+    assert_eq!(question(3, None), "write 3 wallet(s)? [y/N] ");
+    let settled = Settled { applied: 2, not_applied: 1, unknown: 0 };
+    assert_eq!(
+        settled_line(&settled),
+        "3 write(s) an earlier run left open settled first: 2 applied, 1 not applied, 0 unknown"
     );
 }

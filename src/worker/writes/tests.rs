@@ -38,8 +38,11 @@ fn every_kind() -> Vec<Write> {
 
 /// A transfer of 2.5 from u1 to u2, both holding EUR when the form was filled.
 fn eur_transfer() -> Write {
-    let currency =
-        CurrencyCheck { attribute: "currency".into(), value: Some(AttrValue::S("EUR".into())) };
+    let currency = CurrencyCheck {
+        attribute: "currency".into(),
+        value: Some(AttrValue::S("EUR".into())),
+        target_seen: false,
+    };
     write(WriteKind::Transfer {
         to: "u2".into(),
         amount: b("2.5"),
@@ -234,7 +237,23 @@ fn a_cancelled_transfer_names_the_side_and_the_reason() {
     );
     assert_eq!(
         why(&[none.clone(), failed(item(number(b("3")), "USD"))]),
-        "u2's currency is now USD (the transfer was in EUR); nothing was written"
+        "u2 holds USD, the transfer is in EUR; nothing was written",
+        "the form did not see the target's currency"
+    );
+    let seen = |reasons: &[CancellationReason]| {
+        let mut write = eur_transfer();
+        if let WriteKind::Transfer { currency: Some(check), .. } = &mut write.kind {
+            check.target_seen = true;
+        }
+        match cancelled(&write, reasons) {
+            WriteError::Cancelled(why) => why,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(
+        seen(&[none.clone(), failed(item(number(b("3")), "USD"))]),
+        "u2's currency is now USD (the transfer was in EUR); nothing was written",
+        "the form saw the target in EUR"
     );
     let raw = CancellationReason::builder()
         .code("ValidationError")
@@ -256,18 +275,30 @@ fn an_import_put_conditions_on_everything_seen() {
     let item = attrs(&[("user_id", id.clone()), ("balance", n("12.5")), ("note", n("1"))]);
     let seen = attrs(&[("user_id", id.clone()), ("balance", n("5")), ("tag", AttrValue::Null)]);
     let stamp = Stamp { attribute: "changed".into(), time: "2026-12-02T10:00:00Z".into() };
-    for (seen, condition) in [
-        (None, "attribute_not_exists(#id)"),
-        (Some(seen), "#a0 = :v0 AND #a1 = :v1 AND #a2 = :v2 AND attribute_not_exists(#n0)"),
-    ] {
-        let w = write(WriteKind::PutItem { item: item.clone(), seen });
-        let built = items("wallets", &w, Some(&stamp)).expect("items");
-        assert_eq!(built, items("wallets", &w, Some(&stamp)).expect("items"));
-        let put = built[0].put().expect("a put");
-        assert_eq!(put.condition_expression(), Some(condition));
-        let mut names: Vec<_> = put.item().keys().cloned().collect();
-        names.sort();
-        assert_eq!(names, ["balance", "note", "user_id"], "the file's item, no stamp");
-        assert_eq!(put.item()["balance"], AttributeValue::N("12.5".into()));
-    }
+    let w = write(WriteKind::PutItem { item: item.clone(), seen: None });
+    let built = items("wallets", &w, Some(&stamp)).expect("items");
+    assert_eq!(built, items("wallets", &w, Some(&stamp)).expect("items"));
+    let put = built[0].put().expect("a put");
+    assert_eq!(put.condition_expression(), Some("attribute_not_exists(#id)"));
+    let mut names: Vec<_> = put.item().keys().cloned().collect();
+    names.sort();
+    assert_eq!(names, ["balance", "note", "user_id"], "the file's item, no stamp");
+    assert_eq!(put.item()["balance"], AttributeValue::N("12.5".into()));
+
+    // An overwrite: an update that SETs the file's attributes only ("tag" stays).
+    let w = write(WriteKind::PutItem { item: item.clone(), seen: Some(seen) });
+    let built = items("wallets", &w, Some(&stamp)).expect("items");
+    assert_eq!(built, items("wallets", &w, Some(&stamp)).expect("items"));
+    let update = built[0].update().expect("an update, not a put");
+    assert_eq!(
+        update.condition_expression(),
+        Some("#a0 = :v0 AND #a1 = :v1 AND #a2 = :v2 AND attribute_not_exists(#n0)")
+    );
+    assert_eq!(update.update_expression(), "SET #s0 = :s0, #s1 = :s1");
+    let names = update.expression_attribute_names().expect("names");
+    assert_eq!((names["#s0"].as_str(), names["#s1"].as_str()), ("balance", "note"));
+    assert!(!names.values().any(|n| n == "changed"), "no stamp: {names:?}");
+    let values = update.expression_attribute_values().expect("values");
+    assert_eq!(values[":s0"], AttributeValue::N("12.5".into()));
+    assert_eq!(update.key()["user_id"], AttributeValue::S("u1".into()));
 }

@@ -266,7 +266,11 @@ fn a_transfer_between_currencies_is_refused_and_one_currency_is_conditioned_on()
     let WriteKind::Transfer { currency, .. } = write.kind else { panic!("{write:?}") };
     assert_eq!(
         currency,
-        Some(CurrencyCheck { attribute: "currency".into(), value: Some(s("EUR")) })
+        Some(CurrencyCheck {
+            attribute: "currency".into(),
+            value: Some(s("EUR")),
+            target_seen: true
+        })
     );
 
     // Another currency attribute, named by the config.
@@ -274,7 +278,10 @@ fn a_transfer_between_currencies_is_refused_and_one_currency_is_conditioned_on()
     app.config.currency_attribute = "ccy".into();
     let write = sent_write(&transfer_to(&mut app, usd));
     let WriteKind::Transfer { currency, .. } = write.kind else { panic!("{write:?}") };
-    assert_eq!(currency, Some(CurrencyCheck { attribute: "ccy".into(), value: None }));
+    assert_eq!(
+        currency,
+        Some(CurrencyCheck { attribute: "ccy".into(), value: None, target_seen: true })
+    );
 }
 
 #[test]
@@ -290,7 +297,8 @@ fn the_notice_shows_in_the_form() {
 
 #[test]
 fn writes_over_odd_values_and_checked_transfers_survive_the_journal() {
-    let currency = CurrencyCheck { attribute: "currency".into(), value: Some(s("EUR")) };
+    let currency =
+        CurrencyCheck { attribute: "currency".into(), value: Some(s("EUR")), target_seen: true };
     let kinds = [
         WriteKind::SetOver { seen: AttrValue::M(vec![("a".into(), s("b"))].into()), new: b("1") },
         WriteKind::DeleteOver { seen: AttrValue::Bs(vec![vec![0u8, 255].into()].into()) },

@@ -1,0 +1,70 @@
+//! The import's conflict words: what differs from what the diff read, by attribute.
+
+use super::*;
+use crate::worker::item::{sdk_value, wallet_from_item};
+
+fn attrs(pairs: &[(&str, AttrValue)]) -> Attrs {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+fn wallet(attrs: &Attrs) -> Wallet {
+    let item: Item = attrs.iter().map(|(n, v)| (n.clone(), sdk_value(v))).collect();
+    wallet_from_item(&item).expect("a wallet")
+}
+
+#[test]
+fn a_conflict_names_the_attributes_that_changed() {
+    let (s, n) = (|t: &str| AttrValue::S(t.into()), |t: &str| AttrValue::N(t.into()));
+    let seen = attrs(&[("user_id", s("u")), ("balance", n("5")), ("note", s("x"))]);
+    let item = attrs(&[("user_id", s("u")), ("balance", n("9")), ("currency", s("EUR"))]);
+    let now = attrs(&[("user_id", s("u")), ("balance", n("5.0")), ("currency", s("USD"))]);
+    assert_eq!(
+        changed(&wallet(&now), &item, &seen),
+        "changed meanwhile: currency now USD, note removed"
+    );
+    let now = attrs(&[("user_id", s("u")), ("balance", s("5")), ("note", s("x"))]);
+    assert_eq!(changed(&wallet(&now), &item, &seen), "changed meanwhile: balance now S \"5\"");
+    assert_eq!(changed(&wallet(&seen), &item, &seen), "changed meanwhile");
+}
+
+#[test]
+fn a_csv_never_retypes_and_compares_as_export_wrote() {
+    let (s, n) = (|t: &str| AttrValue::S(t.into()), |t: &str| AttrValue::N(t.into()));
+    let row = |line: u64, id: &str, pairs: &[(&str, AttrValue)]| {
+        let mut item = attrs(pairs);
+        item.insert("user_id".into(), s(id));
+        Row { line, user_id: id.into(), item, text: format!("{id},…") }
+    };
+    let stored = |id: &str, pairs: &[(&str, AttrValue)]| {
+        let mut item = attrs(pairs);
+        item.insert("user_id".into(), s(id));
+        item
+    };
+    let held = [("balance", n("1")), ("tag", n("3")), ("ok", AttrValue::Bool(true))];
+    let mut plan = Plan {
+        different: vec![
+            // As exported: the same, only the balance changes; tag and ok stay typed.
+            (
+                row(2, "a", &[("balance", n("2")), ("tag", s("3")), ("ok", s("true"))]),
+                stored("a", &held),
+            ),
+            // As exported and nothing else: identical.
+            (row(3, "b", &[("balance", n("1")), ("tag", s("3"))]), stored("b", &held)),
+            // Another text where a number is held: refused, never retyped.
+            (row(4, "c", &[("balance", n("1")), ("tag", s("x"))]), stored("c", &held)),
+        ],
+        ..Plan::default()
+    };
+    let refused = csv_against_table(&mut plan);
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].line, 4);
+    assert!(
+        refused[0].reason.starts_with("tag: the table holds N 3, the CSV the text \"x\""),
+        "{}",
+        refused[0].reason
+    );
+    assert_eq!(plan.identical, 1);
+    assert_eq!(plan.different.len(), 1);
+    let (written, _) = &plan.different[0];
+    assert_eq!(written.item, stored("a", &[("balance", n("2"))]), "only the balance is set");
+}
