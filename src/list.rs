@@ -416,7 +416,7 @@ pub struct WalletList {
     widths: BalanceWidths,
     /// The attributes of the loaded wallets, for the list's columns.
     columns: ColumnCounts,
-    /// Set when a change invalidated the view; `settle` rebuilds it.
+    /// Set when a scan page replaced a wallet; `settle` rebuilds the view.
     stale: bool,
 }
 
@@ -699,8 +699,9 @@ impl WalletList {
         self.settle();
     }
 
-    /// Brings the view up to date: a full rebuild after edits, otherwise the
-    /// appended tail is sorted and merged in (linear, not a full re-sort).
+    /// Brings the view up to date: a full rebuild when a scan page replaced a wallet,
+    /// otherwise the appended tail is sorted and merged in (linear, not a full re-sort) and
+    /// any min or max gone stale is recomputed.
     pub fn settle(&mut self) {
         if self.stale {
             return self.rebuild();
