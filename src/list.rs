@@ -2,6 +2,7 @@
 //! filtered and sorted view the list pane shows, and its aggregates.
 //! Written for a million rows: no per-row maps, no rebuilding per page.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::hash::BuildHasher;
 
@@ -154,6 +155,8 @@ pub struct Aggregates {
     pub total: Sum,
     pub min: Option<Balance>,
     pub max: Option<Balance>,
+    /// Set when a wallet at the min or max left: `settle` recomputes them.
+    bounds_stale: bool,
 }
 
 impl Aggregates {
@@ -164,8 +167,25 @@ impl Aggregates {
             return;
         };
         self.total.add(b);
+        self.widen(b);
+    }
+
+    fn widen(&mut self, b: Balance) {
         self.min = Some(self.min.map_or(b, |m| m.min(b)));
         self.max = Some(self.max.map_or(b, |m| m.max(b)));
+    }
+
+    /// Takes a wallet out: the total exactly; min and max only go stale if it was one.
+    fn remove(&mut self, wallet: &Wallet) {
+        self.count -= 1;
+        let Some(b) = wallet.balance else {
+            self.without_balance -= 1;
+            return;
+        };
+        self.total.sub(b);
+        if self.min.is_some_and(|m| b <= m) || self.max.is_some_and(|m| b >= m) {
+            self.bounds_stale = true;
+        }
     }
 
     /// Wallets with a numeric balance (those the total, min and max are over).
@@ -199,22 +219,21 @@ pub struct Group<'a> {
     pub aggregates: &'a Aggregates,
 }
 
+/// A wallet's currency as the groups name it: `None` without the attribute.
+fn currency_of<'w>(wallet: &'w Wallet, attribute: &str) -> Option<Cow<'w, str>> {
+    if let Some(currency) = wallet.extra.text(attribute) {
+        return Some(Cow::Borrowed(currency));
+    }
+    let other = wallet.attr(attribute)?;
+    Some(Cow::Owned(format!("{} {}", other.type_name(), value_json(&other, Plain))))
+}
+
 impl Groups {
     fn add(&mut self, wallet: &Wallet, attribute: &str) {
-        let Some(currency) = wallet.extra.text(attribute) else {
-            return match wallet.attr(attribute) {
-                None => self.missing.add(wallet),
-                Some(other) => {
-                    let label = format!("{} {}", other.type_name(), value_json(&other, Plain));
-                    self.add_to(&label, wallet)
-                }
-            };
+        let Some(currency) = currency_of(wallet, attribute) else {
+            return self.missing.add(wallet);
         };
-        self.add_to(currency, wallet)
-    }
-
-    fn add_to(&mut self, currency: &str, wallet: &Wallet) {
-        if let Some(group) = self.by_currency.get_mut(currency) {
+        if let Some(group) = self.by_currency.get_mut(&*currency) {
             return group.add(wallet);
         }
         if self.by_currency.len() >= MAX_GROUPS {
@@ -222,6 +241,33 @@ impl Groups {
             return;
         }
         self.by_currency.entry(currency.into()).or_default().add(wallet);
+    }
+
+    /// Takes a wallet out of its group; an emptied group goes.
+    fn remove(&mut self, wallet: &Wallet, attribute: &str) {
+        let Some(currency) = currency_of(wallet, attribute) else {
+            return self.missing.remove(wallet);
+        };
+        let Some(group) = self.by_currency.get_mut(&*currency) else {
+            self.beyond = self.beyond.saturating_sub(1);
+            return;
+        };
+        group.remove(wallet);
+        if group.count == 0 {
+            self.by_currency.remove(&*currency);
+        }
+    }
+
+    /// The group of a wallet, if it has one (not past [`MAX_GROUPS`]).
+    fn of(&mut self, wallet: &Wallet, attribute: &str) -> Option<&mut Aggregates> {
+        match currency_of(wallet, attribute) {
+            None => Some(&mut self.missing),
+            Some(currency) => self.by_currency.get_mut(&*currency),
+        }
+    }
+
+    fn all_mut(&mut self) -> impl Iterator<Item = &mut Aggregates> {
+        self.by_currency.values_mut().chain(std::iter::once(&mut self.missing))
     }
 
     /// How many groups there are (wallets without a currency count as one).
@@ -370,7 +416,7 @@ pub struct WalletList {
     widths: BalanceWidths,
     /// The attributes of the loaded wallets, for the list's columns.
     columns: ColumnCounts,
-    /// Set when a change invalidated the view; `settle` rebuilds it.
+    /// Set when a scan page replaced a wallet; `settle` rebuilds the view.
     stale: bool,
 }
 
@@ -495,7 +541,11 @@ impl WalletList {
 
     /// True while rows appended since the last sort are not in order yet.
     pub fn needs_settle(&self) -> bool {
-        self.stale || (self.unsorted_tail > 0 && self.sort != SortKey::Loaded)
+        self.stale
+            || (self.unsorted_tail > 0 && self.sort != SortKey::Loaded)
+            || self.aggregates.bounds_stale
+            || self.groups.by_currency.values().any(|g| g.bounds_stale)
+            || self.groups.missing.bounds_stale
     }
 
     /// Adds a page of wallets; a wallet already loaded is replaced in place.
@@ -507,32 +557,98 @@ impl WalletList {
         self.refresh_columns();
     }
 
-    /// Inserts or replaces one wallet (a scanned page, or a write's new value).
+    /// Inserts or replaces one wallet (a stream change, or a write's new value), in place:
+    /// the view, its order, aggregates and groups are kept without a rebuild.
     pub fn upsert(&mut self, wallet: Wallet) {
-        self.insert(wallet);
+        self.order();
+        // Found at its old value, before it changes.
+        let at = self.by_id.find(&self.wallets, &wallet.user_id).and_then(|i| self.locate(i));
+        let Some((index, old)) = self.store(wallet) else { return };
+        if let (Some(old), Some(_)) = (&old, at) {
+            self.aggregates.remove(old);
+            self.groups.remove(old, &self.currency_attribute);
+        }
         self.refresh_columns();
+        let wallet = &self.wallets[index as usize];
+        let shown = self.filter.matches(wallet);
+        if shown {
+            self.aggregates.add(wallet);
+            self.groups.add(wallet, &self.currency_attribute);
+        }
+        match (at, shown) {
+            (Some(p), true) => self.shift(p),
+            (Some(p), false) => drop(self.view.remove(p)),
+            (None, true) => self.view.insert(self.place(index), index),
+            (None, false) => {}
+        }
     }
 
+    /// A scanned wallet: appended to the view (ordered by `settle`); one already loaded
+    /// marks the view for a rebuild.
     fn insert(&mut self, wallet: Wallet) {
+        let Some((index, old)) = self.store(wallet) else { return };
+        if old.is_some() {
+            self.stale = true;
+            return;
+        }
+        let wallet = &self.wallets[index as usize];
+        if !self.stale && self.filter.matches(wallet) {
+            self.aggregates.add(wallet);
+            self.groups.add(wallet, &self.currency_attribute);
+            self.view.push(index);
+            self.unsorted_tail += 1;
+        }
+    }
+
+    /// Puts a wallet in the store, the id index, widths and column counts (not the view):
+    /// its index and the wallet it replaced.
+    fn store(&mut self, wallet: Wallet) -> Option<(u32, Option<Wallet>)> {
         self.widths.add(&wallet);
         self.columns.add(&wallet);
         if let Some(i) = self.by_id.find(&self.wallets, &wallet.user_id) {
             let old = std::mem::replace(&mut self.wallets[i as usize], wallet);
             self.columns.remove(&old);
-            self.stale = true;
-            return;
+            return Some((i, Some(old)));
         }
-        let Ok(index) = u32::try_from(self.wallets.len()) else {
-            return; // 4 billion wallets: beyond what a terminal list is for.
-        };
+        // 4 billion wallets: beyond what a terminal list is for.
+        let index = u32::try_from(self.wallets.len()).ok()?;
         self.by_id.insert(&self.wallets, &wallet.user_id, index);
-        if !self.stale && self.filter.matches(&wallet) {
-            self.aggregates.add(&wallet);
-            self.groups.add(&wallet, &self.currency_attribute);
-            self.view.push(index);
-            self.unsorted_tail += 1;
-        }
         self.wallets.push(wallet);
+        Some((index, None))
+    }
+
+    /// How two stored wallets order in the view (scan order: as stored).
+    fn before(&self, a: u32, b: u32) -> Ordering {
+        match self.sort {
+            SortKey::Loaded => a.cmp(&b),
+            sort => sort.compare(&self.wallets[a as usize], &self.wallets[b as usize]),
+        }
+    }
+
+    /// Where stored wallet `index` belongs in the ordered view.
+    fn place(&self, index: u32) -> usize {
+        self.view.partition_point(|&i| self.before(i, index).is_lt())
+    }
+
+    /// Where stored wallet `index` is in the ordered view, if it is in view.
+    fn locate(&self, index: u32) -> Option<usize> {
+        let p = self.place(index);
+        (self.view.get(p) == Some(&index)).then_some(p)
+    }
+
+    /// The view entry at `p` changed its key: it moves to its place among the others
+    /// (a rotation of the rows in between, nothing else moves).
+    fn shift(&mut self, p: usize) {
+        let index = self.view[p];
+        let below = |i: &u32| self.before(*i, index).is_lt();
+        let right = &self.view[p + 1..];
+        if right.first().is_some_and(below) {
+            let q = p + right.partition_point(below);
+            self.view[p..=q].rotate_left(1);
+        } else {
+            let q = self.view[..p].partition_point(below);
+            self.view[q..=p].rotate_right(1);
+        }
     }
 
     fn refresh_columns(&mut self) {
@@ -542,18 +658,30 @@ impl WalletList {
     }
 
     /// Removes a wallet (deleted by a write). Returns it if it was loaded.
+    /// In place: the view, its order, aggregates and groups are kept without a rebuild.
     pub fn remove(&mut self, id: &UserId) -> Option<Wallet> {
-        let index = self.by_id.remove(&self.wallets, id)? as usize;
-        let last = self.wallets.len() - 1;
-        if index != last {
-            // The last wallet moves into the gap: repoint its entry first.
-            self.by_id.repoint(&self.wallets, last as u32, index as u32);
+        self.order();
+        let index = self.by_id.find(&self.wallets, id)?;
+        if let Some(p) = self.locate(index) {
+            self.view.remove(p);
+            let wallet = &self.wallets[index as usize];
+            self.aggregates.remove(wallet);
+            self.groups.remove(wallet, &self.currency_attribute);
         }
-        let removed = self.wallets.swap_remove(index);
+        let last = (self.wallets.len() - 1) as u32;
+        // The last wallet moves into the gap (found in the view before its index changes).
+        let last_at = (index != last).then(|| self.locate(last)).flatten();
+        self.by_id.remove(&self.wallets, id);
+        if index != last {
+            self.by_id.repoint(&self.wallets, last, index);
+        }
+        let removed = self.wallets.swap_remove(index as usize);
         self.columns.remove(&removed);
         self.refresh_columns();
-        self.stale = true;
-        self.settle();
+        if let Some(p) = last_at {
+            self.view[p] = index;
+            self.shift(p); // scan order follows the store's; the other orders do not move it
+        }
         Some(removed)
     }
 
@@ -571,12 +699,53 @@ impl WalletList {
         self.settle();
     }
 
-    /// Brings the view up to date: a full rebuild after edits, otherwise the
-    /// appended tail is sorted and merged in (linear, not a full re-sort).
+    /// Brings the view up to date: a full rebuild when a scan page replaced a wallet,
+    /// otherwise the appended tail is sorted and merged in (linear, not a full re-sort) and
+    /// any min or max gone stale is recomputed.
     pub fn settle(&mut self) {
         if self.stale {
             return self.rebuild();
         }
+        self.merge_tail();
+        self.refresh_bounds();
+    }
+
+    /// Puts the view in order, as an in-place change needs it: rebuilt if stale, otherwise
+    /// the rows appended by a scan merged in.
+    fn order(&mut self) {
+        if self.stale {
+            return self.rebuild();
+        }
+        self.merge_tail();
+    }
+
+    /// Recomputes the min and max that went stale (one pass over the view, only then).
+    fn refresh_bounds(&mut self) {
+        let groups_stale = self.groups.all_mut().any(|g| g.bounds_stale);
+        if !self.aggregates.bounds_stale && !groups_stale {
+            return;
+        }
+        let stale = std::iter::once(&mut self.aggregates).chain(self.groups.all_mut());
+        stale.filter(|a| a.bounds_stale).for_each(|a| (a.min, a.max) = (None, None));
+        for &i in &self.view {
+            let wallet = &self.wallets[i as usize];
+            let Some(b) = wallet.balance else { continue };
+            if self.aggregates.bounds_stale {
+                self.aggregates.widen(b);
+            }
+            if groups_stale {
+                let group = self.groups.of(wallet, &self.currency_attribute);
+                if let Some(group) = group.filter(|g| g.bounds_stale) {
+                    group.widen(b);
+                }
+            }
+        }
+        self.aggregates.bounds_stale = false;
+        self.groups.all_mut().for_each(|g| g.bounds_stale = false);
+    }
+
+    /// Sorts the rows appended since the last sort and merges them in (linear).
+    fn merge_tail(&mut self) {
         if self.unsorted_tail == 0 || self.sort == SortKey::Loaded {
             self.unsorted_tail = 0;
             return;

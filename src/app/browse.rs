@@ -35,6 +35,20 @@ impl App {
         self.session.list.get(self.session.selected)
     }
 
+    /// After an in-place change of the list: the selection stays on wallet `keep`. A single
+    /// change moves it by at most one row, unless it is the wallet that changed.
+    pub(super) fn follow_selection(&mut self, keep: Option<crate::wallet::UserId>) {
+        let Some(id) = keep else { return self.clamp_selection() };
+        let list = &self.session.list;
+        let at = self.session.selected;
+        let near = [at, at + 1, at.saturating_sub(1)];
+        let found = near.into_iter().find(|&p| list.get(p).is_some_and(|w| w.user_id == id));
+        match found.or_else(|| list.position_of(&id)) {
+            Some(position) => self.select(position),
+            None => self.clamp_selection(),
+        }
+    }
+
     pub(super) fn handle_browse(&mut self, action: Action) {
         let page = usize::from(self.viewport.list_rows.max(1));
         match (action, self.focus) {

@@ -243,15 +243,18 @@ impl App {
     /// of the running scan replaces it.
     pub(super) fn put_wallet(&mut self, wallet: Wallet) {
         self.session.live.touch(&wallet.user_id);
+        let keep = self.selected_wallet().map(|w| w.user_id.clone());
         self.session.list.upsert(wallet);
+        self.follow_selection(keep);
     }
 
     /// Takes a wallet that is gone out of the list: no page of the running scan brings it
     /// back.
     pub(super) fn drop_wallet(&mut self, id: &UserId) {
         self.session.live.touch(id);
+        let keep = self.selected_wallet().map(|w| w.user_id.clone());
         if self.session.list.remove(id).is_some() {
-            self.clamp_selection();
+            self.follow_selection(keep);
         }
     }
 

@@ -304,11 +304,14 @@ fn balance_shape_splits_the_text_where_display_does(#[case] text: &str) {
 }
 
 #[test]
-fn balance_widths_cover_the_loaded_wallets_and_shrink_after_a_removal() {
+fn balance_widths_cover_the_loaded_wallets_and_shrink_at_the_next_rebuild() {
     let mut list = tricky();
     assert_eq!(list.balance_widths(), BalanceWidths { int: 39, frac: 2 });
     list.remove(&UserId::new("f"));
     list.remove(&UserId::new("e"));
+    // Removed in place: the column keeps its width until the view is rebuilt.
+    assert_eq!(list.balance_widths(), BalanceWidths { int: 39, frac: 2 });
+    list.set_sort(SortKey::BalanceAsc);
     assert_eq!(list.balance_widths(), BalanceWidths { int: 3, frac: 2 });
 }
 
@@ -330,4 +333,107 @@ fn columns_come_from_the_loaded_wallets_most_common_first() {
         list.remove(&UserId::new(id));
     }
     assert_eq!(names(&list), ["currency"]);
+}
+
+/// A tiny deterministic generator for the in-place property test.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// A random wallet among few ids, with equal balances in different notations, some
+/// without a balance, in two currencies, none or a number as currency.
+fn random_wallet(rng: &mut Rng) -> Wallet {
+    const BALANCES: [Option<&str>; 9] = [
+        Some("0.1"),
+        Some("0.10"),
+        Some("-3"),
+        Some("1E+2"),
+        Some("100"),
+        Some("7.25"),
+        Some("0"),
+        Some("-0.001"),
+        None,
+    ];
+    let id = format!("{}w{}", ["n", "x"][rng.below(2)], rng.below(40));
+    let mut w =
+        in_currency(&id, BALANCES[rng.below(9)], [Some("EUR"), Some("USD"), None][rng.below(3)]);
+    if rng.below(10) == 0 {
+        w.extra = Extras::new([("currency", &AttrValue::N("5".into()))]);
+    }
+    w
+}
+
+fn aggregates_key(a: &Aggregates) -> (usize, usize, String) {
+    (a.count, a.without_balance, a.total.total().normalized().to_string())
+}
+
+/// What a rebuild must agree on: order, aggregates and groups (min and max by value).
+fn assert_same(in_place: &WalletList, rebuilt: &WalletList, step: usize) {
+    let at = format!("step {step}, {:?}, {:?}", in_place.sort(), in_place.filter());
+    assert_eq!(ids_sep(in_place), ids_sep(rebuilt), "order, {at}");
+    let (a, b) = (in_place.aggregates(), rebuilt.aggregates());
+    assert_eq!(aggregates_key(a), aggregates_key(b), "aggregates, {at}");
+    assert!(a.min.cmp(&b.min).is_eq() && a.max.cmp(&b.max).is_eq(), "min/max, {at}");
+    let groups = |l: &WalletList| {
+        let sorted = l.groups().sorted();
+        let keys =
+            sorted.iter().map(|g| (g.currency.map(str::to_owned), aggregates_key(g.aggregates)));
+        (keys.collect::<Vec<_>>(), l.groups().beyond())
+    };
+    assert_eq!(groups(in_place), groups(rebuilt), "groups, {at}");
+    for (x, y) in in_place.groups().sorted().iter().zip(rebuilt.groups().sorted()) {
+        let (x, y) = (x.aggregates, y.aggregates);
+        assert!(x.min.cmp(&y.min).is_eq() && x.max.cmp(&y.max).is_eq(), "group bounds, {at}");
+    }
+    let (w, v) = (in_place.balance_widths(), rebuilt.balance_widths());
+    assert!(w.int >= v.int && w.frac >= v.frac, "widths only narrow at a rebuild, {at}");
+    assert_eq!(in_place.column_names(), rebuilt.column_names(), "columns, {at}");
+}
+
+fn ids_sep(list: &WalletList) -> Vec<String> {
+    list.window(0, usize::MAX).map(|w| w.user_id.to_text()).collect()
+}
+
+#[rstest]
+fn changes_in_place_equal_a_rebuild(
+    #[values(
+        SortKey::Loaded,
+        SortKey::UserIdAsc,
+        SortKey::UserIdDesc,
+        SortKey::BalanceAsc,
+        SortKey::BalanceDesc
+    )]
+    sort: SortKey,
+    #[values("", ">0", "w1", "<=0.1")] filter: &str,
+) {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ sort as u64 ^ (filter.len() as u64) << 8);
+    let mut list = WalletList::new();
+    list.extend((0..30).map(|_| random_wallet(&mut rng)).collect::<Vec<_>>());
+    list.set_sort(sort);
+    list.set_filter(Filter::parse(filter).expect("filter"));
+    for step in 0..600 {
+        let wallet = random_wallet(&mut rng);
+        if rng.below(4) == 0 {
+            list.remove(&wallet.user_id);
+        } else {
+            list.upsert(wallet);
+        }
+        assert!(!list.stale, "a single change never marks the view for a rebuild");
+        let mut settled = list.clone();
+        settled.settle();
+        let mut rebuilt = list.clone();
+        rebuilt.stale = true;
+        rebuilt.settle();
+        assert_same(&settled, &rebuilt, step);
+        if rng.below(20) == 0 {
+            list.settle();
+        }
+    }
 }

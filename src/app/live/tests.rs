@@ -271,3 +271,32 @@ fn the_stream_ending_says_so_and_the_app_goes_on() {
     let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
     assert!(line.contains("stream tail stopped"), "{line}");
 }
+
+#[test]
+fn the_selection_stays_on_its_wallet_while_changes_move_rows_of_a_sorted_view() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let wallets = vec![wallet("a", "1"), wallet("b", "2"), wallet("c", "3"), wallet("d", "4")];
+    app.step(t0, answer(Response::ScanPage(scan_page(1, 0, wallets, true, None))));
+    for _ in 0..3 {
+        app.step(t0, ch('s'));
+    }
+    assert_eq!(app.list().sort(), crate::list::SortKey::BalanceAsc);
+    app.step(t0, ch('j'));
+    app.step(t0, ch('j'));
+    let selected = |app: &App| app.selected_wallet().map(|w| w.user_id.to_text());
+    assert_eq!(selected(&app).as_deref(), Some("c"));
+    let steps = [
+        change(ChangeKind::Modify, "c", Some("3"), Some("0")), // c itself moves up: c a b d
+        change(ChangeKind::Insert, "e", None, Some("-1")),     // above it: e c a b d
+        change(ChangeKind::Remove, "a", Some("1"), None),      // below it: e c b d
+        change(ChangeKind::Modify, "d", Some("4"), Some("-5")), // over it: d e c b
+    ];
+    for (step, at) in steps.into_iter().zip([0, 1, 1, 2]) {
+        app.step(t0, changes(vec![step]));
+        assert_eq!(selected(&app).as_deref(), Some("c"));
+        assert_eq!(app.session.selected, at);
+    }
+    let order: Vec<_> = app.list().window(0, 9).map(|w| w.user_id.to_text()).collect();
+    assert_eq!(order, ["d", "e", "c", "b"]);
+}
