@@ -79,7 +79,15 @@ pub struct Live {
     /// The epoch when the running scan was asked for: its pages never overwrite a wallet
     /// changed after.
     pub(super) scan_epoch: u64,
+    /// Per wallet, what this app's latest own write left stored (`None`: deleted) and when,
+    /// until the stream shows the record of that write: the records before it are older
+    /// than the list and are not applied.
+    pub(super) own: HashMap<UserId, (Option<Wallet>, Instant)>,
 }
+
+/// How long an own write waits for its stream record before records of its wallet apply
+/// again (a write the stream never shows, e.g. one that changed nothing).
+pub const OWN_WAIT: Duration = Duration::from_secs(120);
 
 impl Live {
     pub fn status(&self) -> &LiveStatus {
@@ -188,6 +196,8 @@ impl App {
         match event {
             StreamEvent::Opened { .. } => {
                 live.status = LiveStatus::Live;
+                // Records of writes before the opening are not read: none is waited for.
+                live.own.clear();
                 // Opened after a scan: what changed in between is not in the list.
                 if self.session.scan.is_some() {
                     self.info("stream live again: rescanning what changed meanwhile");
@@ -221,16 +231,22 @@ impl App {
         Vec::new()
     }
 
-    /// One stream record: the list, the feed, the wallet's history, an open form.
+    /// One stream record: the list, the feed, the wallet's history, an open form. A record
+    /// older than this app's own latest write of the wallet only goes to the feed.
     fn apply_change(&mut self, change: Change) {
         let id = change.user_id;
         let before = self.session.list.find(&id).map(|w| w.balance);
-        let old = before.unwrap_or_else(|| change.old.as_ref().and_then(|w| w.balance));
+        let old = match &change.old {
+            Some(wallet) => wallet.balance,
+            None => before.flatten(),
+        };
         let new = change.new.as_ref().and_then(|w| w.balance);
-        self.form_follows(&id, change.new.as_ref());
-        match change.new {
-            Some(wallet) => self.put_wallet(wallet),
-            None => self.drop_wallet(&id),
+        if !self.older_than_own(&id, change.old.as_ref(), change.new.as_ref()) {
+            self.form_follows(&id, change.new.as_ref());
+            match change.new {
+                Some(wallet) => self.store_wallet(wallet),
+                None => self.forget_wallet(&id),
+            }
         }
         let live = &mut self.session.live;
         live.changes += 1;
@@ -239,16 +255,54 @@ impl App {
         live.record(entry);
     }
 
-    /// Puts a wallet as now stored in the list (a change or this app's own write): no page
-    /// of the running scan replaces it.
+    /// Whether a stream record of `id` came before the record of this app's own latest
+    /// write of it (which the list already shows). The own write's record (its new image is
+    /// what the write left), or one after it (its old image is), ends the wait.
+    fn older_than_own(&mut self, id: &UserId, old: Option<&Wallet>, new: Option<&Wallet>) -> bool {
+        let own = &mut self.session.live.own;
+        let Some((stored, at)) = own.get(id) else { return false };
+        let ours = stored.as_ref();
+        if self.now.saturating_duration_since(*at) >= OWN_WAIT || new == ours {
+            own.remove(id);
+            return false;
+        }
+        if old.is_some() && old == ours {
+            own.remove(id);
+            return false;
+        }
+        true
+    }
+
+    /// Puts a wallet as this app's own write (or its read back) left it: shown, and stream
+    /// records older than it are not applied over it.
     pub(super) fn put_wallet(&mut self, wallet: Wallet) {
+        self.own_write(&wallet.user_id.clone(), Some(wallet.clone()));
+        self.store_wallet(wallet);
+    }
+
+    /// Takes out a wallet this app's own write found gone or deleted.
+    pub(super) fn drop_wallet(&mut self, id: &UserId) {
+        self.own_write(id, None);
+        self.forget_wallet(id);
+    }
+
+    fn own_write(&mut self, id: &UserId, stored: Option<Wallet>) {
+        let live = &mut self.session.live;
+        // Only a tail that is reading will show the write's record.
+        if live.status == LiveStatus::Live {
+            live.own.insert(id.clone(), (stored, self.now));
+        }
+    }
+
+    /// Puts a wallet as now stored in the list: no page of the running scan replaces it.
+    fn store_wallet(&mut self, wallet: Wallet) {
         self.session.live.touch(&wallet.user_id);
         self.session.list.upsert(wallet);
     }
 
     /// Takes a wallet that is gone out of the list: no page of the running scan brings it
     /// back.
-    pub(super) fn drop_wallet(&mut self, id: &UserId) {
+    fn forget_wallet(&mut self, id: &UserId) {
         self.session.live.touch(id);
         if self.session.list.remove(id).is_some() {
             self.clamp_selection();

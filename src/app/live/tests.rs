@@ -271,3 +271,46 @@ fn the_stream_ending_says_so_and_the_app_goes_on() {
     let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
     assert!(line.contains("stream tail stopped"), "{line}");
 }
+
+/// The app's own write of `id`, answered with the wallet stored at `balance`.
+fn own_write(app: &mut App, t0: Instant, id: &str, balance: &str) {
+    let write = crate::write::Write {
+        op_id: format!("op{balance}"),
+        user_id: id.into(),
+        kind: WriteKind::Create { balance: bal(balance) },
+    };
+    let done = WriteDone {
+        wallet: Some(wallet(id, balance)),
+        old_balance: None,
+        consumed_wcu: None,
+        request_id: None,
+        resent: false,
+        counterpart: None,
+    };
+    app.step(t0, answer(Response::Written { table: TABLE.into(), write, result: Ok(done) }));
+}
+
+#[test]
+fn late_records_of_the_apps_own_writes_do_not_undo_them() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let page = scan_page(1, 0, vec![wallet("alice", "100")], true, None);
+    app.step(t0, answer(Response::ScanPage(page)));
+    own_write(&mut app, t0, "alice", "110");
+    own_write(&mut app, t0, "alice", "120");
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("120"));
+    app.step(t0, ch('e'));
+    // The record of the first own write comes late: older than the list, not applied.
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("100"), Some("110"))]));
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("120"));
+    let Modal::Wallet(dialog) = &app.modal else { panic!("the form stays open") };
+    assert_eq!(dialog.form.error, None, "the form is not rebased on an older value");
+    // The feed says what the record changed, from its old image.
+    let first = &app.live().feed()[0];
+    assert_eq!((first.old, first.new), (Some(bal("100")), Some(bal("110"))));
+    // The record of the latest own write, then another writer's change: applied again.
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("110"), Some("120"))]));
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("120"));
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("120"), Some("130"))]));
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("130"));
+}
