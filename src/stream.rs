@@ -83,6 +83,9 @@ pub struct Change {
     pub new: Option<Wallet>,
     /// The record's sequence number within its shard.
     pub sequence: String,
+    /// The wallet after the change could not be read (GetItem failed, for a stream without
+    /// new images): `new` says nothing, the row is left as it is and marked for a rescan.
+    pub unknown: bool,
 }
 
 /// News from the stream tailer (sent inside [`crate::msg::Response::Stream`]).

@@ -235,6 +235,14 @@ impl App {
     /// older than this app's own latest write of the wallet only goes to the feed.
     fn apply_change(&mut self, change: Change) {
         let id = change.user_id;
+        if change.unknown {
+            // Changed, but the wallet could not be read: the row is left and marked.
+            self.session.live.changes += 1;
+            self.session.live.last_change = Some(self.now);
+            self.session.live.marked.insert(id.clone(), self.now);
+            self.info(format!("{} changed but could not be read: r rescans", id.to_text()));
+            return;
+        }
         let before = self.session.list.find(&id).map(|w| w.balance);
         let old = match &change.old {
             Some(wallet) => wallet.balance,

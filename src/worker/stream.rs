@@ -137,6 +137,7 @@ pub fn change_of(record: &Record) -> Option<Change> {
         old: wallet(data.old_image()),
         new,
         sequence: data.sequence_number().unwrap_or_default().to_string(),
+        unknown: false,
     })
 }
 
@@ -401,16 +402,46 @@ impl Tail {
     async fn change(&mut self, record: &Record) -> Option<Change> {
         let mut change = change_of(record)?;
         if self.fetch && change.kind != ChangeKind::Remove {
-            self.calls += 1;
             let id = change.user_id.to_text();
-            let (read, _) = get_wallet(&self.table_client, &self.table, &id, true).await;
-            change.new = read.ok().flatten();
+            let mut read = Err(ApiError::new(ErrorKind::Other, "not read"));
+            for (n, pause) in FETCH_PAUSES.iter().enumerate() {
+                if n > 0 {
+                    tokio::time::sleep(*pause).await;
+                }
+                self.calls += 1;
+                read = get_wallet(&self.table_client, &self.table, &id, true).await.0;
+                if read.is_ok() {
+                    break;
+                }
+            }
+            change = fetched(change, read);
         }
         Some(change)
     }
+}
+
+/// The pauses before each GetItem of a changed wallet (the first at once).
+const FETCH_PAUSES: [Duration; 3] =
+    [Duration::ZERO, Duration::from_millis(100), Duration::from_millis(400)];
+
+/// A change with the wallet as GetItem read it: gone is a `None`, a failed read is an
+/// unknown change (never taken for a delete).
+pub fn fetched(mut change: Change, read: Result<Option<crate::wallet::Wallet>, ApiError>) -> Change {
+    match read {
+        Ok(wallet) => change.new = wallet,
+        Err(err) => {
+            tracing::debug!(error = %err.summary(), "GetItem of a changed wallet failed");
+            change.new = None;
+            change.unknown = true;
+        }
+    }
+    change
 }
 
 /// A shard still written to (no ending sequence number).
 fn is_open(shard: &Shard) -> bool {
     shard.sequence_number_range().is_none_or(|r| r.ending_sequence_number().is_none())
 }
+
+#[cfg(test)]
+mod tests;

@@ -39,6 +39,7 @@ fn change(kind: ChangeKind, id: &str, old: Option<&str>, new: Option<&str>) -> C
         old: old.map(|b| wallet(id, b)),
         new: new.map(|b| wallet(id, b)),
         sequence: "1".into(),
+        unknown: false,
     }
 }
 
@@ -313,4 +314,17 @@ fn late_records_of_the_apps_own_writes_do_not_undo_them() {
     assert_eq!(balance_of(&app, "alice").as_deref(), Some("120"));
     app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("120"), Some("130"))]));
     assert_eq!(balance_of(&app, "alice").as_deref(), Some("130"));
+}
+
+#[test]
+fn an_unknown_change_leaves_the_row_and_marks_it() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let page = scan_page(1, 0, vec![wallet("alice", "10")], true, None);
+    app.step(t0, answer(Response::ScanPage(page)));
+    let mut unknown = change(ChangeKind::Modify, "alice", None, None);
+    unknown.unknown = true;
+    app.step(t0, changes(vec![unknown]));
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("10"), "not deleted");
+    assert!(app.live().is_marked(&UserId::new("alice"), t0));
 }

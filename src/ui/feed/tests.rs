@@ -27,6 +27,7 @@ fn change(kind: ChangeKind, id: &str, new: Option<&str>) -> Change {
         old: None,
         new: new.map(|b| wallet(id, b)),
         sequence: "1".into(),
+        unknown: false,
     }
 }
 

@@ -1,0 +1,28 @@
+//! Unit tests of `worker/stream.rs`: the tailer's decisions that need no endpoint.
+
+use super::*;
+use crate::fixtures::wallet;
+
+fn modify(id: &str) -> Change {
+    Change {
+        kind: ChangeKind::Modify,
+        user_id: UserId::new(id),
+        old: None,
+        new: None,
+        sequence: "1".into(),
+        unknown: false,
+    }
+}
+
+#[test]
+fn a_failed_get_item_is_an_unknown_change_never_a_delete() {
+    let err = ApiError::new(ErrorKind::Timeout, "timed out");
+    let change = fetched(modify("alice"), Err(err));
+    assert!(change.unknown);
+    assert_eq!(change.kind, ChangeKind::Modify);
+    let read = fetched(modify("alice"), Ok(Some(wallet("alice", "5"))));
+    assert!(!read.unknown);
+    assert_eq!(read.new, Some(wallet("alice", "5")));
+    let gone = fetched(modify("alice"), Ok(None));
+    assert!(!gone.unknown && gone.new.is_none(), "gone by then: a None, as read");
+}
