@@ -782,6 +782,7 @@ impl App {
         if std::mem::take(&mut self.session.describe_outdated) {
             return;
         }
+        self.session.live.described = true;
         match result {
             Ok(info) => {
                 self.session.describe_failures = 0;

@@ -83,6 +83,9 @@ pub struct Live {
     /// until the stream shows the record of that write: the records before it are older
     /// than the list and are not applied.
     pub(super) own: HashMap<UserId, (Option<Wallet>, Instant)>,
+    /// A describe of the table answered since the tail ended: one that still shows a
+    /// stream starts the tail again.
+    pub(super) described: bool,
 }
 
 /// How long an own write waits for its stream record before records of its wallet apply
@@ -170,9 +173,10 @@ impl App {
         let again = match &live.status {
             LiveStatus::Idle => true,
             // A stream that appeared (enabled here or elsewhere), or another one.
-            LiveStatus::NoStream | LiveStatus::Enabling | LiveStatus::Ended(_) => {
-                wanted.is_some() && wanted != live.arn
-            }
+            LiveStatus::NoStream | LiveStatus::Enabling => wanted.is_some() && wanted != live.arn,
+            // A tail that stopped: the table's next describe that shows a stream starts it
+            // again.
+            LiveStatus::Ended(_) => wanted.is_some() && live.described,
             LiveStatus::Live => wanted.is_some() && wanted != live.arn,
             LiveStatus::Opening | LiveStatus::NoApi(_) => false,
         };
@@ -222,9 +226,12 @@ impl App {
             }
             StreamEvent::Ended(err) => {
                 let why = err.summary();
-                // The ARN is kept: only another stream (enabled again) is tailed anew.
+                // The next describe that still shows a stream tails it again.
                 live.status = LiveStatus::Ended(why.clone());
-                self.error(format!("stream tail stopped: {why} (L enables a stream)"));
+                live.described = false;
+                self.error(format!(
+                    "stream tail stopped: {why} (tried again if the table still has a stream)"
+                ));
                 self.table_changed();
             }
         }
@@ -341,7 +348,11 @@ impl App {
             return self.error(format!("table {} does not exist", self.session.name));
         };
         if info.stream.is_some() {
-            return self.info(format!("{} already has a stream", self.session.name));
+            let tail = match &self.session.live.status {
+                LiveStatus::Ended(_) => ": its tail stopped and is tried again at the next describe",
+                _ => "",
+            };
+            return self.info(format!("{} already has a stream{tail}", self.session.name));
         }
         if let LiveStatus::NoApi(_) = self.session.live.status {
             return self.error("this endpoint has no DynamoDB Streams API");

@@ -101,7 +101,7 @@ pub fn live_text(app: &App) -> String {
         LiveStatus::NoStream => "none · L enables one".into(),
         LiveStatus::NoApi(_) => "no Streams API on this endpoint".into(),
         LiveStatus::Enabling => "enabling…".into(),
-        LiveStatus::Ended(why) => format!("stopped ({why}) · L enables one"),
+        LiveStatus::Ended(why) => format!("stopped ({why}) · tried again"),
     }
 }
 

@@ -226,15 +226,24 @@ impl Tail {
         let mut shards = Vec::new();
         let mut start: Option<String> = None;
         loop {
-            self.calls += 1;
-            let out = self
-                .streams
-                .describe_stream()
-                .stream_arn(&self.arn)
-                .set_exclusive_start_shard_id(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
+            let mut pause = RETRY_FIRST;
+            let out = loop {
+                self.calls += 1;
+                let sent = self
+                    .streams
+                    .describe_stream()
+                    .stream_arn(&self.arn)
+                    .set_exclusive_start_shard_id(start.clone())
+                    .send()
+                    .await
+                    .map_err(classify);
+                match sent {
+                    Ok(out) => break out,
+                    Err(err) if transient(&err) => wait_to_retry(&mut pause, &err).await,
+                    Err(err) => return Err(err),
+                }
+            };
+            start = None;
             let Some(desc) = out.stream_description() else { break };
             if matches!(
                 desc.stream_status(),
@@ -280,17 +289,25 @@ impl Tail {
         kind: ShardIteratorType,
         after: Option<&str>,
     ) -> Result<String, ApiError> {
-        self.calls += 1;
-        let out = self
-            .streams
-            .get_shard_iterator()
-            .stream_arn(&self.arn)
-            .shard_id(shard)
-            .shard_iterator_type(kind)
-            .set_sequence_number(after.map(str::to_string))
-            .send()
-            .await
-            .map_err(classify)?;
+        let mut pause = RETRY_FIRST;
+        let out = loop {
+            self.calls += 1;
+            let sent = self
+                .streams
+                .get_shard_iterator()
+                .stream_arn(&self.arn)
+                .shard_id(shard)
+                .shard_iterator_type(kind.clone())
+                .set_sequence_number(after.map(str::to_string))
+                .send()
+                .await
+                .map_err(classify);
+            match sent {
+                Ok(out) => break out,
+                Err(err) if transient(&err) => wait_to_retry(&mut pause, &err).await,
+                Err(err) => return Err(err),
+            }
+        };
         out.shard_iterator()
             .map(str::to_string)
             .ok_or_else(|| ApiError::new(ErrorKind::Other, format!("no iterator for {shard}")))
@@ -418,6 +435,36 @@ impl Tail {
         }
         Some(change)
     }
+}
+
+/// The first pause before a stream call that failed for a passing reason is made again.
+const RETRY_FIRST: Duration = Duration::from_millis(500);
+/// The longest such pause.
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// Whether a failed stream call is worth making again: the endpoint unreachable, slow or
+/// busy. A stream gone (not found), refused access or a bad request ends the tail.
+pub fn transient(err: &ApiError) -> bool {
+    !matches!(
+        err.kind,
+        ErrorKind::NotFound
+            | ErrorKind::AccessDenied
+            | ErrorKind::NoCredentials
+            | ErrorKind::BadCredentials
+            | ErrorKind::Validation
+            | ErrorKind::ReadOnly
+    )
+}
+
+/// The pause after `pause`: doubled, at most [`RETRY_MAX`].
+pub fn next_pause(pause: Duration) -> Duration {
+    (pause * 2).min(RETRY_MAX)
+}
+
+async fn wait_to_retry(pause: &mut Duration, err: &ApiError) {
+    tracing::debug!(error = %err.summary(), ?pause, "stream call failed; tried again");
+    tokio::time::sleep(*pause).await;
+    *pause = next_pause(*pause);
 }
 
 /// The pauses before each GetItem of a changed wallet (the first at once).

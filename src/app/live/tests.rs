@@ -328,3 +328,21 @@ fn an_unknown_change_leaves_the_row_and_marks_it() {
     assert_eq!(balance_of(&app, "alice").as_deref(), Some("10"), "not deleted");
     assert!(app.live().is_marked(&UserId::new("alice"), t0));
 }
+
+#[test]
+fn after_the_tail_ended_the_next_describe_starts_it_again() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let ended = crate::error::ApiError::new(crate::error::ErrorKind::Other, "gave up");
+    app.step(t0, stream(StreamEvent::Ended(ended)));
+    app.step(t0, ch('L'));
+    let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
+    assert!(line.contains("tried again"), "{line}");
+    let described = Response::Described { table: TABLE.into(), result: Ok(Some(with_stream())) };
+    let sent = app.step(t0, answer(described));
+    assert!(
+        sent.contains(&Request::Tail { table: TABLE.into(), stream: Some(ARN.into()), fetch: false }),
+        "{sent:?}"
+    );
+    assert_eq!(app.live().status(), &LiveStatus::Opening);
+}

@@ -26,3 +26,19 @@ fn a_failed_get_item_is_an_unknown_change_never_a_delete() {
     let gone = fetched(modify("alice"), Ok(None));
     assert!(!gone.unknown && gone.new.is_none(), "gone by then: a None, as read");
 }
+
+#[test]
+fn only_a_stream_gone_or_refused_ends_the_tail_passing_failures_are_retried() {
+    for kind in [ErrorKind::Unreachable, ErrorKind::Timeout, ErrorKind::Throttled, ErrorKind::Other]
+    {
+        assert!(transient(&ApiError::new(kind, "x")), "{kind:?}");
+    }
+    for kind in [ErrorKind::NotFound, ErrorKind::AccessDenied, ErrorKind::Validation] {
+        assert!(!transient(&ApiError::new(kind, "x")), "{kind:?}");
+    }
+    let mut pause = RETRY_FIRST;
+    for _ in 0..20 {
+        pause = next_pause(pause);
+    }
+    assert_eq!(pause, RETRY_MAX, "backoff grows to its cap");
+}
