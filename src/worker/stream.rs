@@ -270,14 +270,13 @@ impl Tail {
     }
 
     /// Shards that began after the tail did (children of closed ones, new ones): read from
-    /// their first record.
+    /// their first record, a child only once its parent is read to its end (or was not read).
     async fn find_new_shards(&mut self) -> Result<(), ApiError> {
         self.next_describe = Instant::now() + DESCRIBE_EVERY;
-        for shard in self.describe().await? {
-            let Some(id) = shard.shard_id() else { continue };
-            if self.seen.insert(id.to_string()) {
-                self.open(id, ShardIteratorType::TrimHorizon).await?;
-            }
+        let shards = self.describe().await?;
+        for id in ready_to_open(&shards, &self.seen, |id| self.reading.contains_key(id)) {
+            self.seen.insert(id.clone());
+            self.open(&id, ShardIteratorType::TrimHorizon).await?;
         }
         Ok(())
     }
@@ -483,6 +482,26 @@ pub fn fetched(mut change: Change, read: Result<Option<crate::wallet::Wallet>, A
         }
     }
     change
+}
+
+/// The shards not seen yet that can be read now: not a child whose parent is still being
+/// read or is itself new (its records come first; the child waits for a later describe).
+pub fn ready_to_open(
+    shards: &[Shard],
+    seen: &std::collections::HashSet<String>,
+    reading: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let new: std::collections::HashSet<&str> =
+        shards.iter().filter_map(|s| s.shard_id()).filter(|id| !seen.contains(*id)).collect();
+    shards
+        .iter()
+        .filter_map(|shard| {
+            let id = shard.shard_id()?;
+            let parent = shard.parent_shard_id();
+            let waits = parent.is_some_and(|p| reading(p) || new.contains(p));
+            (new.contains(id) && !waits).then(|| id.to_string())
+        })
+        .collect()
 }
 
 /// A shard still written to (no ending sequence number).

@@ -42,3 +42,21 @@ fn only_a_stream_gone_or_refused_ends_the_tail_passing_failures_are_retried() {
     }
     assert_eq!(pause, RETRY_MAX, "backoff grows to its cap");
 }
+
+fn shard(id: &str, parent: Option<&str>) -> Shard {
+    Shard::builder().shard_id(id).set_parent_shard_id(parent.map(str::to_string)).build()
+}
+
+#[test]
+fn a_child_shard_is_opened_only_once_its_parent_is_read_to_its_end() {
+    let shards = [shard("p", None), shard("c", Some("p")), shard("q", Some("gone"))];
+    let mut seen = std::collections::HashSet::from(["p".to_string()]);
+    // The parent is still being read: the child waits; an orphan opens at once.
+    assert_eq!(ready_to_open(&shards, &seen, |id| id == "p"), ["q"]);
+    // The parent finished: the child opens.
+    seen.insert("q".into());
+    assert_eq!(ready_to_open(&shards, &seen, |_| false), ["c"]);
+    // Parent and child both new: the parent first, the child on a later round.
+    let seen = std::collections::HashSet::new();
+    assert_eq!(ready_to_open(&shards[..2], &seen, |_| false), ["p"]);
+}
