@@ -102,6 +102,9 @@ pub enum StreamEvent {
         /// How old the newest record was when read (from ApproximateCreationDateTime).
         lag: Option<Duration>,
     },
+    /// A shard's place was lost (its iterator expired before anything was read, or its
+    /// records were trimmed): changes may have been missed, the list is read again.
+    Gap,
     /// The table has no stream (answer to a tail request without one).
     NoStream,
     /// The endpoint does not implement the Streams API (dynalite): the reason.

@@ -217,6 +217,14 @@ impl App {
                     self.apply_change(change);
                 }
             }
+            StreamEvent::Gap => {
+                // Records were lost: what changed is read again, as after an opening.
+                live.own.clear();
+                if self.session.scan.is_some() {
+                    self.info("stream records were lost: rescanning what changed meanwhile");
+                    return self.start_scan().into_iter().collect();
+                }
+            }
             StreamEvent::NoStream => live.status = LiveStatus::NoStream,
             StreamEvent::NoApi(why) => {
                 live.status = LiveStatus::NoApi(why);

@@ -346,9 +346,10 @@ impl Tail {
         let out = match sent {
             Ok(out) => out,
             Err(err) => {
-                let expired =
-                    err.as_service_error().is_some_and(|e| e.is_expired_iterator_exception());
-                return self.read_failed(shard, expired, classify(err)).await;
+                let service = err.as_service_error();
+                let expired = service.is_some_and(|e| e.is_expired_iterator_exception());
+                let trimmed = service.is_some_and(|e| e.is_trimmed_data_access_exception());
+                return self.read_failed(shard, expired, trimmed, classify(err)).await;
             }
         };
         let records = out.records();
@@ -386,12 +387,14 @@ impl Tail {
         Ok(())
     }
 
-    /// An expired iterator is reopened after the last record read; a stream gone or trimmed
-    /// ends the tail; anything else is tried again later.
+    /// An expired iterator is reopened after the last record read; a place lost (trimmed,
+    /// or expired before anything was read at LATEST) is reopened and said as a gap; a
+    /// stream gone ends the tail; anything else is tried again later.
     async fn read_failed(
         &mut self,
         shard: &str,
         expired: bool,
+        trimmed: bool,
         err: ApiError,
     ) -> Result<(), ApiError> {
         if err.kind == ErrorKind::NotFound {
@@ -399,17 +402,23 @@ impl Tail {
         }
         let Some(read) = self.reading.get_mut(shard) else { return Ok(()) };
         read.next_read = Instant::now() + MAX_READ_GAP;
-        if !expired {
+        if !expired && !trimmed {
             tracing::debug!(shard, error = %err.summary(), "GetRecords failed; tried again");
             return Ok(());
         }
-        let (kind, after) = match read.last.clone() {
-            Some(last) => (ShardIteratorType::AfterSequenceNumber, Some(last)),
-            None => (read.opened.clone(), None),
-        };
-        let iterator = self.iterator(shard, kind, after.as_deref()).await?;
+        let (kind, after, gap) = reopen_at(read.last.clone(), &read.opened, trimmed);
+        let iterator = self.iterator(shard, kind.clone(), after.as_deref()).await?;
         if let Some(read) = self.reading.get_mut(shard) {
             read.iterator = iterator;
+            if after.is_none() {
+                read.opened = kind;
+            }
+        }
+        if gap {
+            tracing::warn!(shard, error = %err.summary(), "stream position lost");
+            if !self.replies.send(Response::Stream(StreamEvent::Gap)) {
+                return Err(ApiError::new(ErrorKind::Other, "the app has gone"));
+            }
         }
         Ok(())
     }
@@ -433,6 +442,21 @@ impl Tail {
             change = fetched(change, read);
         }
         Some(change)
+    }
+}
+
+/// Where a shard whose iterator failed is reopened (type, after which sequence number) and
+/// whether records may have been lost on the way: trimmed records are; so are those of a
+/// shard opened at LATEST whose iterator expired before anything was read.
+pub fn reopen_at(
+    last: Option<String>,
+    opened: &ShardIteratorType,
+    trimmed: bool,
+) -> (ShardIteratorType, Option<String>, bool) {
+    match last {
+        _ if trimmed => (ShardIteratorType::TrimHorizon, None, true),
+        Some(last) => (ShardIteratorType::AfterSequenceNumber, Some(last), false),
+        None => (opened.clone(), None, *opened == ShardIteratorType::Latest),
     }
 }
 

@@ -346,3 +346,15 @@ fn after_the_tail_ended_the_next_describe_starts_it_again() {
     );
     assert_eq!(app.live().status(), &LiveStatus::Opening);
 }
+
+#[test]
+fn a_gap_in_the_stream_rescans() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let page = scan_page(1, 0, vec![wallet("alice", "10")], true, None);
+    app.step(t0, answer(Response::ScanPage(page)));
+    let sent = app.step(t0, stream(StreamEvent::Gap));
+    assert!(sent.iter().any(|r| matches!(r, Request::Scan { .. })), "{sent:?}");
+    let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
+    assert!(line.contains("lost"), "{line}");
+}

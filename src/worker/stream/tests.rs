@@ -60,3 +60,13 @@ fn a_child_shard_is_opened_only_once_its_parent_is_read_to_its_end() {
     let seen = std::collections::HashSet::new();
     assert_eq!(ready_to_open(&shards[..2], &seen, |_| false), ["p"]);
 }
+
+#[test]
+fn a_lost_place_is_reopened_and_said_as_a_gap() {
+    use ShardIteratorType::{AfterSequenceNumber, Latest, TrimHorizon};
+    let last = Some("42".to_string());
+    assert_eq!(reopen_at(last.clone(), &Latest, false), (AfterSequenceNumber, last, false));
+    assert_eq!(reopen_at(None, &TrimHorizon, false), (TrimHorizon, None, false));
+    assert_eq!(reopen_at(None, &Latest, false), (Latest, None, true), "expired at LATEST");
+    assert_eq!(reopen_at(Some("1".into()), &Latest, true), (TrimHorizon, None, true), "trimmed");
+}
