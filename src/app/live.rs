@@ -276,6 +276,11 @@ impl App {
         live.last_change = Some(self.now);
         let entry = FeedEntry { at: self.now, kind: change.kind, user_id: id, old, new };
         live.record(entry);
+        // The open feed keeps the same entry selected as new ones come in front of it.
+        let last = live.feed.len().saturating_sub(1);
+        if let Modal::Feed(selected) = &mut self.modal {
+            *selected = (*selected + 1).min(last);
+        }
     }
 
     /// Whether a stream record of `id` came before the record of this app's own latest

@@ -358,3 +358,20 @@ fn a_gap_in_the_stream_rescans() {
     let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
     assert!(line.contains("lost"), "{line}");
 }
+
+#[test]
+fn the_feeds_selection_stays_on_its_entry_as_new_ones_come_in_front() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let page = scan_page(1, 0, vec![wallet("alice", "1"), wallet("bob", "2")], true, None);
+    app.step(t0, answer(Response::ScanPage(page)));
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "bob", Some("2"), Some("3"))]));
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("1"), Some("0"))]));
+    app.step(t0, ch('a'));
+    app.step(t0, key(KeyCode::Down));
+    assert!(matches!(app.modal, Modal::Feed(1)), "bob's change selected");
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("0"), Some("5"))]));
+    assert!(matches!(app.modal, Modal::Feed(2)), "{:?}", app.modal);
+    app.step(t0, key(KeyCode::Enter));
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()).as_deref(), Some("bob"));
+}
