@@ -304,6 +304,7 @@ impl App {
             Msg::Term(event) => self.handle_event(&event),
             Msg::Tick => {
                 self.settle_list();
+                self.live_tick();
                 if self.quitting.is_some_and(|deadline| deadline <= now) {
                     self.should_quit = true;
                 }

@@ -20,6 +20,9 @@ use crate::wallet::{UserId, Wallet};
 pub const FEED_LEN: usize = 500;
 /// Changes kept per wallet for the detail pane.
 pub const HISTORY_LEN: usize = 50;
+/// Wallets whose changes are kept for the detail pane; past it the least recently changed
+/// are forgotten.
+pub const HISTORY_WALLETS: usize = 10_000;
 /// How long a changed row stays marked.
 pub const MARK_FOR: Duration = Duration::from_secs(3);
 /// The window of [`Live::rate`].
@@ -147,6 +150,18 @@ impl Live {
         let history = self.history.entry(entry.user_id.clone()).or_default();
         history.push_front(entry.clone());
         history.truncate(HISTORY_LEN);
+        if self.history.len() > HISTORY_WALLETS {
+            // A tenth at a time, the least recently changed first: one sort per many changes.
+            let mut by_age: Vec<(Instant, UserId)> = self
+                .history
+                .iter()
+                .map(|(id, h)| (h.front().map_or(entry.at, |e| e.at), id.clone()))
+                .collect();
+            by_age.sort_unstable_by_key(|(at, _)| *at);
+            for (_, id) in by_age.into_iter().take(HISTORY_WALLETS / 10) {
+                self.history.remove(&id);
+            }
+        }
         self.feed.push_front(entry);
         self.feed.truncate(FEED_LEN);
     }
@@ -156,6 +171,19 @@ impl App {
     /// Read access to the session's stream state.
     pub fn live(&self) -> &Live {
         &self.session.live
+    }
+
+    /// Each tick: marks that ran out are dropped, own writes waited for too long are
+    /// forgotten, and with no scan running no page needs the change epochs.
+    pub(super) fn live_tick(&mut self) {
+        let now = self.now;
+        let running = self.session.scan.as_ref().is_some_and(|s| s.finished.is_none());
+        let live = &mut self.session.live;
+        live.marked.retain(|_, at| now.saturating_duration_since(*at) < MARK_FOR);
+        live.own.retain(|_, (_, at)| now.saturating_duration_since(*at) < OWN_WAIT);
+        if !running {
+            live.changed_at.clear();
+        }
     }
 
     /// Once the table is ACTIVE and open writes are settled, and before the scan: the tail

@@ -375,3 +375,38 @@ fn the_feeds_selection_stays_on_its_entry_as_new_ones_come_in_front() {
     app.step(t0, key(KeyCode::Enter));
     assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()).as_deref(), Some("bob"));
 }
+
+#[test]
+fn the_histories_kept_are_capped_the_least_recently_changed_dropped() {
+    let t0 = Instant::now();
+    let mut live = Live::default();
+    for n in 0..=HISTORY_WALLETS {
+        let at = t0 + Duration::from_millis(n as u64);
+        let user_id = UserId::new(&format!("w{n}"));
+        live.record(FeedEntry { at, kind: ChangeKind::Insert, user_id, old: None, new: None });
+    }
+    assert!(live.history.len() <= HISTORY_WALLETS, "{}", live.history.len());
+    assert!(live.history(&UserId::new("w0")).next().is_none(), "the oldest went");
+    let newest = UserId::new(&format!("w{HISTORY_WALLETS}"));
+    assert!(live.history(&newest).next().is_some(), "the newest stays");
+    assert_eq!(live.feed().len(), FEED_LEN);
+}
+
+#[test]
+fn ticks_drop_old_marks_and_with_no_scan_running_the_change_epochs() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    app.step(t0, changes(vec![change(ChangeKind::Insert, "alice", None, Some("1"))]));
+    app.step(t0, Msg::Tick);
+    assert_eq!(app.live().changed_at.len(), 1, "the scan still runs: kept");
+    for segment in 0..4 {
+        let page = scan_page(1, segment, vec![wallet(&format!("w{segment}"), "2")], true, None);
+        app.step(t0, answer(Response::ScanPage(page)));
+    }
+    let later = t0 + MARK_FOR + Duration::from_secs(1);
+    app.step(later, Msg::Tick);
+    assert!(app.live().marked.is_empty());
+    let scan = app.session.scan.as_ref().expect("scan");
+    assert!(scan.finished.is_some(), "{} of {}", scan.segments_done(), scan.segments);
+    assert!(app.live().changed_at.is_empty(), "no scan runs: cleared");
+}
