@@ -390,7 +390,9 @@ impl App {
         };
         if info.stream.is_some() {
             let tail = match &self.session.live.status {
-                LiveStatus::Ended(_) => ": its tail stopped and is tried again at the next describe",
+                LiveStatus::Ended(_) => {
+                    ": its tail stopped and is tried again at the next describe"
+                }
                 _ => "",
             };
             return self.info(format!("{} already has a stream{tail}", self.session.name));

@@ -243,7 +243,6 @@ impl Tail {
                     Err(err) => return Err(err),
                 }
             };
-            start = None;
             let Some(desc) = out.stream_description() else { break };
             if matches!(
                 desc.stream_status(),
@@ -496,7 +495,10 @@ const FETCH_PAUSES: [Duration; 3] =
 
 /// A change with the wallet as GetItem read it: gone is a `None`, a failed read is an
 /// unknown change (never taken for a delete).
-pub fn fetched(mut change: Change, read: Result<Option<crate::wallet::Wallet>, ApiError>) -> Change {
+pub fn fetched(
+    mut change: Change,
+    read: Result<Option<crate::wallet::Wallet>, ApiError>,
+) -> Change {
     match read {
         Ok(wallet) => change.new = wallet,
         Err(err) => {

@@ -341,7 +341,11 @@ fn after_the_tail_ended_the_next_describe_starts_it_again() {
     let described = Response::Described { table: TABLE.into(), result: Ok(Some(with_stream())) };
     let sent = app.step(t0, answer(described));
     assert!(
-        sent.contains(&Request::Tail { table: TABLE.into(), stream: Some(ARN.into()), fetch: false }),
+        sent.contains(&Request::Tail {
+            table: TABLE.into(),
+            stream: Some(ARN.into()),
+            fetch: false
+        }),
         "{sent:?}"
     );
     assert_eq!(app.live().status(), &LiveStatus::Opening);
