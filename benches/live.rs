@@ -98,6 +98,7 @@ fn change(k: usize, n: usize) -> Change {
         old: None,
         new,
         sequence: k.to_string(),
+        unknown: false,
     }
 }
 

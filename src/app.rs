@@ -304,6 +304,7 @@ impl App {
             Msg::Term(event) => self.handle_event(&event),
             Msg::Tick => {
                 self.settle_list();
+                self.live_tick();
                 if self.quitting.is_some_and(|deadline| deadline <= now) {
                     self.should_quit = true;
                 }
@@ -782,6 +783,7 @@ impl App {
         if std::mem::take(&mut self.session.describe_outdated) {
             return;
         }
+        self.session.live.described = true;
         match result {
             Ok(info) => {
                 self.session.describe_failures = 0;

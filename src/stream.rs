@@ -83,6 +83,9 @@ pub struct Change {
     pub new: Option<Wallet>,
     /// The record's sequence number within its shard.
     pub sequence: String,
+    /// The wallet after the change could not be read (GetItem failed, for a stream without
+    /// new images): `new` says nothing, the row is left as it is and marked for a rescan.
+    pub unknown: bool,
 }
 
 /// News from the stream tailer (sent inside [`crate::msg::Response::Stream`]).
@@ -99,6 +102,9 @@ pub enum StreamEvent {
         /// How old the newest record was when read (from ApproximateCreationDateTime).
         lag: Option<Duration>,
     },
+    /// A shard's place was lost (its iterator expired before anything was read, or its
+    /// records were trimmed): changes may have been missed, the list is read again.
+    Gap,
     /// The table has no stream (answer to a tail request without one).
     NoStream,
     /// The endpoint does not implement the Streams API (dynalite): the reason.

@@ -20,6 +20,9 @@ use crate::wallet::{UserId, Wallet};
 pub const FEED_LEN: usize = 500;
 /// Changes kept per wallet for the detail pane.
 pub const HISTORY_LEN: usize = 50;
+/// Wallets whose changes are kept for the detail pane; past it the least recently changed
+/// are forgotten.
+pub const HISTORY_WALLETS: usize = 10_000;
 /// How long a changed row stays marked.
 pub const MARK_FOR: Duration = Duration::from_secs(3);
 /// The window of [`Live::rate`].
@@ -79,7 +82,18 @@ pub struct Live {
     /// The epoch when the running scan was asked for: its pages never overwrite a wallet
     /// changed after.
     pub(super) scan_epoch: u64,
+    /// Per wallet, what this app's latest own write left stored (`None`: deleted) and when,
+    /// until the stream shows the record of that write: the records before it are older
+    /// than the list and are not applied.
+    pub(super) own: HashMap<UserId, (Option<Wallet>, Instant)>,
+    /// A describe of the table answered since the tail ended: one that still shows a
+    /// stream starts the tail again.
+    pub(super) described: bool,
 }
+
+/// How long an own write waits for its stream record before records of its wallet apply
+/// again (a write the stream never shows, e.g. one that changed nothing).
+pub const OWN_WAIT: Duration = Duration::from_secs(120);
 
 impl Live {
     pub fn status(&self) -> &LiveStatus {
@@ -136,6 +150,18 @@ impl Live {
         let history = self.history.entry(entry.user_id.clone()).or_default();
         history.push_front(entry.clone());
         history.truncate(HISTORY_LEN);
+        if self.history.len() > HISTORY_WALLETS {
+            // A tenth at a time, the least recently changed first: one sort per many changes.
+            let mut by_age: Vec<(Instant, UserId)> = self
+                .history
+                .iter()
+                .map(|(id, h)| (h.front().map_or(entry.at, |e| e.at), id.clone()))
+                .collect();
+            by_age.sort_unstable_by_key(|(at, _)| *at);
+            for (_, id) in by_age.into_iter().take(HISTORY_WALLETS / 10) {
+                self.history.remove(&id);
+            }
+        }
         self.feed.push_front(entry);
         self.feed.truncate(FEED_LEN);
     }
@@ -145,6 +171,19 @@ impl App {
     /// Read access to the session's stream state.
     pub fn live(&self) -> &Live {
         &self.session.live
+    }
+
+    /// Each tick: marks that ran out are dropped, own writes waited for too long are
+    /// forgotten, and with no scan running no page needs the change epochs.
+    pub(super) fn live_tick(&mut self) {
+        let now = self.now;
+        let running = self.session.scan.as_ref().is_some_and(|s| s.finished.is_none());
+        let live = &mut self.session.live;
+        live.marked.retain(|_, at| now.saturating_duration_since(*at) < MARK_FOR);
+        live.own.retain(|_, (_, at)| now.saturating_duration_since(*at) < OWN_WAIT);
+        if !running {
+            live.changed_at.clear();
+        }
     }
 
     /// Once the table is ACTIVE and open writes are settled, and before the scan: the tail
@@ -162,9 +201,10 @@ impl App {
         let again = match &live.status {
             LiveStatus::Idle => true,
             // A stream that appeared (enabled here or elsewhere), or another one.
-            LiveStatus::NoStream | LiveStatus::Enabling | LiveStatus::Ended(_) => {
-                wanted.is_some() && wanted != live.arn
-            }
+            LiveStatus::NoStream | LiveStatus::Enabling => wanted.is_some() && wanted != live.arn,
+            // A tail that stopped: the table's next describe that shows a stream starts it
+            // again.
+            LiveStatus::Ended(_) => wanted.is_some() && live.described,
             LiveStatus::Live => wanted.is_some() && wanted != live.arn,
             LiveStatus::Opening | LiveStatus::NoApi(_) => false,
         };
@@ -188,6 +228,8 @@ impl App {
         match event {
             StreamEvent::Opened { .. } => {
                 live.status = LiveStatus::Live;
+                // Records of writes before the opening are not read: none is waited for.
+                live.own.clear();
                 // Opened after a scan: what changed in between is not in the list.
                 if self.session.scan.is_some() {
                     self.info("stream live again: rescanning what changed meanwhile");
@@ -203,6 +245,14 @@ impl App {
                     self.apply_change(change);
                 }
             }
+            StreamEvent::Gap => {
+                // Records were lost: what changed is read again, as after an opening.
+                live.own.clear();
+                if self.session.scan.is_some() {
+                    self.info("stream records were lost: rescanning what changed meanwhile");
+                    return self.start_scan().into_iter().collect();
+                }
+            }
             StreamEvent::NoStream => live.status = LiveStatus::NoStream,
             StreamEvent::NoApi(why) => {
                 live.status = LiveStatus::NoApi(why);
@@ -212,36 +262,96 @@ impl App {
             }
             StreamEvent::Ended(err) => {
                 let why = err.summary();
-                // The ARN is kept: only another stream (enabled again) is tailed anew.
+                // The next describe that still shows a stream tails it again.
                 live.status = LiveStatus::Ended(why.clone());
-                self.error(format!("stream tail stopped: {why} (L enables a stream)"));
+                live.described = false;
+                self.error(format!(
+                    "stream tail stopped: {why} (tried again if the table still has a stream)"
+                ));
                 self.table_changed();
             }
         }
         Vec::new()
     }
 
-    /// One stream record: the list, the feed, the wallet's history, an open form.
+    /// One stream record: the list, the feed, the wallet's history, an open form. A record
+    /// older than this app's own latest write of the wallet only goes to the feed.
     fn apply_change(&mut self, change: Change) {
         let id = change.user_id;
+        if change.unknown {
+            // Changed, but the wallet could not be read: the row is left and marked.
+            self.session.live.changes += 1;
+            self.session.live.last_change = Some(self.now);
+            self.session.live.marked.insert(id.clone(), self.now);
+            self.info(format!("{} changed but could not be read: r rescans", id.to_text()));
+            return;
+        }
         let before = self.session.list.find(&id).map(|w| w.balance);
-        let old = before.unwrap_or_else(|| change.old.as_ref().and_then(|w| w.balance));
+        let old = match &change.old {
+            Some(wallet) => wallet.balance,
+            None => before.flatten(),
+        };
         let new = change.new.as_ref().and_then(|w| w.balance);
-        self.form_follows(&id, change.new.as_ref());
-        match change.new {
-            Some(wallet) => self.put_wallet(wallet),
-            None => self.drop_wallet(&id),
+        if !self.older_than_own(&id, change.old.as_ref(), change.new.as_ref()) {
+            self.form_follows(&id, change.new.as_ref());
+            match change.new {
+                Some(wallet) => self.store_wallet(wallet),
+                None => self.forget_wallet(&id),
+            }
         }
         let live = &mut self.session.live;
         live.changes += 1;
         live.last_change = Some(self.now);
         let entry = FeedEntry { at: self.now, kind: change.kind, user_id: id, old, new };
         live.record(entry);
+        // The open feed keeps the same entry selected as new ones come in front of it.
+        let last = live.feed.len().saturating_sub(1);
+        if let Modal::Feed(selected) = &mut self.modal {
+            *selected = (*selected + 1).min(last);
+        }
     }
 
-    /// Puts a wallet as now stored in the list (a change or this app's own write): no page
-    /// of the running scan replaces it.
+    /// Whether a stream record of `id` came before the record of this app's own latest
+    /// write of it (which the list already shows). The own write's record (its new image is
+    /// what the write left), or one after it (its old image is), ends the wait.
+    fn older_than_own(&mut self, id: &UserId, old: Option<&Wallet>, new: Option<&Wallet>) -> bool {
+        let own = &mut self.session.live.own;
+        let Some((stored, at)) = own.get(id) else { return false };
+        let ours = stored.as_ref();
+        if self.now.saturating_duration_since(*at) >= OWN_WAIT || new == ours {
+            own.remove(id);
+            return false;
+        }
+        if old.is_some() && old == ours {
+            own.remove(id);
+            return false;
+        }
+        true
+    }
+
+    /// Puts a wallet as this app's own write (or its read back) left it: shown, and stream
+    /// records older than it are not applied over it.
     pub(super) fn put_wallet(&mut self, wallet: Wallet) {
+        self.own_write(&wallet.user_id.clone(), Some(wallet.clone()));
+        self.store_wallet(wallet);
+    }
+
+    /// Takes out a wallet this app's own write found gone or deleted.
+    pub(super) fn drop_wallet(&mut self, id: &UserId) {
+        self.own_write(id, None);
+        self.forget_wallet(id);
+    }
+
+    fn own_write(&mut self, id: &UserId, stored: Option<Wallet>) {
+        let live = &mut self.session.live;
+        // Only a tail that is reading will show the write's record.
+        if live.status == LiveStatus::Live {
+            live.own.insert(id.clone(), (stored, self.now));
+        }
+    }
+
+    /// Puts a wallet as now stored in the list: no page of the running scan replaces it.
+    fn store_wallet(&mut self, wallet: Wallet) {
         self.session.live.touch(&wallet.user_id);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
         self.session.list.upsert(wallet);
@@ -250,7 +360,7 @@ impl App {
 
     /// Takes a wallet that is gone out of the list: no page of the running scan brings it
     /// back.
-    pub(super) fn drop_wallet(&mut self, id: &UserId) {
+    fn forget_wallet(&mut self, id: &UserId) {
         self.session.live.touch(id);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
         if self.session.list.remove(id).is_some() {
@@ -282,7 +392,13 @@ impl App {
             return self.error(format!("table {} does not exist", self.session.name));
         };
         if info.stream.is_some() {
-            return self.info(format!("{} already has a stream", self.session.name));
+            let tail = match &self.session.live.status {
+                LiveStatus::Ended(_) => {
+                    ": its tail stopped and is tried again at the next describe"
+                }
+                _ => "",
+            };
+            return self.info(format!("{} already has a stream{tail}", self.session.name));
         }
         if let LiveStatus::NoApi(_) = self.session.live.status {
             return self.error("this endpoint has no DynamoDB Streams API");

@@ -45,6 +45,9 @@ pub fn render(app: &App, selected: usize, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(list, popup, &mut state);
 }
 
+/// The feed's user_id column, in terminal cells.
+const ID_COLUMN: usize = 24;
+
 /// One change: how long ago, the event, the wallet (in the feed), old → new and the delta.
 pub fn change_line(entry: &FeedEntry, now: Instant, with_id: bool) -> Line<'static> {
     let ago = super::status::format_elapsed(now.saturating_duration_since(entry.at));
@@ -58,7 +61,10 @@ pub fn change_line(entry: &FeedEntry, now: Instant, with_id: bool) -> Line<'stat
         Span::styled(format!("{:<7}", entry.kind.as_str()), Style::new().fg(color)),
     ];
     if with_id {
-        spans.push(Span::raw(format!("{:<24} ", entry.user_id.to_text())));
+        // As the list shows ids: control characters made visible, cut to the column.
+        let id = crate::text::fit(&entry.user_id.to_text(), ID_COLUMN);
+        let pad = ID_COLUMN.saturating_sub(crate::text::width(&id)) + 1;
+        spans.push(Span::raw(format!("{id}{}", " ".repeat(pad))));
     }
     spans.push(Span::raw(format!("{} → {}", show(entry.old), show(entry.new))));
     if let (Some(old), Some(new)) = (entry.old, entry.new) {
@@ -101,7 +107,7 @@ pub fn live_text(app: &App) -> String {
         LiveStatus::NoStream => "none · L enables one".into(),
         LiveStatus::NoApi(_) => "no Streams API on this endpoint".into(),
         LiveStatus::Enabling => "enabling…".into(),
-        LiveStatus::Ended(why) => format!("stopped ({why}) · L enables one"),
+        LiveStatus::Ended(why) => format!("stopped ({why}) · tried again"),
     }
 }
 

@@ -137,6 +137,7 @@ pub fn change_of(record: &Record) -> Option<Change> {
         old: wallet(data.old_image()),
         new,
         sequence: data.sequence_number().unwrap_or_default().to_string(),
+        unknown: false,
     })
 }
 
@@ -225,15 +226,23 @@ impl Tail {
         let mut shards = Vec::new();
         let mut start: Option<String> = None;
         loop {
-            self.calls += 1;
-            let out = self
-                .streams
-                .describe_stream()
-                .stream_arn(&self.arn)
-                .set_exclusive_start_shard_id(start.take())
-                .send()
-                .await
-                .map_err(classify)?;
+            let mut pause = RETRY_FIRST;
+            let out = loop {
+                self.calls += 1;
+                let sent = self
+                    .streams
+                    .describe_stream()
+                    .stream_arn(&self.arn)
+                    .set_exclusive_start_shard_id(start.clone())
+                    .send()
+                    .await
+                    .map_err(classify);
+                match sent {
+                    Ok(out) => break out,
+                    Err(err) if transient(&err) => wait_to_retry(&mut pause, &err).await,
+                    Err(err) => return Err(err),
+                }
+            };
             let Some(desc) = out.stream_description() else { break };
             if matches!(
                 desc.stream_status(),
@@ -260,14 +269,13 @@ impl Tail {
     }
 
     /// Shards that began after the tail did (children of closed ones, new ones): read from
-    /// their first record.
+    /// their first record, a child only once its parent is read to its end (or was not read).
     async fn find_new_shards(&mut self) -> Result<(), ApiError> {
         self.next_describe = Instant::now() + DESCRIBE_EVERY;
-        for shard in self.describe().await? {
-            let Some(id) = shard.shard_id() else { continue };
-            if self.seen.insert(id.to_string()) {
-                self.open(id, ShardIteratorType::TrimHorizon).await?;
-            }
+        let shards = self.describe().await?;
+        for id in ready_to_open(&shards, &self.seen, |id| self.reading.contains_key(id)) {
+            self.seen.insert(id.clone());
+            self.open(&id, ShardIteratorType::TrimHorizon).await?;
         }
         Ok(())
     }
@@ -279,17 +287,25 @@ impl Tail {
         kind: ShardIteratorType,
         after: Option<&str>,
     ) -> Result<String, ApiError> {
-        self.calls += 1;
-        let out = self
-            .streams
-            .get_shard_iterator()
-            .stream_arn(&self.arn)
-            .shard_id(shard)
-            .shard_iterator_type(kind)
-            .set_sequence_number(after.map(str::to_string))
-            .send()
-            .await
-            .map_err(classify)?;
+        let mut pause = RETRY_FIRST;
+        let out = loop {
+            self.calls += 1;
+            let sent = self
+                .streams
+                .get_shard_iterator()
+                .stream_arn(&self.arn)
+                .shard_id(shard)
+                .shard_iterator_type(kind.clone())
+                .set_sequence_number(after.map(str::to_string))
+                .send()
+                .await
+                .map_err(classify);
+            match sent {
+                Ok(out) => break out,
+                Err(err) if transient(&err) => wait_to_retry(&mut pause, &err).await,
+                Err(err) => return Err(err),
+            }
+        };
         out.shard_iterator()
             .map(str::to_string)
             .ok_or_else(|| ApiError::new(ErrorKind::Other, format!("no iterator for {shard}")))
@@ -329,9 +345,10 @@ impl Tail {
         let out = match sent {
             Ok(out) => out,
             Err(err) => {
-                let expired =
-                    err.as_service_error().is_some_and(|e| e.is_expired_iterator_exception());
-                return self.read_failed(shard, expired, classify(err)).await;
+                let service = err.as_service_error();
+                let expired = service.is_some_and(|e| e.is_expired_iterator_exception());
+                let trimmed = service.is_some_and(|e| e.is_trimmed_data_access_exception());
+                return self.read_failed(shard, expired, trimmed, classify(err)).await;
             }
         };
         let records = out.records();
@@ -369,12 +386,14 @@ impl Tail {
         Ok(())
     }
 
-    /// An expired iterator is reopened after the last record read; a stream gone or trimmed
-    /// ends the tail; anything else is tried again later.
+    /// An expired iterator is reopened after the last record read; a place lost (trimmed,
+    /// or expired before anything was read at LATEST) is reopened and said as a gap; a
+    /// stream gone ends the tail; anything else is tried again later.
     async fn read_failed(
         &mut self,
         shard: &str,
         expired: bool,
+        trimmed: bool,
         err: ApiError,
     ) -> Result<(), ApiError> {
         if err.kind == ErrorKind::NotFound {
@@ -382,17 +401,23 @@ impl Tail {
         }
         let Some(read) = self.reading.get_mut(shard) else { return Ok(()) };
         read.next_read = Instant::now() + MAX_READ_GAP;
-        if !expired {
+        if !expired && !trimmed {
             tracing::debug!(shard, error = %err.summary(), "GetRecords failed; tried again");
             return Ok(());
         }
-        let (kind, after) = match read.last.clone() {
-            Some(last) => (ShardIteratorType::AfterSequenceNumber, Some(last)),
-            None => (read.opened.clone(), None),
-        };
-        let iterator = self.iterator(shard, kind, after.as_deref()).await?;
+        let (kind, after, gap) = reopen_at(read.last.clone(), &read.opened, trimmed);
+        let iterator = self.iterator(shard, kind.clone(), after.as_deref()).await?;
         if let Some(read) = self.reading.get_mut(shard) {
             read.iterator = iterator;
+            if after.is_none() {
+                read.opened = kind;
+            }
+        }
+        if gap {
+            tracing::warn!(shard, error = %err.summary(), "stream position lost");
+            if !self.replies.send(Response::Stream(StreamEvent::Gap)) {
+                return Err(ApiError::new(ErrorKind::Other, "the app has gone"));
+            }
         }
         Ok(())
     }
@@ -401,16 +426,114 @@ impl Tail {
     async fn change(&mut self, record: &Record) -> Option<Change> {
         let mut change = change_of(record)?;
         if self.fetch && change.kind != ChangeKind::Remove {
-            self.calls += 1;
             let id = change.user_id.to_text();
-            let (read, _) = get_wallet(&self.table_client, &self.table, &id, true).await;
-            change.new = read.ok().flatten();
+            let mut read = Err(ApiError::new(ErrorKind::Other, "not read"));
+            for (n, pause) in FETCH_PAUSES.iter().enumerate() {
+                if n > 0 {
+                    tokio::time::sleep(*pause).await;
+                }
+                self.calls += 1;
+                read = get_wallet(&self.table_client, &self.table, &id, true).await.0;
+                if read.is_ok() {
+                    break;
+                }
+            }
+            change = fetched(change, read);
         }
         Some(change)
     }
+}
+
+/// Where a shard whose iterator failed is reopened (type, after which sequence number) and
+/// whether records may have been lost on the way: trimmed records are; so are those of a
+/// shard opened at LATEST whose iterator expired before anything was read.
+pub fn reopen_at(
+    last: Option<String>,
+    opened: &ShardIteratorType,
+    trimmed: bool,
+) -> (ShardIteratorType, Option<String>, bool) {
+    match last {
+        _ if trimmed => (ShardIteratorType::TrimHorizon, None, true),
+        Some(last) => (ShardIteratorType::AfterSequenceNumber, Some(last), false),
+        None => (opened.clone(), None, *opened == ShardIteratorType::Latest),
+    }
+}
+
+/// The first pause before a stream call that failed for a passing reason is made again.
+const RETRY_FIRST: Duration = Duration::from_millis(500);
+/// The longest such pause.
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// Whether a failed stream call is worth making again: the endpoint unreachable, slow or
+/// busy. A stream gone (not found), refused access or a bad request ends the tail.
+pub fn transient(err: &ApiError) -> bool {
+    !matches!(
+        err.kind,
+        ErrorKind::NotFound
+            | ErrorKind::AccessDenied
+            | ErrorKind::NoCredentials
+            | ErrorKind::BadCredentials
+            | ErrorKind::Validation
+            | ErrorKind::ReadOnly
+    )
+}
+
+/// The pause after `pause`: doubled, at most [`RETRY_MAX`].
+pub fn next_pause(pause: Duration) -> Duration {
+    (pause * 2).min(RETRY_MAX)
+}
+
+async fn wait_to_retry(pause: &mut Duration, err: &ApiError) {
+    tracing::debug!(error = %err.summary(), ?pause, "stream call failed; tried again");
+    tokio::time::sleep(*pause).await;
+    *pause = next_pause(*pause);
+}
+
+/// The pauses before each GetItem of a changed wallet (the first at once).
+const FETCH_PAUSES: [Duration; 3] =
+    [Duration::ZERO, Duration::from_millis(100), Duration::from_millis(400)];
+
+/// A change with the wallet as GetItem read it: gone is a `None`, a failed read is an
+/// unknown change (never taken for a delete).
+pub fn fetched(
+    mut change: Change,
+    read: Result<Option<crate::wallet::Wallet>, ApiError>,
+) -> Change {
+    match read {
+        Ok(wallet) => change.new = wallet,
+        Err(err) => {
+            tracing::debug!(error = %err.summary(), "GetItem of a changed wallet failed");
+            change.new = None;
+            change.unknown = true;
+        }
+    }
+    change
+}
+
+/// The shards not seen yet that can be read now: not a child whose parent is still being
+/// read or is itself new (its records come first; the child waits for a later describe).
+pub fn ready_to_open(
+    shards: &[Shard],
+    seen: &std::collections::HashSet<String>,
+    reading: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let new: std::collections::HashSet<&str> =
+        shards.iter().filter_map(|s| s.shard_id()).filter(|id| !seen.contains(*id)).collect();
+    shards
+        .iter()
+        .filter_map(|shard| {
+            let id = shard.shard_id()?;
+            let parent = shard.parent_shard_id();
+            let waits = parent.is_some_and(|p| reading(p) || new.contains(p));
+            (new.contains(id) && !waits).then(|| id.to_string())
+        })
+        .collect()
 }
 
 /// A shard still written to (no ending sequence number).
 fn is_open(shard: &Shard) -> bool {
     shard.sequence_number_range().is_none_or(|r| r.ending_sequence_number().is_none())
 }
+
+#[cfg(test)]
+mod tests;

@@ -39,6 +39,7 @@ fn change(kind: ChangeKind, id: &str, old: Option<&str>, new: Option<&str>) -> C
         old: old.map(|b| wallet(id, b)),
         new: new.map(|b| wallet(id, b)),
         sequence: "1".into(),
+        unknown: false,
     }
 }
 
@@ -299,4 +300,146 @@ fn the_selection_stays_on_its_wallet_while_changes_move_rows_of_a_sorted_view() 
     }
     let order: Vec<_> = app.list().window(0, 9).map(|w| w.user_id.to_text()).collect();
     assert_eq!(order, ["d", "e", "c", "b"]);
+}
+
+/// The app's own write of `id`, answered with the wallet stored at `balance`.
+fn own_write(app: &mut App, t0: Instant, id: &str, balance: &str) {
+    let write = crate::write::Write {
+        op_id: format!("op{balance}"),
+        user_id: id.into(),
+        kind: WriteKind::Create { balance: bal(balance) },
+    };
+    let done = WriteDone {
+        wallet: Some(wallet(id, balance)),
+        old_balance: None,
+        consumed_wcu: None,
+        request_id: None,
+        resent: false,
+        counterpart: None,
+    };
+    app.step(t0, answer(Response::Written { table: TABLE.into(), write, result: Ok(done) }));
+}
+
+#[test]
+fn late_records_of_the_apps_own_writes_do_not_undo_them() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let page = scan_page(1, 0, vec![wallet("alice", "100")], true, None);
+    app.step(t0, answer(Response::ScanPage(page)));
+    own_write(&mut app, t0, "alice", "110");
+    own_write(&mut app, t0, "alice", "120");
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("120"));
+    app.step(t0, ch('e'));
+    // The record of the first own write comes late: older than the list, not applied.
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("100"), Some("110"))]));
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("120"));
+    let Modal::Wallet(dialog) = &app.modal else { panic!("the form stays open") };
+    assert_eq!(dialog.form.error, None, "the form is not rebased on an older value");
+    // The feed says what the record changed, from its old image.
+    let first = &app.live().feed()[0];
+    assert_eq!((first.old, first.new), (Some(bal("100")), Some(bal("110"))));
+    // The record of the latest own write, then another writer's change: applied again.
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("110"), Some("120"))]));
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("120"));
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("120"), Some("130"))]));
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("130"));
+}
+
+#[test]
+fn an_unknown_change_leaves_the_row_and_marks_it() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let page = scan_page(1, 0, vec![wallet("alice", "10")], true, None);
+    app.step(t0, answer(Response::ScanPage(page)));
+    let mut unknown = change(ChangeKind::Modify, "alice", None, None);
+    unknown.unknown = true;
+    app.step(t0, changes(vec![unknown]));
+    assert_eq!(balance_of(&app, "alice").as_deref(), Some("10"), "not deleted");
+    assert!(app.live().is_marked(&UserId::new("alice"), t0));
+}
+
+#[test]
+fn after_the_tail_ended_the_next_describe_starts_it_again() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let ended = crate::error::ApiError::new(crate::error::ErrorKind::Other, "gave up");
+    app.step(t0, stream(StreamEvent::Ended(ended)));
+    app.step(t0, ch('L'));
+    let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
+    assert!(line.contains("tried again"), "{line}");
+    let described = Response::Described { table: TABLE.into(), result: Ok(Some(with_stream())) };
+    let sent = app.step(t0, answer(described));
+    assert!(
+        sent.contains(&Request::Tail {
+            table: TABLE.into(),
+            stream: Some(ARN.into()),
+            fetch: false
+        }),
+        "{sent:?}"
+    );
+    assert_eq!(app.live().status(), &LiveStatus::Opening);
+}
+
+#[test]
+fn a_gap_in_the_stream_rescans() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let page = scan_page(1, 0, vec![wallet("alice", "10")], true, None);
+    app.step(t0, answer(Response::ScanPage(page)));
+    let sent = app.step(t0, stream(StreamEvent::Gap));
+    assert!(sent.iter().any(|r| matches!(r, Request::Scan { .. })), "{sent:?}");
+    let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
+    assert!(line.contains("lost"), "{line}");
+}
+
+#[test]
+fn the_feeds_selection_stays_on_its_entry_as_new_ones_come_in_front() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    let page = scan_page(1, 0, vec![wallet("alice", "1"), wallet("bob", "2")], true, None);
+    app.step(t0, answer(Response::ScanPage(page)));
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "bob", Some("2"), Some("3"))]));
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("1"), Some("0"))]));
+    app.step(t0, ch('a'));
+    app.step(t0, key(KeyCode::Down));
+    assert!(matches!(app.modal, Modal::Feed(1)), "bob's change selected");
+    app.step(t0, changes(vec![change(ChangeKind::Modify, "alice", Some("0"), Some("5"))]));
+    assert!(matches!(app.modal, Modal::Feed(2)), "{:?}", app.modal);
+    app.step(t0, key(KeyCode::Enter));
+    assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()).as_deref(), Some("bob"));
+}
+
+#[test]
+fn the_histories_kept_are_capped_the_least_recently_changed_dropped() {
+    let t0 = Instant::now();
+    let mut live = Live::default();
+    for n in 0..=HISTORY_WALLETS {
+        let at = t0 + Duration::from_millis(n as u64);
+        let user_id = UserId::new(&format!("w{n}"));
+        live.record(FeedEntry { at, kind: ChangeKind::Insert, user_id, old: None, new: None });
+    }
+    assert!(live.history.len() <= HISTORY_WALLETS, "{}", live.history.len());
+    assert!(live.history(&UserId::new("w0")).next().is_none(), "the oldest went");
+    let newest = UserId::new(&format!("w{HISTORY_WALLETS}"));
+    assert!(live.history(&newest).next().is_some(), "the newest stays");
+    assert_eq!(live.feed().len(), FEED_LEN);
+}
+
+#[test]
+fn ticks_drop_old_marks_and_with_no_scan_running_the_change_epochs() {
+    let t0 = Instant::now();
+    let mut app = live_scanning(t0);
+    app.step(t0, changes(vec![change(ChangeKind::Insert, "alice", None, Some("1"))]));
+    app.step(t0, Msg::Tick);
+    assert_eq!(app.live().changed_at.len(), 1, "the scan still runs: kept");
+    for segment in 0..4 {
+        let page = scan_page(1, segment, vec![wallet(&format!("w{segment}"), "2")], true, None);
+        app.step(t0, answer(Response::ScanPage(page)));
+    }
+    let later = t0 + MARK_FOR + Duration::from_secs(1);
+    app.step(later, Msg::Tick);
+    assert!(app.live().marked.is_empty());
+    let scan = app.session.scan.as_ref().expect("scan");
+    assert!(scan.finished.is_some(), "{} of {}", scan.segments_done(), scan.segments);
+    assert!(app.live().changed_at.is_empty(), "no scan runs: cleared");
 }

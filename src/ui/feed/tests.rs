@@ -27,6 +27,7 @@ fn change(kind: ChangeKind, id: &str, new: Option<&str>) -> Change {
         old: None,
         new: new.map(|b| wallet(id, b)),
         sequence: "1".into(),
+        unknown: false,
     }
 }
 
@@ -72,4 +73,20 @@ fn detail_lists_the_wallets_changes() {
     let app = live_app();
     assert_eq!(app.selected_wallet().map(|w| w.user_id.to_text()).as_deref(), Some("alice"));
     assert_snapshot!(draw(&app, 110, 30));
+}
+
+#[test]
+fn the_feed_shows_a_user_id_in_its_visible_form() {
+    let now = Instant::now();
+    let entry = crate::app::FeedEntry {
+        at: now,
+        kind: ChangeKind::Modify,
+        user_id: UserId::new("evil\u{1b}[2J\nid-that-is-far-too-long-for-the-column"),
+        old: None,
+        new: None,
+    };
+    let line = super::change_line(&entry, now, true);
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    assert!(!text.contains('\u{1b}') && !text.contains('\n'), "{text:?}");
+    assert!(!text.contains("for-the-column"), "cut to the column: {text:?}");
 }
