@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodbstreams::Client as StreamsClient;
+use aws_sdk_dynamodbstreams::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodbstreams::types::{
     AttributeValue as StreamValue, OperationType, Record, Shard, ShardIteratorType, StreamStatus,
 };
@@ -226,23 +227,14 @@ impl Tail {
         let mut shards = Vec::new();
         let mut start: Option<String> = None;
         loop {
-            let mut pause = RETRY_FIRST;
-            let out = loop {
-                self.calls += 1;
-                let sent = self
-                    .streams
+            let out = retrying(&mut self.calls, || {
+                self.streams
                     .describe_stream()
                     .stream_arn(&self.arn)
                     .set_exclusive_start_shard_id(start.clone())
                     .send()
-                    .await
-                    .map_err(classify);
-                match sent {
-                    Ok(out) => break out,
-                    Err(err) if transient(&err) => wait_to_retry(&mut pause, &err).await,
-                    Err(err) => return Err(err),
-                }
-            };
+            })
+            .await?;
             let Some(desc) = out.stream_description() else { break };
             if matches!(
                 desc.stream_status(),
@@ -287,25 +279,16 @@ impl Tail {
         kind: ShardIteratorType,
         after: Option<&str>,
     ) -> Result<String, ApiError> {
-        let mut pause = RETRY_FIRST;
-        let out = loop {
-            self.calls += 1;
-            let sent = self
-                .streams
+        let out = retrying(&mut self.calls, || {
+            self.streams
                 .get_shard_iterator()
                 .stream_arn(&self.arn)
                 .shard_id(shard)
                 .shard_iterator_type(kind.clone())
                 .set_sequence_number(after.map(str::to_string))
                 .send()
-                .await
-                .map_err(classify);
-            match sent {
-                Ok(out) => break out,
-                Err(err) if transient(&err) => wait_to_retry(&mut pause, &err).await,
-                Err(err) => return Err(err),
-            }
-        };
+        })
+        .await?;
         out.shard_iterator()
             .map(str::to_string)
             .ok_or_else(|| ApiError::new(ErrorKind::Other, format!("no iterator for {shard}")))
@@ -476,6 +459,28 @@ pub fn transient(err: &ApiError) -> bool {
             | ErrorKind::Validation
             | ErrorKind::ReadOnly
     )
+}
+
+/// Sends `call` until it is answered or fails for a reason waiting does not cure, backing off
+/// between passing failures (see [`transient`]); `calls` counts every send.
+async fn retrying<T, E, R, Fut>(
+    calls: &mut u64,
+    mut call: impl FnMut() -> Fut,
+) -> Result<T, ApiError>
+where
+    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let mut pause = RETRY_FIRST;
+    loop {
+        *calls += 1;
+        match call().await.map_err(classify) {
+            Ok(out) => return Ok(out),
+            Err(err) if transient(&err) => wait_to_retry(&mut pause, &err).await,
+            Err(err) => return Err(err),
+        }
+    }
 }
 
 /// The pause after `pause`: doubled, at most [`RETRY_MAX`].
