@@ -25,7 +25,7 @@ use wallet_tui::journal::{self, Journal};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{LocalEvent, Msg};
 use wallet_tui::private;
-use wallet_tui::target::{Account, Guard, Protect};
+use wallet_tui::target::{Account, Guard, Protect, WriteMode};
 use wallet_tui::theme::Theme;
 use wallet_tui::ui;
 use wallet_tui::worker::{self, IdentitySource, WorkerHandle, WorkerOptions, seed};
@@ -104,11 +104,7 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         if cli.read_only {
             bail!("--read-only: seed writes wallets, so it does not run read-only");
         }
-        let account = match guard.needs_account() {
-            true => worker::identify(&identity).await.account,
-            false => Account::Pending,
-        };
-        if let Some(why) = guard.mode(&account).worker_refusal() {
+        if let Some(why) = command_mode(&guard, &identity).await.worker_refusal() {
             bail!("seed writes wallets: {why}");
         }
         return run_seed(&cli, &client, users, concurrency as usize).await;
@@ -119,11 +115,7 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         if cli.read_only && !dry_run {
             bail!("--read-only: import writes wallets, so it does not run read-only");
         }
-        let account = match guard.needs_account() {
-            true => worker::identify(&identity).await.account,
-            false => Account::Pending,
-        };
-        let mode = guard.mode(&account);
+        let mode = command_mode(&guard, &identity).await;
         if let Some(why) = mode.worker_refusal().filter(|_| !dry_run) {
             bail!("import writes wallets: {why}");
         }
@@ -219,6 +211,16 @@ fn local_options(cli: &Cli) -> Result<DynamoDbLocalOptions> {
         Storage::Dir(dir)
     };
     Ok(DynamoDbLocalOptions { port: cli.local_port, storage, max_heap_mb: LOCAL_MAX_HEAP_MB })
+}
+
+/// The write mode of a command run without the TUI (`seed`, `import`): the account is looked
+/// up first when the config protects accounts.
+async fn command_mode(guard: &Guard, identity: &IdentitySource) -> WriteMode {
+    let account = match guard.needs_account() {
+        true => worker::identify(identity).await.account,
+        false => Account::Pending,
+    };
+    guard.mode(&account)
 }
 
 /// `wallet-tui seed`: writes demo wallets, with DynamoDB Local started (and
