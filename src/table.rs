@@ -71,14 +71,34 @@ pub struct AttributeDef {
     pub attr_type: String,
 }
 
-/// A secondary index and its own status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A secondary index: what DescribeTable says about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IndexInfo {
     pub name: String,
     /// "GSI" or "LSI".
     pub kind: &'static str,
     /// GSIs have a status; LSIs are always usable with the table.
     pub status: Option<TableStatus>,
+    /// The index's own key schema (HASH, then RANGE if any).
+    pub key_schema: Vec<KeyElement>,
+    pub projection: Projection,
+    /// A GSI being filled from the table's items (`Backfilling`).
+    pub backfilling: bool,
+    /// Approximate, like the table's.
+    pub item_count: Option<i64>,
+    pub size_bytes: Option<i64>,
+    /// A provisioned GSI's own read/write capacity units.
+    pub throughput: Option<(i64, i64)>,
+}
+
+/// Which attributes an index copies from the table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Projection {
+    #[default]
+    All,
+    KeysOnly,
+    /// The keys and these attributes.
+    Include(Vec<String>),
 }
 
 /// Everything DescribeTable says that the status panel shows.

@@ -116,6 +116,7 @@ fn an_index_in_transition_keeps_fast_polling() {
         name: "by_balance".into(),
         kind: "GSI",
         status: Some(TableStatus::Creating),
+        ..Default::default()
     });
     let app = app_with(Some(table), t0);
     assert_eq!(app.next_describe(), Some(t0 + FAST_POLL));

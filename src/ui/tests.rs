@@ -58,6 +58,7 @@ fn status_active() {
         name: "by_balance".into(),
         kind: "GSI",
         status: Some(TableStatus::Active),
+        ..Default::default()
     });
     let (app, _) = app_with(Some(table));
     assert_snapshot!(draw(&app, 90, 16));

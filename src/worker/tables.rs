@@ -13,8 +13,8 @@ use super::errors::{build_error, classify};
 use crate::error::{ApiError, ErrorKind};
 use crate::stream::{StreamInfo, StreamView};
 use crate::table::{
-    AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, TableEntry, TableInfo,
-    TableStatus, WALLET_KEY,
+    AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, Projection, TableEntry,
+    TableInfo, TableStatus, WALLET_KEY,
 };
 
 /// Tables ListTables describes at once, to tell wallet tables from others.
@@ -186,11 +186,7 @@ fn billing(desc: &TableDescription) -> BillingMode {
 }
 
 fn key_schema(desc: &TableDescription) -> Vec<KeyElement> {
-    let element = |k: &KeySchemaElement| KeyElement {
-        name: k.attribute_name().to_string(),
-        key_type: k.key_type().as_str().to_string(),
-    };
-    desc.key_schema().iter().map(element).collect()
+    desc.key_schema().iter().map(key_element).collect()
 }
 
 fn attributes(desc: &TableDescription) -> Vec<AttributeDef> {
@@ -206,11 +202,39 @@ fn indexes(desc: &TableDescription) -> Vec<IndexInfo> {
         name: g.index_name().unwrap_or_default().to_string(),
         kind: "GSI",
         status: g.index_status().map(|s| TableStatus::from_wire(s.as_str())),
+        key_schema: g.key_schema().iter().map(key_element).collect(),
+        projection: projection(g.projection()),
+        backfilling: g.backfilling().unwrap_or(false),
+        item_count: g.item_count(),
+        size_bytes: g.index_size_bytes(),
+        throughput: g
+            .provisioned_throughput()
+            .and_then(|p| Some((p.read_capacity_units()?, p.write_capacity_units()?)))
+            .filter(|&(r, w)| r > 0 || w > 0),
     });
     let local = desc.local_secondary_indexes().iter().map(|l| IndexInfo {
         name: l.index_name().unwrap_or_default().to_string(),
         kind: "LSI",
         status: None,
+        key_schema: l.key_schema().iter().map(key_element).collect(),
+        projection: projection(l.projection()),
+        item_count: l.item_count(),
+        size_bytes: l.index_size_bytes(),
+        ..IndexInfo::default()
     });
     global.chain(local).collect()
+}
+
+fn key_element(k: &KeySchemaElement) -> KeyElement {
+    KeyElement { name: k.attribute_name().to_string(), key_type: k.key_type().as_str().to_string() }
+}
+
+/// An index's projection; a missing or unknown type reads as ALL (DynamoDB's default).
+fn projection(p: Option<&aws_sdk_dynamodb::types::Projection>) -> Projection {
+    use aws_sdk_dynamodb::types::ProjectionType;
+    match p.and_then(|p| p.projection_type().map(|t| (t, p.non_key_attributes()))) {
+        Some((ProjectionType::KeysOnly, _)) => Projection::KeysOnly,
+        Some((ProjectionType::Include, attrs)) => Projection::Include(attrs.to_vec()),
+        _ => Projection::All,
+    }
 }
