@@ -24,6 +24,7 @@ pub mod list;
 pub mod local;
 pub mod msg;
 pub mod private;
+pub mod query;
 pub mod stream;
 pub mod table;
 pub mod target;
