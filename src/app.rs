@@ -21,6 +21,7 @@ mod edit;
 mod export;
 mod guard;
 mod live;
+mod query;
 mod scan;
 mod schema;
 mod session;
@@ -32,6 +33,7 @@ pub use clipboard::{ClipboardCopy, osc52};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
 pub use guard::ConfirmTarget;
 pub use live::{FeedEntry, Live, LiveStatus};
+pub use query::QueryView;
 pub use scan::{ScanBudget, ScanOutcome, ScanState};
 pub use session::TableSession;
 pub use tables::TablePicker;
@@ -114,6 +116,8 @@ pub enum Modal {
     Feed(usize),
     /// A protected target: type the table name before this session's first write.
     ConfirmTarget(ConfirmTarget),
+    /// Query the table or one of its indexes.
+    Query(Form),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -333,6 +337,7 @@ impl App {
         requests.extend(self.due_describe());
         requests.extend(self.due_tail());
         requests.extend(self.due_scan());
+        requests.extend(self.due_fetch());
         let session = self.session.id;
         requests.into_iter().map(|request| Job { session, request }).collect()
     }
@@ -361,6 +366,9 @@ impl App {
         self.usage.record_table_call(self.now, &reply.response);
         if let Response::ScanPage(page) = &reply.response {
             self.usage.record_scan_page(self.now, page, self.config.scan_spec.consistent);
+        }
+        if let Response::QueryPage(page) = &reply.response {
+            self.usage.record_query_page(self.now, page);
         }
         // About the run, not a table: whatever session asked.
         if let Response::Identified { identity, mode } = reply.response {
@@ -498,6 +506,19 @@ impl App {
             }
             Modal::Tables(_) => return self.handle_picker_event(event),
             Modal::Feed(_) => return self.handle_feed_key(*key),
+            Modal::Query(form) => {
+                return match form.handle_event(event) {
+                    FormOutcome::Continue => {
+                        self.sync_query_form();
+                        Vec::new()
+                    }
+                    FormOutcome::Cancel => {
+                        self.modal = Modal::None;
+                        Vec::new()
+                    }
+                    FormOutcome::Submit => self.submit_query(),
+                };
+            }
             Modal::ConfirmTarget(confirm) => {
                 return match confirm.form.handle_event(event) {
                     FormOutcome::Continue => Vec::new(),
@@ -556,6 +577,7 @@ impl App {
             | Modal::UpdateTable(form)
             | Modal::EnableStream(form)
             | Modal::Export(form)
+            | Modal::Query(form)
             | Modal::ConfirmTarget(ConfirmTarget { form, .. }) => form.paste(text),
             Modal::Help | Modal::Tables(_) | Modal::Feed(_) => {}
             Modal::None => {
@@ -571,6 +593,12 @@ impl App {
     fn handle_action(&mut self, action: Action) -> Vec<Request> {
         if schema::is_wallet_action(action)
             && let Some(why) = self.not_a_wallet_table()
+        {
+            self.error(why);
+            return Vec::new();
+        }
+        if query_waits(action)
+            && let Some(why) = self.partial_refusal()
         {
             self.error(why);
             return Vec::new();
@@ -615,6 +643,7 @@ impl App {
             Action::EnableStream => self.open_enable_stream_form(),
             Action::CopyWallet => self.copy_selected(clipboard::CopyWhat::WalletJson),
             Action::CopyUserId => self.copy_selected(clipboard::CopyWhat::UserId),
+            Action::Query => self.open_query_form(),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -758,6 +787,7 @@ impl App {
             Response::Deleted { result, .. } => self.complete_delete(result),
             Response::TableUpdated { result, .. } => self.complete_update(result),
             Response::ScanPage(page) => self.complete_scan_page(page),
+            Response::QueryPage(page) => self.complete_query_page(page),
             Response::GotWallet { user_id, result, consumed_rcu, .. } => {
                 self.complete_get(user_id, result, consumed_rcu)
             }
@@ -1089,6 +1119,20 @@ impl App {
     pub fn undo_entries(&self) -> &[UndoEntry] {
         &self.session.undo
     }
+}
+
+/// The actions that need the selected wallet whole: they wait while its row holds only
+/// what an index projects.
+fn query_waits(action: Action) -> bool {
+    matches!(
+        action,
+        Action::EditBalance
+            | Action::Deposit
+            | Action::Withdraw
+            | Action::DeleteWallet
+            | Action::Transfer
+            | Action::CopyWallet
+    )
 }
 
 /// Checks the create form; marks bad fields and returns the spec when all is well.

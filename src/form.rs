@@ -1,6 +1,8 @@
 //! Form state shared by every dialog: text fields, choices, focus and errors.
 //! Rendering lives in `ui::form`; what a form means is decided by `App`.
 
+use std::borrow::Cow;
+
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -21,8 +23,8 @@ pub enum FormOutcome {
 pub enum FieldKind {
     /// Free text with a cursor.
     Text(Input),
-    /// One of a few fixed options; Space / Left / Right cycle through them.
-    Choice { options: Vec<&'static str>, selected: usize },
+    /// One of a few options; Space / Left / Right cycle through them.
+    Choice { options: Vec<Cow<'static, str>>, selected: usize },
     /// Shown for context, never focused.
     Fixed(String),
 }
@@ -45,7 +47,31 @@ impl Field {
 
     /// A choice between fixed options; the first is selected.
     pub fn choice(label: &'static str, options: Vec<&'static str>) -> Self {
+        let options = options.into_iter().map(Cow::Borrowed).collect();
         Self::new(label, FieldKind::Choice { options, selected: 0 })
+    }
+
+    /// A choice between options known only at run time (e.g. a table's index names).
+    pub fn choice_owned(label: &'static str, options: Vec<String>) -> Self {
+        let options = options.into_iter().map(Cow::Owned).collect();
+        Self::new(label, FieldKind::Choice { options, selected: 0 })
+    }
+
+    /// The selected option's position (`None` for a field that is not a choice).
+    pub fn selected(&self) -> Option<usize> {
+        match &self.kind {
+            FieldKind::Choice { selected, .. } => Some(*selected),
+            _ => None,
+        }
+    }
+
+    /// Selects the option `option` if the field is a choice that has it.
+    pub fn select(&mut self, option: &str) {
+        if let FieldKind::Choice { options, selected } = &mut self.kind
+            && let Some(at) = options.iter().position(|o| o == option)
+        {
+            *selected = at;
+        }
     }
 
     /// A read-only row.
@@ -61,9 +87,7 @@ impl Field {
     pub fn value(&self) -> &str {
         match &self.kind {
             FieldKind::Text(input) => input.value(),
-            FieldKind::Choice { options, selected } => {
-                options.get(*selected).copied().unwrap_or("")
-            }
+            FieldKind::Choice { options, selected } => options.get(*selected).map_or("", |o| o),
             FieldKind::Fixed(value) => value,
         }
     }

@@ -77,10 +77,12 @@ pub enum Action {
     CopyWallet,
     /// Copy the selected wallet's user_id to the system clipboard (OSC 52).
     CopyUserId,
+    /// Query the table or one of its secondary indexes; the results replace the list.
+    Query,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 32] = [
+pub const ACTIONS: [Action; 33] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -99,6 +101,7 @@ pub const ACTIONS: [Action; 32] = [
     Action::Filter,
     Action::ToggleJson,
     Action::GetWallet,
+    Action::Query,
     Action::NewWallet,
     Action::EditBalance,
     Action::Deposit,
@@ -164,6 +167,7 @@ impl Action {
             Action::EnableStream => "enable the table's stream (live view; asks for its name)",
             Action::CopyWallet => "copy the selected wallet as JSON (OSC 52 clipboard)",
             Action::CopyUserId => "copy the selected wallet's user_id (OSC 52 clipboard)",
+            Action::Query => "query the table or an index (r: back to the full scan)",
         }
     }
 }

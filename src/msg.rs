@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::error::{ApiError, SeedError};
 use crate::export::{ExportError, Format};
+use crate::query::QuerySpec;
 use crate::stream::StreamEvent;
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
 use crate::target::{Identity, WriteMode};
@@ -71,6 +72,11 @@ pub enum Request {
     Scan { id: ScanId, table: String, spec: ScanSpec, from: Vec<SegmentStart> },
     /// Stop the scan with this id if it is still running.
     CancelScan { id: ScanId },
+    /// Run a Query of the table or of one of its indexes page by page, each page sent as a
+    /// [`Response::QueryPage`] tagged with `id`. It takes the scan's place: it cancels any scan
+    /// or query running, [`Request::CancelScan`] with its id stops it, and it fails as a scan
+    /// does ([`Response::ScanFailed`], segment 0).
+    Query { id: ScanId, table: String, spec: QuerySpec },
     /// GetItem of one wallet.
     GetWallet { table: String, user_id: String, consistent: bool },
     /// A conditional write of one wallet (see [`Write`]).
@@ -125,6 +131,7 @@ impl Request {
             Request::DeleteTable { .. } => "DeleteTable",
             Request::Scan { .. } => "Scan",
             Request::CancelScan { .. } => "CancelScan",
+            Request::Query { .. } => "Query",
             Request::GetWallet { .. } => "GetWallet",
             Request::Write { .. } => "Write",
             Request::ListTables => "ListTables",
@@ -144,6 +151,7 @@ impl Request {
             Request::DescribeTable { .. }
             | Request::Scan { .. }
             | Request::CancelScan { .. }
+            | Request::Query { .. }
             | Request::GetWallet { .. }
             | Request::ListTables
             | Request::Tail { .. }
@@ -174,6 +182,8 @@ pub enum Response {
     Deleted { table: String, result: Result<(), ApiError> },
     /// One page of a scan, sent as soon as it arrives.
     ScanPage(ScanPage),
+    /// One page of a query ([`Request::Query`]), sent as soon as it arrives.
+    QueryPage(QueryPage),
     /// A scan segment stopped on an error.
     ScanFailed { id: ScanId, segment: u32, error: ApiError },
     /// Answer to [`Request::GetWallet`]: `None` when there is no such wallet.
@@ -245,6 +255,18 @@ impl ScanPage {
             None => SegmentStart::Done,
         }
     }
+}
+
+/// One page of a query: a page like a scan's (segment 0; its wallets carry only what the
+/// index projects), and what it consumed index by index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryPage {
+    pub page: ScanPage,
+    /// The index queried (`None`: the table).
+    pub index: Option<String>,
+    /// The read units each secondary index consumed, as DynamoDB reported them
+    /// (`ReturnConsumedCapacity` INDEXES); empty when it reported none.
+    pub indexes: Vec<(String, f64)>,
 }
 
 /// The primary key of the last item a scan page read (DynamoDB's LastEvaluatedKey), attribute

@@ -7,7 +7,7 @@ use aws_smithy_types::base64;
 
 use crate::balance::Balance;
 use crate::table::{IndexInfo, Projection, TableInfo, TableStatus};
-use crate::wallet::AttrValue;
+use crate::wallet::{AttrValue, BALANCE, USER_ID, Wallet};
 
 /// A comparison of the sort key in a key condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +124,49 @@ impl QuerySpec {
             text.push_str(" · strong");
         }
         text
+    }
+}
+
+impl QuerySpec {
+    /// Whether a wallet meets the key condition (a wallet changed on the stream stays in, or
+    /// comes into, a query's list only if it does). The index holds only items that have
+    /// its keys.
+    pub fn matches(&self, wallet: &Wallet) -> bool {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let value = |name: &str| -> Option<AttrValue> {
+            match name {
+                USER_ID => Some(AttrValue::S(wallet.user_id.to_text().into())),
+                BALANCE if wallet.balance.is_some() => {
+                    wallet.balance.map(|b| AttrValue::N(b.to_string().into()))
+                }
+                _ => wallet.attr(name),
+            }
+        };
+        let partition = value(&self.partition_name).and_then(|v| key_order(&v, &self.partition));
+        if partition != Some(Equal) {
+            return false;
+        }
+        let Some(c) = &self.sort else {
+            return self.sort_key.as_ref().is_none_or(|key| value(key).is_some());
+        };
+        let Some(v) = value(&c.name) else { return false };
+        let Some(order) = key_order(&v, &c.value) else { return false };
+        match c.op {
+            SortOp::Eq => order == Equal,
+            SortOp::Lt => order == Less,
+            SortOp::Le => order != Greater,
+            SortOp::Gt => order == Greater,
+            SortOp::Ge => order != Less,
+            SortOp::Between => {
+                let upper = c.to.as_ref().and_then(|to| key_order(&v, to));
+                order != Less && upper.is_some_and(|o| o != Greater)
+            }
+            SortOp::BeginsWith => match (&v, &c.value) {
+                (AttrValue::S(a), AttrValue::S(b)) => a.starts_with(&**b),
+                (AttrValue::B(a), AttrValue::B(b)) => a.starts_with(b),
+                _ => false,
+            },
+        }
     }
 }
 

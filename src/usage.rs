@@ -10,9 +10,12 @@ use std::time::Instant;
 
 use crate::capacity::{self, Consistency};
 use crate::json;
-use crate::msg::{Response, ScanPage};
+use crate::msg::{QueryPage, Response, ScanPage};
 use crate::wallet::Wallet;
 use crate::write::WriteKind;
+
+/// The name queries of the table itself are counted under in [`Usage::query_units_by_index`].
+pub const TABLE_SOURCE: &str = "table";
 
 /// Seconds in the rolling window (one bucket each).
 pub const WINDOW_SECS: usize = 60;
@@ -23,6 +26,8 @@ pub const RATE_NOW_SECS: u64 = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OpKind {
     Scan,
+    /// A Query of the table or of a secondary index.
+    Query,
     Get,
     Put,
     Update,
@@ -37,8 +42,9 @@ pub enum OpKind {
 
 impl OpKind {
     /// Every kind, in display order.
-    pub const ALL: [OpKind; 7] = [
+    pub const ALL: [OpKind; 8] = [
         OpKind::Scan,
+        OpKind::Query,
         OpKind::Get,
         OpKind::Put,
         OpKind::Update,
@@ -61,6 +67,7 @@ impl OpKind {
     pub fn name(self) -> &'static str {
         match self {
             OpKind::Scan => "Scan",
+            OpKind::Query => "Query",
             OpKind::Get => "GetItem",
             OpKind::Put => "Put (tx)",
             OpKind::Update => "Update (tx)",
@@ -79,6 +86,7 @@ impl OpKind {
             OpKind::Delete => 4,
             OpKind::Transact => 5,
             OpKind::Table => 6,
+            OpKind::Query => 7,
         }
     }
 }
@@ -141,6 +149,8 @@ pub struct Usage {
     totals: [Totals; OpKind::ALL.len()],
     /// The last data call (table calls cost nothing and would hide it).
     last: Option<Call>,
+    /// Read units of queries, per index queried ("table" for the table itself), by name.
+    by_index: std::collections::BTreeMap<String, f64>,
     /// SDK attempts beyond each call's first (cumulative, from the worker).
     pub retries: u64,
     /// Attempts refused for throughput or request rate (cumulative, from the worker).
@@ -155,6 +165,7 @@ impl Usage {
             buckets: [Bucket::default(); WINDOW_SECS],
             totals: [Totals::default(); OpKind::ALL.len()],
             last: None,
+            by_index: Default::default(),
             retries: 0,
             throttled: 0,
         }
@@ -191,6 +202,32 @@ impl Usage {
             }
         };
         self.record(now, OpKind::Scan, rcu, 0.0, estimated);
+    }
+
+    /// A query page: like a scan page, and its units counted against the index that
+    /// consumed them (DynamoDB's per-index report; without one, the index queried).
+    pub fn record_query_page(&mut self, now: Instant, page: &QueryPage) {
+        let (rcu, estimated) = match page.page.consumed_rcu {
+            Some(rcu) => (rcu, false),
+            None => {
+                let bytes = page.page.wallets.iter().map(item_size).sum();
+                (capacity::scan_page_read_units(bytes, Consistency::Eventual), true)
+            }
+        };
+        self.record(now, OpKind::Query, rcu, 0.0, estimated);
+        if page.indexes.is_empty() {
+            let name = page.index.clone().unwrap_or_else(|| TABLE_SOURCE.to_string());
+            *self.by_index.entry(name).or_default() += rcu;
+        }
+        for (name, units) in &page.indexes {
+            *self.by_index.entry(name.clone()).or_default() += units;
+        }
+    }
+
+    /// Read units the queries consumed, per index ("table": queries of the table itself),
+    /// in name order.
+    pub fn query_units_by_index(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.by_index.iter().map(|(name, units)| (name.as_str(), *units))
     }
 
     /// A GetItem that answered: reported units, or the found item's size (a missing item

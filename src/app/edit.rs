@@ -382,6 +382,12 @@ impl App {
         result: Result<Option<crate::wallet::Wallet>, ApiError>,
         rcu: Option<f64>,
     ) {
+        if self.complete_fetch(&user_id, &result, rcu) {
+            return;
+        }
+        if let Ok(Some(wallet)) = &result {
+            self.session.query.partial.remove(&wallet.user_id);
+        }
         if let Ok(found) = &result {
             // The Get form says how it read; without it, count the dearer strong read.
             let consistent = match &self.modal {

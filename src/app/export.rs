@@ -18,6 +18,9 @@ impl App {
         if self.session.list.is_empty() {
             return self.error("no wallets to export: load some first (r), or clear the filter");
         }
+        if let Some(why) = self.partial_export_refusal() {
+            return self.error(why);
+        }
         let stamp = crate::journal::now_rfc3339().replace([':', '-'], "");
         let stamp = stamp.split('.').next().unwrap_or_default().to_string();
         // With its extension: a table name may hold dots, which would pass for one.

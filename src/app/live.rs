@@ -233,7 +233,7 @@ impl App {
                 // Opened after a scan: what changed in between is not in the list.
                 if self.session.scan.is_some() {
                     self.info("stream live again: rescanning what changed meanwhile");
-                    return self.start_scan().into_iter().collect();
+                    return self.relist().into_iter().collect();
                 }
             }
             StreamEvent::Changes { changes, calls, lag } => {
@@ -250,7 +250,7 @@ impl App {
                 live.own.clear();
                 if self.session.scan.is_some() {
                     self.info("stream records were lost: rescanning what changed meanwhile");
-                    return self.start_scan().into_iter().collect();
+                    return self.relist().into_iter().collect();
                 }
             }
             StreamEvent::NoStream => live.status = LiveStatus::NoStream,
@@ -352,6 +352,9 @@ impl App {
 
     /// Puts a wallet as now stored in the list: no page of the running scan replaces it.
     fn store_wallet(&mut self, wallet: Wallet) {
+        if !self.query_keeps(&wallet) {
+            return self.forget_wallet(&wallet.user_id);
+        }
         self.session.live.touch(&wallet.user_id);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
         self.session.list.upsert(wallet);

@@ -145,6 +145,7 @@ impl App {
         let id = self.next_scan_id;
         self.next_scan_id += 1;
         self.session.list.clear();
+        self.session.query = Default::default();
         self.session.list.reserve(expected.min(MAX_RESERVE));
         self.session.selected = 0;
         self.session.list_offset = 0;
@@ -170,7 +171,9 @@ impl App {
     /// `r`: a scan that stopped before its end goes on from where each of its segments
     /// stopped, keeping what it loaded; otherwise a new scan starts.
     pub(super) fn rescan(&mut self) -> Option<Request> {
-        let resumable = self.session.scan.as_ref().is_some_and(ScanState::resumable);
+        // After a query, `r` returns to the full scan.
+        let resumable = self.session.scan.as_ref().is_some_and(ScanState::resumable)
+            && self.session.query.spec.is_none();
         if !resumable
             || !matches!(&self.session.table, TableState::Present(info) if info.status == TableStatus::Active)
         {
@@ -209,8 +212,12 @@ impl App {
         scan.finished = Some(self.now);
         let id = scan.id;
         self.settle_keeping_selection();
+        let (what, then) = match self.session.query.spec {
+            Some(_) => ("query", "r returns to the full scan"),
+            None => ("scan", "r goes on"),
+        };
         self.info(format!(
-            "scan stopped: {} loaded; r goes on",
+            "{what} stopped: {} loaded; {then}",
             crate::text::count(self.session.list.loaded(), "wallet")
         ));
         vec![Request::CancelScan { id }]
@@ -263,6 +270,10 @@ impl App {
         let done = scan.segments_done();
         let segments = scan.segments;
         self.settle_keeping_selection();
+        if self.session.query.spec.is_some() {
+            self.query_failed(&error);
+            return vec![Request::CancelScan { id }];
+        }
         let loaded = crate::text::count(self.session.list.loaded(), "wallet");
         // What holds and what to do first; the cause, often long, last.
         self.scan_line = format!(
@@ -304,6 +315,7 @@ impl App {
     /// The table is gone or not yet there: nothing loaded is valid any more.
     pub(super) fn forget_wallets(&mut self) {
         self.session.list.clear();
+        self.session.query = Default::default();
         self.session.scan = None;
         self.session.selected = 0;
         self.session.list_offset = 0;

@@ -68,6 +68,8 @@ pub struct TableSession {
     pub(super) live: super::live::Live,
     /// A protected target's table name was typed: this session's writes no longer ask it.
     pub(super) writes_confirmed: bool,
+    /// The query the list shows, if any, and its partial rows.
+    pub(super) query: super::QueryView,
 }
 
 /// Read access for `ui` and tests.
@@ -116,6 +118,7 @@ impl TableSession {
             exporting: None,
             live: Default::default(),
             writes_confirmed: false,
+            query: Default::default(),
         }
     }
 }

@@ -71,7 +71,7 @@ fn last_call(app: &App) -> Line<'static> {
         ]);
     };
     let units = match call.kind {
-        OpKind::Scan | OpKind::Get => format!("{} RCU", format_units(call.rcu)),
+        OpKind::Scan | OpKind::Query | OpKind::Get => format!("{} RCU", format_units(call.rcu)),
         OpKind::Put | OpKind::Update | OpKind::Delete | OpKind::Transact | OpKind::Table => {
             format!("{} WCU", format_units(call.wcu))
         }
@@ -186,7 +186,9 @@ fn sparkline(
 /// (≈: some of its calls were estimated).
 fn totals(usage: &Usage, units: Units) -> Line<'static> {
     let (name, kinds, sum, unit) = match units {
-        Units::Read => ("Reads", &[OpKind::Scan, OpKind::Get][..], usage.total().rcu, "RCU"),
+        Units::Read => {
+            ("Reads", &[OpKind::Scan, OpKind::Query, OpKind::Get][..], usage.total().rcu, "RCU")
+        }
         Units::Write => {
             ("Writes", &[OpKind::Put, OpKind::Update, OpKind::Delete][..], usage.total().wcu, "WCU")
         }
@@ -201,7 +203,11 @@ fn totals(usage: &Usage, units: Units) -> Line<'static> {
                 Units::Write => t.wcu,
             };
             let approx = if t.estimated > 0 { "≈" } else { "" };
-            format!("{} {}× {approx}{}", short_name(kind), t.calls, format_units(units))
+            let part = format!("{} {}× {approx}{}", short_name(kind), t.calls, format_units(units));
+            match kind {
+                OpKind::Query => format!("{part} ({})", per_index(usage)),
+                _ => part,
+            }
         })
         .collect();
     let mut spans = vec![label(name)];
@@ -217,9 +223,19 @@ fn totals(usage: &Usage, units: Units) -> Line<'static> {
     Line::from(spans)
 }
 
+/// "idx 1.5, table 0.5": what the queries read, index by index.
+fn per_index(usage: &Usage) -> String {
+    let parts: Vec<String> = usage
+        .query_units_by_index()
+        .map(|(name, units)| format!("{} {}", crate::text::fit(name, 24), format_units(units)))
+        .collect();
+    parts.join(", ")
+}
+
 fn short_name(kind: OpKind) -> &'static str {
     match kind {
         OpKind::Scan => "scan",
+        OpKind::Query => "query",
         OpKind::Get => "get",
         OpKind::Put => "put",
         OpKind::Update => "update",

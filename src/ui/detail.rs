@@ -59,6 +59,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         DetailView::Json => text_lines(json::wallet_json(wallet, Shape::Plain)),
         DetailView::DynamoJson => text_lines(json::wallet_json(wallet, Shape::Dynamo)),
     };
+    if app.is_partial(&wallet.user_id) {
+        lines.insert(
+            0,
+            Line::styled(
+                "partial: what the index projects; reading the whole wallet…",
+                Style::new().fg(Color::Yellow),
+            ),
+        );
+    }
     let mut changes = app.live().history(&wallet.user_id).peekable();
     if changes.peek().is_some() {
         lines.push(Line::styled("changes seen (newest first)", Style::new().fg(Color::Gray)));

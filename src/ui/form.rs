@@ -11,10 +11,28 @@ use crate::form::{FieldKind, Form};
 const LABEL: usize = 22;
 const WIDTH: u16 = 72;
 
+/// [`WIDTH`], or wider if a choice's options need it (a query's index names).
+fn width(form: &Form) -> u16 {
+    let widest = form
+        .fields
+        .iter()
+        .filter_map(|field| match &field.kind {
+            FieldKind::Choice { options, .. } => {
+                Some(options.iter().map(|o| o.chars().count() + 3).sum::<usize>())
+            }
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let needed = LABEL + 2 + widest + 2;
+    u16::try_from(needed).unwrap_or(u16::MAX).max(WIDTH)
+}
+
 /// Draws the form centred in `area` and places the terminal cursor in the
 /// focused text field.
 pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
-    let inner_width = WIDTH.saturating_sub(2) as usize;
+    let width = width(form).min(area.width.max(WIDTH));
+    let inner_width = width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     if let Some(intro) = &form.intro {
         let wrapped = super::wrap_words(intro, inner_width);
@@ -101,7 +119,7 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect) {
         )),
     }
     let height = (lines.len() + 2) as u16;
-    let popup = super::centered(area, WIDTH, height);
+    let popup = super::centered(area, width, height);
     frame.render_widget(Clear, popup);
     let block = Block::bordered().title(format!(" {} ", super::visible_text(&form.title)));
     frame.render_widget(Paragraph::new(lines).block(block), popup);

@@ -67,7 +67,14 @@ fn empty_text(app: &App) -> String {
     }
     match (&app.scan(), app.list().loaded()) {
         (None, _) => "no scan yet".into(),
+        (Some(s), 0) if s.outcome == ScanOutcome::Running && app.query().is_some() => {
+            "querying…".into()
+        }
         (Some(s), 0) if s.outcome == ScanOutcome::Running => "scanning…".into(),
+        (Some(s), 0) if app.query().is_some() && s.outcome == ScanOutcome::Complete => {
+            "no wallet matches the query (r: full scan)".into()
+        }
+        (Some(_), 0) if app.query().is_some() => "nothing loaded: the query stopped".into(),
         // Nothing read is no sign of an empty table.
         (Some(s), 0) if matches!(s.outcome, ScanOutcome::Failed(_)) => {
             "nothing loaded: the scan failed (r resumes)".into()
@@ -105,6 +112,10 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
             Cell::from(text::fit(&extra_text(wallet.attr(name).as_ref()), usize::from(*width)))
         }));
         let mut row = Row::new(cells);
+        // Only what an index projects, until it is read whole.
+        if app.is_partial(&wallet.user_id) {
+            row = row.style(Style::new().fg(Color::DarkGray).add_modifier(Modifier::ITALIC));
+        }
         // Changed by a stream record or a write a moment ago.
         if app.live().is_marked(&wallet.user_id, app.now()) {
             row = row.style(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD));
@@ -242,9 +253,15 @@ fn title(app: &App) -> Line<'static> {
     if app.foreign_key_schema().is_some() {
         return Line::from(" Items · not a wallet table: not listed ");
     }
-    let mut text = format!(" Wallets · {} loaded", group(app.list().loaded() as u64));
+    let shows = app.query_title().unwrap_or_else(|| "Wallets".into());
+    let mut text = format!(" {shows} · {} loaded", group(app.list().loaded() as u64));
     if let Some(scan) = &app.scan() {
-        text.push_str(&scan_progress(scan, app.list().loaded(), app.now()));
+        let mut progress = scan_progress(scan, app.list().loaded(), app.now());
+        if app.query().is_some() {
+            // `r` after a query returns to the full scan, it does not resume the query.
+            progress = progress.replace("(r resumes)", "(r: full scan)");
+        }
+        text.push_str(&progress);
     }
     text.push_str(&format!(" · {}", app.list().sort().label()));
     if !app.filter_text().is_empty() {

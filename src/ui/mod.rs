@@ -146,7 +146,8 @@ fn render_panes(app: &App, frame: &mut Frame) {
         | Modal::DeleteTable(form)
         | Modal::UpdateTable(form)
         | Modal::EnableStream(form)
-        | Modal::Export(form) => form::render(form, frame, areas.body),
+        | Modal::Export(form)
+        | Modal::Query(form) => form::render(form, frame, areas.body),
         Modal::Feed(selected) => feed::render(app, *selected, frame, areas.body),
         Modal::Tables(picker) => tables::render(app, picker, frame, areas.body),
         Modal::Wallet(dialog) => form::render(&dialog.form, frame, areas.body),

@@ -6,6 +6,7 @@ mod delivery;
 mod errors;
 pub mod import;
 mod item;
+mod query;
 mod reads;
 mod scan;
 pub mod seed;
@@ -205,6 +206,22 @@ async fn run(
                                 .await
                         })
                     }
+                    Request::Query { id, table, spec } => {
+                        // A query fills the list as a scan does: it takes the scan's place.
+                        if let Some((_, running)) = scan.take() {
+                            running.cancel();
+                        }
+                        let cancel = CancellationToken::new();
+                        scan = Some((id, cancel.clone()));
+                        let shared = shared.clone();
+                        let request = Request::Query { id, table, spec };
+                        jobs.spawn(async move {
+                            shared.before(&request);
+                            let Request::Query { id, table, spec } = request else { return };
+                            query::run(shared.client.clone(), id, table, spec, cancel, replies)
+                                .await
+                        })
+                    }
                     Request::Tail { table, stream, fetch } => {
                         let cancel = CancellationToken::new();
                         tail = Some(cancel.clone());
@@ -378,6 +395,7 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
         }
         Request::Scan { .. }
         | Request::CancelScan { .. }
+        | Request::Query { .. }
         | Request::Tail { .. }
         | Request::StopTail => return Vec::new(),
     };
@@ -396,7 +414,7 @@ fn error_answer(request: Request, error: ApiError) -> Response {
         }
         Request::Tail { .. } | Request::StopTail => Response::Stream(StreamEvent::Ended(error)),
         Request::DeleteTable { table } => Response::Deleted { table, result: Err(error) },
-        Request::Scan { id, .. } | Request::CancelScan { id } => {
+        Request::Scan { id, .. } | Request::CancelScan { id } | Request::Query { id, .. } => {
             Response::ScanFailed { id, segment: 0, error }
         }
         Request::GetWallet { table, user_id, .. } => {

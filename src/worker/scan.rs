@@ -179,7 +179,7 @@ impl Segment {
 }
 
 /// A LastEvaluatedKey in the app's form.
-fn app_key(key: &HashMap<String, AttributeValue>) -> ScanKey {
+pub(super) fn app_key(key: &HashMap<String, AttributeValue>) -> ScanKey {
     let mut key: ScanKey = key.iter().map(|(name, v)| (name.clone(), attr_value(v))).collect();
     key.sort_by(|a, b| a.0.cmp(&b.0));
     key
@@ -203,7 +203,7 @@ fn sdk_key(key: &ScanKey) -> HashMap<String, AttributeValue> {
 /// and books from now: time left unused (requests slower than the budget) is
 /// not saved up, so a paced scan never bursts.
 #[derive(Debug)]
-struct Pacer {
+pub(super) struct Pacer {
     /// The budget in read units per second, finite and positive.
     rate: f64,
     consistency: Consistency,
@@ -223,18 +223,18 @@ struct PacerState {
 
 /// A request's place in the budget.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Booking {
+pub(super) struct Booking {
     /// When the request starts.
     at: Instant,
     /// Its page `Limit`.
-    limit: i32,
+    pub(super) limit: i32,
     /// The read units booked for it (its estimated cost).
     units: f64,
 }
 
 impl Pacer {
     /// A pacer at `rate` read units per second whose budget starts at `now`.
-    fn new(rate: f64, consistency: Consistency, now: Instant) -> Self {
+    pub(super) fn new(rate: f64, consistency: Consistency, now: Instant) -> Self {
         let state = Mutex::new(PacerState { slot: now, items: 0, bytes: 0 });
         Pacer { rate, consistency, state, earlier: Notify::new() }
     }
@@ -246,7 +246,7 @@ impl Pacer {
 
     /// Waits until the budget lets a request start, and books it. Cancel-safe:
     /// dropping the future books nothing.
-    async fn admit(&self, max_limit: Option<i32>) -> Booking {
+    pub(super) async fn admit(&self, max_limit: Option<i32>) -> Booking {
         loop {
             // Registered before looking at `slot`, so no correction is missed.
             let earlier = self.earlier.notified();
@@ -282,7 +282,7 @@ impl Pacer {
 
     /// The page of `booking` came back having consumed `consumed` read units
     /// (`None`: not reported, estimated from the items' sizes) and read `items`.
-    fn settle_page(
+    pub(super) fn settle_page(
         &self,
         booking: &Booking,
         consumed: Option<f64>,
