@@ -12,7 +12,7 @@ use wallet_tui::worker::WorkerHandle;
 use super::{next_reply, send_job};
 
 /// An [`App`] wired to a worker. Records every request the app made and counts the scan
-/// pages received per scan id.
+/// (and query) pages received per scan id.
 pub struct Driver<'w> {
     pub app: App,
     pub worker: &'w mut WorkerHandle,
@@ -58,6 +58,7 @@ impl<'w> Driver<'w> {
         let reply = next_reply(self.worker, left, what).await;
         match &reply.response {
             Response::ScanPage(page) => *self.pages_received.entry(page.id).or_default() += 1,
+            Response::QueryPage(q) => *self.pages_received.entry(q.page.id).or_default() += 1,
             Response::ScanFailed { .. } => panic!("{what}: {reply:?}"),
             _ => {}
         }
