@@ -139,3 +139,6 @@ pub fn key_condition(
     }
     (condition, names, values)
 }
+
+#[cfg(test)]
+mod tests;

@@ -290,5 +290,5 @@ fn query_list_title_snapshot() {
     let page = scan_page(id, 0, vec![eur("a", "30"), eur("b", "20.5")], false, Some(0.5));
     app.step(t0, query_page(page, "currency-balance-index"));
     app.clear_status_line();
-    assert_snapshot!(draw(&app, 130, 24));
+    assert_snapshot!(draw(&app, 200, 16));
 }
