@@ -52,6 +52,9 @@ impl App {
 impl App {
     /// `i`: the query form, on the table or one of its indexes.
     pub(super) fn open_query_form(&mut self) {
+        if self.connection != super::Connection::Ready {
+            return self.error("not connected yet: nothing to query");
+        }
         let TableState::Present(info) = &self.session.table else {
             return self.error(format!("table {} is not described yet", self.session.name));
         };

@@ -263,6 +263,39 @@ fn the_stream_keeps_only_wallets_that_match_the_query() {
     assert!(!spec.matches(&wallet("a", "1")), "no currency: not in the index");
 }
 
+#[test]
+fn a_failed_query_keeps_its_rows_and_r_scans_the_table() {
+    let (mut app, t0) = app();
+    fill(&mut app, t0, 1, "EUR");
+    let (id, _) = the_query(&app.step(t0, key(KeyCode::Enter)));
+    app.step(
+        t0,
+        query_page(scan_page(id, 0, vec![eur("a", "1")], false, None), "currency-balance-index"),
+    );
+    let error = crate::error::ApiError::new(crate::error::ErrorKind::Other, "boom");
+    let sent = app.step(t0, answer(Response::ScanFailed { id, segment: 0, error }));
+    assert_eq!(sent, vec![Request::CancelScan { id }]);
+    let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
+    assert!(line.starts_with("query stopped with 1 wallet loaded"), "{line}");
+    assert_eq!(app.list().loaded(), 1);
+    // r does not resume the query: it scans the table.
+    let sent = app.step(t0, ch('r'));
+    assert!(sent.iter().any(|r| matches!(r, Request::Scan { .. })), "{sent:?}");
+    assert!(app.query().is_none());
+}
+
+#[test]
+fn a_new_scan_forgets_the_query_and_its_partial_rows() {
+    let (mut app, t0) = app();
+    fill(&mut app, t0, 2, "EUR");
+    let (id, _) = the_query(&app.step(t0, key(KeyCode::Enter)));
+    app.step(t0, query_page(scan_page(id, 0, vec![eur("a", "1")], true, None), "keys-index"));
+    assert!(app.is_partial(&UserId::new("a")));
+    app.step(t0, ch('r'));
+    assert!(app.query().is_none() && !app.is_partial(&UserId::new("a")));
+    assert!(app.query_title().is_none());
+}
+
 fn draw(app: &App, width: u16, height: u16) -> TestBackend {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal.draw(|frame| crate::ui::render(app, frame)).expect("draw");
