@@ -597,9 +597,7 @@ impl App {
             self.error(why);
             return Vec::new();
         }
-        if query_waits(action)
-            && let Some(why) = self.partial_refusal()
-        {
+        if let Some(why) = self.partial_refusal(action) {
             self.error(why);
             return Vec::new();
         }
@@ -1119,20 +1117,6 @@ impl App {
     pub fn undo_entries(&self) -> &[UndoEntry] {
         &self.session.undo
     }
-}
-
-/// The actions that need the selected wallet whole: they wait while its row holds only
-/// what an index projects.
-fn query_waits(action: Action) -> bool {
-    matches!(
-        action,
-        Action::EditBalance
-            | Action::Deposit
-            | Action::Withdraw
-            | Action::DeleteWallet
-            | Action::Transfer
-            | Action::CopyWallet
-    )
 }
 
 /// Checks the create form; marks bad fields and returns the spec when all is well.

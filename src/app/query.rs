@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use super::{App, Modal, ScanOutcome, ScanState, TableState};
 use crate::error::ApiError;
 use crate::form::{Field, Form};
+use crate::keymap::Action;
 use crate::msg::{QueryPage, Request, SegmentStart};
 use crate::query::{self, QueryInput, QuerySpec, SortOp, fields};
 use crate::table::{BillingMode, TableInfo, TableStatus};
@@ -257,9 +258,19 @@ impl App {
         true
     }
 
-    /// Why a wallet action must wait: the selected row is not whole yet.
-    pub(super) fn partial_refusal(&self) -> Option<String> {
-        let wallet = self.selected_wallet()?;
+    /// Why `action` must wait: it needs the selected wallet whole, and its row holds only
+    /// what an index projects.
+    pub(super) fn partial_refusal(&self, action: Action) -> Option<String> {
+        let needs_whole = matches!(
+            action,
+            Action::EditBalance
+                | Action::Deposit
+                | Action::Withdraw
+                | Action::DeleteWallet
+                | Action::Transfer
+                | Action::CopyWallet
+        );
+        let wallet = self.selected_wallet().filter(|_| needs_whole)?;
         self.is_partial(&wallet.user_id).then(|| {
             format!(
                 "{} is being read whole (the index has only some attributes): a moment",
