@@ -7,7 +7,7 @@
 //! - [`worker`]: the worker's requests and answers, the app's SDK configuration path
 //! - [`scan`]: the paged, parallel, cancellable scan; the app keeps its current scan's pages
 //! - [`paced_scan`]: a scan paced to a read budget
-//! - [`query`]: Query on the table and a GSI equals the SDK's own; cancelled and stale pages
+//! - [`query`]: Query on the table and a GSI equals the SDK's own; paced; cancelled and stale pages
 //! - [`writes`]: conditional writes, conflicts, lost answers, read-only, the journal
 //! - [`edit`]: the wallet forms typed into, bad input refused, journal and undo
 //! - [`transfers`]: TransactWriteItems transfers, exact and applied once

@@ -467,3 +467,51 @@ async fn a_cancelled_query_stops_and_its_stale_pages_are_ignored() {
     drop(d);
     f.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paced_query_reads_at_its_budget() {
+    let mut f = Fixture::start("query_paced_", 160).await;
+    // Each page of 4 small items costs DynamoDB's least, 0.5 RCU (eventual): at 4 RCU/s,
+    // one page every 1/8 s.
+    let rate = 4.0;
+    let spec = QuerySpec {
+        index: Some(INDEX.into()),
+        partition_name: "currency".into(),
+        partition: AttrValue::S("EUR".into()),
+        sort: None,
+        sort_key: Some("balance".into()),
+        descending: false,
+        consistent: false,
+        page_limit: Some(PAGE),
+        max_rcu_per_sec: Some(rate),
+        partial: false,
+    };
+    let sent = Instant::now();
+    send(&f.worker, Request::Query { id: 3, table: f.table.clone(), spec });
+    let mut arrivals = Vec::new();
+    loop {
+        match next_response(&mut f.worker, PHASE_LIMIT, "the paced query's pages").await {
+            Response::QueryPage(q) if q.page.id == 3 => {
+                let last = q.page.last();
+                arrivals.push((sent.elapsed(), q));
+                if last {
+                    break;
+                }
+            }
+            other => panic!("while the paced query ran: {other:?}"),
+        }
+    }
+    let units: Vec<f64> =
+        arrivals.iter().map(|(_, q)| q.page.consumed_rcu.expect("reported")).collect();
+    let total: f64 = units.iter().sum();
+    let items: usize = arrivals.iter().map(|(_, q)| q.page.wallets.len()).sum();
+    assert_eq!(items, f.items.len() / 2, "every EUR wallet once");
+    assert!(arrivals.len() >= 10, "{} pages", arrivals.len());
+    // The first page starts at once; every later one waits for the budget to pay for the
+    // pages before it.
+    let took = arrivals.last().map(|(at, _)| *at).unwrap_or_default();
+    let least = Duration::from_secs_f64((total - units[units.len() - 1]) / rate);
+    eprintln!("{} pages, {total} RCU in {took:?} (least {least:?})", arrivals.len());
+    assert!(took >= least.mul_f64(0.9), "{total} RCU read in {took:?} at {rate} RCU/s");
+    f.finish().await;
+}
