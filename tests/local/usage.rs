@@ -16,8 +16,10 @@ use wallet_tui::app::{App, AppConfig, ScanOutcome};
 use wallet_tui::local::LocalServer;
 use wallet_tui::msg::CallStats;
 use wallet_tui::msg::{Msg, Request, Response, ScanSpec};
+use wallet_tui::query::QuerySpec;
 use wallet_tui::table::{BillingMode, CreateTableSpec};
 use wallet_tui::usage::{OpKind, Totals};
+use wallet_tui::wallet::AttrValue;
 use wallet_tui::worker::{WorkerHandle, WorkerOptions};
 use wallet_tui::write::{EditReason, Write, WriteKind};
 
@@ -333,11 +335,28 @@ fn every_kind_of_call(table: &str, seeded: &str) -> Vec<(&'static str, Request)>
         ("TransactWriteItems", on_wallet(set)),
         ("TransactWriteItems", on_wallet(transfer)),
         ("Scan", Request::scan(1, table.clone(), spec)),
+        ("Query", Request::Query { id: 2, table: table.clone(), spec: by_user_id(from) }),
         ("TransactWriteItems", on_wallet(WriteKind::Delete { seen: Some(bal("10")) })),
         ("BatchWriteItem", Request::Seed { table: seeded.to_string(), users: 3 }),
         ("UpdateTable", Request::UpdateTable { table: table.clone(), billing: provisioned }),
         ("DeleteTable", Request::DeleteTable { table }),
     ]
+}
+
+/// A Query of the wallet table itself for `user_id`.
+fn by_user_id(user_id: &str) -> QuerySpec {
+    QuerySpec {
+        index: None,
+        partition_name: "user_id".into(),
+        partition: AttrValue::S(user_id.into()),
+        sort: None,
+        sort_key: None,
+        descending: false,
+        consistent: true,
+        page_limit: None,
+        max_rcu_per_sec: None,
+        partial: false,
+    }
 }
 
 /// Sends `request` and waits for its answer: a write's own answer after its read-backs, a
@@ -349,6 +368,7 @@ async fn final_answer(worker: &mut WorkerHandle, request: Request) -> Response {
         match support::next_response(worker, support::CALL_LIMIT, &what).await {
             Response::ReadBack { .. } => {}
             Response::ScanPage(page) if !page.last() => {}
+            Response::QueryPage(q) if !q.page.last() => {}
             answer => return answer,
         }
     }
