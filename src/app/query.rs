@@ -89,7 +89,7 @@ impl App {
         let TableState::Present(info) = &self.session.table else { return Vec::new() };
         let Modal::Query(form) = &mut self.modal else { return Vec::new() };
         form.clear_errors();
-        let index = source_index(form, info);
+        let index = source_index(form);
         let input = QueryInput {
             index: index.as_deref(),
             partition: form.value(fields::PARTITION),
@@ -331,16 +331,17 @@ fn source_field(index_names: Vec<String>) -> Field {
     Field::choice_owned(fields::SOURCE, options)
 }
 
-/// The index the form's source names (`None`: the table).
-fn source_index(form: &Form, info: &TableInfo) -> Option<String> {
-    let at = form.field(fields::SOURCE)?.selected()?;
-    info.indexes.get(at.checked_sub(1)?).map(|i| i.name.clone())
+/// The index the form's source names (`None`: the table). By name, not by position: the
+/// table's indexes may change while the form is open (the validation then says it is gone).
+fn source_index(form: &Form) -> Option<String> {
+    let source = form.field(fields::SOURCE)?;
+    (source.selected()? > 0).then(|| source.value().to_string())
 }
 
 /// Hints that say what the chosen source is keyed on, its projection and whether it can be
 /// queried.
 fn set_hints(form: &mut Form, info: &TableInfo) {
-    let index = source_index(form, info);
+    let index = source_index(form);
     let Some(source) = query::source(info, index.as_deref()) else { return };
     let (pk, pk_type) = source.partition;
     let keys = match source.sort {
