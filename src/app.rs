@@ -20,6 +20,7 @@ mod clipboard;
 mod edit;
 mod export;
 mod guard;
+mod indexes;
 mod live;
 mod scan;
 mod schema;
@@ -31,6 +32,7 @@ pub use browse::{DetailView, Pane};
 pub use clipboard::{ClipboardCopy, osc52};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
 pub use guard::ConfirmTarget;
+pub use indexes::{IndexDialog, IndexWatch, labels as index_labels};
 pub use live::{FeedEntry, Live, LiveStatus};
 pub use scan::{ScanBudget, ScanOutcome, ScanState};
 pub use session::TableSession;
@@ -114,6 +116,8 @@ pub enum Modal {
     Feed(usize),
     /// A protected target: type the table name before this session's first write.
     ConfirmTarget(ConfirmTarget),
+    /// The index view, or the form creating or deleting an index.
+    Index(IndexDialog),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -126,6 +130,7 @@ pub mod fields {
     pub const CONFIRM: &str = "Type the table name";
     pub const CONFIRM_TARGET: &str = "Table name";
     pub const DECREASES: &str = "Decreases";
+    pub const INDEXES: &str = "Indexes";
 }
 
 const BILLING_PROVISIONED: &str = "provisioned";
@@ -490,8 +495,17 @@ impl App {
             self.quit();
             return Vec::new();
         }
+        if matches!(self.modal, Modal::UpdateTable(_))
+            && key.code == KeyCode::Char('n')
+            && key.modifiers.contains(KeyModifiers::CONTROL)
+        {
+            // From the table's form to the new-index form.
+            self.modal = Modal::None;
+            return self.handle_action(Action::CreateIndex);
+        }
         match &mut self.modal {
             Modal::None => {}
+            Modal::Index(_) => return self.handle_index_event(event),
             Modal::Help => {
                 self.scroll_help(key.code);
                 return Vec::new();
@@ -556,8 +570,11 @@ impl App {
             | Modal::UpdateTable(form)
             | Modal::EnableStream(form)
             | Modal::Export(form)
-            | Modal::ConfirmTarget(ConfirmTarget { form, .. }) => form.paste(text),
-            Modal::Help | Modal::Tables(_) | Modal::Feed(_) => {}
+            | Modal::ConfirmTarget(ConfirmTarget { form, .. })
+            | Modal::Index(IndexDialog::Create(form) | IndexDialog::Delete { form, .. }) => {
+                form.paste(text)
+            }
+            Modal::Help | Modal::Tables(_) | Modal::Feed(_) | Modal::Index(_) => {}
             Modal::None => {
                 self.take_filter_selection();
                 if let Some((input, error)) = self.session.filter_input.as_mut() {
@@ -615,6 +632,8 @@ impl App {
             Action::EnableStream => self.open_enable_stream_form(),
             Action::CopyWallet => self.copy_selected(clipboard::CopyWhat::WalletJson),
             Action::CopyUserId => self.copy_selected(clipboard::CopyWhat::UserId),
+            Action::Indexes => self.open_index_view(),
+            Action::CreateIndex => self.open_create_index(),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -774,6 +793,9 @@ impl App {
             Response::WritesResolved { result, .. } => self.complete_resolve(result),
             Response::Stream(event) => return self.complete_stream(event),
             Response::Identified { identity, mode } => self.complete_identify(identity, mode),
+            Response::IndexUpdated { index, result, .. } => {
+                self.complete_index_update(index, result)
+            }
         }
         Vec::new()
     }
@@ -851,6 +873,7 @@ impl App {
         if !matches!(state, TableState::Present(_)) {
             self.forget_wallets();
         }
+        self.watch_indexes(&state);
         let was_foreign = self.foreign_key_schema();
         self.session.table = state;
         let foreign = self.not_a_wallet_table();

@@ -77,10 +77,14 @@ pub enum Action {
     CopyWallet,
     /// Copy the selected wallet's user_id to the system clipboard (OSC 52).
     CopyUserId,
+    /// The index view: every GSI and LSI in full; from there create or delete a GSI.
+    Indexes,
+    /// Open the create-index form (a GSI, UpdateTable).
+    CreateIndex,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 32] = [
+pub const ACTIONS: [Action; 34] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -113,6 +117,8 @@ pub const ACTIONS: [Action; 32] = [
     Action::EnableStream,
     Action::CopyWallet,
     Action::CopyUserId,
+    Action::Indexes,
+    Action::CreateIndex,
 ];
 
 impl Action {
@@ -164,6 +170,8 @@ impl Action {
             Action::EnableStream => "enable the table's stream (live view; asks for its name)",
             Action::CopyWallet => "copy the selected wallet as JSON (OSC 52 clipboard)",
             Action::CopyUserId => "copy the selected wallet's user_id (OSC 52 clipboard)",
+            Action::Indexes => "indexes: every GSI / LSI in full; n creates, d deletes a GSI",
+            Action::CreateIndex => "create a global secondary index (UpdateTable)",
         }
     }
 }

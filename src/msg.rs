@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::error::{ApiError, SeedError};
 use crate::export::{ExportError, Format};
+use crate::index::CreateIndexSpec;
 use crate::stream::StreamEvent;
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
 use crate::target::{Identity, WriteMode};
@@ -98,6 +99,12 @@ pub enum Request {
     /// Where the credentials come from and the account (looked up once per run), with the
     /// write mode that follows.
     Identify,
+    /// UpdateTable creating a global secondary index (with its key attributes' definitions);
+    /// answered with [`Response::IndexUpdated`].
+    CreateIndex { table: String, spec: CreateIndexSpec },
+    /// UpdateTable deleting the global secondary index `index`; answered with
+    /// [`Response::IndexUpdated`].
+    DeleteIndex { table: String, index: String },
 }
 
 impl Request {
@@ -135,6 +142,8 @@ impl Request {
             Request::StopTail => "StopTail",
             Request::EnableStream { .. } => "EnableStream",
             Request::Identify => "Identify",
+            Request::CreateIndex { .. } => "CreateIndex",
+            Request::DeleteIndex { .. } => "DeleteIndex",
         }
     }
 
@@ -156,7 +165,9 @@ impl Request {
             | Request::Write { .. }
             | Request::ResolveWrites { .. }
             | Request::Seed { .. }
-            | Request::EnableStream { .. } => true,
+            | Request::EnableStream { .. }
+            | Request::CreateIndex { .. }
+            | Request::DeleteIndex { .. } => true,
         }
     }
 }
@@ -207,6 +218,9 @@ pub enum Response {
     /// Answer to [`Request::Identify`]; `mode` is the write mode the worker enforces from now
     /// on (`None`: the lookup stopped on a bug, the mode is unchanged).
     Identified { identity: Identity, mode: Option<WriteMode> },
+    /// Answer to [`Request::CreateIndex`] and [`Request::DeleteIndex`]: the description
+    /// UpdateTable returned.
+    IndexUpdated { table: String, index: String, result: Result<TableInfo, ApiError> },
 }
 
 /// A write left without an outcome, settled.

@@ -68,6 +68,8 @@ pub struct TableSession {
     pub(super) live: super::live::Live,
     /// A protected target's table name was typed: this session's writes no longer ask it.
     pub(super) writes_confirmed: bool,
+    /// Secondary indexes being created or deleted, watched until they settle.
+    pub(super) indexes: super::indexes::IndexAdmin,
 }
 
 /// Read access for `ui` and tests.
@@ -116,6 +118,7 @@ impl TableSession {
             exporting: None,
             live: Default::default(),
             writes_confirmed: false,
+            indexes: Default::default(),
         }
     }
 }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use crate::app::{App, Connection, FAST_POLL, SLOW_POLL, TableState};
 use crate::error::ErrorKind;
 use crate::keymap::Action;
-use crate::table::{BillingMode, TableInfo, TableStatus, format_bytes};
+use crate::table::{BillingMode, IndexInfo, TableInfo, TableStatus, format_bytes};
 
 /// Width of the label column.
 const LABEL: usize = 8;
@@ -52,7 +52,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                     .spacing(1)
                     .areas(inner);
-            let (left_lines, right_lines) = present(app, info, usize::from(left.width));
+            let (left_lines, right_lines) = present(app, info, usize::from(left.width), right);
             frame.render_widget(Paragraph::new(left_lines), left);
             frame.render_widget(Paragraph::new(right_lines), right);
             return;
@@ -190,7 +190,12 @@ fn row(label: &str, value: impl Into<String>) -> Line<'static> {
 }
 
 /// Left column: status and schema; right column: capacity, size, indexes.
-fn present(app: &App, info: &TableInfo, width: usize) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+fn present(
+    app: &App,
+    info: &TableInfo,
+    width: usize,
+    right_area: Rect,
+) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     let mut status = Line::from(vec![Span::styled(
         format!("{:<LABEL$}", "Status"),
         Style::new().fg(Color::Gray),
@@ -224,16 +229,21 @@ fn present(app: &App, info: &TableInfo, width: usize) -> (Vec<Line<'static>>, Ve
         ),
     ]);
     left.extend(local_port(app));
+    let room = usize::from(right_area.width).saturating_sub(LABEL);
     let mut right = vec![
         row("Billing", billing(info)),
         row("Items", item_count(info)),
         row("Size", info.size_bytes.map_or("-".to_string(), format_bytes)),
-        row("Indexes", indexes(info)),
+        row("Indexes", crate::text::fit(&indexes(app, info), room)),
     ];
+    let mut after = Vec::new();
     if app.config().watch_stream {
-        right.push(row("Stream", super::feed::live_text(app)));
+        after.push(row("Stream", super::feed::live_text(app)));
     }
-    right.extend(poll_failure(app));
+    after.extend(poll_failure(app));
+    let rows = usize::from(right_area.height).saturating_sub(right.len() + after.len());
+    right.extend(index_lines(app, info, rows, room));
+    right.extend(after);
     (left, right)
 }
 
@@ -256,19 +266,68 @@ fn item_count(info: &TableInfo) -> String {
     info.item_count.map_or("-".to_string(), |n| format!("{n} (approx.)"))
 }
 
-fn indexes(info: &TableInfo) -> String {
+/// `none`, or how many of each kind and the key that shows them in full.
+fn indexes(app: &App, info: &TableInfo) -> String {
     if info.indexes.is_empty() {
         return "none".to_string();
     }
-    let parts: Vec<String> = info
-        .indexes
+    let count = |kind| info.indexes.iter().filter(|i| i.kind == kind).count();
+    let parts: Vec<String> = [("GSI", count("GSI")), ("LSI", count("LSI"))]
         .iter()
-        .map(|i| match &i.status {
-            Some(s) => format!("{} {} {}", i.kind, i.name, s.as_str()),
-            None => format!("{} {}", i.kind, i.name),
+        .filter(|(_, n)| *n > 0)
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
+    let key = app.config().keymap.first_key(Action::Indexes);
+    format!("{} · {key} shows all", parts.join(", "))
+}
+
+/// One compact line per index, in at most `rows` rows of `room` columns (cut with `…`); when
+/// they do not all fit, the last row says how many more there are.
+fn index_lines(app: &App, info: &TableInfo, rows: usize, room: usize) -> Vec<Line<'static>> {
+    let total = info.indexes.len();
+    let shown = if total > rows { rows.saturating_sub(1) } else { total };
+    let mut lines: Vec<Line<'static>> = info.indexes[..shown]
+        .iter()
+        .map(|index| {
+            let color = match &index.status {
+                Some(TableStatus::Deleting) => Color::Red,
+                Some(s) if s.is_transient() => Color::Yellow,
+                _ => Color::Reset,
+            };
+            Line::from(vec![
+                Span::styled(format!("{:<LABEL$}", index.kind), Style::new().fg(Color::Gray)),
+                Span::styled(
+                    crate::text::fit(&index_line(app, info, index), room),
+                    Style::new().fg(color),
+                ),
+            ])
         })
         .collect();
-    parts.join(", ")
+    if shown < total && rows > 0 {
+        let key = app.config().keymap.first_key(Action::Indexes);
+        let more = format!("+{} more · {key} shows all", total - shown);
+        lines.push(row("", crate::text::fit(&more, room)));
+    }
+    lines
+}
+
+/// `by_ccy CREATING Backfilling 12s · currency:S + balance:N · ALL · 3 items (approx.) ·
+/// 1.2 KiB · 5 RCU / 5 WCU`: the most telling first, so a cut keeps it.
+fn index_line(app: &App, info: &TableInfo, index: &IndexInfo) -> String {
+    let mut status = match &index.status {
+        Some(_) => crate::index::status_text(index),
+        None => "ACTIVE".to_string(),
+    };
+    if let Some(elapsed) = app.index_elapsed(&index.name) {
+        status.push_str(&format!(" {}", format_elapsed(elapsed)));
+    }
+    format!(
+        "{} {status} · {} · {} · {}",
+        index.name,
+        crate::index::key_short(info, index),
+        crate::index::projection_text(&index.projection),
+        crate::index::counts_text(index),
+    )
 }
 
 /// "7s", "2m 05s", "1h 02m".
