@@ -114,3 +114,6 @@ fn index_block(
     }
     lines
 }
+
+#[cfg(test)]
+mod tests;

@@ -48,10 +48,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), top);
                 inner = rest;
             }
-            let [left, right] =
-                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                    .spacing(1)
-                    .areas(inner);
+            // Index lines need the room more than the ARN and creation time do.
+            let left_share = if info.indexes.is_empty() { 50 } else { 40 };
+            let [left, right] = Layout::horizontal([
+                Constraint::Percentage(left_share),
+                Constraint::Percentage(100 - left_share),
+            ])
+            .spacing(1)
+            .areas(inner);
             let (left_lines, right_lines) = present(app, info, usize::from(left.width), right);
             frame.render_widget(Paragraph::new(left_lines), left);
             frame.render_widget(Paragraph::new(right_lines), right);
@@ -214,14 +218,16 @@ fn present(
             }
         }
     }
+    // Cut with a visible mark where the column is too narrow (never silently).
+    let cut = |text: &str| crate::text::fit(text, width.saturating_sub(LABEL));
     let mut left = vec![status];
     // A table keyed otherwise has its key on the line above the columns.
     if app.foreign_key_schema().is_none() {
-        left.push(row("Key", info.key_description()));
+        left.push(row("Key", cut(&info.key_description())));
     }
     left.extend([
-        row("Attrs", attributes(info)),
-        row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
+        row("Attrs", cut(&attributes(info))),
+        row("Created", cut(info.created.as_deref().unwrap_or("-"))),
         // Cut with a visible mark: a silently cut ARN reads as another one.
         row(
             "ARN",
@@ -230,12 +236,14 @@ fn present(
     ]);
     left.extend(local_port(app));
     let room = usize::from(right_area.width).saturating_sub(LABEL);
-    let mut right = vec![
-        row("Billing", billing(info)),
-        row("Items", item_count(info)),
-        row("Size", info.size_bytes.map_or("-".to_string(), format_bytes)),
-        row("Indexes", crate::text::fit(&indexes(app, info), room)),
-    ];
+    let size = info.size_bytes.map_or("-".to_string(), format_bytes);
+    let mut right = vec![row("Billing", billing(info))];
+    if info.indexes.is_empty() {
+        right.extend([row("Items", item_count(info)), row("Size", size)]);
+    } else {
+        // One row less for the table, one more for its indexes.
+        right.push(row("Items", crate::text::fit(&format!("{} · {size}", item_count(info)), room)));
+    }
     let mut after = Vec::new();
     if app.config().watch_stream {
         after.push(row("Stream", super::feed::live_text(app)));
@@ -266,54 +274,43 @@ fn item_count(info: &TableInfo) -> String {
     info.item_count.map_or("-".to_string(), |n| format!("{n} (approx.)"))
 }
 
-/// `none`, or how many of each kind and the key that shows them in full.
-fn indexes(app: &App, info: &TableInfo) -> String {
-    if info.indexes.is_empty() {
-        return "none".to_string();
-    }
-    let count = |kind| info.indexes.iter().filter(|i| i.kind == kind).count();
-    let parts: Vec<String> = [("GSI", count("GSI")), ("LSI", count("LSI"))]
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(kind, n)| format!("{n} {kind}"))
-        .collect();
-    let key = app.config().keymap.first_key(Action::Indexes);
-    format!("{} · {key} shows all", parts.join(", "))
-}
-
 /// One compact line per index, in at most `rows` rows of `room` columns (cut with `…`); when
 /// they do not all fit, the last row says how many more there are.
 fn index_lines(app: &App, info: &TableInfo, rows: usize, room: usize) -> Vec<Line<'static>> {
+    if info.indexes.is_empty() {
+        return vec![row("Indexes", "none")];
+    }
     let total = info.indexes.len();
     let shown = if total > rows { rows.saturating_sub(1) } else { total };
     let mut lines: Vec<Line<'static>> = info.indexes[..shown]
         .iter()
-        .map(|index| {
+        .enumerate()
+        .map(|(i, index)| {
+            let label = if i == 0 { "Indexes" } else { "" };
             let color = match &index.status {
                 Some(TableStatus::Deleting) => Color::Red,
                 Some(s) if s.is_transient() => Color::Yellow,
                 _ => Color::Reset,
             };
             Line::from(vec![
-                Span::styled(format!("{:<LABEL$}", index.kind), Style::new().fg(Color::Gray)),
-                Span::styled(
-                    crate::text::fit(&index_line(app, info, index), room),
-                    Style::new().fg(color),
-                ),
+                Span::styled(format!("{label:<LABEL$}"), Style::new().fg(Color::Gray)),
+                Span::styled(index_line(app, info, index, room), Style::new().fg(color)),
             ])
         })
         .collect();
     if shown < total && rows > 0 {
         let key = app.config().keymap.first_key(Action::Indexes);
         let more = format!("+{} more · {key} shows all", total - shown);
-        lines.push(row("", crate::text::fit(&more, room)));
+        let label = if shown == 0 { "Indexes" } else { "" };
+        lines.push(row(label, crate::text::fit(&more, room)));
     }
     lines
 }
 
-/// `by_ccy CREATING Backfilling 12s · currency:S + balance:N · ALL · 3 items (approx.) ·
-/// 1.2 KiB · 5 RCU / 5 WCU`: the most telling first, so a cut keeps it.
-fn index_line(app: &App, info: &TableInfo, index: &IndexInfo) -> String {
+/// `GSI by_ccy CREATING Backfilling 12s · currency:S + balance:N · ALL · 3 items (approx.)
+/// · 1.2 KiB · 5 RCU / 5 WCU`, in `room` columns: the kind, status and elapsed time stay
+/// whole where they fit; the name is cut first, then the details.
+fn index_line(app: &App, info: &TableInfo, index: &IndexInfo, room: usize) -> String {
     let mut status = match &index.status {
         Some(_) => crate::index::status_text(index),
         None => "ACTIVE".to_string(),
@@ -321,13 +318,20 @@ fn index_line(app: &App, info: &TableInfo, index: &IndexInfo) -> String {
     if let Some(elapsed) = app.index_elapsed(&index.name) {
         status.push_str(&format!(" {}", format_elapsed(elapsed)));
     }
-    format!(
-        "{} {status} · {} · {} · {}",
-        index.name,
+    let details = [
         crate::index::key_short(info, index),
         crate::index::projection_text(&index.projection),
         crate::index::counts_text(index),
-    )
+    ];
+    let details: Vec<&str> = details.iter().map(String::as_str).filter(|d| !d.is_empty()).collect();
+    let fixed = crate::text::width(index.kind) + crate::text::width(&status) + 2;
+    let name_room = room.saturating_sub(fixed);
+    let name = match name_room {
+        0..6 => index.name.clone(),
+        _ => crate::text::fit(&index.name, name_room),
+    };
+    let line = format!("{} {name} {status} · {}", index.kind, details.join(" · "));
+    crate::text::fit(&line, room)
 }
 
 /// "7s", "2m 05s", "1h 02m".
