@@ -112,7 +112,7 @@ impl App {
         let selected = match code {
             KeyCode::Down | KeyCode::Char('j') => (selected + 1).min(count.saturating_sub(1)),
             KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
-            KeyCode::Char('n') => return self.handle_action(Action::CreateIndex),
+            KeyCode::Char('n' | 'N') => return self.handle_action(Action::CreateIndex),
             KeyCode::Char('d') | KeyCode::Char('x') => return self.open_delete_index(selected),
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('I') => {
                 self.modal = Modal::None;
@@ -135,7 +135,8 @@ impl App {
             self.error(format!("table {} does not exist", self.session.name));
             return None;
         };
-        if info.status != TableStatus::Active {
+        // UPDATING (e.g. while another index builds) is left to DynamoDB to accept or refuse.
+        if matches!(info.status, TableStatus::Creating | TableStatus::Deleting) {
             let status = info.status.as_str().to_string();
             self.error(format!("table is {status}: wait until ACTIVE"));
             return None;

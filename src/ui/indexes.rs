@@ -37,9 +37,8 @@ fn render_list(app: &App, selected: usize, frame: &mut Frame, area: Rect) {
     // Keep the selected index's first line in view.
     let visible = usize::from(popup.height.saturating_sub(2)).max(1);
     let scroll = if selected_at + 4 <= visible { 0 } else { selected_at };
-    let key = |action| app.config().keymap.first_key(action);
     let title = format!(" Indexes of {} ", super::visible_text(app.table_name()));
-    let hints = format!(" {} new · d delete · Esc closes ", key(Action::CreateIndex));
+    let hints = " n new · d delete · Esc closes ";
     let block = Block::bordered().title(title).title_bottom(Line::from(hints));
     frame.render_widget(Clear, popup);
     let scroll = u16::try_from(scroll).unwrap_or(u16::MAX);
