@@ -54,8 +54,9 @@ pub struct IndexWatch {
 pub struct IndexAdmin {
     /// Indexes in a transient status, by name.
     pub(super) watch: BTreeMap<String, IndexWatch>,
-    /// The index change asked and not answered yet, and when it was asked.
-    pub(super) asked: Option<(String, Instant)>,
+    /// The index change asked and not answered yet: the index, the status it is asked into
+    /// (CREATING or DELETING), and when it was asked.
+    pub(super) asked: Option<(String, TableStatus, Instant)>,
     /// The index view's selection, kept while the view is closed (e.g. for a protected
     /// target's name to be typed).
     pub(super) selected: usize,
@@ -194,13 +195,13 @@ impl App {
             _ => return Vec::new(),
         };
         let Modal::Index(dialog) = &mut self.modal else { return Vec::new() };
-        let (request, index) = match dialog {
+        let (request, index, into) = match dialog {
             IndexDialog::Create(form) if !form.pending => match validate_create_index(form, &table)
             {
                 Some(spec) => {
                     form.pending = true;
                     let index = spec.name.clone();
-                    (Request::CreateIndex { table: table.name, spec }, index)
+                    (Request::CreateIndex { table: table.name, spec }, index, TableStatus::Creating)
                 }
                 None => return Vec::new(),
             },
@@ -213,11 +214,12 @@ impl App {
                     return Vec::new();
                 }
                 form.pending = true;
-                (Request::DeleteIndex { table: table.name, index: index.clone() }, index.clone())
+                let request = Request::DeleteIndex { table: table.name, index: index.clone() };
+                (request, index.clone(), TableStatus::Deleting)
             }
             _ => return Vec::new(),
         };
-        self.session.indexes.asked = Some((index, self.now));
+        self.session.indexes.asked = Some((index, into, self.now));
         vec![request]
     }
 
@@ -228,8 +230,8 @@ impl App {
         index: String,
         result: Result<TableInfo, ApiError>,
     ) {
-        let asked = self.session.indexes.asked.take().filter(|(name, _)| *name == index);
-        let since = asked.map_or(self.now, |(_, at)| at);
+        let asked = self.session.indexes.asked.take().filter(|(name, ..)| *name == index);
+        let (into, since) = asked.map_or((TableStatus::Creating, self.now), |(_, s, at)| (s, at));
         let info = match result {
             Ok(info) => info,
             Err(err) => {
@@ -249,12 +251,15 @@ impl App {
             }
         };
         let status = info.indexes.iter().find(|i| i.name == index).and_then(|i| i.status.clone());
-        let creating = matches!(&self.modal, Modal::Index(IndexDialog::Create(_)));
-        self.modal = Modal::None;
-        let status = status.unwrap_or(match creating {
-            true => TableStatus::Creating,
-            false => TableStatus::Deleting,
-        });
+        if matches!(&self.modal, Modal::Index(IndexDialog::Create(_) | IndexDialog::Delete { .. }))
+        {
+            self.modal = Modal::None;
+        }
+        // Asked to go but still described: it is going all the same.
+        let status = match (status, &into) {
+            (Some(s), TableStatus::Creating) => s,
+            (_, into) => into.clone(),
+        };
         self.info(format!("UpdateTable accepted: index {index} is {}", status.as_str()));
         if status.is_transient() {
             self.session.indexes.watch.insert(index, IndexWatch { status, since });

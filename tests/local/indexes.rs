@@ -208,3 +208,99 @@ async fn read_only_refuses_to_create_an_index_and_sends_nothing() {
     assert!(gsis(&sdk, &table).await.is_empty(), "no index on the table");
     support::delete_table(&sdk, &table).await;
 }
+
+/// The index the worker asked DynamoDB for, as DynamoDB describes it: key schema, attribute
+/// types, projection and throughput all as specified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_creates_a_gsi_with_sort_key_include_and_throughput_as_specified() {
+    let server = support::dynamodb_local().await;
+    let sdk = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("index_spec_");
+    let billing = BillingMode::Provisioned { read: 3, write: 3 };
+    support::create_wallet_table(&sdk, &table, &billing).await;
+    let mut worker = support::spawn_app_worker(server.endpoint(), WorkerOptions::default()).await;
+    let spec = CreateIndexSpec {
+        name: "currency-balance-index".into(),
+        partition: AttributeDef { name: "currency".into(), attr_type: "S".into() },
+        sort: Some(AttributeDef { name: "balance".into(), attr_type: "N".into() }),
+        projection: Projection::Include(vec!["updated_at".into(), "note".into()]),
+        throughput: Some((4, 2)),
+    };
+    let answer =
+        support::call(&mut worker, Request::CreateIndex { table: table.clone(), spec }).await;
+    let Response::IndexUpdated { index, result: Ok(info), .. } = answer else {
+        panic!("CreateIndex: {answer:?}")
+    };
+    assert_eq!(index, "currency-balance-index");
+    assert!(info.indexes.iter().any(|i| i.name == index), "in UpdateTable's answer: {info:?}");
+
+    let out = sdk.describe_table().table_name(&table).send().await.expect("DescribeTable");
+    let desc = out.table().expect("a description");
+    let gsi = &desc.global_secondary_indexes()[0];
+    let keys: Vec<(&str, &str)> =
+        gsi.key_schema().iter().map(|k| (k.attribute_name(), k.key_type().as_str())).collect();
+    assert_eq!(keys, [("currency", "HASH"), ("balance", "RANGE")]);
+    let mut types: Vec<(&str, &str)> = desc
+        .attribute_definitions()
+        .iter()
+        .map(|a| (a.attribute_name(), a.attribute_type().as_str()))
+        .collect();
+    types.sort();
+    assert_eq!(types, [("balance", "N"), ("currency", "S"), ("user_id", "S")]);
+    let projection = gsi.projection().expect("a projection");
+    assert_eq!(projection.projection_type().map(|t| t.as_str()), Some("INCLUDE"));
+    assert_eq!(projection.non_key_attributes(), ["updated_at", "note"]);
+    let throughput = gsi.provisioned_throughput().expect("throughput");
+    assert_eq!(
+        (throughput.read_capacity_units(), throughput.write_capacity_units()),
+        (Some(4), Some(2))
+    );
+    support::delete_table(&sdk, &table).await;
+}
+
+/// Someone else made an index of that name after the app described the table: DynamoDB's
+/// refusal is shown at the form, which keeps what was typed and can be sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_create_is_said_at_the_form() {
+    let server = support::dynamodb_local().await;
+    let sdk = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("index_refused_");
+    support::create_wallet_table(&sdk, &table, &BillingMode::OnDemand).await;
+    let client = AppClient::new(server.endpoint()).await;
+    let mut worker = client.spawn_worker(WorkerOptions::default());
+    let app = App::new(AppConfig::new(table.clone(), &client.endpoint_label), Instant::now());
+    let mut d = Driver::new(&mut worker, app);
+    d.tick_until(Duration::from_secs(20), "the table described", |app| {
+        matches!(app.table(), TableState::Present(_))
+    })
+    .await;
+    let spec = CreateIndexSpec {
+        name: INDEX.into(),
+        partition: AttributeDef { name: "currency".into(), attr_type: "S".into() },
+        sort: None,
+        projection: Projection::KeysOnly,
+        throughput: None,
+    };
+    let mut other = support::spawn_app_worker(server.endpoint(), WorkerOptions::default()).await;
+    let answer =
+        support::call(&mut other, Request::CreateIndex { table: table.clone(), spec }).await;
+    assert!(matches!(answer, Response::IndexUpdated { result: Ok(_), .. }), "{answer:?}");
+
+    d.key('N');
+    type_text(&mut d, INDEX);
+    d.press(KeyCode::Tab);
+    type_text(&mut d, "currency");
+    assert_eq!(d.press(KeyCode::Enter).len(), 1, "sent: the app had not seen the other index");
+    d.tick_until(Duration::from_secs(20), "the refusal", |app| {
+        matches!(app.modal(), Modal::Index(IndexDialog::Create(form)) if form.error.is_some())
+    })
+    .await;
+    let Modal::Index(IndexDialog::Create(form)) = d.app.modal() else { panic!("the form stays") };
+    assert!(!form.pending, "it can be sent again");
+    assert_eq!(form.value(wallet_tui::app::index_labels::NAME), INDEX, "what was typed stays");
+    let error = form.error.clone().unwrap_or_default();
+    // DynamoDB Local answers ResourceInUse ("Index is being created") even without delays.
+    let reason = error.to_lowercase();
+    assert!(reason.contains("in use") || reason.contains("exist"), "DynamoDB's reason: {error}");
+    support::delete_table(&sdk, &table).await;
+}
