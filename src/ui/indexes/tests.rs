@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 
 use crate::app::App;
 use crate::fixtures::{ch, described_app, described_table, key};
-use crate::msg::{Msg, Response};
+use crate::msg::Msg;
 use crate::table::{AttributeDef, IndexInfo, KeyElement, Projection, TableInfo, TableStatus};
 
 const LOCAL: &str = "DynamoDB Local http://127.0.0.1:8000";
@@ -180,6 +180,5 @@ fn create_index_form_waiting_for_dynamodb() {
     let sent = app.step(app.now(), key(KeyCode::Enter));
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(!matches!(sent[0], crate::msg::Request::DescribeTable { .. }));
-    let _ = Response::Seeded { table: String::new(), result: Ok(0) };
     assert_snapshot!(draw(&app, 80, 30));
 }
