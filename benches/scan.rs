@@ -209,7 +209,12 @@ async fn main() {
     let args = args();
     let data = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-dynamodb");
     let port = local::free_port().expect("port");
-    let options = DynamoDbLocalOptions { port, storage: Storage::Dir(data), max_heap_mb: 4096 };
+    let options = DynamoDbLocalOptions {
+        port,
+        storage: Storage::Dir(data),
+        max_heap_mb: 4096,
+        delay_transient_statuses: false,
+    };
     let server = local::start_dynamodb_local(&options, &|l| eprintln!("{l}")).await.expect("start");
     let connect = Connect {
         endpoint_url: Some(server.endpoint()),

@@ -20,6 +20,7 @@ mod clipboard;
 mod edit;
 mod export;
 mod guard;
+mod indexes;
 mod live;
 mod query;
 mod scan;
@@ -32,6 +33,7 @@ pub use browse::{DetailView, Pane};
 pub use clipboard::{ClipboardCopy, osc52};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
 pub use guard::ConfirmTarget;
+pub use indexes::{IndexDialog, IndexWatch, labels as index_labels};
 pub use live::{FeedEntry, Live, LiveStatus};
 pub use query::QueryView;
 pub use scan::{ScanBudget, ScanOutcome, ScanState};
@@ -118,6 +120,8 @@ pub enum Modal {
     ConfirmTarget(ConfirmTarget),
     /// Query the table or one of its indexes.
     Query(Form),
+    /// The index view, or the form creating or deleting an index.
+    Index(IndexDialog),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -130,6 +134,7 @@ pub mod fields {
     pub const CONFIRM: &str = "Type the table name";
     pub const CONFIRM_TARGET: &str = "Table name";
     pub const DECREASES: &str = "Decreases";
+    pub const INDEXES: &str = "Indexes";
 }
 
 const BILLING_PROVISIONED: &str = "provisioned";
@@ -498,8 +503,17 @@ impl App {
             self.quit();
             return Vec::new();
         }
+        if matches!(self.modal, Modal::UpdateTable(_))
+            && key.code == KeyCode::Char('n')
+            && key.modifiers.contains(KeyModifiers::CONTROL)
+        {
+            // From the table's form to the new-index form.
+            self.modal = Modal::None;
+            return self.handle_action(Action::CreateIndex);
+        }
         match &mut self.modal {
             Modal::None => {}
+            Modal::Index(_) => return self.handle_index_event(event),
             Modal::Help => {
                 self.scroll_help(key.code);
                 return Vec::new();
@@ -578,8 +592,11 @@ impl App {
             | Modal::EnableStream(form)
             | Modal::Export(form)
             | Modal::Query(form)
-            | Modal::ConfirmTarget(ConfirmTarget { form, .. }) => form.paste(text),
-            Modal::Help | Modal::Tables(_) | Modal::Feed(_) => {}
+            | Modal::ConfirmTarget(ConfirmTarget { form, .. })
+            | Modal::Index(IndexDialog::Create(form) | IndexDialog::Delete { form, .. }) => {
+                form.paste(text)
+            }
+            Modal::Help | Modal::Tables(_) | Modal::Feed(_) | Modal::Index(_) => {}
             Modal::None => {
                 self.take_filter_selection();
                 if let Some((input, error)) = self.session.filter_input.as_mut() {
@@ -642,6 +659,8 @@ impl App {
             Action::CopyWallet => self.copy_selected(clipboard::CopyWhat::WalletJson),
             Action::CopyUserId => self.copy_selected(clipboard::CopyWhat::UserId),
             Action::Query => self.open_query_form(),
+            Action::Indexes => self.open_index_view(),
+            Action::CreateIndex => self.open_create_index(),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -802,6 +821,9 @@ impl App {
             Response::WritesResolved { result, .. } => self.complete_resolve(result),
             Response::Stream(event) => return self.complete_stream(event),
             Response::Identified { identity, mode } => self.complete_identify(identity, mode),
+            Response::IndexUpdated { index, result, .. } => {
+                self.complete_index_update(index, result)
+            }
         }
         Vec::new()
     }
@@ -879,6 +901,7 @@ impl App {
         if !matches!(state, TableState::Present(_)) {
             self.forget_wallets();
         }
+        self.watch_indexes(&state);
         let was_foreign = self.foreign_key_schema();
         self.session.table = state;
         let foreign = self.not_a_wallet_table();

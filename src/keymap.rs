@@ -79,10 +79,14 @@ pub enum Action {
     CopyUserId,
     /// Query the table or one of its secondary indexes; the results replace the list.
     Query,
+    /// The index view: every GSI and LSI in full; from there create or delete a GSI.
+    Indexes,
+    /// Open the create-index form (a GSI, UpdateTable).
+    CreateIndex,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 33] = [
+pub const ACTIONS: [Action; 35] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -116,6 +120,8 @@ pub const ACTIONS: [Action; 33] = [
     Action::EnableStream,
     Action::CopyWallet,
     Action::CopyUserId,
+    Action::Indexes,
+    Action::CreateIndex,
 ];
 
 impl Action {
@@ -168,6 +174,8 @@ impl Action {
             Action::CopyWallet => "copy the selected wallet as JSON (OSC 52 clipboard)",
             Action::CopyUserId => "copy the selected wallet's user_id (OSC 52 clipboard)",
             Action::Query => "query the table or an index (r: back to the full scan)",
+            Action::Indexes => "indexes: every GSI / LSI in full; n creates, d deletes a GSI",
+            Action::CreateIndex => "create a global secondary index (UpdateTable)",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod export;
 mod fixtures;
 pub mod form;
 pub mod import;
+pub mod index;
 pub mod journal;
 pub mod json;
 pub mod keymap;

@@ -210,7 +210,12 @@ fn local_options(cli: &Cli) -> Result<DynamoDbLocalOptions> {
         };
         Storage::Dir(dir)
     };
-    Ok(DynamoDbLocalOptions { port: cli.local_port, storage, max_heap_mb: LOCAL_MAX_HEAP_MB })
+    Ok(DynamoDbLocalOptions {
+        port: cli.local_port,
+        storage,
+        max_heap_mb: LOCAL_MAX_HEAP_MB,
+        delay_transient_statuses: false,
+    })
 }
 
 /// The write mode of a command run without the TUI (`seed`, `import`): the account is looked

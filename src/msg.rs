@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::error::{ApiError, SeedError};
 use crate::export::{ExportError, Format};
+use crate::index::CreateIndexSpec;
 use crate::query::QuerySpec;
 use crate::stream::StreamEvent;
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
@@ -104,6 +105,12 @@ pub enum Request {
     /// Where the credentials come from and the account (looked up once per run), with the
     /// write mode that follows.
     Identify,
+    /// UpdateTable creating a global secondary index (with its key attributes' definitions);
+    /// answered with [`Response::IndexUpdated`].
+    CreateIndex { table: String, spec: CreateIndexSpec },
+    /// UpdateTable deleting the global secondary index `index`; answered with
+    /// [`Response::IndexUpdated`].
+    DeleteIndex { table: String, index: String },
 }
 
 impl Request {
@@ -142,6 +149,8 @@ impl Request {
             Request::StopTail => "StopTail",
             Request::EnableStream { .. } => "EnableStream",
             Request::Identify => "Identify",
+            Request::CreateIndex { .. } => "CreateIndex",
+            Request::DeleteIndex { .. } => "DeleteIndex",
         }
     }
 
@@ -164,7 +173,9 @@ impl Request {
             | Request::Write { .. }
             | Request::ResolveWrites { .. }
             | Request::Seed { .. }
-            | Request::EnableStream { .. } => true,
+            | Request::EnableStream { .. }
+            | Request::CreateIndex { .. }
+            | Request::DeleteIndex { .. } => true,
         }
     }
 }
@@ -217,6 +228,9 @@ pub enum Response {
     /// Answer to [`Request::Identify`]; `mode` is the write mode the worker enforces from now
     /// on (`None`: the lookup stopped on a bug, the mode is unchanged).
     Identified { identity: Identity, mode: Option<WriteMode> },
+    /// Answer to [`Request::CreateIndex`] and [`Request::DeleteIndex`]: the description
+    /// UpdateTable returned.
+    IndexUpdated { table: String, index: String, result: Result<TableInfo, ApiError> },
 }
 
 /// A write left without an outcome, settled.

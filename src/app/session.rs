@@ -70,6 +70,8 @@ pub struct TableSession {
     pub(super) writes_confirmed: bool,
     /// The query the list shows, if any, and its partial rows.
     pub(super) query: super::QueryView,
+    /// Secondary indexes being created or deleted, watched until they settle.
+    pub(super) indexes: super::indexes::IndexAdmin,
 }
 
 /// Read access for `ui` and tests.
@@ -119,6 +121,7 @@ impl TableSession {
             live: Default::default(),
             writes_confirmed: false,
             query: Default::default(),
+            indexes: Default::default(),
         }
     }
 }

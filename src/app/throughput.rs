@@ -55,12 +55,21 @@ fn update_form(info: &TableInfo) -> Form {
             Field::text(fields::RCU, &read.to_string()),
             Field::text(fields::WCU, &write.to_string()),
             Field::fixed(fields::DECREASES, decreases),
+            Field::fixed(fields::INDEXES, index_note(info)),
         ],
     )
     .with_intro(
         "UpdateTable. Space switches billing mode (allowed once per 24 h). Capacity is whole \
          units from 1; the table stays usable while UPDATING.",
     )
+}
+
+/// The table's indexes in short, and the way to add one from this form.
+fn index_note(info: &TableInfo) -> String {
+    let names: Vec<String> =
+        info.indexes.iter().map(|i| format!("{} {}", i.kind, i.name)).collect();
+    let names = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+    format!("{names} · Ctrl-N adds a global secondary index")
 }
 
 /// Checks the form against the current billing; marks bad fields.

@@ -79,6 +79,9 @@ pub struct DynamoDbLocalOptions {
     pub storage: Storage,
     /// Maximum Java heap in MiB (`-Xmx<N>m`).
     pub max_heap_mb: u32,
+    /// `-delayTransientStatuses`: index statuses go through CREATING / DELETING for a while
+    /// (as on AWS) instead of changing at once. Tests that watch them use it.
+    pub delay_transient_statuses: bool,
 }
 
 /// Default directory for DynamoDB Local's data when it is kept on disk:
@@ -219,6 +222,9 @@ fn dynamodb_local_command(
         .arg("-port")
         .arg(opts.port.to_string())
         .arg("-disableTelemetry");
+    if opts.delay_transient_statuses {
+        cmd.arg("-delayTransientStatuses");
+    }
     match data {
         None => cmd.arg("-inMemory"),
         Some(d) => cmd.arg("-dbPath").arg(d),

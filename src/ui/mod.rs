@@ -5,6 +5,7 @@ mod detail;
 mod feed;
 mod form;
 mod help;
+mod indexes;
 mod list;
 mod status;
 mod tables;
@@ -152,6 +153,7 @@ fn render_panes(app: &App, frame: &mut Frame) {
         Modal::Tables(picker) => tables::render(app, picker, frame, areas.body),
         Modal::Wallet(dialog) => form::render(&dialog.form, frame, areas.body),
         Modal::ConfirmTarget(confirm) => form::render(&confirm.form, frame, areas.body),
+        Modal::Index(dialog) => indexes::render(app, dialog, frame, areas.body),
     }
 }
 

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use crate::app::{App, Connection, FAST_POLL, SLOW_POLL, TableState};
 use crate::error::ErrorKind;
 use crate::keymap::Action;
-use crate::table::{BillingMode, TableInfo, TableStatus, format_bytes};
+use crate::table::{BillingMode, IndexInfo, TableInfo, TableStatus, format_bytes};
 
 /// Width of the label column.
 const LABEL: usize = 8;
@@ -48,11 +48,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), top);
                 inner = rest;
             }
-            let [left, right] =
-                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                    .spacing(1)
-                    .areas(inner);
-            let (left_lines, right_lines) = present(app, info, usize::from(left.width));
+            // Index lines need the room more than the ARN and creation time do.
+            let left_share = if info.indexes.is_empty() { 50 } else { 40 };
+            let [left, right] = Layout::horizontal([
+                Constraint::Percentage(left_share),
+                Constraint::Percentage(100 - left_share),
+            ])
+            .spacing(1)
+            .areas(inner);
+            let (left_lines, right_lines) = present(app, info, usize::from(left.width), right);
             frame.render_widget(Paragraph::new(left_lines), left);
             frame.render_widget(Paragraph::new(right_lines), right);
             return;
@@ -190,7 +194,12 @@ fn row(label: &str, value: impl Into<String>) -> Line<'static> {
 }
 
 /// Left column: status and schema; right column: capacity, size, indexes.
-fn present(app: &App, info: &TableInfo, width: usize) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+fn present(
+    app: &App,
+    info: &TableInfo,
+    width: usize,
+    right_area: Rect,
+) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     let mut status = Line::from(vec![Span::styled(
         format!("{:<LABEL$}", "Status"),
         Style::new().fg(Color::Gray),
@@ -209,14 +218,16 @@ fn present(app: &App, info: &TableInfo, width: usize) -> (Vec<Line<'static>>, Ve
             }
         }
     }
+    // Cut with a visible mark where the column is too narrow (never silently).
+    let cut = |text: &str| crate::text::fit(text, width.saturating_sub(LABEL));
     let mut left = vec![status];
     // A table keyed otherwise has its key on the line above the columns.
     if app.foreign_key_schema().is_none() {
-        left.push(row("Key", info.key_description()));
+        left.push(row("Key", cut(&info.key_description())));
     }
     left.extend([
-        row("Attrs", attributes(info)),
-        row("Created", info.created.clone().unwrap_or_else(|| "-".into())),
+        row("Attrs", cut(&attributes(info))),
+        row("Created", cut(info.created.as_deref().unwrap_or("-"))),
         // Cut with a visible mark: a silently cut ARN reads as another one.
         row(
             "ARN",
@@ -224,16 +235,23 @@ fn present(app: &App, info: &TableInfo, width: usize) -> (Vec<Line<'static>>, Ve
         ),
     ]);
     left.extend(local_port(app));
-    let mut right = vec![
-        row("Billing", billing(info)),
-        row("Items", item_count(info)),
-        row("Size", info.size_bytes.map_or("-".to_string(), format_bytes)),
-        row("Indexes", indexes(info)),
-    ];
-    if app.config().watch_stream {
-        right.push(row("Stream", super::feed::live_text(app)));
+    let room = usize::from(right_area.width).saturating_sub(LABEL);
+    let size = info.size_bytes.map_or("-".to_string(), format_bytes);
+    let mut right = vec![row("Billing", billing(info))];
+    if info.indexes.is_empty() {
+        right.extend([row("Items", item_count(info)), row("Size", size)]);
+    } else {
+        // One row less for the table, one more for its indexes.
+        right.push(row("Items", crate::text::fit(&format!("{} · {size}", item_count(info)), room)));
     }
-    right.extend(poll_failure(app));
+    let mut after = Vec::new();
+    if app.config().watch_stream {
+        after.push(row("Stream", super::feed::live_text(app)));
+    }
+    after.extend(poll_failure(app));
+    let rows = usize::from(right_area.height).saturating_sub(right.len() + after.len());
+    right.extend(index_lines(app, info, rows, room));
+    right.extend(after);
     (left, right)
 }
 
@@ -256,19 +274,64 @@ fn item_count(info: &TableInfo) -> String {
     info.item_count.map_or("-".to_string(), |n| format!("{n} (approx.)"))
 }
 
-fn indexes(info: &TableInfo) -> String {
+/// One compact line per index, in at most `rows` rows of `room` columns (cut with `…`); when
+/// they do not all fit, the last row says how many more there are.
+fn index_lines(app: &App, info: &TableInfo, rows: usize, room: usize) -> Vec<Line<'static>> {
     if info.indexes.is_empty() {
-        return "none".to_string();
+        return vec![row("Indexes", "none")];
     }
-    let parts: Vec<String> = info
-        .indexes
+    let total = info.indexes.len();
+    let shown = if total > rows { rows.saturating_sub(1) } else { total };
+    let mut lines: Vec<Line<'static>> = info.indexes[..shown]
         .iter()
-        .map(|i| match &i.status {
-            Some(s) => format!("{} {} {}", i.kind, i.name, s.as_str()),
-            None => format!("{} {}", i.kind, i.name),
+        .enumerate()
+        .map(|(i, index)| {
+            let label = if i == 0 { "Indexes" } else { "" };
+            let color = match &index.status {
+                Some(TableStatus::Deleting) => Color::Red,
+                Some(s) if s.is_transient() => Color::Yellow,
+                _ => Color::Reset,
+            };
+            Line::from(vec![
+                Span::styled(format!("{label:<LABEL$}"), Style::new().fg(Color::Gray)),
+                Span::styled(index_line(app, info, index, room), Style::new().fg(color)),
+            ])
         })
         .collect();
-    parts.join(", ")
+    if shown < total && rows > 0 {
+        let key = app.config().keymap.first_key(Action::Indexes);
+        let more = format!("+{} more · {key} shows all", total - shown);
+        let label = if shown == 0 { "Indexes" } else { "" };
+        lines.push(row(label, crate::text::fit(&more, room)));
+    }
+    lines
+}
+
+/// `GSI by_ccy CREATING Backfilling 12s · currency:S + balance:N · ALL · 3 items (approx.)
+/// · 1.2 KiB · 5 RCU / 5 WCU`, in `room` columns: the kind, status and elapsed time stay
+/// whole where they fit; the name is cut first, then the details.
+fn index_line(app: &App, info: &TableInfo, index: &IndexInfo, room: usize) -> String {
+    let mut status = match &index.status {
+        Some(_) => crate::index::status_text(index),
+        None => "ACTIVE".to_string(),
+    };
+    if let Some(elapsed) = app.index_elapsed(&index.name) {
+        status.push_str(&format!(" {}", format_elapsed(elapsed)));
+    }
+    let details = [
+        crate::index::key_short(info, index),
+        crate::index::projection_text(&index.projection),
+        crate::index::counts_text(index),
+    ];
+    let details: Vec<&str> = details.iter().map(String::as_str).filter(|d| !d.is_empty()).collect();
+    let fixed = crate::text::width(index.kind) + crate::text::width(&status) + 2;
+    let name_room = room.saturating_sub(fixed);
+    let name = match name_room {
+        0..6 => index.name.clone(),
+        _ => crate::text::fit(&index.name, name_room),
+    };
+    let line = format!("{} {name} {status} · {}", index.kind, details.join(" · "));
+    crate::text::fit(&line, room)
 }
 
 /// "7s", "2m 05s", "1h 02m".

@@ -388,6 +388,14 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
             let result = tables::enable_stream(client, &table).await;
             Response::TableUpdated { table, result }
         }
+        Request::CreateIndex { table, spec } => {
+            let result = tables::create_index(client, &table, &spec).await;
+            Response::IndexUpdated { table, index: spec.name, result }
+        }
+        Request::DeleteIndex { table, index } => {
+            let result = tables::delete_index(client, &table, &index).await;
+            Response::IndexUpdated { table, index, result }
+        }
         Request::Identify => {
             let identity = shared.identity().await.clone();
             let mode = shared.guard.mode(&identity.account);
@@ -440,6 +448,12 @@ fn error_answer(request: Request, error: ApiError) -> Response {
         }
         Request::Export { path, .. } => {
             Response::Exported { path, result: Err(ExportError::Stopped(error.summary())) }
+        }
+        Request::CreateIndex { table, spec } => {
+            Response::IndexUpdated { table, index: spec.name, result: Err(error) }
+        }
+        Request::DeleteIndex { table, index } => {
+            Response::IndexUpdated { table, index, result: Err(error) }
         }
         Request::Identify => {
             let why = error.summary();

@@ -2,8 +2,10 @@
 //! and the conversion of the SDK's table description into the app's [`TableInfo`].
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_table::UpdateTableOutput;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode as SdkBillingMode, KeySchemaElement, KeyType,
+    AttributeDefinition, BillingMode as SdkBillingMode, CreateGlobalSecondaryIndexAction,
+    DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType,
     ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType,
     TableDescription,
 };
@@ -11,6 +13,7 @@ use futures::StreamExt;
 
 use super::errors::{build_error, classify};
 use crate::error::{ApiError, ErrorKind};
+use crate::index::CreateIndexSpec;
 use crate::stream::{StreamInfo, StreamView};
 use crate::table::{
     AttributeDef, BillingMode, CreateTableSpec, IndexInfo, KeyElement, Projection, TableEntry,
@@ -113,6 +116,87 @@ pub async fn enable_stream(client: &Client, table: &str) -> Result<TableInfo, Ap
         ApiError::new(ErrorKind::Other, "UpdateTable returned no table description")
     })?;
     Ok(table_info(desc))
+}
+
+/// UpdateTable creating the global secondary index `spec` (with its key attributes'
+/// definitions). The index then goes through CREATING (Backfilling) until ACTIVE.
+pub async fn create_index(
+    client: &Client,
+    table: &str,
+    spec: &CreateIndexSpec,
+) -> Result<TableInfo, ApiError> {
+    let mut keys = vec![sdk_key(&spec.partition.name, KeyType::Hash)?];
+    if let Some(sort) = &spec.sort {
+        keys.push(sdk_key(&sort.name, KeyType::Range)?);
+    }
+    let mut action = CreateGlobalSecondaryIndexAction::builder()
+        .index_name(&spec.name)
+        .set_key_schema(Some(keys))
+        .projection(sdk_projection(&spec.projection));
+    if let Some((read, write)) = spec.throughput {
+        let throughput = ProvisionedThroughput::builder()
+            .read_capacity_units(read)
+            .write_capacity_units(write)
+            .build()
+            .map_err(build_error)?;
+        action = action.provisioned_throughput(throughput);
+    }
+    let update = GlobalSecondaryIndexUpdate::builder().create(action.build().map_err(build_error)?);
+    let definitions = spec
+        .attribute_definitions()
+        .iter()
+        .map(|a| {
+            AttributeDefinition::builder()
+                .attribute_name(&a.name)
+                .attribute_type(ScalarAttributeType::from(a.attr_type.as_str()))
+                .build()
+                .map_err(build_error)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let call = client
+        .update_table()
+        .table_name(table)
+        .set_attribute_definitions(Some(definitions))
+        .global_secondary_index_updates(update.build());
+    updated(call.send().await.map_err(classify)?)
+}
+
+/// UpdateTable deleting the global secondary index `index`: DELETING until gone.
+pub async fn delete_index(
+    client: &Client,
+    table: &str,
+    index: &str,
+) -> Result<TableInfo, ApiError> {
+    let action = DeleteGlobalSecondaryIndexAction::builder()
+        .index_name(index)
+        .build()
+        .map_err(build_error)?;
+    let update = GlobalSecondaryIndexUpdate::builder().delete(action).build();
+    let call = client.update_table().table_name(table).global_secondary_index_updates(update);
+    updated(call.send().await.map_err(classify)?)
+}
+
+fn updated(out: UpdateTableOutput) -> Result<TableInfo, ApiError> {
+    out.table_description()
+        .map(table_info)
+        .ok_or_else(|| ApiError::new(ErrorKind::Other, "UpdateTable returned no description"))
+}
+
+fn sdk_key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, ApiError> {
+    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().map_err(build_error)
+}
+
+fn sdk_projection(projection: &Projection) -> aws_sdk_dynamodb::types::Projection {
+    use aws_sdk_dynamodb::types::ProjectionType;
+    let builder = aws_sdk_dynamodb::types::Projection::builder();
+    match projection {
+        Projection::All => builder.projection_type(ProjectionType::All),
+        Projection::KeysOnly => builder.projection_type(ProjectionType::KeysOnly),
+        Projection::Include(names) => builder
+            .projection_type(ProjectionType::Include)
+            .set_non_key_attributes(Some(names.clone())),
+    }
+    .build()
 }
 
 /// DeleteTable. The table then goes through DELETING until DescribeTable

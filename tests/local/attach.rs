@@ -117,7 +117,12 @@ async fn a_server_of_ours_on_the_data_dir_is_shared_refused_or_stopped() {
     let dir = temp_dir("attach-leftover");
     let data = dir.join("dynamodb");
     let port = local::free_port().expect("a free port");
-    let opts = DynamoDbLocalOptions { port, storage: Storage::Dir(data.clone()), max_heap_mb: 256 };
+    let opts = DynamoDbLocalOptions {
+        port,
+        storage: Storage::Dir(data.clone()),
+        max_heap_mb: 256,
+        delay_transient_statuses: false,
+    };
     let mut server = local::start_dynamodb_local(&opts, &|l| eprintln!("[dynamodb-local] {l}"))
         .await
         .expect("start DynamoDB Local");
@@ -162,7 +167,12 @@ async fn a_server_of_ours_on_the_data_dir_is_shared_refused_or_stopped() {
     );
 
     // The seed wrote into the data dir, through a server of its own.
-    let opts = DynamoDbLocalOptions { port, storage: Storage::Dir(data.clone()), max_heap_mb: 256 };
+    let opts = DynamoDbLocalOptions {
+        port,
+        storage: Storage::Dir(data.clone()),
+        max_heap_mb: 256,
+        delay_transient_statuses: false,
+    };
     let check = local::start_dynamodb_local(&opts, &|_| {}).await.expect("restart");
     assert_eq!(support::scan_items(&sdk_client(&check.endpoint()), "seeded").await.len(), 10);
     check.stop().await;

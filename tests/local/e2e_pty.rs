@@ -133,6 +133,7 @@ async fn a_session_creates_the_table_adds_and_edits_a_wallet_and_quits_cleanly()
         port: local::free_port().expect("a free port"),
         storage: Storage::Dir(data.clone()),
         max_heap_mb: 256,
+        delay_transient_statuses: false,
     };
     let server = local::start_dynamodb_local(&opts, &|line| eprintln!("[dynamodb-local] {line}"))
         .await

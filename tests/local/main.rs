@@ -18,6 +18,9 @@
 //! - [`import`]: import from a file: validated, diffed, conditional, resumable, paced
 //! - [`odd_display`]: non-numeric balances and control / bidi characters shown visibly and
 //!   exported with one exact balance column
+//! - [`indexes`]: a GSI created and deleted from the app, watched CREATING (Backfilling) →
+//!   ACTIVE and DELETING → gone on DynamoDB Local with `-delayTransientStatuses`; read-only
+//!   refuses
 //! - [`tables`]: the table picker: list, schema marks, switching
 //! - [`targets`]: the title names the endpoint however chosen; protected profiles are guarded
 //! - [`non_wallet`]: tables keyed otherwise (`id` N, `user_id` B, `user_id` + `ts`): named,
@@ -54,6 +57,7 @@ mod export;
 mod faults;
 mod idempotent;
 mod import;
+mod indexes;
 mod logs;
 mod non_wallet;
 mod odd_display;

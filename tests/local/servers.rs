@@ -72,6 +72,7 @@ async fn dynamodb_local_keeps_tables_in_a_data_dir() {
             port,
             storage: Storage::Dir(data_dir.clone()),
             max_heap_mb: 512,
+            delay_transient_statuses: false,
         };
         async move { local::start_dynamodb_local(&opts, &progress).await }
     };

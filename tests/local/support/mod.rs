@@ -56,8 +56,24 @@ fn progress(name: &'static str) -> impl Fn(String) + Send + Sync {
 
 /// Starts DynamoDB Local in memory on a free port (512 MiB heap); panics if it cannot start.
 pub async fn dynamodb_local() -> LocalServer {
+    start_local(false).await
+}
+
+/// Starts DynamoDB Local as [`dynamodb_local`] does, with `-delayTransientStatuses`: a GSI
+/// added by UpdateTable stays CREATING (Backfilling) for about 30 s, a deleted one DELETING
+/// for about 15 s. A server of its own, so that other tests are not slowed.
+pub async fn dynamodb_local_delayed() -> LocalServer {
+    start_local(true).await
+}
+
+async fn start_local(delay_transient_statuses: bool) -> LocalServer {
     let port = local::free_port().expect("no free TCP port");
-    let opts = DynamoDbLocalOptions { port, storage: Storage::InMemory, max_heap_mb: 512 };
+    let opts = DynamoDbLocalOptions {
+        port,
+        storage: Storage::InMemory,
+        max_heap_mb: 512,
+        delay_transient_statuses,
+    };
     match local::start_dynamodb_local(&opts, &progress("dynamodb-local")).await {
         Ok(server) => server,
         Err(e) => panic!("cannot start DynamoDB Local: {e}"),
