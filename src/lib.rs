@@ -5,6 +5,7 @@
 //! session it belongs to) for the [`worker`], which owns the SDK client and answers each with
 //! [`msg::Reply`]s; [`ui::render`] draws the state.
 
+pub mod aggregate;
 pub mod app;
 pub mod balance;
 pub mod capacity;
