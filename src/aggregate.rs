@@ -214,6 +214,16 @@ impl PartialEq for Figures {
     }
 }
 
+/// A currency looked up without allocating: it hashes as `Option<Box<str>>` does.
+#[derive(Hash)]
+struct CurrencyRef<'a>(Option<&'a str>);
+
+impl hashbrown::Equivalent<Option<Box<str>>> for CurrencyRef<'_> {
+    fn equivalent(&self, key: &Option<Box<str>>) -> bool {
+        self.0 == key.as_deref()
+    }
+}
+
 /// Whole-table figures: the wallets by currency (the configured currency attribute), and
 /// the items that are not wallets.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -230,7 +240,8 @@ pub struct Aggregate {
 impl Aggregate {
     /// Counts one wallet of `currency`.
     pub fn add(&mut self, currency: Option<&str>, user_id: &UserId, balance: Option<Balance>) {
-        if let Some(figures) = self.groups.get_mut(&currency.map(Box::from)) {
+        // Looked up by reference: no allocation per item once the currency is known.
+        if let Some(figures) = self.groups.get_mut(&CurrencyRef(currency)) {
             return figures.add(user_id, balance);
         }
         if self.groups.len() >= MAX_GROUPS {
@@ -278,7 +289,50 @@ impl Aggregate {
 
     /// The figures of one currency (`None`: the wallets without one).
     pub fn group(&self, currency: Option<&str>) -> Option<&Figures> {
-        self.groups.get(&currency.map(Box::from))
+        self.groups.get(&CurrencyRef(currency))
+    }
+
+    /// The figures as text lines: per currency its count, total, min, max, histogram and
+    /// the `ranked` largest and smallest balances (the TUI's view and `stats`).
+    pub fn report(&self, ranked: usize) -> Vec<String> {
+        let group = crate::text::group;
+        let mut lines = vec![format!(
+            "{} wallets · {} items not wallets{}",
+            group(self.wallets()),
+            group(self.not_wallets),
+            match self.beyond {
+                0 => String::new(),
+                n => format!(" · {} in currencies past the first {MAX_GROUPS}", group(n)),
+            }
+        )];
+        for (currency, f) in self.groups() {
+            lines.push(String::new());
+            let name = currency.map_or("(no currency)".to_string(), crate::text::visible_text);
+            lines.push(format!(
+                "{name} · {} wallets · {} without a numeric balance",
+                group(f.count),
+                group(f.without_balance)
+            ));
+            lines.push(format!("  total {}", f.total));
+            if let (Some(min), Some(max)) = (f.min, f.max) {
+                lines.push(format!("  min {min} · max {max}"));
+            }
+            lines.push("  histogram (exact decades by sign):".to_string());
+            let widest = f.histogram().map(|(_, n)| n).max().unwrap_or(1).max(1);
+            for (bucket, n) in f.histogram() {
+                let bar = "█".repeat(((n * 30).div_ceil(widest)) as usize);
+                lines.push(format!("    {:>24} {:>12} {bar}", bucket.label(), group(n)));
+            }
+            for (title, list) in [("largest", f.largest()), ("smallest", f.smallest())] {
+                let shown = list.len().min(ranked);
+                lines.push(format!("  {title} {shown} of {}:", list.len()));
+                for r in list.iter().take(ranked) {
+                    let id = crate::text::visible_text(&r.user_id.to_text());
+                    lines.push(format!("    {:>42}  {id}", r.balance.to_string()));
+                }
+            }
+        }
+        lines
     }
 
     /// The figures as JSON, every number as its exact decimal text (a JSON number would be

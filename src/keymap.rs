@@ -77,10 +77,12 @@ pub enum Action {
     CopyWallet,
     /// Copy the selected wallet's user_id to the system clipboard (OSC 52).
     CopyUserId,
+    /// The whole-table figures computed while scanning, with the scan's progress.
+    Figures,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 32] = [
+pub const ACTIONS: [Action; 33] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -113,6 +115,7 @@ pub const ACTIONS: [Action; 32] = [
     Action::EnableStream,
     Action::CopyWallet,
     Action::CopyUserId,
+    Action::Figures,
 ];
 
 impl Action {
@@ -147,7 +150,7 @@ impl Action {
             Action::Bottom => "last wallet",
             Action::FocusNext => "switch focus: list / detail",
             Action::Sort => "sort: user_id ↑↓, balance ↑↓, scan order",
-            Action::Filter => "filter: user_id text, or >100 <=0 =12.50",
+            Action::Filter => "filter: user_id text, ^prefix, or >100 <=0 =12.50",
             Action::ToggleJson => "detail: attributes / JSON / DynamoDB JSON",
             Action::GetWallet => "get a wallet by user_id",
             Action::NewWallet => "new wallet (never overwrites)",
@@ -164,6 +167,7 @@ impl Action {
             Action::EnableStream => "enable the table's stream (live view; asks for its name)",
             Action::CopyWallet => "copy the selected wallet as JSON (OSC 52 clipboard)",
             Action::CopyUserId => "copy the selected wallet's user_id (OSC 52 clipboard)",
+            Action::Figures => "whole-table figures (count, total, top 100, histogram)",
         }
     }
 }

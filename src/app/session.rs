@@ -68,6 +68,11 @@ pub struct TableSession {
     pub(super) live: super::live::Live,
     /// A protected target's table name was typed: this session's writes no longer ask it.
     pub(super) writes_confirmed: bool,
+    /// What the user chose when the table was bigger than the list's bound (`None`: not
+    /// asked, or not needed).
+    pub(super) bound_choice: Option<super::BoundChoice>,
+    /// The filter pushed to DynamoDB (a FilterExpression on the scan), if any.
+    pub(super) server_filter: Option<crate::list::Filter>,
 }
 
 /// Read access for `ui` and tests.
@@ -116,6 +121,8 @@ impl TableSession {
             exporting: None,
             live: Default::default(),
             writes_confirmed: false,
+            bound_choice: None,
+            server_filter: None,
         }
     }
 }

@@ -31,10 +31,21 @@ const MAX_EXTRA_WIDTH: u16 = 32;
 /// Draws the list into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let focused = app.focus() == Pane::List && app.filter_input().is_none();
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
-        .title(title(app))
-        .title_bottom(footer(app.list(), usize::from(area.width.saturating_sub(3))));
+        .title(title(app));
+    match whole_table(app) {
+        Some(whole) => {
+            let room = usize::from(area.width.saturating_sub(3)).saturating_sub(whole.len() + 8);
+            let mut loaded = footer(app.list(), room);
+            loaded.spans.insert(0, Span::raw(" loaded:"));
+            block = block.title_bottom(loaded).title_bottom(Line::from(whole).right_aligned());
+        }
+        None => {
+            block =
+                block.title_bottom(footer(app.list(), usize::from(area.width.saturating_sub(3))))
+        }
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 2 || inner.width < 4 {
@@ -247,6 +258,12 @@ fn title(app: &App) -> Line<'static> {
         text.push_str(&scan_progress(scan, app.list().loaded(), app.now()));
     }
     text.push_str(&format!(" · {}", app.list().sort().label()));
+    if let Some(filter) = app.server_filter() {
+        text.push_str(&format!(
+            " · server-side filter {} (filtered-out items still cost RCU)",
+            text::fit(&crate::server_filter::describe(filter), 40)
+        ));
+    }
     if !app.filter_text().is_empty() {
         let n = app.list().len();
         text.push_str(&format!(
@@ -258,6 +275,30 @@ fn title(app: &App) -> Line<'static> {
     }
     text.push(' ');
     Line::from(text)
+}
+
+/// " whole table: 50,000 read · 4 currencies · A " when the list holds only part of what the
+/// scan read: its footer's figures are over the loaded wallets only.
+fn whole_table(app: &App) -> Option<String> {
+    if !app.list_is_partial() {
+        return None;
+    }
+    let scan = app.scan()?;
+    let figures = &scan.figures;
+    let key = app.config().keymap.first_key(crate::keymap::Action::Figures);
+    let groups = figures.groups();
+    let detail = match groups.as_slice() {
+        [(_, one)] => match one.numeric() {
+            0 => String::new(),
+            _ => format!(" · total {}", decimal(&one.total.total(), GROUP_TOTAL_WIDTH)),
+        },
+        many => format!(" · {} currencies", many.len()),
+    };
+    let done = if scan.outcome == ScanOutcome::Complete { "" } else { " so far" };
+    Some(format!(
+        " whole table{done}: {} wallets{detail} · {key} for figures ",
+        group(figures.wallets())
+    ))
 }
 
 fn scan_progress(scan: &ScanState, loaded: usize, now: Instant) -> String {
