@@ -7,6 +7,8 @@
 //! - [`worker`]: the worker's requests and answers, the app's SDK configuration path
 //! - [`scan`]: the paged, parallel, cancellable scan; the app keeps its current scan's pages
 //! - [`paced_scan`]: a scan paced to a read budget
+//! - [`bounded`]: a table bigger than the list (`--max-wallets`): whole-table figures,
+//!   server-side filters and `stats --json`, compared with boto3's
 //! - [`writes`]: conditional writes, conflicts, lost answers, read-only, the journal
 //! - [`edit`]: the wallet forms typed into, bad input refused, journal and undo
 //! - [`transfers`]: TransactWriteItems transfers, exact and applied once
@@ -47,6 +49,7 @@
 mod support;
 
 mod attach;
+mod bounded;
 mod e2e_pty;
 mod edit;
 mod export;
