@@ -162,7 +162,10 @@ impl App {
         let id = self.next_scan_id;
         self.next_scan_id += 1;
         self.session.list.clear();
-        self.session.list.reserve(expected.min(MAX_RESERVE));
+        // Never more than the list may hold (`--max-wallets`), nor what a server-side
+        // filter would let through.
+        let bound = scope.keep.and_then(|k| usize::try_from(k).ok()).unwrap_or(usize::MAX);
+        self.session.list.reserve(expected.min(MAX_RESERVE).min(bound));
         self.session.selected = 0;
         self.session.list_offset = 0;
         self.scan_asked();
