@@ -106,3 +106,6 @@ fn eta(scan: &ScanState, now: Instant) -> Option<Duration> {
     let left = expected.saturating_sub(scan.scanned) as f64;
     Duration::try_from_secs_f64(left * elapsed / scan.scanned as f64).ok()
 }
+
+#[cfg(test)]
+mod tests;

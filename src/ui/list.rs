@@ -35,11 +35,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
         .title(title(app));
     match whole_table(app) {
+        // The whole table's figures first (a title too long for the border is cut at its
+        // end), then the loaded wallets', each named.
         Some(whole) => {
-            let room = usize::from(area.width.saturating_sub(3)).saturating_sub(whole.len() + 8);
-            let mut loaded = footer(app.list(), room);
-            loaded.spans.insert(0, Span::raw(" loaded:"));
-            block = block.title_bottom(loaded).title_bottom(Line::from(whole).right_aligned());
+            let room = usize::from(area.width.saturating_sub(3));
+            let mut line = footer(app.list(), room.saturating_sub(text::width(&whole) + 8));
+            line.spans.insert(0, Span::raw(format!("{whole}│ loaded:")));
+            block = block.title_bottom(line);
         }
         None => {
             block =
@@ -277,8 +279,8 @@ fn title(app: &App) -> Line<'static> {
     Line::from(text)
 }
 
-/// " whole table: 50,000 read · 4 currencies · A " when the list holds only part of what the
-/// scan read: its footer's figures are over the loaded wallets only.
+/// " whole table: 50,000 wallets · 4 currencies (A) " when the list holds only part of what
+/// the scan read: its footer's figures are over the loaded wallets only.
 fn whole_table(app: &App) -> Option<String> {
     if !app.list_is_partial() {
         return None;
@@ -295,10 +297,7 @@ fn whole_table(app: &App) -> Option<String> {
         many => format!(" · {} currencies", many.len()),
     };
     let done = if scan.outcome == ScanOutcome::Complete { "" } else { " so far" };
-    Some(format!(
-        " whole table{done}: {} wallets{detail} · {key} for figures ",
-        group(figures.wallets())
-    ))
+    Some(format!(" whole table{done}: {} wallets{detail} ({key}) ", group(figures.wallets())))
 }
 
 fn scan_progress(scan: &ScanState, loaded: usize, now: Instant) -> String {
