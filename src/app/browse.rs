@@ -213,7 +213,13 @@ impl App {
             return Vec::new();
         }
         self.session.server_filter = (filter != Filter::All).then_some(filter);
-        self.start_scan().into_iter().collect()
+        let scan = self.start_scan();
+        if scan.is_none() {
+            // No scan follows (the user chose not to scan): what the filter found goes too,
+            // or it would pass for the table's wallets.
+            self.forget_wallets();
+        }
+        scan.into_iter().collect()
     }
 
     /// Wheel scrolls the pane under the pointer; a click selects a row.

@@ -127,6 +127,25 @@ fn a_filter_past_the_bound_goes_to_dynamodb_and_clearing_it_scans_again() {
 }
 
 #[test]
+fn after_choosing_not_to_scan_a_filter_scans_on_the_server_and_clearing_it_empties_the_list() {
+    let t0 = Instant::now();
+    let (mut app, _) = bounded(10, 50_000, t0);
+    app.step(t0, ch('s'));
+    app.step(t0, ch('/'));
+    app.step(t0, ch('^'));
+    app.step(t0, ch('u'));
+    let sent = app.step(t0, key(KeyCode::Enter));
+    let scope = scope_of(&sent).expect("a filtered scan");
+    assert_eq!(scope.filter, Some(Filter::IdPrefix("u".into())));
+    let id = app.session.scan.as_ref().expect("scan").id;
+    app.step(t0, answer(Response::ScanPage(page(id, 0, 3, 0))));
+    assert_eq!(app.session.list.loaded(), 3);
+    assert!(app.step(t0, key(KeyCode::Esc)).is_empty(), "no scan: the user chose not to");
+    assert_eq!(app.session.list.loaded(), 0, "the matches go with their filter");
+    assert!(app.session.scan.is_none());
+}
+
+#[test]
 fn a_filter_within_the_bound_stays_local() {
     let t0 = Instant::now();
     let (mut app, _) = bounded(10, 5, t0);
