@@ -88,6 +88,7 @@ fn loaded_app(n: usize) -> App {
         skipped: 0,
         consumed_rcu: None,
         next: None,
+        figures: None,
     };
     app.update(now, Msg::Worker(Reply { session: 1, response: Response::ScanPage(page) }));
     app.update(now, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));

@@ -69,6 +69,7 @@ fn loaded_app(n: usize, sorts: usize, now: Instant) -> App {
         skipped: 0,
         consumed_rcu: None,
         next: None,
+        figures: None,
     };
     app.update(now, reply(Response::ScanPage(page)));
     app.update(now, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));

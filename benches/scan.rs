@@ -5,6 +5,9 @@
 //! seeded once into DynamoDB Local's data under `target/bench-dynamodb/` and
 //! reused by later runs. Reports: raw scan time, app load time, time to the
 //! first rows, key-press latency while loading, and the process RSS.
+//!
+//! With `--max-wallets N` the app's list is bounded (the whole-table figures computed as it
+//! scans): the report adds the RSS sampled while scanning, to show it stays flat.
 
 use std::time::{Duration, Instant};
 
@@ -26,10 +29,11 @@ struct Args {
     users: u64,
     page_limit: i32,
     rounds: usize,
+    max_wallets: Option<u64>,
 }
 
 fn args() -> Args {
-    let mut args = Args { users: 100_000, page_limit: 1000, rounds: 2 };
+    let mut args = Args { users: 100_000, page_limit: 1000, rounds: 2, max_wallets: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = || it.next().and_then(|v| v.parse().ok());
@@ -37,6 +41,7 @@ fn args() -> Args {
             "--users" => args.users = value().unwrap_or(args.users),
             "--page-limit" => args.page_limit = value().map_or(args.page_limit, |v: u64| v as i32),
             "--rounds" => args.rounds = value().map_or(args.rounds, |v: u64| v as usize),
+            "--max-wallets" => args.max_wallets = value(),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -94,11 +99,18 @@ struct AppRun {
     loaded: usize,
     key_latencies: Vec<Duration>,
     frames: usize,
+    /// (items read, RSS in MB), sampled every 16 ms while scanning.
+    rss: Vec<(u64, f64)>,
 }
 
 /// The app's own path: worker scan → pages → App::update, drawing a 200×50
 /// frame every 16 ms and pressing `j` every 50 ms while the scan runs.
-async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
+async fn app_load(
+    client: &Client,
+    table: &str,
+    page_limit: i32,
+    max_wallets: Option<u64>,
+) -> AppRun {
     let mut handle =
         worker::spawn(client.clone(), WorkerOptions { read_only: true, ..Default::default() });
     let t0 = Instant::now();
@@ -108,7 +120,9 @@ async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
         consistent: false,
         max_rcu_per_sec: None,
     };
-    let mut app = App::new(AppConfig { scan_spec, ..AppConfig::new(table, "bench") }, t0);
+    let config = AppConfig { scan_spec, max_wallets, ..AppConfig::new(table, "bench") };
+    let mut app = App::new(config, t0);
+    let mut rss = Vec::new();
     app.update(t0, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut frame_tick = tokio::time::interval(Duration::from_millis(16));
@@ -128,12 +142,22 @@ async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
             _ = key_tick.tick(), if scan_started.is_some() => key.clone(),
         };
         let is_key = matches!(msg, Msg::Term(_));
+        if matches!(msg, Msg::Tick)
+            && let Some(scan) = app.scan()
+        {
+            rss.push((scan.scanned, rss_mb()));
+        }
         let handled = Instant::now();
         let mut requests = app.update(handled, msg);
         // As the real loop does: take the responses already waiting, then draw once.
         for _ in 0..64 {
             let Ok(response) = handle.responses.try_recv() else { break };
             requests.extend(app.update(Instant::now(), Msg::Worker(response)));
+        }
+        // A table bigger than the bound: the question before scanning, answered "continue".
+        if matches!(app.modal(), wallet_tui::app::Modal::Bound(_)) {
+            let c = Msg::Term(Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)));
+            requests.extend(app.update(Instant::now(), c));
         }
         for request in requests {
             if matches!(request.request, wallet_tui::msg::Request::Scan { .. }) {
@@ -164,7 +188,7 @@ async fn app_load(client: &Client, table: &str, page_limit: i32) -> AppRun {
     handle.shutdown();
     // Keep the app (and its wallets) alive until RSS is read by the caller.
     std::mem::forget(app);
-    AppRun { total, first_rows: first_rows.unwrap_or_default(), loaded, key_latencies, frames }
+    AppRun { total, first_rows: first_rows.unwrap_or_default(), loaded, key_latencies, frames, rss }
 }
 
 async fn ensure_seeded(client: &Client, table: &str, users: u64) {
@@ -235,7 +259,7 @@ async fn main() {
     let mut raw_runs = Vec::new();
     let mut rss_loaded = 0.0;
     for round in 0..args.rounds {
-        let run = app_load(&client, &table, args.page_limit).await;
+        let run = app_load(&client, &table, args.page_limit, args.max_wallets).await;
         if round == 0 {
             rss_loaded = rss_mb();
         }
@@ -270,5 +294,20 @@ async fn main() {
         keys.len()
     );
     println!("RSS before / loaded     {rss_before:.0} MB / {rss_loaded:.0} MB");
+    if let Some(bound) = args.max_wallets {
+        let samples = &app_runs[0].rss;
+        let peak = samples.iter().map(|s| s.1).fold(0.0, f64::max);
+        let at = |share: u64| {
+            let want = args.users * share / 4;
+            samples.iter().find(|s| s.0 >= want).map_or(0.0, |s| s.1)
+        };
+        println!(
+            "bounded at {bound}: RSS while scanning at 25/50/75/100 % {:.0} / {:.0} / {:.0} / {:.0} MB, peak {peak:.0} MB",
+            at(1),
+            at(2),
+            at(3),
+            at(4)
+        );
+    }
     server.stop().await;
 }

@@ -15,6 +15,7 @@ use crate::target::{Identity, Target, WriteMode};
 use crate::theme::Theme;
 use crate::usage::Usage;
 
+mod bounded;
 mod browse;
 mod clipboard;
 mod edit;
@@ -29,6 +30,7 @@ mod session;
 mod tables;
 mod throughput;
 
+pub use bounded::{BoundChoice, BoundPrompt, duration};
 pub use browse::{DetailView, Pane};
 pub use clipboard::{ClipboardCopy, osc52};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
@@ -122,6 +124,10 @@ pub enum Modal {
     Query(Form),
     /// The index view, or the form creating or deleting an index.
     Index(IndexDialog),
+    /// The table holds more wallets than the list may: continue, figures only, or stop.
+    Bound(BoundPrompt),
+    /// The whole-table figures of the scan; the first line shown (it scrolls).
+    Figures(usize),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -189,6 +195,9 @@ pub struct AppConfig {
     /// Tail the table's DynamoDB Stream into the list (the binary: always; off in
     /// `AppConfig::new` so that state tests see only the calls they are about).
     pub watch_stream: bool,
+    /// The most wallets the list holds (`--max-wallets`): past it a scan goes on for the
+    /// whole-table figures only. `None`: no bound and no figures (`AppConfig::new`).
+    pub max_wallets: Option<u64>,
 }
 
 impl AppConfig {
@@ -219,6 +228,7 @@ impl AppConfig {
             write_wait: Duration::from_secs(26),
             warnings: Vec::new(),
             watch_stream: false,
+            max_wallets: None,
         }
     }
 }
@@ -533,6 +543,11 @@ impl App {
                     FormOutcome::Submit => self.submit_query(),
                 };
             }
+            Modal::Bound(_) => return self.handle_bound_key(key.code),
+            Modal::Figures(_) => {
+                self.scroll_figures(key.code);
+                return Vec::new();
+            }
             Modal::ConfirmTarget(confirm) => {
                 return match confirm.form.handle_event(event) {
                     FormOutcome::Continue => Vec::new(),
@@ -572,8 +587,7 @@ impl App {
             }
         }
         if self.session.filter_input.is_some() {
-            self.handle_filter_key(event);
-            return Vec::new();
+            return self.handle_filter_key(event);
         }
         match self.config.keymap.action_for(key) {
             Some(action) => self.handle_action(action),
@@ -596,7 +610,12 @@ impl App {
             | Modal::Index(IndexDialog::Create(form) | IndexDialog::Delete { form, .. }) => {
                 form.paste(text)
             }
-            Modal::Help | Modal::Tables(_) | Modal::Feed(_) | Modal::Index(_) => {}
+            Modal::Help
+            | Modal::Tables(_)
+            | Modal::Feed(_)
+            | Modal::Index(_)
+            | Modal::Bound(_)
+            | Modal::Figures(_) => {}
             Modal::None => {
                 self.take_filter_selection();
                 if let Some((input, error)) = self.session.filter_input.as_mut() {
@@ -655,6 +674,7 @@ impl App {
             Action::PickTable => return self.open_table_picker(),
             Action::SeedDemo => return self.seed_demo(),
             Action::Feed => self.modal = Modal::Feed(0),
+            Action::Figures => self.modal = Modal::Figures(0),
             Action::EnableStream => self.open_enable_stream_form(),
             Action::CopyWallet => self.copy_selected(clipboard::CopyWhat::WalletJson),
             Action::CopyUserId => self.copy_selected(clipboard::CopyWhat::UserId),

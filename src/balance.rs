@@ -620,6 +620,17 @@ impl Sum {
         self.accumulate(-balance.coefficient, balance.exponent);
     }
 
+    /// Adds another running total to this one (totals of segments, merged).
+    pub fn merge(&mut self, other: &Sum) {
+        self.spill += &other.spill;
+        for (index, &slot) in other.slots.iter().enumerate() {
+            if slot != 0 {
+                let exponent = i16::try_from(index as i64 + MIN_EXPONENT).unwrap_or(i16::MAX);
+                self.accumulate(slot, exponent);
+            }
+        }
+    }
+
     fn accumulate(&mut self, coefficient: i128, exponent: i16) {
         if self.slots.is_empty() {
             self.slots = vec![0; (MAX_EXPONENT - MIN_EXPONENT + 1) as usize];

@@ -80,6 +80,11 @@ pub struct Cli {
     #[arg(long, value_parser = parse_currency_attribute, global = true)]
     pub currency_attribute: Option<String>,
 
+    /// The most wallets the list holds; past it the scan goes on for the whole-table figures
+    /// only (default: what fits in a quarter of the available memory; config `max_wallets`).
+    #[arg(long, value_parser = clap::value_parser!(u64), global = true)]
+    pub max_wallets: Option<u64>,
+
     /// Journal of successful writes, one JSON line each (default: journal.jsonl in the data dir).
     #[arg(long, global = true)]
     pub journal: Option<PathBuf>,
@@ -125,6 +130,13 @@ pub enum Command {
         /// BatchWriteItem calls in flight at once.
         #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
         concurrency: u64,
+    },
+    /// Whole-table figures without the TUI: count, exact total, min, max, the 100 largest and
+    /// smallest balances and a histogram, per currency. Progress on stderr, result on stdout.
+    Stats {
+        /// The result as JSON, every number as its exact decimal text.
+        #[arg(long)]
+        json: bool,
     },
     /// Import wallets from a file (this app's CSV or JSON Lines export, or plain JSON lines):
     /// validated whole before any write, diffed against the table, each write conditional.
@@ -192,6 +204,9 @@ impl Cli {
         if self.currency_attribute.is_none() {
             self.currency_attribute = config.currency_attribute.clone();
         }
+        if self.max_wallets.is_none() {
+            self.max_wallets = config.max_wallets;
+        }
         let unless = |vars: &[&str], value: &Option<String>| {
             if vars.iter().any(|v| env_set(v)) { None } else { value.clone() }
         };
@@ -235,6 +250,12 @@ impl Cli {
     /// The currency attribute's name: the flag, else the config's, else `currency`.
     pub fn currency_attribute(&self) -> String {
         self.currency_attribute.clone().unwrap_or_else(|| crate::wallet::CURRENCY.to_string())
+    }
+
+    /// The list's bound: `--max-wallets`, else the config's, else what fits in a quarter of
+    /// the available memory.
+    pub fn max_wallets(&self) -> u64 {
+        self.max_wallets.unwrap_or_else(crate::memory::default_max_wallets)
     }
 
     /// How the list's scans read the table.

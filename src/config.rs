@@ -9,6 +9,7 @@
 //! theme = "mono"          # or "color" (default; NO_COLOR in the environment means mono)
 //! write_time_attribute = "updated_at"   # off by default: writes change only the balance
 //! currency_attribute = "currency"       # the default: transfers only between equal currencies
+//! max_wallets = 2000000                 # the list's bound (default: a quarter of the memory)
 //! protect = ["prod", "123456789012"]    # profiles and accounts that start read-only
 //!
 //! [keys]
@@ -50,6 +51,8 @@ pub struct Config {
     pub write_time_attribute: Option<String>,
     /// The attribute holding a wallet's currency (`--currency-attribute`; default `currency`).
     pub currency_attribute: Option<String>,
+    /// The most wallets the list holds (`--max-wallets`).
+    pub max_wallets: Option<u64>,
     /// AWS profiles and 12-digit account ids whose tables start read-only: writes need
     /// `--allow-writes`, and then the table name typed once per table session.
     #[serde(default)]

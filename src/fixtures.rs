@@ -96,7 +96,7 @@ pub(crate) fn scan_page(
         Some(w) => vec![("user_id".to_string(), AttrValue::S(w.user_id.to_text().into()))],
         None => Vec::new(),
     });
-    ScanPage { id, segment, wallets, scanned, skipped: 0, consumed_rcu, next }
+    ScanPage { id, segment, wallets, scanned, skipped: 0, consumed_rcu, next, figures: None }
 }
 
 /// The worker's answer to DescribeTable of [`TABLE`].

@@ -83,10 +83,12 @@ pub enum Action {
     Indexes,
     /// Open the create-index form (a GSI, UpdateTable).
     CreateIndex,
+    /// The whole-table figures computed while scanning, with the scan's progress.
+    Figures,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 35] = [
+pub const ACTIONS: [Action; 36] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -122,6 +124,7 @@ pub const ACTIONS: [Action; 35] = [
     Action::CopyUserId,
     Action::Indexes,
     Action::CreateIndex,
+    Action::Figures,
 ];
 
 impl Action {
@@ -156,7 +159,7 @@ impl Action {
             Action::Bottom => "last wallet",
             Action::FocusNext => "switch focus: list / detail",
             Action::Sort => "sort: user_id ↑↓, balance ↑↓, scan order",
-            Action::Filter => "filter: user_id text, or >100 <=0 =12.50",
+            Action::Filter => "filter: user_id text, ^prefix, or >100 <=0 =12.50",
             Action::ToggleJson => "detail: attributes / JSON / DynamoDB JSON",
             Action::GetWallet => "get a wallet by user_id",
             Action::NewWallet => "new wallet (never overwrites)",
@@ -176,6 +179,7 @@ impl Action {
             Action::Query => "query the table or an index (r: back to the full scan)",
             Action::Indexes => "indexes: every GSI / LSI in full; n creates, d deletes a GSI",
             Action::CreateIndex => "create a global secondary index (UpdateTable)",
+            Action::Figures => "whole-table figures (count, total, top 100, histogram)",
         }
     }
 }

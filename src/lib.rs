@@ -5,6 +5,7 @@
 //! session it belongs to) for the [`worker`], which owns the SDK client and answers each with
 //! [`msg::Reply`]s; [`ui::render`] draws the state.
 
+pub mod aggregate;
 pub mod app;
 pub mod balance;
 pub mod capacity;
@@ -23,9 +24,11 @@ pub mod json;
 pub mod keymap;
 pub mod list;
 pub mod local;
+pub mod memory;
 pub mod msg;
 pub mod private;
 pub mod query;
+pub mod server_filter;
 pub mod stream;
 pub mod table;
 pub mod target;

@@ -87,13 +87,15 @@ pub enum Filter {
     All,
     /// `user_id` contains this text (case-insensitive).
     IdContains(String),
+    /// `user_id` starts with this text (exactly): `^text` in the filter box.
+    IdPrefix(String),
     /// `balance <op> value`; wallets without a balance never match.
     Balance(CmpOp, Balance),
 }
 
 impl Filter {
     /// Parses the filter box: `>100`, `<=0`, `=12.50`, `!=0` compare balances;
-    /// anything else is a `user_id` substring; empty shows everything.
+    /// `^abc` matches user_ids starting with `abc`; anything else is a `user_id` substring; empty shows everything.
     pub fn parse(text: &str) -> Result<Filter, String> {
         let text = text.trim();
         if text.is_empty() {
@@ -114,6 +116,9 @@ impl Filter {
                 return Ok(Filter::Balance(op, value));
             }
         }
+        if let Some(prefix) = text.strip_prefix('^').filter(|p| !p.is_empty()) {
+            return Ok(Filter::IdPrefix(prefix.to_string()));
+        }
         Ok(Filter::IdContains(text.to_lowercase()))
     }
 
@@ -123,6 +128,7 @@ impl Filter {
             Filter::IdContains(needle) => {
                 wallet.user_id.with_text(|id| contains_ignore_case(id, needle))
             }
+            Filter::IdPrefix(prefix) => wallet.user_id.with_text(|id| id.starts_with(prefix)),
             Filter::Balance(op, value) => wallet.balance.is_some_and(|b| {
                 let ord = b.cmp(value);
                 match op {

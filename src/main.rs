@@ -109,6 +109,9 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         }
         return run_seed(&cli, &client, users, concurrency as usize).await;
     }
+    if let Some(Command::Stats { json }) = cli.command {
+        return run_stats(&cli, &client, json).await;
+    }
     let (journal, journal_notice) = open_journal(&cli)?;
     if let Some(Command::Import { dry_run, .. }) = &cli.command {
         // A dry run only reads: it runs read-only and on protected targets too.
@@ -164,6 +167,7 @@ async fn run(cli: Cli, settings: Config, log_notice: Option<String>) -> Result<(
         write_wait: Duration::from_secs(cli.call_timeout) * 2 + Duration::from_secs(2),
         warnings,
         watch_stream: true,
+        max_wallets: Some(cli.max_wallets()),
         ..AppConfig::new(cli.table.clone(), label)
     };
     let app = App::new(config, Instant::now());
@@ -264,6 +268,61 @@ async fn run_seed(
         report.batches,
         report.retried_items
     );
+    Ok(())
+}
+
+/// `wallet-tui stats`: the whole-table figures (see [`worker::figures::table_figures`]),
+/// progress on stderr, the result on stdout (JSON with `--json`, exact numbers as text).
+async fn run_stats(cli: &Cli, client: &aws_sdk_dynamodb::Client, json: bool) -> Result<()> {
+    let mut server = None;
+    if cli.local {
+        let progress = |line: String| eprintln!("{line}");
+        let provided = local::provide_dynamodb_local(&local_options(cli)?, &progress).await?;
+        provided.notes.iter().for_each(|note| eprintln!("{note}"));
+        server = provided.server;
+    }
+    let progress = |p: &worker::figures::FiguresProgress| {
+        let of = match p.expected.filter(|n| *n > 0) {
+            Some(n) => format!(" of about {n} ({:.1} %)", p.scanned as f64 / n as f64 * 100.0),
+            None => String::new(),
+        };
+        eprint!(
+            "\rstats {}: {} items read{of} · {:.1} RCU · {}/{} segments done   ",
+            cli.table, p.scanned, p.rcu, p.segments_done, p.segments
+        );
+    };
+    let attribute = cli.currency_attribute();
+    let result = worker::figures::table_figures(
+        client,
+        &cli.table,
+        cli.scan_spec(),
+        cli.scan_budget(),
+        &attribute,
+        progress,
+    )
+    .await;
+    eprintln!();
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    let (figures, progress) = result.map_err(|why| eyre!("stats {}: {why}", cli.table))?;
+    eprintln!(
+        "read {} items in {:.1} s, {:.1} RCU",
+        progress.scanned,
+        progress.elapsed.as_secs_f64(),
+        progress.rcu
+    );
+    if json {
+        let mut value = figures.to_json();
+        value["table"] = cli.table.clone().into();
+        value["currency_attribute"] = attribute.into();
+        value["items_read"] = progress.scanned.to_string().into();
+        value["consumed_rcu"] = format!("{:.1}", progress.rcu).into();
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        println!("table {} · by {attribute}", cli.table);
+        figures.report(wallet_tui::aggregate::TOP_N).iter().for_each(|line| println!("{line}"));
+    }
     Ok(())
 }
 

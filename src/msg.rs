@@ -6,9 +6,11 @@ use crossterm::event::Event as TermEvent;
 
 use std::path::PathBuf;
 
+use crate::aggregate::Aggregate;
 use crate::error::{ApiError, SeedError};
 use crate::export::{ExportError, Format};
 use crate::index::CreateIndexSpec;
+use crate::list::Filter;
 use crate::query::QuerySpec;
 use crate::stream::StreamEvent;
 use crate::table::{BillingMode, CreateTableSpec, TableEntry, TableInfo};
@@ -57,6 +59,20 @@ pub struct ScanSpec {
 // and requests carrying a spec can still be compared with `Eq`.
 impl Eq for ScanSpec {}
 
+/// What a scan sends back beyond its pages' items, and what it reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanScope {
+    /// Wallets this scan may still send (all its segments together): past it pages carry
+    /// none and the scan goes on for the figures only. `None`: every wallet.
+    pub keep: Option<u64>,
+    /// Compute whole-table figures ([`Aggregate`]) per page, by the currency in this
+    /// attribute. `None`: none.
+    pub figures: Option<String>,
+    /// A server-side filter (a Scan FilterExpression): only matching items come back,
+    /// though every item read still costs read capacity.
+    pub filter: Option<Filter>,
+}
+
 /// What the UI asks the worker to do (sent inside a [`Job`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -70,7 +86,8 @@ pub enum Request {
     DeleteTable { table: String },
     /// Start a (parallel) scan, streaming pages back; cancels any scan running. Segment `i`
     /// starts at `from[i]` (missing: at its beginning), so a scan that stopped can resume.
-    Scan { id: ScanId, table: String, spec: ScanSpec, from: Vec<SegmentStart> },
+    /// `scope`: how many wallets to send, whole-table figures, a server-side filter.
+    Scan { id: ScanId, table: String, spec: ScanSpec, from: Vec<SegmentStart>, scope: ScanScope },
     /// Stop the scan with this id if it is still running.
     CancelScan { id: ScanId },
     /// Run a Query of the table or of one of its indexes page by page, each page sent as a
@@ -116,7 +133,8 @@ pub enum Request {
 impl Request {
     /// A scan of `table` from the beginning of every segment.
     pub fn scan(id: ScanId, table: impl Into<String>, spec: ScanSpec) -> Request {
-        Request::Scan { id, table: table.into(), spec, from: Vec::new() }
+        let scope = ScanScope::default();
+        Request::Scan { id, table: table.into(), spec, from: Vec::new(), scope }
     }
 
     /// A copy to answer this request with, without its bulk (an export's wallets).
@@ -254,6 +272,8 @@ pub struct ScanPage {
     pub consumed_rcu: Option<f64>,
     /// Where the segment goes on (DynamoDB's LastEvaluatedKey); `None` on its last page.
     pub next: Option<ScanKey>,
+    /// The figures of every item of this page, kept or not (when the scan's scope asks).
+    pub figures: Option<Box<Aggregate>>,
 }
 
 impl ScanPage {

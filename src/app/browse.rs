@@ -150,9 +150,11 @@ impl App {
         if matches!(self.session.list.filter(), Filter::All) {
             return self.cancel_scan();
         }
-        self.apply_filter(Filter::All, String::new());
-        self.info("filter cleared: every loaded wallet is in view");
-        Vec::new()
+        let requests = self.apply_filter(Filter::All, String::new());
+        if requests.is_empty() {
+            self.info("filter cleared: every loaded wallet is in view");
+        }
+        requests
     }
 
     /// Ends the filter box's selection; a key that replaces it empties the box first.
@@ -165,8 +167,8 @@ impl App {
     }
 
     /// Keys while the filter box is open: Enter applies, Esc clears and closes.
-    pub(super) fn handle_filter_key(&mut self, event: &Event) {
-        let Event::Key(key) = event else { return };
+    pub(super) fn handle_filter_key(&mut self, event: &Event) -> Vec<crate::msg::Request> {
+        let Event::Key(key) = event else { return Vec::new() };
         let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         match key.code {
             KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete if plain => {
@@ -175,17 +177,17 @@ impl App {
             KeyCode::Esc | KeyCode::Enter => {}
             _ => self.session.filter_selected = false,
         }
-        let Some((input, error)) = self.session.filter_input.as_mut() else { return };
+        let Some((input, error)) = self.session.filter_input.as_mut() else { return Vec::new() };
         match key.code {
             KeyCode::Esc => {
                 self.session.filter_input = None;
-                self.apply_filter(Filter::All, String::new());
+                return self.apply_filter(Filter::All, String::new());
             }
             KeyCode::Enter => match Filter::parse(input.value()) {
                 Ok(filter) => {
                     let text = input.value().trim().to_string();
                     self.session.filter_input = None;
-                    self.apply_filter(filter, text);
+                    return self.apply_filter(filter, text);
                 }
                 Err(why) => *error = Some(why),
             },
@@ -195,13 +197,29 @@ impl App {
                 }
             }
         }
+        Vec::new()
     }
 
-    fn apply_filter(&mut self, filter: Filter, text: String) {
+    /// Applies a filter to the list; when the list does not hold the whole table (or a
+    /// server-side filter is in force) it also becomes the scan's server-side filter, and a
+    /// new scan fills the list with matching wallets.
+    fn apply_filter(&mut self, filter: Filter, text: String) -> Vec<crate::msg::Request> {
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
-        self.session.list.set_filter(filter);
+        let push = self.pushes_filter(&filter);
+        self.session.list.set_filter(filter.clone());
         self.session.filter_text = text;
         self.reselect(keep);
+        if !push {
+            return Vec::new();
+        }
+        self.session.server_filter = (filter != Filter::All).then_some(filter);
+        let scan = self.start_scan();
+        if scan.is_none() {
+            // No scan follows (the user chose not to scan): what the filter found goes too,
+            // or it would pass for the table's wallets.
+            self.forget_wallets();
+        }
+        scan.into_iter().collect()
     }
 
     /// Wheel scrolls the pane under the pointer; a click selects a row.

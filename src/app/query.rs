@@ -155,6 +155,10 @@ impl App {
             outcome: ScanOutcome::Running,
             max_rcu_per_sec: spec.max_rcu_per_sec,
             predicted_rcu: None,
+            // A query's results are its own: no whole-table figures, no bound.
+            scope: Default::default(),
+            figures: Box::default(),
+            expected_items: None,
         });
         let title = spec.describe(&self.session.name);
         self.session.query = QueryView {

@@ -4,9 +4,10 @@
 use std::time::{Duration, Instant};
 
 use super::{App, TableState};
+use crate::aggregate::Aggregate;
 use crate::capacity::{self, Consistency};
 use crate::error::ApiError;
-use crate::msg::{Request, ScanId, ScanPage, ScanSpec, SegmentStart};
+use crate::msg::{Request, ScanId, ScanPage, ScanScope, ScanSpec, SegmentStart};
 use crate::table::{BillingMode, TableStatus};
 
 /// The most rows reserved ahead of a scan (the item count is approximate).
@@ -74,6 +75,12 @@ pub struct ScanState {
     pub max_rcu_per_sec: Option<f64>,
     /// Read units a full scan should cost, from the table's size (`None`: unknown).
     pub predicted_rcu: Option<f64>,
+    /// What the scan keeps, computes and filters (see [`ScanScope`]).
+    pub scope: ScanScope,
+    /// The figures of every item read so far (with `--max-wallets`), kept in the list or not.
+    pub figures: Box<Aggregate>,
+    /// The table's item count when the scan started (DescribeTable's, approximate).
+    pub expected_items: Option<u64>,
 }
 
 impl ScanState {
@@ -128,6 +135,14 @@ impl App {
         if info.status != TableStatus::Active || !info.has_wallet_schema() {
             return None;
         }
+        if let Some(prompt) = self.bound_prompt(info) {
+            self.modal = super::Modal::Bound(prompt);
+            return None;
+        }
+        if self.scan_stopped_by_choice() {
+            return None;
+        }
+        let TableState::Present(info) = &self.session.table else { return None };
         let max_rcu_per_sec = self
             .config
             .scan_budget
@@ -142,11 +157,16 @@ impl App {
         // Room for the table's (approximate) item count up front: growing a
         // million-row store page by page would stall the UI on each doubling.
         let expected = info.item_count.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        let expected_items = info.item_count.and_then(|n| u64::try_from(n).ok());
+        let scope = self.scan_scope(0);
         let id = self.next_scan_id;
         self.next_scan_id += 1;
         self.session.list.clear();
         self.session.query = Default::default();
-        self.session.list.reserve(expected.min(MAX_RESERVE));
+        // Never more than the list may hold (`--max-wallets`), nor what a server-side
+        // filter would let through.
+        let bound = scope.keep.and_then(|k| usize::try_from(k).ok()).unwrap_or(usize::MAX);
+        self.session.list.reserve(expected.min(MAX_RESERVE).min(bound));
         self.session.selected = 0;
         self.session.list_offset = 0;
         self.scan_asked();
@@ -164,13 +184,18 @@ impl App {
             outcome: ScanOutcome::Running,
             max_rcu_per_sec,
             predicted_rcu,
+            scope: scope.clone(),
+            figures: Box::default(),
+            expected_items,
         });
-        Some(Request::scan(id, self.session.name.clone(), spec))
+        let table = self.session.name.clone();
+        Some(Request::Scan { id, table, spec, from: Vec::new(), scope })
     }
 
     /// `r`: a scan that stopped before its end goes on from where each of its segments
     /// stopped, keeping what it loaded; otherwise a new scan starts.
     pub(super) fn rescan(&mut self) -> Option<Request> {
+        self.ask_bound_again();
         // After a query, `r` returns to the full scan.
         let resumable = self.session.scan.as_ref().is_some_and(ScanState::resumable)
             && self.session.query.spec.is_none();
@@ -182,7 +207,10 @@ impl App {
         let id = self.next_scan_id;
         self.next_scan_id += 1;
         self.scan_asked();
+        let keep = self.scan_scope(self.session.list.loaded() as u64).keep;
         let scan = self.session.scan.as_mut()?;
+        scan.scope.keep = keep;
+        let scope = scan.scope.clone();
         scan.id = id;
         scan.outcome = ScanOutcome::Running;
         scan.finished = None;
@@ -199,7 +227,7 @@ impl App {
         );
         self.info(note.clone());
         self.scan_line = note;
-        Some(Request::Scan { id, table: self.session.name.clone(), spec, from })
+        Some(Request::Scan { id, table: self.session.name.clone(), spec, from, scope })
     }
 
     /// Esc: stops the running scan, keeping what it loaded.
@@ -226,10 +254,18 @@ impl App {
     /// Takes a page of the running scan; a page of any other scan is stale.
     pub(super) fn complete_scan_page(&mut self, mut page: ScanPage) {
         let now = self.now;
+        if let Some(max) = self.config.max_wallets {
+            // The worker keeps to the bound; a stream insert may have taken room since.
+            let room = max.saturating_sub(self.session.list.loaded() as u64);
+            page.wallets.truncate(usize::try_from(room).unwrap_or(usize::MAX));
+        }
         if self.running_scan(page.id).is_some() {
             self.keep_newer(&mut page.wallets);
         }
         let Some(scan) = self.running_scan(page.id) else { return };
+        if let Some(figures) = page.figures.take() {
+            scan.figures.merge(&figures);
+        }
         scan.pages += 1;
         scan.scanned += page.scanned;
         scan.skipped += page.skipped;

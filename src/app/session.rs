@@ -72,6 +72,11 @@ pub struct TableSession {
     pub(super) query: super::QueryView,
     /// Secondary indexes being created or deleted, watched until they settle.
     pub(super) indexes: super::indexes::IndexAdmin,
+    /// What the user chose when the table was bigger than the list's bound (`None`: not
+    /// asked, or not needed).
+    pub(super) bound_choice: Option<super::BoundChoice>,
+    /// The filter pushed to DynamoDB (a FilterExpression on the scan), if any.
+    pub(super) server_filter: Option<crate::list::Filter>,
 }
 
 /// Read access for `ui` and tests.
@@ -122,6 +127,8 @@ impl TableSession {
             writes_confirmed: false,
             query: Default::default(),
             indexes: Default::default(),
+            bound_choice: None,
+            server_filter: None,
         }
     }
 }

@@ -67,3 +67,10 @@ fn protected_targets_are_read_and_an_empty_one_refused() {
     let err = Config::parse(r#"protect = ["prod", " "]"#).expect_err("an empty entry");
     assert!(err.contains("name a profile or a 12-digit account id"), "{err}");
 }
+
+#[test]
+fn max_wallets_is_a_setting() {
+    let config = Config::parse("max_wallets = 2000000\n").expect("a valid config");
+    assert_eq!(config.max_wallets, Some(2_000_000));
+    assert!(Config::parse("max_wallets = -1\n").is_err());
+}

@@ -31,10 +31,23 @@ const MAX_EXTRA_WIDTH: u16 = 32;
 /// Draws the list into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let focused = app.focus() == Pane::List && app.filter_input().is_none();
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
-        .title(title(app))
-        .title_bottom(footer(app.list(), usize::from(area.width.saturating_sub(3))));
+        .title(title(app));
+    match whole_table(app) {
+        // The whole table's figures first (a title too long for the border is cut at its
+        // end), then the loaded wallets', each named.
+        Some(whole) => {
+            let room = usize::from(area.width.saturating_sub(3));
+            let mut line = footer(app.list(), room.saturating_sub(text::width(&whole) + 8));
+            line.spans.insert(0, Span::raw(format!("{whole}│ loaded:")));
+            block = block.title_bottom(line);
+        }
+        None => {
+            block =
+                block.title_bottom(footer(app.list(), usize::from(area.width.saturating_sub(3))))
+        }
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 2 || inner.width < 4 {
@@ -264,6 +277,12 @@ fn title(app: &App) -> Line<'static> {
         text.push_str(&progress);
     }
     text.push_str(&format!(" · {}", app.list().sort().label()));
+    if let Some(filter) = app.server_filter() {
+        text.push_str(&format!(
+            " · server-side filter {} (filtered-out items still cost RCU)",
+            text::fit(&crate::server_filter::describe(filter), 40)
+        ));
+    }
     if !app.filter_text().is_empty() {
         let n = app.list().len();
         text.push_str(&format!(
@@ -275,6 +294,27 @@ fn title(app: &App) -> Line<'static> {
     }
     text.push(' ');
     Line::from(text)
+}
+
+/// " whole table: 50,000 wallets · 4 currencies (A) " when the list holds only part of what
+/// the scan read: its footer's figures are over the loaded wallets only.
+fn whole_table(app: &App) -> Option<String> {
+    if !app.list_is_partial() {
+        return None;
+    }
+    let scan = app.scan()?;
+    let figures = &scan.figures;
+    let key = app.config().keymap.first_key(crate::keymap::Action::Figures);
+    let groups = figures.groups();
+    let detail = match groups.as_slice() {
+        [(_, one)] => match one.numeric() {
+            0 => String::new(),
+            _ => format!(" · total {}", decimal(&one.total.total(), GROUP_TOTAL_WIDTH)),
+        },
+        many => format!(" · {} currencies", many.len()),
+    };
+    let done = if scan.outcome == ScanOutcome::Complete { "" } else { " so far" };
+    Some(format!(" whole table{done}: {} wallets{detail} ({key}) ", group(figures.wallets())))
 }
 
 fn scan_progress(scan: &ScanState, loaded: usize, now: Instant) -> String {

@@ -3,6 +3,7 @@
 mod capacity;
 mod detail;
 mod feed;
+mod figures;
 mod form;
 mod help;
 mod indexes;
@@ -154,6 +155,8 @@ fn render_panes(app: &App, frame: &mut Frame) {
         Modal::Wallet(dialog) => form::render(&dialog.form, frame, areas.body),
         Modal::ConfirmTarget(confirm) => form::render(&confirm.form, frame, areas.body),
         Modal::Index(dialog) => indexes::render(app, dialog, frame, areas.body),
+        Modal::Bound(prompt) => figures::render_prompt(prompt, frame, areas.body),
+        Modal::Figures(top) => figures::render_figures(app, *top, frame, area),
     }
 }
 
@@ -316,6 +319,11 @@ mod tests;
 
 use crate::text::columns;
 pub use crate::text::{visible, visible_text};
+
+/// The whole-table figures view's text (the `A` key), for tests and scripts.
+pub fn figures_text(app: &App) -> String {
+    figures::figures_lines(app).join("\n")
+}
 
 /// The part of `input` that fits in `room` columns with its cursor in view, made
 /// [`visible`], and the cursor's column within it.

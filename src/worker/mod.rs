@@ -4,6 +4,7 @@
 mod client;
 mod delivery;
 mod errors;
+pub mod figures;
 pub mod import;
 mod item;
 mod query;
@@ -191,19 +192,21 @@ async fn run(
                 }
                 let echo = (replies.clone(), request.echo());
                 let task = match request {
-                    Request::Scan { id, table, spec, from } => {
+                    Request::Scan { id, table, spec, from, scope } => {
                         if let Some((_, running)) = scan.take() {
                             running.cancel();
                         }
                         let cancel = CancellationToken::new();
                         scan = Some((id, cancel.clone()));
                         let shared = shared.clone();
-                        let request = Request::Scan { id, table, spec, from };
+                        let request = Request::Scan { id, table, spec, from, scope };
                         jobs.spawn(async move {
                             shared.before(&request);
-                            let Request::Scan { id, table, spec, from } = request else { return };
-                            scan::run(shared.client.clone(), id, table, spec, from, cancel, replies)
-                                .await
+                            let Request::Scan { id, table, spec, from, scope } = request else {
+                                return;
+                            };
+                            let client = shared.client.clone();
+                            scan::run(client, id, table, spec, from, scope, cancel, replies).await
                         })
                     }
                     Request::Query { id, table, spec } => {

@@ -111,6 +111,7 @@ fn query_page(
         skipped,
         consumed_rcu: consumed.and_then(|c| c.capacity_units()),
         next: next.map(app_key),
+        figures: None,
     };
     QueryPage { page, index: spec.index.clone(), indexes }
 }

@@ -6,7 +6,9 @@
 //! reads no faster than the budget, and shrinks their pages so that no single
 //! page is a burst.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -18,12 +20,15 @@ use tokio_util::sync::CancellationToken;
 
 use super::Replies;
 use super::errors::classify;
-use super::item::{attr_value, sdk_value, wallet_from_item};
+use super::item::{Item, attr_value, sdk_value, wallet_from_item};
 use super::reads::CONSUMED;
+use crate::aggregate::Aggregate;
+use crate::balance::Balance;
 use crate::capacity::{self, Consistency, PAGE_LIMIT_BYTES, READ_UNIT_BYTES};
 use crate::error::{ApiError, ErrorKind};
-use crate::msg::{Response, ScanId, ScanKey, ScanPage, ScanSpec, SegmentStart};
-use crate::wallet::AttrValue;
+use crate::json::{Shape, value_json};
+use crate::msg::{Response, ScanId, ScanKey, ScanPage, ScanScope, ScanSpec, SegmentStart};
+use crate::wallet::{AttrValue, BALANCE, USER_ID, UserId, Wallet};
 
 /// How much of the budget one paced page may read: half a second's worth.
 ///
@@ -44,16 +49,22 @@ const PAGE_SECONDS: f64 = 0.5;
 const MAX_ITEM_BYTES: f64 = 400.0 * 1024.0;
 
 /// Runs every segment of a scan concurrently, each from where `from` says, until done or
-/// cancelled. A segment already done sends nothing.
+/// cancelled. A segment already done sends nothing. The segments send at most
+/// `scope.keep` wallets between them; past it, their pages carry only figures.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     client: Client,
     id: ScanId,
     table: String,
     spec: ScanSpec,
     from: Vec<SegmentStart>,
+    scope: ScanScope,
     cancel: CancellationToken,
     responses: Replies,
 ) {
+    let keep = Arc::new(AtomicU64::new(scope.keep.unwrap_or(u64::MAX)));
+    let filter = scope.filter.as_ref().and_then(crate::server_filter::expression);
+    let figures: Option<Arc<str>> = scope.figures.as_deref().map(Arc::from);
     let segments = spec.segments.max(1);
     let consistency = if spec.consistent { Consistency::Strong } else { Consistency::Eventual };
     let pacer = spec
@@ -79,6 +90,9 @@ pub async fn run(
             segments,
             responses: responses.clone(),
             pacer: pacer.clone(),
+            keep: keep.clone(),
+            figures: figures.clone(),
+            filter: filter.clone(),
         };
         let cancel = cancel.clone();
         let task = tasks.spawn(async move {
@@ -115,6 +129,12 @@ struct Segment {
     responses: Replies,
     /// The scan's pacer, shared by all its segments (`None`: unpaced).
     pacer: Option<Arc<Pacer>>,
+    /// Wallets the scan may still send, shared by all its segments.
+    keep: Arc<AtomicU64>,
+    /// Whole-table figures by the currency in this attribute (`None`: none).
+    figures: Option<Arc<str>>,
+    /// The server-side filter, if any.
+    filter: Option<crate::server_filter::FilterExpression>,
 }
 
 impl Segment {
@@ -139,6 +159,13 @@ impl Segment {
             if self.segments > 1 {
                 call = call.segment(self.segment as i32).total_segments(self.segments as i32);
             }
+            if let Some(filter) = &self.filter {
+                let values = filter.values.iter().map(|(k, v)| (k.clone(), sdk_value(v)));
+                call = call
+                    .filter_expression(&filter.expression)
+                    .set_expression_attribute_names(Some(filter.names.clone()))
+                    .set_expression_attribute_values(Some(values.collect()));
+            }
             let output = match call.send().await {
                 Ok(output) => output,
                 Err(err) => {
@@ -154,14 +181,7 @@ impl Segment {
             if let (Some(pacer), Some(booking)) = (&self.pacer, &booking) {
                 pacer.settle_page(booking, consumed_rcu, items);
             }
-            let mut wallets = Vec::with_capacity(items.len());
-            let mut skipped = 0;
-            for item in items {
-                match wallet_from_item(item) {
-                    Some(wallet) => wallets.push(wallet),
-                    None => skipped += 1,
-                }
-            }
+            let (wallets, skipped, figures) = self.convert(items);
             let page = ScanPage {
                 id: self.id,
                 segment: self.segment,
@@ -170,10 +190,73 @@ impl Segment {
                 skipped,
                 consumed_rcu,
                 next: start_key.as_ref().map(app_key),
+                figures,
             };
             if !self.responses.send(Response::ScanPage(page)) || start_key.is_none() {
                 return;
             }
+        }
+    }
+}
+
+impl Segment {
+    /// A page's items as the wallets the list may still take, the items that are not
+    /// wallets, and the figures of every item (when asked): items past the list's bound are
+    /// only counted, never converted to wallets.
+    fn convert(&self, items: &[Item]) -> (Vec<Wallet>, u64, Option<Box<Aggregate>>) {
+        let mut wallets = Vec::new();
+        let mut skipped = 0;
+        let mut figures = self.figures.as_ref().map(|_| Box::<Aggregate>::default());
+        let attribute = self.figures.as_deref().unwrap_or_default();
+        for item in items {
+            let Some(user_id) = item.get(USER_ID).and_then(|v| v.as_s().ok()) else {
+                skipped += 1;
+                continue;
+            };
+            if take_one(&self.keep)
+                && let Some(wallet) = wallet_from_item(item)
+            {
+                if let Some(figures) = figures.as_mut() {
+                    let currency = wallet_currency(&wallet, attribute);
+                    figures.add(currency.as_deref(), &wallet.user_id, wallet.balance);
+                }
+                wallets.push(wallet);
+            } else if let Some(figures) = figures.as_mut() {
+                let balance = item.get(BALANCE).and_then(|v| v.as_n().ok());
+                let balance = balance.and_then(|n| Balance::parse(n).ok());
+                let currency = item_currency(item, attribute);
+                figures.add(currency.as_deref(), &UserId::new(user_id), balance);
+            }
+        }
+        if let Some(figures) = figures.as_mut() {
+            figures.not_wallets = skipped;
+        }
+        (wallets, skipped, figures)
+    }
+}
+
+/// Takes one wallet from the scan's allowance; false when none is left.
+fn take_one(keep: &AtomicU64) -> bool {
+    keep.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)).is_ok()
+}
+
+/// A wallet's currency as the list's footer names it: a string as is, any other value as its
+/// type and JSON; `None` without the attribute.
+fn wallet_currency<'w>(wallet: &'w Wallet, attribute: &str) -> Option<Cow<'w, str>> {
+    if let Some(text) = wallet.extra.text(attribute) {
+        return Some(Cow::Borrowed(text));
+    }
+    let other = wallet.attr(attribute)?;
+    Some(Cow::Owned(format!("{} {}", other.type_name(), value_json(&other, Shape::Plain))))
+}
+
+/// [`wallet_currency`] of an item not converted to a wallet.
+fn item_currency<'i>(item: &'i Item, attribute: &str) -> Option<Cow<'i, str>> {
+    match item.get(attribute)? {
+        AttributeValue::S(text) => Some(Cow::Borrowed(text)),
+        other => {
+            let other = attr_value(other);
+            Some(Cow::Owned(format!("{} {}", other.type_name(), value_json(&other, Shape::Plain))))
         }
     }
 }

@@ -8,6 +8,8 @@
 //! - [`scan`]: the paged, parallel, cancellable scan; the app keeps its current scan's pages
 //! - [`paced_scan`]: a scan paced to a read budget
 //! - [`query`]: Query on the table and a GSI equals the SDK's own; paced; cancelled and stale pages
+//! - [`bounded`]: a table bigger than the list (`--max-wallets`): whole-table figures,
+//!   server-side filters and `stats --json`, compared with boto3's
 //! - [`writes`]: conditional writes, conflicts, lost answers, read-only, the journal
 //! - [`edit`]: the wallet forms typed into, bad input refused, journal and undo
 //! - [`transfers`]: TransactWriteItems transfers, exact and applied once
@@ -51,6 +53,7 @@
 mod support;
 
 mod attach;
+mod bounded;
 mod e2e_pty;
 mod edit;
 mod export;

@@ -130,6 +130,7 @@ fn r_resumes_a_failed_scan_where_each_segment_stopped() {
         table: TABLE.into(),
         spec: app.config.scan_spec,
         from: vec![SegmentStart::After(after_b), SegmentStart::Done],
+        scope: Default::default(),
     };
     assert!(sent.contains(&resume), "{sent:?}");
     assert_eq!(app.session.list.loaded(), 4, "what was loaded stays");

@@ -74,6 +74,7 @@ fn a_paced_scan_has_an_eta_from_the_table_size() {
         skipped: 0,
         consumed_rcu: Some(34.5),
         next: Some(vec![]),
+        figures: None,
     };
     app.step(t0 + Duration::from_secs(8), crate::fixtures::answer(Response::ScanPage(page)));
     let scan = app.session.scan.clone().expect("a scan");

@@ -22,6 +22,9 @@ fn a_paced_scan_shows_its_budget_and_eta() {
         outcome: ScanOutcome::Running,
         max_rcu_per_sec: Some(2.5),
         predicted_rcu: Some(201.5),
+        scope: Default::default(),
+        figures: Default::default(),
+        expected_items: None,
     };
     let now = t0 + Duration::from_secs(1);
     assert_eq!(

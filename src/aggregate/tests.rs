@@ -1,0 +1,194 @@
+//! Tests of the whole-table accumulator, against a naive computation over every wallet.
+
+use bigdecimal::BigDecimal;
+
+use super::*;
+
+fn b(text: &str) -> Balance {
+    Balance::parse(text).expect("a balance")
+}
+
+fn id(n: u64) -> UserId {
+    UserId::new(&format!("user-{n:06}"))
+}
+
+/// A small deterministic generator (xorshift64*), so the randomized test replays exactly.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// Balances of every shape: zero, negatives, tiny, huge, 38 digits, many ties.
+    fn balance(&mut self) -> Option<Balance> {
+        let text = match self.below(10) {
+            0 => return None,
+            1 => "0".to_string(),
+            2 => format!("{}", self.below(5)), // ties
+            3 => format!("-{}.{:02}", self.below(1000), self.below(100)),
+            4 => format!("{}E{}", self.below(9) + 1, self.below(250) as i64 - 125),
+            5 => "99999999999999999999999999999999999999".to_string(),
+            6 => "-9.9999999999999999999999999999999999999E+125".to_string(),
+            _ => format!("{}.{:02}", self.below(1_000_000), self.below(100)),
+        };
+        Some(b(&text))
+    }
+}
+
+/// One generated wallet: currency, user_id, balance.
+type Row = (Option<&'static str>, UserId, Option<Balance>);
+
+fn rows(seed: u64, n: u64) -> Vec<Row> {
+    let mut rng = Rng(seed);
+    let currencies = [Some("USD"), Some("EUR"), Some("JPY"), None];
+    (0..n)
+        .map(|i| {
+            let currency = currencies[rng.below(4) as usize];
+            (currency, id(rng.below(n * 2) * 1000 + i), rng.balance())
+        })
+        .collect()
+}
+
+fn aggregate(rows: &[Row]) -> Aggregate {
+    let mut aggregate = Aggregate::default();
+    for (currency, user_id, balance) in rows {
+        aggregate.add(*currency, user_id, *balance);
+    }
+    aggregate
+}
+
+/// The figures of one currency computed the obvious way: everything sorted, BigDecimal sums.
+fn check_naive(rows: &[Row], currency: Option<&str>, figures: &Figures) {
+    let mine: Vec<&Row> = rows.iter().filter(|r| r.0 == currency).collect();
+    assert_eq!(figures.count, mine.len() as u64, "{currency:?} count");
+    let mut ranked: Vec<Ranked> = mine
+        .iter()
+        .filter_map(|r| r.2.map(|balance| Ranked { balance, user_id: r.1.clone() }))
+        .collect();
+    ranked.sort();
+    assert_eq!(figures.numeric(), ranked.len() as u64);
+    let total: BigDecimal = ranked.iter().map(|r| r.balance.to_bigdecimal()).sum();
+    assert_eq!(figures.total.total(), total, "{currency:?} total");
+    assert_eq!(figures.min, ranked.first().map(|r| r.balance));
+    assert_eq!(figures.max, ranked.last().map(|r| r.balance));
+    let smallest: Vec<Ranked> = ranked.iter().take(TOP_N).cloned().collect();
+    let largest: Vec<Ranked> = ranked.iter().rev().take(TOP_N).cloned().collect();
+    assert_eq!(figures.smallest(), smallest, "{currency:?} smallest");
+    assert_eq!(figures.largest(), largest, "{currency:?} largest");
+    let mut histogram: BTreeMap<Bucket, u64> = BTreeMap::new();
+    for r in &ranked {
+        *histogram.entry(Bucket::of(r.balance)).or_default() += 1;
+    }
+    assert_eq!(figures.histogram().collect::<Vec<_>>(), histogram.into_iter().collect::<Vec<_>>());
+}
+
+#[test]
+fn randomized_against_naive() {
+    for seed in [1, 7, 42, 1234, 99_999] {
+        let rows = rows(seed, 3000);
+        let whole = aggregate(&rows);
+        for currency in [Some("USD"), Some("EUR"), Some("JPY"), None] {
+            let figures = whole.group(currency).expect("every currency drawn");
+            check_naive(&rows, currency, figures);
+        }
+        assert_eq!(whole.wallets(), 3000);
+    }
+}
+
+#[test]
+fn merged_segments_equal_one_pass() {
+    for seed in [3, 5, 8] {
+        let rows = rows(seed, 2000);
+        let whole = aggregate(&rows);
+        // Uneven pages, merged in a scrambled order, as segments' pages arrive.
+        let mut pages: Vec<Aggregate> = rows.chunks(137).map(aggregate).collect();
+        pages.reverse();
+        let mut merged = Aggregate::default();
+        for page in &pages {
+            merged.merge(page);
+        }
+        assert_eq!(merged, whole, "seed {seed}");
+        for currency in [Some("USD"), Some("EUR"), Some("JPY"), None] {
+            check_naive(&rows, currency, merged.group(currency).expect("drawn"));
+        }
+    }
+}
+
+#[test]
+fn small_merges_never_duplicate_a_ranked_wallet() {
+    let mut a = Aggregate::default();
+    a.add(Some("USD"), &id(1), Some(b("5")));
+    let mut merged = Aggregate::default();
+    merged.merge(&a);
+    merged.merge(&Aggregate::default());
+    let usd = merged.group(Some("USD")).expect("usd");
+    assert_eq!(usd.largest().len(), 1);
+    assert_eq!(usd.smallest().len(), 1);
+}
+
+#[test]
+fn buckets_are_exact_decades_by_sign() {
+    assert_eq!(Bucket::of(b("0")), Bucket::Zero);
+    assert_eq!(Bucket::of(b("1")), Bucket::Positive(0));
+    assert_eq!(Bucket::of(b("9.99")), Bucket::Positive(0));
+    assert_eq!(Bucket::of(b("10")), Bucket::Positive(1));
+    assert_eq!(Bucket::of(b("999.999999999999999999")), Bucket::Positive(2));
+    assert_eq!(Bucket::of(b("0.05")), Bucket::Positive(-2));
+    assert_eq!(Bucket::of(b("-0.1")), Bucket::Negative(-1));
+    assert_eq!(Bucket::of(b("-1000")), Bucket::Negative(3));
+    assert_eq!(Bucket::of(b("1E+125")), Bucket::Positive(125));
+    assert_eq!(Bucket::of(b("1E-130")), Bucket::Positive(-130));
+    assert_eq!(Bucket::Positive(2).label(), "[100, 1000)");
+    assert_eq!(Bucket::Negative(0).label(), "(-10, -1]");
+    let mut order = [Bucket::Positive(1), Bucket::Zero, Bucket::Negative(0), Bucket::Negative(2)];
+    order.sort();
+    assert_eq!(
+        order,
+        [Bucket::Negative(2), Bucket::Negative(0), Bucket::Zero, Bucket::Positive(1)]
+    );
+}
+
+#[test]
+fn wallets_without_a_balance_are_counted_apart() {
+    let mut a = Aggregate::default();
+    a.add(Some("EUR"), &id(1), None);
+    a.add(Some("EUR"), &id(2), Some(b("-3")));
+    let eur = a.group(Some("EUR")).expect("eur");
+    assert_eq!((eur.count, eur.without_balance, eur.numeric()), (2, 1, 1));
+    assert_eq!(eur.total.to_string(), "-3");
+    assert_eq!(eur.histogram().collect::<Vec<_>>(), [(Bucket::Negative(0), 1)]);
+}
+
+#[test]
+fn currencies_past_the_cap_are_counted_not_totalled() {
+    let mut a = Aggregate::default();
+    for n in 0..(MAX_GROUPS as u64 + 5) {
+        a.add(Some(&format!("C{n}")), &id(n), Some(b("1")));
+    }
+    assert_eq!(a.beyond, 5);
+    assert_eq!(a.wallets(), MAX_GROUPS as u64 + 5);
+}
+
+#[test]
+fn json_holds_exact_numbers_as_text() {
+    let mut a = Aggregate::default();
+    a.add(Some("USD"), &id(1), Some(b("12345678901234567890123456789012345678")));
+    a.add(Some("USD"), &id(2), Some(b("0.00000000000000000000000000000000000001")));
+    let json = a.to_json();
+    let usd = &json["currencies"][0];
+    assert_eq!(usd["currency"], "USD");
+    assert_eq!(
+        usd["total"],
+        "12345678901234567890123456789012345678.00000000000000000000000000000000000001"
+    );
+    assert_eq!(usd["largest"][0]["user_id"], "user-000001");
+    assert_eq!(usd["count"], "2");
+}
