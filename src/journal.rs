@@ -10,6 +10,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write as _};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use directories::ProjectDirs;
@@ -170,11 +171,37 @@ impl JournalEntry {
     }
 }
 
-/// An open journal file, appended to.
+/// An open journal file, appended to. Shared by every write in flight: appends that
+/// arrive while another is being made durable are written and flushed together by the
+/// next one (group commit), so many writes in flight cost one fsync per group, not each.
 pub struct Journal {
     path: PathBuf,
     file: File,
+    /// Lines waiting for the next flush, and the number of the last line added.
+    waiting: Mutex<Waiting>,
+    /// Held while a group is written and flushed; what has been flushed so far.
+    flushed: Mutex<Flushed>,
 }
+
+#[derive(Default)]
+struct Waiting {
+    bytes: Vec<u8>,
+    last: u64,
+}
+
+#[derive(Default)]
+struct Flushed {
+    /// Every line up to this number is on disk (or failed, see `failed`).
+    through: u64,
+    /// Groups whose write or flush failed (first and last line number, the error), the
+    /// latest few: their appenders get the error, never a false success.
+    failed: Vec<(u64, u64, io::ErrorKind, String)>,
+    /// A failed group may have left part of a line: the next group starts on a new line.
+    torn: bool,
+}
+
+/// Failed groups remembered for appenders still waiting to hear of them.
+const FAILED_KEPT: usize = 64;
 
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -195,7 +222,12 @@ impl Journal {
             OpenOptions::new().create(true).append(true).mode(private::FILE_MODE).open(path)?;
         private::tighten_or_warn(path, "journal");
         end_torn_line(path, &file)?;
-        Ok(Journal { path: path.to_path_buf(), file })
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file,
+            waiting: Mutex::default(),
+            flushed: Mutex::default(),
+        })
     }
 
     /// Where this journal is written.
@@ -203,16 +235,58 @@ impl Journal {
         &self.path
     }
 
-    /// Appends one line in a single write and makes it durable (fsync) before returning:
-    /// an intent must be on disk before its request leaves.
+    /// Appends one line and makes it durable (fsync) before returning: an intent must be on
+    /// disk before its request leaves. Blocks: call it off the async runtime's threads.
     pub fn append(&self, line: &Line) -> io::Result<()> {
-        let mut bytes = serde_json::to_vec(line).map_err(io::Error::other)?;
-        bytes.push(b'\n');
+        self.append_lines(std::slice::from_ref(line))
+    }
+
+    /// Appends lines together (one write) and makes them durable before returning.
+    pub fn append_lines(&self, lines: &[Line]) -> io::Result<()> {
+        let mut bytes = Vec::new();
+        for line in lines {
+            serde_json::to_writer(&mut bytes, line).map_err(io::Error::other)?;
+            bytes.push(b'\n');
+        }
+        let mine = {
+            let mut waiting = lock(&self.waiting);
+            waiting.bytes.extend_from_slice(&bytes);
+            waiting.last += 1;
+            waiting.last
+        };
+        let mut flushed = lock(&self.flushed);
+        if flushed.through < mine {
+            // Nobody has flushed this line yet: flush it with every line waiting with it.
+            let (group, first, last) = {
+                let mut waiting = lock(&self.waiting);
+                (std::mem::take(&mut waiting.bytes), flushed.through + 1, waiting.last)
+            };
+            if let Err(error) = self.write_group(&group, &mut flushed.torn) {
+                flushed.failed.push((first, last, error.kind(), error.to_string()));
+                let excess = flushed.failed.len().saturating_sub(FAILED_KEPT);
+                flushed.failed.drain(..excess);
+            }
+            flushed.through = last;
+        }
+        match flushed.failed.iter().find(|(first, last, ..)| (*first..=*last).contains(&mine)) {
+            Some((_, _, kind, why)) => Err(io::Error::new(*kind, why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn write_group(&self, group: &[u8], torn: &mut bool) -> io::Result<()> {
         // Append mode: each write lands at the current end of the file.
         let mut file = &self.file;
-        file.write_all(&bytes)?;
+        if std::mem::take(torn) {
+            file.write_all(b"\n").inspect_err(|_| *torn = true)?;
+        }
+        file.write_all(group).inspect_err(|_| *torn = true)?;
         file.sync_data()
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A line cut short (a crash or a full disk in the middle of an append) is ended, so the

@@ -127,3 +127,48 @@ fn a_torn_line_is_skipped_and_the_next_append_starts_a_line_of_its_own() {
     assert_eq!(read_open_intents(&path).expect("read"), vec![open, later]);
     fs::remove_dir_all(&dir).expect("cleanup");
 }
+
+#[test]
+fn appends_from_many_threads_share_flushes_and_every_line_lands_once_and_whole() {
+    let dir = std::env::temp_dir().join(format!("wallet-tui-journal-{}", uuid::Uuid::new_v4()));
+    let path = dir.join(FILE_NAME);
+    let journal = std::sync::Arc::new(Journal::open(&path).expect("open"));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let journal = journal.clone();
+            std::thread::spawn(move || {
+                for i in 0..50 {
+                    let lines = [
+                        Line::Applied(entry(&format!("{t}-{i}-a"))),
+                        Line::Applied(entry(&format!("{t}-{i}-b"))),
+                    ];
+                    journal.append_lines(&lines).expect("append");
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().expect("thread"));
+    let read = read_all(&path).expect("read_all");
+    assert_eq!(read.len(), 800);
+    let ops: std::collections::HashSet<String> = read.iter().map(|e| e.op_id.clone()).collect();
+    assert_eq!(ops.len(), 800, "every line once");
+    // Lines appended together stay together.
+    for pair in read.chunks(2) {
+        assert_eq!(pair[0].op_id.trim_end_matches("-a"), pair[1].op_id.trim_end_matches("-b"));
+    }
+    fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn a_failed_flush_fails_its_appenders_and_the_next_group_starts_a_new_line() {
+    // /dev/full takes no byte: every append fails, none is reported written.
+    let journal = Journal {
+        path: PathBuf::from("/dev/full"),
+        file: OpenOptions::new().append(true).open("/dev/full").expect("open /dev/full"),
+        waiting: Mutex::default(),
+        flushed: Mutex::default(),
+    };
+    assert!(journal.append(&Line::Applied(entry("a"))).is_err());
+    assert!(journal.append(&Line::Applied(entry("b"))).is_err());
+    assert!(lock(&journal.flushed).torn, "the next group starts with a new line");
+}

@@ -245,17 +245,20 @@ impl Importer {
         let start = Instant::now();
         let finished = AtomicU64::new(0);
         let report = Mutex::new(Report { skipped, ..Report::default() });
-        futures::stream::iter(writes)
-            .for_each_concurrent(options.concurrency.max(1), |write| {
+        futures::stream::iter(groups(writes, options.wcu_per_sec))
+            .for_each_concurrent(options.concurrency.max(1), |group| {
                 let (pacer, finished, report) = (&pacer, &finished, &report);
                 async move {
-                    pacer.take(estimate(&write)).await;
-                    let (_, result) =
-                        self.writes.write(&self.client, &self.table, write.clone()).await;
+                    pacer.take(group.iter().map(estimate).sum()).await;
+                    let settled =
+                        self.writes.write_group(&self.client, &self.table, group.clone()).await;
                     let mut report =
                         report.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    record(&mut report, &write, result);
-                    let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                    for (write, (_, result)) in group.iter().zip(settled) {
+                        record(&mut report, write, result);
+                    }
+                    let done = finished.fetch_add(group.len() as u64, Ordering::Relaxed)
+                        + group.len() as u64;
                     progress(Progress {
                         done,
                         total,
@@ -403,6 +406,40 @@ fn put(row: &Row, seen: Option<Attrs>) -> Write {
         user_id: row.user_id.clone(),
         kind: WriteKind::PutItem { item: row.item.clone(), seen },
     }
+}
+
+/// Writes per transaction at most: DynamoDB takes 100 actions in one.
+const GROUP_WRITES: usize = 100;
+/// A transaction's items stay under DynamoDB's 4 MB (counted as the write units' KB).
+const GROUP_KB: f64 = 3500.0;
+
+/// The writes cut into transactions' worth, in order. Paced at `rate` WCU per second, a
+/// transaction spends at most a tenth of a second's budget (one write at least), so the
+/// budget is kept within a second as well as on average.
+fn groups(writes: Vec<Write>, rate: Option<f64>) -> Vec<Vec<Write>> {
+    let most_wcu = rate.filter(|r| *r > 0.0).map_or(f64::INFINITY, |r| r / 10.0);
+    let mut groups: Vec<Vec<Write>> = Vec::new();
+    let (mut kb, mut wcu) = (0.0, 0.0);
+    for write in writes {
+        let units = estimate(&write);
+        let size = units / 2.0;
+        match groups.last_mut() {
+            Some(group)
+                if group.len() < GROUP_WRITES
+                    && kb + size <= GROUP_KB
+                    && wcu + units <= most_wcu =>
+            {
+                kb += size;
+                wcu += units;
+                group.push(write);
+            }
+            _ => {
+                (kb, wcu) = (size, units);
+                groups.push(vec![write]);
+            }
+        }
+    }
+    groups
 }
 
 /// The write units a put costs: 2 per KB of the larger of the item and the one it replaces.

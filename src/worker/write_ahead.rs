@@ -28,13 +28,17 @@ use crate::write::{Stamp, TOKEN_WINDOW, Write, WriteDone, WriteError, WriteKind}
 /// the token, and apply a second time.
 const WINDOW_MARGIN: Duration = Duration::from_secs(60);
 
+/// Transactions a group of writes is sent in at most: the writes a round's cancellation did
+/// not concern go again in the next (DynamoDB cancels all for one failed condition).
+const GROUP_ROUNDS: usize = 4;
+
 /// What settling one write came to: the wallets read back on the way (answered to the app
 /// like reads, before the outcome), and the outcome.
 pub type Settled = (Vec<Response>, Result<WriteDone, WriteError>);
 
 /// Every write of one worker that has no outcome yet, and the journal they go to.
 pub struct WriteAhead {
-    journal: Option<Journal>,
+    journal: Option<Arc<Journal>>,
     /// The endpoint's label: intents of other endpoints are never sent here.
     endpoint: String,
     /// The attribute each write also sets to its time (the config's `write_time_attribute`).
@@ -75,7 +79,7 @@ impl WriteAhead {
         stamp_attribute: Option<String>,
     ) -> Self {
         WriteAhead {
-            journal,
+            journal: journal.map(Arc::new),
             endpoint,
             stamp_attribute,
             pending: Mutex::new(HashMap::new()),
@@ -98,7 +102,7 @@ impl WriteAhead {
                     Err(WriteError::Refused(ApiError::new(ErrorKind::Validation, why))),
                 );
             }
-            None => match self.begin(table, write, self.place(client, table).await) {
+            None => match self.begin(table, write, self.place(client, table).await).await {
                 Ok(pending) => pending,
                 Err(error) => return (Vec::new(), Err(WriteError::Refused(error))),
             },
@@ -157,7 +161,19 @@ impl WriteAhead {
     }
 
     /// The intent of a new write, on disk before anything is sent.
-    fn begin(&self, table: &str, write: Write, place: Place) -> Result<Arc<Pending>, ApiError> {
+    async fn begin(
+        &self,
+        table: &str,
+        write: Write,
+        place: Place,
+    ) -> Result<Arc<Pending>, ApiError> {
+        let pending = self.intend(table, write, &place)?;
+        self.append_intents(std::slice::from_ref(&pending)).await?;
+        Ok(pending)
+    }
+
+    /// A new write's intent and request, not yet on disk nor kept.
+    fn intend(&self, table: &str, write: Write, place: &Place) -> Result<Arc<Pending>, ApiError> {
         let sent_at = SystemTime::now();
         let time = journal::rfc3339(sent_at);
         let stamp =
@@ -165,15 +181,21 @@ impl WriteAhead {
         let intent = Intent {
             time,
             endpoint: self.endpoint.clone(),
-            arn: place.arn,
-            region: place.region,
+            arn: place.arn.clone(),
+            region: place.region.clone(),
             table: table.to_string(),
             write,
             stamp,
         };
         let items = writes::items(table, &intent.write, intent.stamp.as_ref())?;
+        Ok(Arc::new(Pending::new(intent, items, sent_at, 0)))
+    }
+
+    /// The intents on disk together (one flush), then kept as pending.
+    async fn append_intents(&self, pending: &[Arc<Pending>]) -> Result<(), ApiError> {
         if let Some(journal) = &self.journal {
-            journal.append(&Line::Intent(intent.clone())).map_err(|e| {
+            let lines = pending.iter().map(|p| Line::Intent(p.intent.clone())).collect();
+            append(journal, lines).await.map_err(|e| {
                 let path = journal.path().display();
                 ApiError::new(
                     ErrorKind::Other,
@@ -181,9 +203,98 @@ impl WriteAhead {
                 )
             })?;
         }
-        let pending = Arc::new(Pending::new(intent, items, sent_at, 0));
-        self.lock().insert(pending.intent.write.op_id.clone(), pending.clone());
-        Ok(pending)
+        let mut kept = self.lock();
+        for p in pending {
+            kept.insert(p.intent.write.op_id.clone(), p.clone());
+        }
+        Ok(())
+    }
+
+    /// New one-item writes (an import's puts) sent together, as one transaction per round:
+    /// their intents are flushed together, a round's transaction applies all or none, and the
+    /// writes a cancelled round did not refuse themselves go again in the next. Writes left
+    /// without an answer are then settled one by one (their conditions make a second apply
+    /// impossible; one found already as written counts as applied).
+    pub async fn write_group(
+        &self,
+        client: &Client,
+        table: &str,
+        group: Vec<Write>,
+    ) -> Vec<Settled> {
+        self.load().await;
+        let place = self.place(client, table).await;
+        let mut results: Vec<Option<Settled>> = vec![None; group.len()];
+        let mut left = Vec::new();
+        for (i, write) in group.into_iter().enumerate() {
+            match self.intend(table, write, &place) {
+                Ok(pending) => left.push((i, pending)),
+                Err(error) => results[i] = Some((Vec::new(), Err(WriteError::Refused(error)))),
+            }
+        }
+        let fresh: Vec<Arc<Pending>> = left.iter().map(|(_, p)| p.clone()).collect();
+        if let Err(error) = self.append_intents(&fresh).await {
+            for (i, _) in left {
+                results[i] = Some((Vec::new(), Err(WriteError::Refused(error.clone()))));
+            }
+            return results.into_iter().flatten().collect();
+        }
+        let mut done: Vec<(usize, Arc<Pending>, Result<WriteDone, WriteError>)> = Vec::new();
+        for _ in 0..GROUP_ROUNDS {
+            if left.is_empty() {
+                break;
+            }
+            let token = uuid::Uuid::new_v4().to_string();
+            let sending: Vec<(&Write, &Items)> =
+                left.iter().map(|(_, p)| (&p.intent.write, &p.items)).collect();
+            let mut attempt = writes::send_group(client, &token, &sending).await;
+            if let writes::GroupAttempt::All(Attempt::Unknown(_)) = attempt {
+                // Once more with the same token: it applies nothing more if the first did.
+                attempt = writes::send_group(client, &token, &sending).await;
+            }
+            match attempt {
+                writes::GroupAttempt::Applied(each) => {
+                    done.extend(left.drain(..).zip(each).map(|((i, p), d)| (i, p, Ok(d))));
+                }
+                writes::GroupAttempt::Cancelled(verdicts) => {
+                    let mut again = Vec::new();
+                    for ((i, p), verdict) in left.drain(..).zip(verdicts) {
+                        match verdict {
+                            Some(error) => done.push((i, p, Err(error))),
+                            None => again.push((i, p)),
+                        }
+                    }
+                    left = again;
+                }
+                writes::GroupAttempt::All(Attempt::NotApplied(error)) => {
+                    done.extend(left.drain(..).map(|(i, p)| (i, p, Err(error.clone()))));
+                }
+                writes::GroupAttempt::All(Attempt::NeverSent(error)) => {
+                    let error = WriteError::Refused(never_sent(&error));
+                    done.extend(left.drain(..).map(|(i, p)| (i, p, Err(error.clone()))));
+                }
+                writes::GroupAttempt::All(Attempt::Unknown(_) | Attempt::Applied(_)) => {
+                    // Maybe applied: each is settled alone below, as sent once already.
+                    for (_, p) in &left {
+                        p.sends.store(1, Ordering::Relaxed);
+                        p.reached.store(true, Ordering::Relaxed);
+                    }
+                    break;
+                }
+            }
+        }
+        // Outcomes on disk together, before anything else is told.
+        let outcomes: Vec<(&Intent, &Result<WriteDone, WriteError>)> =
+            done.iter().map(|(_, p, r)| (&p.intent, r)).collect();
+        self.record_all(&outcomes).await;
+        for (i, pending, result) in done {
+            self.lock().remove(&pending.intent.write.op_id);
+            *pending.outcome.lock().await = Some(result.clone());
+            results[i] = Some((Vec::new(), result));
+        }
+        for (i, pending) in left {
+            results[i] = Some(self.settle(client, &pending).await);
+        }
+        results.into_iter().flatten().collect()
     }
 
     /// Sends the kept request (or, past the window, reads the wallet back) and records the
@@ -209,7 +320,7 @@ impl WriteAhead {
             return (read_backs, result);
         }
         // The outcome is on disk before anything else is asked (a transfer's read-backs).
-        self.record(&pending.intent, &result);
+        self.record(&pending.intent, &result).await;
         self.lock().remove(&pending.intent.write.op_id);
         if let Ok(done) = &mut result {
             read_backs.extend(self.read_back_transfer(client, pending, done).await);
@@ -228,6 +339,7 @@ impl WriteAhead {
     /// Sends the request; sends it once more at once if no answer says what became of it.
     async fn send(&self, client: &Client, pending: &Pending) -> Result<WriteDone, WriteError> {
         let write = &pending.intent.write;
+        let sent_before = pending.sends.load(Ordering::Relaxed) > 0;
         let mut attempt = Attempt::Unknown(ApiError::new(ErrorKind::Other, "not sent"));
         for _ in 0..2 {
             let earlier = pending.sends.fetch_add(1, Ordering::Relaxed);
@@ -250,6 +362,18 @@ impl WriteAhead {
             }
             let Attempt::Unknown(error) = &attempt else { break };
             tracing::warn!(op = write.op_id, error = error.summary(), "write outcome unknown");
+        }
+        if sent_before
+            && let Attempt::NotApplied(WriteError::Conflict { current: Some(now) }) = &attempt
+            && let WriteKind::PutItem { item, .. } = &write.kind
+            && writes::holds(now, item)
+        {
+            // An import's put sent before (in a group, or by an earlier run) without an answer:
+            // its condition now fails on the wallet holding exactly what it writes. That
+            // send applied it (or another writer wrote the very same values): as asked.
+            let mut done = WriteDone::applied(Some(now.clone()), None, None, None);
+            done.resent = true;
+            return Ok(done);
         }
         match attempt {
             Attempt::Applied(mut done) => {
@@ -310,19 +434,30 @@ impl WriteAhead {
 
     /// The outcome's journal line(s). The write has happened (or not) whatever the journal's
     /// fate, so a failure here is only logged.
-    fn record(&self, intent: &Intent, result: &Result<WriteDone, WriteError>) {
+    async fn record(&self, intent: &Intent, result: &Result<WriteDone, WriteError>) {
+        self.record_all(&[(intent, result)]).await;
+    }
+
+    /// Several outcomes' lines, flushed together.
+    async fn record_all(&self, outcomes: &[(&Intent, &Result<WriteDone, WriteError>)]) {
         let Some(journal) = &self.journal else { return };
-        let lines = match result {
-            Ok(done) => JournalEntry::entries(&intent.endpoint, &intent.table, &intent.write, done)
-                .into_iter()
-                .map(Line::Applied)
-                .collect(),
-            Err(error) => vec![Line::Ended(ended(intent, error))],
-        };
-        for line in lines {
-            if let Err(err) = journal.append(&line) {
-                tracing::warn!(path = %journal.path().display(), op_id = %intent.write.op_id, error = %err, "cannot append to the write journal");
+        if outcomes.is_empty() {
+            return;
+        }
+        let mut lines = Vec::new();
+        for (intent, result) in outcomes {
+            match result {
+                Ok(done) => lines.extend(
+                    JournalEntry::entries(&intent.endpoint, &intent.table, &intent.write, done)
+                        .into_iter()
+                        .map(Line::Applied),
+                ),
+                Err(error) => lines.push(Line::Ended(ended(intent, error))),
             }
+        }
+        if let Err(err) = append(journal, lines).await {
+            let ops: Vec<&str> = outcomes.iter().map(|(i, _)| i.write.op_id.as_str()).collect();
+            tracing::warn!(path = %journal.path().display(), op_ids = ?ops, error = %err, "cannot append to the write journal");
         }
     }
 
@@ -436,4 +571,13 @@ fn unknown_reason(unknown: &crate::write::Unknown) -> String {
             unknown.error.summary()
         ),
     }
+}
+
+/// Appends `lines` to the journal and waits until they are durable, on a blocking thread:
+/// writes in flight wait together, and their lines share one flush (see [`Journal`]).
+async fn append(journal: &Arc<Journal>, lines: Vec<Line>) -> std::io::Result<()> {
+    let journal = journal.clone();
+    tokio::task::spawn_blocking(move || journal.append_lines(&lines))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)))
 }

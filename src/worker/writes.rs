@@ -293,17 +293,88 @@ pub async fn send(client: &Client, write: &Write, items: &Items) -> Attempt {
             let message = e.message().unwrap_or("the token was used by another request");
             Attempt::Unknown(ApiError::new(ErrorKind::Other, message))
         }
-        _ => {
-            let error = classify(err);
-            if refused(&error) {
-                Attempt::NotApplied(WriteError::Refused(error))
-            } else if delivery.never_sent() {
-                Attempt::NeverSent(error)
-            } else {
-                Attempt::Unknown(error)
-            }
-        }
+        _ => failure(classify(err), &delivery),
     }
+}
+
+/// A failure without DynamoDB's verdict on the transaction: refused, never sent, or unknown.
+fn failure(error: ApiError, delivery: &Delivery) -> Attempt {
+    if refused(&error) {
+        Attempt::NotApplied(WriteError::Refused(error))
+    } else if delivery.never_sent() {
+        Attempt::NeverSent(error)
+    } else {
+        Attempt::Unknown(error)
+    }
+}
+
+/// What one send of several one-item writes in one transaction came to.
+#[derive(Debug)]
+pub enum GroupAttempt {
+    /// All applied, each as told.
+    Applied(Vec<WriteDone>),
+    /// DynamoDB cancelled the transaction: nothing applied. Per write, in order: its own
+    /// verdict (a failed condition), or `None` for one cancelled only because of the others.
+    Cancelled(Vec<Option<WriteError>>),
+    /// Refused, never sent, or unknown: the same for every write (see [`Attempt`]).
+    All(Attempt),
+}
+
+/// Sends one-item writes (imports: [`WriteKind::PutItem`]) together as one transaction with
+/// `token`: all apply or none does, and the same token sent again applies nothing more.
+pub async fn send_group(client: &Client, token: &str, writes: &[(&Write, &Items)]) -> GroupAttempt {
+    let transaction: Items = writes.iter().flat_map(|(_, items)| items.iter().cloned()).collect();
+    let call = client
+        .transact_write_items()
+        .set_transact_items(Some(transaction))
+        .client_request_token(token)
+        .return_consumed_capacity(CONSUMED);
+    let delivery = Delivery::default();
+    let err = match call.customize().interceptor(delivery.clone()).send().await {
+        Ok(out) => {
+            let wcu: f64 = out.consumed_capacity().iter().filter_map(|c| c.capacity_units()).sum();
+            let each = (wcu > 0.0).then(|| wcu / writes.len().max(1) as f64);
+            let request_id = out.request_id().map(str::to_string);
+            let done = writes
+                .iter()
+                .map(|(write, items)| applied(write, items, each, request_id.clone()))
+                .collect();
+            return GroupAttempt::Applied(done);
+        }
+        Err(err) => err,
+    };
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+            let reasons = e.cancellation_reasons();
+            let verdicts = writes
+                .iter()
+                .enumerate()
+                .map(|(i, (write, _))| match reasons.get(i) {
+                    Some(r) if r.code() == Some("ConditionalCheckFailed") => {
+                        Some(cancelled(write, std::slice::from_ref(r)))
+                    }
+                    _ => None,
+                })
+                .collect();
+            GroupAttempt::Cancelled(verdicts)
+        }
+        Some(TransactWriteItemsError::IdempotentParameterMismatchException(e)) => {
+            let message = e.message().unwrap_or("the token was used by another request");
+            GroupAttempt::All(Attempt::Unknown(ApiError::new(ErrorKind::Other, message)))
+        }
+        _ => GroupAttempt::All(failure(classify(err), &delivery)),
+    }
+}
+
+/// Whether `wallet` holds every attribute of an import's `item` as the item has it.
+pub fn holds(wallet: &crate::wallet::Wallet, item: &Attrs) -> bool {
+    item.iter().all(|(name, value)| match (name.as_str(), value) {
+        (USER_ID, AttrValue::S(id)) => *wallet.user_id.to_string() == **id,
+        (BALANCE, AttrValue::N(n)) => {
+            wallet.balance.is_some() && Balance::parse(n).ok() == wallet.balance
+        }
+        _ => wallet.attr(name).as_ref() == Some(value),
+    })
 }
 
 /// Failures that say the request was not applied, whatever attempt they ended: the same

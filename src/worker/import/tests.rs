@@ -68,3 +68,26 @@ fn a_csv_never_retypes_and_compares_as_export_wrote() {
     let (written, _) = &plan.different[0];
     assert_eq!(written.item, stored("a", &[("balance", n("2"))]), "only the balance is set");
 }
+
+#[test]
+fn writes_go_100_to_a_transaction_and_a_tenth_of_a_second_s_budget_when_paced() {
+    let row = |i: u64| Row {
+        line: i,
+        user_id: format!("u{i}"),
+        item: attrs(&[
+            ("user_id", AttrValue::S(format!("u{i}").into())),
+            ("balance", AttrValue::N("1".into())),
+        ]),
+        text: String::new(),
+    };
+    let writes: Vec<Write> = (0..250).map(|i| put(&row(i), None)).collect();
+    let sizes = |groups: Vec<Vec<Write>>| groups.iter().map(Vec::len).collect::<Vec<_>>();
+    assert_eq!(sizes(groups(writes.clone(), None)), vec![100, 100, 50]);
+    // 2 WCU each at 100 WCU/s: 10 WCU per transaction, 5 writes.
+    assert_eq!(sizes(groups(writes.clone(), Some(100.0))), vec![5; 50]);
+    // A budget below one write's cost still sends one write at a time.
+    assert_eq!(sizes(groups(writes[..3].to_vec(), Some(1.0))), vec![1, 1, 1]);
+    // Order kept.
+    let flat: Vec<String> = groups(writes, None).concat().into_iter().map(|w| w.user_id).collect();
+    assert_eq!(flat[..3], ["u0", "u1", "u2"]);
+}
