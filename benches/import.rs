@@ -140,7 +140,12 @@ async fn main() {
     let file = dir.join("wallets.jsonl");
     write_file(&file, args.users);
     let port = local::free_port().expect("port");
-    let options = DynamoDbLocalOptions { port, storage: Storage::InMemory, max_heap_mb: 4096 };
+    let options = DynamoDbLocalOptions {
+        port,
+        storage: Storage::InMemory,
+        max_heap_mb: 4096,
+        delay_transient_statuses: false,
+    };
     let server = local::start_dynamodb_local(&options, &|l| eprintln!("{l}")).await.expect("start");
     let endpoint = server.endpoint();
     let connect =

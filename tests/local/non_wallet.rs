@@ -91,7 +91,7 @@ async fn create(raw: &Client, table: &str, kind: &Kind) {
             .attribute_definitions(definition.build().expect("a definition"))
             .key_schema(key.build().expect("a key"));
     }
-    create.send().await.unwrap_or_else(|e| panic!("CreateTable {table}: {e:?}"));
+    support::send_create_table(create).await;
     support::put_items(raw, table, &kind.items).await;
 }
 

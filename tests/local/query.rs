@@ -111,7 +111,7 @@ fn gsi(name: &str, projection: ProjectionType) -> GlobalSecondaryIndex {
 /// The wallet table (`user_id` S HASH, on demand) with [`INDEX`] (ALL) and [`KEYS_INDEX`]
 /// (KEYS_ONLY), both `currency` S HASH + `balance` N RANGE.
 async fn create_indexed_table(client: &Client, table: &str) {
-    let created = client
+    let create = client
         .create_table()
         .table_name(table)
         .key_schema(key("user_id", KeyType::Hash))
@@ -120,16 +120,8 @@ async fn create_indexed_table(client: &Client, table: &str) {
         .attribute_definitions(attr("balance", ScalarAttributeType::N))
         .global_secondary_indexes(gsi(INDEX, ProjectionType::All))
         .global_secondary_indexes(gsi(KEYS_INDEX, ProjectionType::KeysOnly))
-        .billing_mode(SdkBillingMode::PayPerRequest)
-        .send()
-        .await;
-    match created {
-        Ok(_) => {}
-        // Unique names: "preexisting" is this call's own first attempt, applied but answered
-        // too late on a loaded machine, then retried by the SDK.
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => {}
-        Err(e) => panic!("CreateTable {table}: {e:?}"),
-    }
+        .billing_mode(SdkBillingMode::PayPerRequest);
+    support::send_create_table(create).await;
     support::wait_until_active(client, table, support::ACTIVE_LIMIT).await;
 }
 

@@ -292,16 +292,24 @@ pub async fn start_creating_table(
             create.billing_mode(SdkBillingMode::Provisioned).provisioned_throughput(throughput)
         }
     };
-    let out = match create.send().await {
-        Ok(out) => out,
-        // Test tables have unique names: "preexisting" is this call's own first attempt,
-        // applied but answered too late on a loaded machine, then retried by the SDK.
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => {
-            return table_status(client, table).await;
-        }
+    match send_create_table(create).await {
+        Some(out) => out.table_description().and_then(|d| d.table_status()).cloned(),
+        None => table_status(client, table).await,
+    }
+}
+
+/// Sends a CreateTable; `None` if the table was there already. Test tables have unique
+/// names: "preexisting" is this call's own first attempt, applied but answered too late on a
+/// loaded machine, then retried by the SDK.
+pub async fn send_create_table(
+    create: aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder,
+) -> Option<aws_sdk_dynamodb::operation::create_table::CreateTableOutput> {
+    let table = create.get_table_name().clone().unwrap_or_default();
+    match create.send().await {
+        Ok(out) => Some(out),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => None,
         Err(e) => panic!("CreateTable {table}: {}", DisplayErrorContext(&e)),
-    };
-    out.table_description().and_then(|d| d.table_status()).cloned()
+    }
 }
 
 /// Creates `table` as [`start_creating_table`] does and waits (at most [`ACTIVE_LIMIT`])
