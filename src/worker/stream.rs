@@ -45,6 +45,9 @@ struct ShardRead {
     opened: ShardIteratorType,
     next_read: Instant,
     gap: Duration,
+    /// While GetRecords keeps failing for a passing reason: the pause before the next try,
+    /// doubled each time (see [`next_pause`]); `None` once a read succeeds.
+    failing: Option<Duration>,
 }
 
 /// The tail's state.
@@ -302,6 +305,7 @@ impl Tail {
             opened: kind,
             next_read: Instant::now(),
             gap: MIN_READ_GAP,
+            failing: None,
         };
         self.reading.insert(shard.to_string(), read);
         Ok(())
@@ -347,6 +351,7 @@ impl Tail {
         let next = out.next_shard_iterator().map(str::to_string);
         let last = records.last().and_then(|r| r.dynamodb()?.sequence_number()).map(str::to_string);
         let Some(read) = self.reading.get_mut(shard) else { return Ok(()) };
+        read.failing = None;
         if last.is_some() {
             read.last = last;
         }
@@ -371,7 +376,8 @@ impl Tail {
 
     /// An expired iterator is reopened after the last record read; a place lost (trimmed,
     /// or expired before anything was read at LATEST) is reopened and said as a gap; a
-    /// stream gone ends the tail; anything else is tried again later.
+    /// stream gone (or access refused) ends the tail; a passing failure is tried again,
+    /// backing off while it lasts.
     async fn read_failed(
         &mut self,
         shard: &str,
@@ -379,13 +385,17 @@ impl Tail {
         trimmed: bool,
         err: ApiError,
     ) -> Result<(), ApiError> {
-        if err.kind == ErrorKind::NotFound {
+        if !expired && !trimmed && !transient(&err) {
             return Err(err);
         }
         let Some(read) = self.reading.get_mut(shard) else { return Ok(()) };
         read.next_read = Instant::now() + MAX_READ_GAP;
         if !expired && !trimmed {
-            tracing::debug!(shard, error = %err.summary(), "GetRecords failed; tried again");
+            // Backed off while it keeps failing: 0.5 s, 1 s, 2 s … at most 30 s.
+            let pause = read.failing.map_or(RETRY_FIRST, next_pause);
+            read.failing = Some(pause);
+            read.next_read = Instant::now() + pause;
+            tracing::debug!(shard, error = %err.summary(), ?pause, "GetRecords failed; tried again");
             return Ok(());
         }
         let (kind, after, gap) = reopen_at(read.last.clone(), &read.opened, trimmed);
