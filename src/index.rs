@@ -150,7 +150,15 @@ fn key_attribute(name: &str, attr_type: &str) -> Result<AttributeDef, String> {
 }
 
 /// An attribute already defined in the table keeps its type: DynamoDB has one per name.
+/// The wallet's own attributes have their types whether defined or not: `balance` is a
+/// number (an index typing it S would refuse every write of a numeric balance).
 fn defined(attr: &AttributeDef, table: &TableInfo) -> Result<(), String> {
+    if attr.name == crate::wallet::BALANCE && attr.attr_type != "N" {
+        return Err(format!(
+            "balance is a number in a wallet table: type N (as {}, every write of a numeric balance would be refused)",
+            attr.attr_type
+        ));
+    }
     match table.attributes.iter().find(|a| a.name == attr.name) {
         Some(a) if a.attr_type != attr.attr_type => Err(format!(
             "{} is defined as {} in {}: an attribute has one type",

@@ -191,17 +191,12 @@ struct Waiting {
 
 #[derive(Default)]
 struct Flushed {
-    /// Every line up to this number is on disk (or failed, see `failed`).
+    /// Every line up to this number has been written and flushed, or has failed.
     through: u64,
-    /// Groups whose write or flush failed (first and last line number, the error), the
-    /// latest few: their appenders get the error, never a false success.
-    failed: Vec<(u64, u64, io::ErrorKind, String)>,
-    /// A failed group may have left part of a line: the next group starts on a new line.
-    torn: bool,
+    /// The first line of the first group that failed, and why: that line and every later
+    /// one fail (the journal is broken until reopened), every earlier one is on disk.
+    failed: Option<(u64, io::ErrorKind, String)>,
 }
-
-/// Failed groups remembered for appenders still waiting to hear of them.
-const FAILED_KEPT: usize = 64;
 
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -261,27 +256,34 @@ impl Journal {
                 let mut waiting = lock(&self.waiting);
                 (std::mem::take(&mut waiting.bytes), flushed.through + 1, waiting.last)
             };
-            if let Err(error) = self.write_group(&group, &mut flushed.torn) {
-                flushed.failed.push((first, last, error.kind(), error.to_string()));
-                let excess = flushed.failed.len().saturating_sub(FAILED_KEPT);
-                flushed.failed.drain(..excess);
+            if flushed.failed.is_none()
+                && let Err(error) = self.write_group(&group)
+            {
+                flushed.failed = Some((first, error.kind(), error.to_string()));
             }
             flushed.through = last;
         }
-        match flushed.failed.iter().find(|(first, last, ..)| (*first..=*last).contains(&mine)) {
-            Some((_, _, kind, why)) => Err(io::Error::new(*kind, why.clone())),
-            None => Ok(()),
+        match &flushed.failed {
+            Some((first, kind, why)) if mine >= *first => Err(io::Error::new(*kind, why.clone())),
+            _ => Ok(()),
         }
     }
 
-    fn write_group(&self, group: &[u8], torn: &mut bool) -> io::Result<()> {
+    /// Writes and flushes one group. On a failure the file is cut back to its length before
+    /// the group, so no line of a group its appenders were told failed stays behind (an
+    /// intent left there would be sent by the next run, though its write was refused).
+    fn write_group(&self, group: &[u8]) -> io::Result<()> {
+        let before = self.file.metadata()?.len();
         // Append mode: each write lands at the current end of the file.
         let mut file = &self.file;
-        if std::mem::take(torn) {
-            file.write_all(b"\n").inspect_err(|_| *torn = true)?;
+        let written = file.write_all(group).and_then(|()| file.sync_data());
+        if written.is_err() {
+            let cut = self.file.set_len(before).and_then(|()| self.file.sync_data());
+            if let Err(cut) = cut {
+                tracing::error!(path = %self.path.display(), error = %cut, "cannot cut a failed journal append back");
+            }
         }
-        file.write_all(group).inspect_err(|_| *torn = true)?;
-        file.sync_data()
+        written
     }
 }
 

@@ -13,13 +13,35 @@ pub const FALLBACK_MAX_WALLETS: u64 = 2_000_000;
 /// The share of the available memory the list may take: one part in this many.
 const MEMORY_SHARE: u64 = 4;
 
-/// The default `--max-wallets`: a quarter of MemAvailable over [`BYTES_PER_WALLET`], or
+/// The default `--max-wallets`: a quarter of MemAvailable (or of the room left under the
+/// process's cgroup memory limit, if smaller) over [`BYTES_PER_WALLET`], or
 /// [`FALLBACK_MAX_WALLETS`].
 pub fn default_max_wallets() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| mem_available(&text))
-        .map_or(FALLBACK_MAX_WALLETS, max_wallets_for)
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let machine = read("/proc/meminfo").and_then(|text| mem_available(&text));
+    // In a container the machine's figure is not this process's: its cgroup's limit is.
+    let cgroup = cgroup_room(
+        read("/sys/fs/cgroup/memory.max")
+            .or_else(|| read("/sys/fs/cgroup/memory/memory.limit_in_bytes")),
+        read("/sys/fs/cgroup/memory.current")
+            .or_else(|| read("/sys/fs/cgroup/memory/memory.usage_in_bytes")),
+    );
+    let available = match (machine, cgroup) {
+        (Some(m), Some(c)) => Some(m.min(c)),
+        (m, c) => m.or(c),
+    };
+    available.map_or(FALLBACK_MAX_WALLETS, max_wallets_for)
+}
+
+/// The room a cgroup's memory limit leaves (limit − usage), if it has one: `max` (v2) or a
+/// huge v1 value mean no limit.
+pub fn cgroup_room(limit: Option<String>, usage: Option<String>) -> Option<u64> {
+    let limit: u64 = limit?.trim().parse().ok()?;
+    if limit >= 1 << 60 {
+        return None;
+    }
+    let usage: u64 = usage.and_then(|u| u.trim().parse().ok()).unwrap_or(0);
+    Some(limit.saturating_sub(usage))
 }
 
 /// How many wallets fit in a quarter of `available` bytes (at least one).

@@ -159,6 +159,10 @@ impl App {
     /// hold the whole table, or a server-side filter is already in force.
     pub(super) fn pushes_filter(&self, filter: &Filter) -> bool {
         let Some(bound) = self.config.max_wallets else { return false };
+        if self.session.query.spec.is_some() {
+            // A query's list holds all its results: its filter stays in the app.
+            return false;
+        }
         if self.session.server_filter.is_some() {
             return true;
         }

@@ -406,10 +406,17 @@ impl App {
         match result {
             Ok(Some(wallet)) => {
                 let id = wallet.user_id.clone();
-                self.session.list.upsert(wallet);
                 if form.is_some() {
                     self.modal = Modal::None;
                 }
+                if self.session.query.spec.as_ref().is_some_and(|q| !q.matches(&wallet)) {
+                    // Not one of the query's results: said, not added to its list.
+                    return self.info(format!(
+                        "GetItem {user_id}: found{cost}, balance {}; not in this query's results (r lists the table)",
+                        wallet.balance.map_or_else(|| "not a number".to_string(), |b| b.to_string())
+                    ));
+                }
+                self.store_wallet(wallet);
                 self.reveal(&id, &format!("GetItem {user_id}: found{cost}"));
             }
             Ok(None) => match form {

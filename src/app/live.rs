@@ -351,7 +351,7 @@ impl App {
     }
 
     /// Puts a wallet as now stored in the list: no page of the running scan replaces it.
-    fn store_wallet(&mut self, wallet: Wallet) {
+    pub(super) fn store_wallet(&mut self, wallet: Wallet) {
         if !self.query_keeps(&wallet) {
             return self.forget_wallet(&wallet.user_id);
         }
@@ -363,7 +363,7 @@ impl App {
 
     /// Takes a wallet that is gone out of the list: no page of the running scan brings it
     /// back.
-    fn forget_wallet(&mut self, id: &UserId) {
+    pub(super) fn forget_wallet(&mut self, id: &UserId) {
         self.session.live.touch(id);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
         if self.session.list.remove(id).is_some() {

@@ -30,6 +30,8 @@ pub struct QueryView {
     pub(super) fetch_failed: Option<UserId>,
     /// The form as last submitted, reopened by the next `i`.
     pub(super) last_form: Option<Form>,
+    /// A read-whole of a query (or list) since replaced: its answer is counted, not stored.
+    pub(super) abandoned: Option<UserId>,
 }
 
 /// Read access for `ui` and tests.
@@ -56,10 +58,14 @@ impl App {
         if self.connection != super::Connection::Ready {
             return self.error("not connected yet: nothing to query");
         }
+        if let Some(why) = self.not_a_wallet_table() {
+            // Items sharing a user_id would fold into one row, as a scan's would.
+            return self.error(why);
+        }
         let TableState::Present(info) = &self.session.table else {
             return self.error(format!("table {} is not described yet", self.session.name));
         };
-        if info.status != TableStatus::Active {
+        if !matches!(info.status, TableStatus::Active | TableStatus::Updating) {
             let status = info.status.as_str().to_string();
             return self.error(format!("table {} is {status}: query it once ACTIVE", info.name));
         }
@@ -161,13 +167,21 @@ impl App {
             expected_items: None,
         });
         let title = spec.describe(&self.session.name);
-        self.session.query = QueryView {
-            spec: Some(spec.clone()),
-            last_form: self.session.query.last_form.take(),
-            ..QueryView::default()
-        };
+        self.reset_query(Some(spec.clone()));
         self.info(format!("{title}: reading…"));
         Some(Request::Query { id, table: self.session.name.clone(), spec })
+    }
+
+    /// The list now shows `spec`'s results (`None`: a scan's). The form is kept for the next
+    /// `i`; a read-whole still waited for is remembered as abandoned.
+    pub(super) fn reset_query(&mut self, spec: Option<QuerySpec>) {
+        let view = std::mem::take(&mut self.session.query);
+        self.session.query = QueryView {
+            spec,
+            last_form: view.last_form,
+            abandoned: view.fetching.or(view.abandoned),
+            ..QueryView::default()
+        };
     }
 
     /// Re-reads what the list shows: the query again, or a new scan.
@@ -190,8 +204,11 @@ impl App {
             return;
         }
         if self.session.query.spec.as_ref().is_some_and(|q| q.partial) {
-            let ids = page.page.wallets.iter().map(|w| w.user_id.clone());
-            self.session.query.partial.extend(ids);
+            // Only rows the page really puts in the list: a wallet a stream record (or an own
+            // write) stored whole since the query was asked keeps that copy.
+            let mut wallets = page.page.wallets.clone();
+            self.keep_newer(&mut wallets);
+            self.session.query.partial.extend(wallets.into_iter().map(|w| w.user_id));
         }
         self.complete_scan_page(page.page);
         let complete =
@@ -237,6 +254,12 @@ impl App {
         rcu: Option<f64>,
     ) -> bool {
         let view = &mut self.session.query;
+        if view.abandoned.take_if(|id| id.with_text(|t| t == user_id)).is_some() {
+            // Asked for a list since replaced: counted, never stored in this one.
+            let found = result.as_ref().ok().and_then(Option::as_ref);
+            self.usage.record_get(self.now, found, rcu, true);
+            return true;
+        }
         let Some(id) = view.fetching.take_if(|id| id.with_text(|t| t == user_id)) else {
             return false;
         };
@@ -244,15 +267,13 @@ impl App {
             Ok(found) => {
                 view.partial.remove(&id);
                 self.usage.record_get(self.now, found.as_ref(), rcu, true);
-                let keep = self.selected_wallet().map(|w| w.user_id.clone());
                 match found {
-                    Some(wallet) => self.session.list.upsert(wallet.clone()),
+                    Some(wallet) => self.store_wallet(wallet.clone()),
                     None => {
-                        self.session.list.remove(&id);
+                        self.forget_wallet(&id);
                         self.info(format!("{user_id} no longer exists (GetItem found nothing)"));
                     }
                 }
-                self.follow_selection(keep);
             }
             Err(err) => {
                 view.fetch_failed = Some(id);
@@ -294,7 +315,7 @@ impl App {
         let n = list.window(0, list.len()).filter(|w| partial.contains(&w.user_id)).count();
         (n > 0).then(|| {
             format!(
-                "{} in view hold only what the index projects: select them to read them                  whole, or query an index that projects ALL, then export",
+                "{} in view hold only what the index projects: select them to read them whole, or query an index that projects ALL, then export",
                 crate::text::count(n, "wallet")
             )
         })

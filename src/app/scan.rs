@@ -162,7 +162,7 @@ impl App {
         let id = self.next_scan_id;
         self.next_scan_id += 1;
         self.session.list.clear();
-        self.session.query = Default::default();
+        self.reset_query(None);
         // Never more than the list may hold (`--max-wallets`), nor what a server-side
         // filter would let through.
         let bound = scope.keep.and_then(|k| usize::try_from(k).ok()).unwrap_or(usize::MAX);
@@ -254,8 +254,9 @@ impl App {
     /// Takes a page of the running scan; a page of any other scan is stale.
     pub(super) fn complete_scan_page(&mut self, mut page: ScanPage) {
         let now = self.now;
-        if let Some(max) = self.config.max_wallets {
+        if let Some(max) = self.config.max_wallets.filter(|_| self.session.query.spec.is_none()) {
             // The worker keeps to the bound; a stream insert may have taken room since.
+            // (A query's results are all kept: the user asked for exactly those.)
             let room = max.saturating_sub(self.session.list.loaded() as u64);
             page.wallets.truncate(usize::try_from(room).unwrap_or(usize::MAX));
         }

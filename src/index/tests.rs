@@ -44,6 +44,8 @@ fn input() -> IndexInput {
 #[case::other_type_than_defined(|i: &mut IndexInput| { i.partition = "currency".into(); i.partition_type = "N".into() }, IndexField::Partition, "currency is defined as S")]
 #[case::sort_other_type_than_defined(|i: &mut IndexInput| { i.sort = "user_id".into(); i.sort_type = "B".into() }, IndexField::Sort, "user_id is defined as S")]
 #[case::sort_is_partition(|i: &mut IndexInput| i.sort = "balance".into(), IndexField::Sort, "already the partition key")]
+#[case::balance_not_a_number(|i: &mut IndexInput| i.partition_type = "S".into(), IndexField::Partition, "balance is a number in a wallet table: type N")]
+#[case::sort_balance_not_a_number(|i: &mut IndexInput| { i.partition = "currency".into(); i.partition_type = "S".into(); i.sort = "balance".into(); i.sort_type = "S".into() }, IndexField::Sort, "balance is a number")]
 #[case::include_without_names(|i: &mut IndexInput| { i.projection = "INCLUDE".into(); i.include = " , ".into() }, IndexField::Include, "INCLUDE needs attribute names")]
 #[case::include_twice(|i: &mut IndexInput| { i.projection = "INCLUDE".into(); i.include = "a, b, a".into() }, IndexField::Include, "a is named twice")]
 fn bad_input_is_refused_at_its_field(

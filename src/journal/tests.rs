@@ -160,8 +160,8 @@ fn appends_from_many_threads_share_flushes_and_every_line_lands_once_and_whole()
 }
 
 #[test]
-fn a_failed_flush_fails_its_appenders_and_the_next_group_starts_a_new_line() {
-    // /dev/full takes no byte: every append fails, none is reported written.
+fn a_failed_append_fails_it_and_every_later_one_and_leaves_no_line() {
+    // /dev/full takes no byte: the first append fails, and the journal stays broken.
     let journal = Journal {
         path: PathBuf::from("/dev/full"),
         file: OpenOptions::new().append(true).open("/dev/full").expect("open /dev/full"),
@@ -169,6 +169,6 @@ fn a_failed_flush_fails_its_appenders_and_the_next_group_starts_a_new_line() {
         flushed: Mutex::default(),
     };
     assert!(journal.append(&Line::Applied(entry("a"))).is_err());
-    assert!(journal.append(&Line::Applied(entry("b"))).is_err());
-    assert!(lock(&journal.flushed).torn, "the next group starts with a new line");
+    assert!(journal.append(&Line::Applied(entry("b"))).is_err(), "broken until reopened");
+    assert_eq!(lock(&journal.flushed).failed.as_ref().map(|f| f.0), Some(1));
 }

@@ -18,3 +18,13 @@ fn a_quarter_of_the_memory_over_the_cost_of_a_wallet() {
     assert_eq!(max_wallets_for(0), 1);
     assert!(default_max_wallets() >= 1);
 }
+
+#[test]
+fn a_cgroup_limit_leaves_its_room_and_max_means_none() {
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(cgroup_room(some("max\n"), some("100")), None);
+    assert_eq!(cgroup_room(some("1073741824\n"), some("73741824\n")), Some(1_000_000_000));
+    assert_eq!(cgroup_room(some("9223372036854771712"), None), None, "v1's no-limit value");
+    assert_eq!(cgroup_room(None, some("5")), None);
+    assert_eq!(cgroup_room(some("100"), some("200")), Some(0));
+}

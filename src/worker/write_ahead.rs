@@ -225,15 +225,18 @@ impl WriteAhead {
         let place = self.place(client, table).await;
         let mut results: Vec<Option<Settled>> = vec![None; group.len()];
         let mut left = Vec::new();
+        let mut alone = Vec::new();
         for (i, write) in group.into_iter().enumerate() {
             match self.intend(table, write, &place) {
-                Ok(pending) => left.push((i, pending)),
+                // A transaction's cancellation reasons are told per item: one item per write.
+                Ok(pending) if pending.items.len() == 1 => left.push((i, pending)),
+                Ok(pending) => alone.push((i, pending)),
                 Err(error) => results[i] = Some((Vec::new(), Err(WriteError::Refused(error)))),
             }
         }
-        let fresh: Vec<Arc<Pending>> = left.iter().map(|(_, p)| p.clone()).collect();
+        let fresh: Vec<Arc<Pending>> = left.iter().chain(&alone).map(|(_, p)| p.clone()).collect();
         if let Err(error) = self.append_intents(&fresh).await {
-            for (i, _) in left {
+            for (i, _) in left.into_iter().chain(alone) {
                 results[i] = Some((Vec::new(), Err(WriteError::Refused(error.clone()))));
             }
             return results.into_iter().flatten().collect();
@@ -291,7 +294,7 @@ impl WriteAhead {
             *pending.outcome.lock().await = Some(result.clone());
             results[i] = Some((Vec::new(), result));
         }
-        for (i, pending) in left {
+        for (i, pending) in left.into_iter().chain(alone) {
             results[i] = Some(self.settle(client, &pending).await);
         }
         results.into_iter().flatten().collect()

@@ -373,7 +373,12 @@ pub fn holds(wallet: &crate::wallet::Wallet, item: &Attrs) -> bool {
         (BALANCE, AttrValue::N(n)) => {
             wallet.balance.is_some() && Balance::parse(n).ok() == wallet.balance
         }
-        _ => wallet.attr(name).as_ref() == Some(value),
+        // As the diff compares: DynamoDB's copy made canonical (sets in order, numbers in
+        // one notation), like the import's own.
+        _ => {
+            wallet.attr(name).map(|v| crate::import::canonical(v.clone()).unwrap_or(v)).as_ref()
+                == Some(value)
+        }
     })
 }
 
