@@ -12,6 +12,9 @@ use crate::balance::{Balance, Sum};
 use crate::json::{Shape::Plain, value_json};
 use crate::wallet::{UserId, Wallet};
 
+mod view;
+use view::View;
+
 /// The currency attribute when nobody names another (`currency_attribute`).
 pub const DEFAULT_CURRENCY_ATTRIBUTE: &str = "currency";
 
@@ -402,7 +405,7 @@ pub struct WalletList {
     wallets: Vec<Wallet>,
     by_id: IdIndex,
     /// Indices into `wallets`: the filtered rows in `sort` order...
-    view: Vec<u32>,
+    view: View,
     /// ...except the last `unsorted_tail` entries, appended since the last sort.
     unsorted_tail: usize,
     sort: SortKey,
@@ -425,7 +428,7 @@ impl Default for WalletList {
         WalletList {
             wallets: Vec::new(),
             by_id: IdIndex::default(),
-            view: Vec::new(),
+            view: View::default(),
             unsorted_tail: 0,
             sort: SortKey::default(),
             filter: Filter::default(),
@@ -484,7 +487,6 @@ impl WalletList {
     /// Makes room for `additional` more wallets without regrowing.
     pub fn reserve(&mut self, additional: usize) {
         self.wallets.reserve(additional);
-        self.view.reserve(additional);
         let (wallets, hasher) = (&self.wallets, &self.by_id.hasher);
         self.by_id.table.reserve(additional, |&i| hasher.hash_one(&wallets[i as usize].user_id));
     }
@@ -506,20 +508,21 @@ impl WalletList {
 
     /// The wallet at a view position.
     pub fn get(&self, position: usize) -> Option<&Wallet> {
-        self.view.get(position).and_then(|&i| self.wallets.get(i as usize))
+        self.view.get(position).and_then(|i| self.wallets.get(i as usize))
     }
 
     /// The wallets at view positions `range` (for drawing only the visible rows).
     pub fn window(&self, start: usize, len: usize) -> impl Iterator<Item = &Wallet> {
-        let end = start.saturating_add(len).min(self.view.len());
-        let start = start.min(end);
-        self.view[start..end].iter().map(|&i| &self.wallets[i as usize])
+        self.view.range(start, start.saturating_add(len)).map(|i| &self.wallets[i as usize])
     }
 
     /// Where a wallet is in the view.
     pub fn position_of(&self, id: &UserId) -> Option<usize> {
         let index = self.by_id.find(&self.wallets, id)?;
-        self.view.iter().position(|&i| i == index)
+        if self.stale || (self.unsorted_tail > 0 && self.sort != SortKey::Loaded) {
+            return self.view.iter().position(|i| i == index);
+        }
+        self.locate(index)
     }
 
     /// The wallet with this id, loaded or not in view.
@@ -627,28 +630,20 @@ impl WalletList {
 
     /// Where stored wallet `index` belongs in the ordered view.
     fn place(&self, index: u32) -> usize {
-        self.view.partition_point(|&i| self.before(i, index).is_lt())
+        self.view.partition_point(|i| self.before(i, index).is_lt())
     }
 
     /// Where stored wallet `index` is in the ordered view, if it is in view.
     fn locate(&self, index: u32) -> Option<usize> {
         let p = self.place(index);
-        (self.view.get(p) == Some(&index)).then_some(p)
+        (self.view.get(p) == Some(index)).then_some(p)
     }
 
     /// The view entry at `p` changed its key: it moves to its place among the others
-    /// (a rotation of the rows in between, nothing else moves).
+    /// (out of its block and into another: nothing else moves).
     fn shift(&mut self, p: usize) {
-        let index = self.view[p];
-        let below = |i: &u32| self.before(*i, index).is_lt();
-        let right = &self.view[p + 1..];
-        if right.first().is_some_and(below) {
-            let q = p + right.partition_point(below);
-            self.view[p..=q].rotate_left(1);
-        } else {
-            let q = self.view[..p].partition_point(below);
-            self.view[q..=p].rotate_right(1);
-        }
+        let index = self.view.remove(p);
+        self.view.insert(self.place(index), index);
     }
 
     fn refresh_columns(&mut self) {
@@ -679,7 +674,7 @@ impl WalletList {
         self.columns.remove(&removed);
         self.refresh_columns();
         if let Some(p) = last_at {
-            self.view[p] = index;
+            self.view.set(p, index);
             self.shift(p); // scan order follows the store's; the other orders do not move it
         }
         Some(removed)
@@ -727,7 +722,7 @@ impl WalletList {
         }
         let stale = std::iter::once(&mut self.aggregates).chain(self.groups.all_mut());
         stale.filter(|a| a.bounds_stale).for_each(|a| (a.min, a.max) = (None, None));
-        for &i in &self.view {
+        for i in self.view.iter() {
             let wallet = &self.wallets[i as usize];
             let Some(b) = wallet.balance else { continue };
             if self.aggregates.bounds_stale {
@@ -744,19 +739,31 @@ impl WalletList {
         self.groups.all_mut().for_each(|g| g.bounds_stale = false);
     }
 
-    /// Sorts the rows appended since the last sort and merges them in (linear).
+    /// Sorts the rows appended since the last sort and puts them in place: a few (up to a
+    /// block's worth, or a page into a big list) one by one, many by one linear merge.
     fn merge_tail(&mut self) {
         if self.unsorted_tail == 0 || self.sort == SortKey::Loaded {
             self.unsorted_tail = 0;
             return;
         }
-        let split = self.view.len() - self.unsorted_tail;
         let (wallets, sort) = (&self.wallets, self.sort);
+        let split = self.view.len() - self.unsorted_tail;
+        if self.unsorted_tail <= self.view.block_cap() || self.unsorted_tail * 64 < split {
+            let mut tail: Vec<u32> =
+                (split..self.view.len()).rev().map(|p| self.view.remove(p)).collect();
+            sort_indices(&mut tail, wallets, sort);
+            for index in tail {
+                self.view.insert(self.place(index), index);
+            }
+            self.unsorted_tail = 0;
+            return;
+        }
         let cmp = |a: &u32, b: &u32| sort.compare(&wallets[*a as usize], &wallets[*b as usize]);
-        sort_indices(&mut self.view[split..], wallets, sort);
-        let mut merged = Vec::with_capacity(self.view.len());
+        let mut all = self.view.to_vec();
+        sort_indices(&mut all[split..], wallets, sort);
+        let mut merged = Vec::with_capacity(all.len());
         let (mut left, mut right) =
-            (self.view[..split].iter().peekable(), self.view[split..].iter().peekable());
+            (all[..split].iter().peekable(), all[split..].iter().peekable());
         while let (Some(a), Some(b)) = (left.peek(), right.peek()) {
             if cmp(a, b).is_le() {
                 merged.push(**a);
@@ -768,7 +775,7 @@ impl WalletList {
         }
         merged.extend(left);
         merged.extend(right);
-        self.view = merged;
+        self.view = self.view.rebuilt(&merged);
         self.unsorted_tail = 0;
     }
 
@@ -786,7 +793,7 @@ impl WalletList {
             }
         }
         sort_indices(&mut view, &self.wallets, self.sort);
-        self.view = view;
+        self.view = self.view.rebuilt(&view);
         self.aggregates = aggregates;
         self.groups = groups;
         self.widths = widths;
