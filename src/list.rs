@@ -518,11 +518,7 @@ impl WalletList {
 
     /// Where a wallet is in the view.
     pub fn position_of(&self, id: &UserId) -> Option<usize> {
-        let index = self.by_id.find(&self.wallets, id)?;
-        if self.stale || (self.unsorted_tail > 0 && self.sort != SortKey::Loaded) {
-            return self.view.iter().position(|i| i == index);
-        }
-        self.locate(index)
+        self.locate(self.by_id.find(&self.wallets, id)?)
     }
 
     /// The wallet with this id, loaded or not in view.
@@ -565,8 +561,9 @@ impl WalletList {
     pub fn upsert(&mut self, wallet: Wallet) {
         self.order();
         // Found at its old value, before it changes.
-        let at = self.by_id.find(&self.wallets, &wallet.user_id).and_then(|i| self.locate(i));
-        let Some((index, old)) = self.store(wallet) else { return };
+        let found = self.by_id.find(&self.wallets, &wallet.user_id);
+        let at = found.and_then(|i| self.locate(i));
+        let Some((index, old)) = self.store(wallet, found) else { return };
         if let (Some(old), Some(_)) = (&old, at) {
             self.aggregates.remove(old);
             self.groups.remove(old, &self.currency_attribute);
@@ -589,7 +586,8 @@ impl WalletList {
     /// A scanned wallet: appended to the view (ordered by `settle`); one already loaded
     /// marks the view for a rebuild.
     fn insert(&mut self, wallet: Wallet) {
-        let Some((index, old)) = self.store(wallet) else { return };
+        let found = self.by_id.find(&self.wallets, &wallet.user_id);
+        let Some((index, old)) = self.store(wallet, found) else { return };
         if old.is_some() {
             self.stale = true;
             return;
@@ -604,11 +602,11 @@ impl WalletList {
     }
 
     /// Puts a wallet in the store, the id index, widths and column counts (not the view):
-    /// its index and the wallet it replaced.
-    fn store(&mut self, wallet: Wallet) -> Option<(u32, Option<Wallet>)> {
+    /// its index and the wallet it replaced. `found`: where the id index has it.
+    fn store(&mut self, wallet: Wallet, found: Option<u32>) -> Option<(u32, Option<Wallet>)> {
         self.widths.add(&wallet);
         self.columns.add(&wallet);
-        if let Some(i) = self.by_id.find(&self.wallets, &wallet.user_id) {
+        if let Some(i) = found {
             let old = std::mem::replace(&mut self.wallets[i as usize], wallet);
             self.columns.remove(&old);
             return Some((i, Some(old)));
@@ -633,16 +631,22 @@ impl WalletList {
         self.view.partition_point(|i| self.before(i, index).is_lt())
     }
 
-    /// Where stored wallet `index` is in the ordered view, if it is in view.
+    /// Where stored wallet `index` is in the view, if it is in view.
     fn locate(&self, index: u32) -> Option<usize> {
-        let p = self.place(index);
-        (self.view.get(p) == Some(index)).then_some(p)
+        self.view.position(index)
     }
 
     /// The view entry at `p` changed its key: it moves to its place among the others
     /// (out of its block and into another: nothing else moves).
     fn shift(&mut self, p: usize) {
-        let index = self.view.remove(p);
+        let Some(index) = self.view.get(p) else { return };
+        let after = |q: Option<usize>| q.and_then(|q| self.view.get(q));
+        let prev_ok = after(p.checked_sub(1)).is_none_or(|i| self.before(i, index).is_lt());
+        let next_ok = after(Some(p + 1)).is_none_or(|i| self.before(index, i).is_lt());
+        if prev_ok && next_ok {
+            return; // still in its place (scan order: always)
+        }
+        self.view.remove(p);
         self.view.insert(self.place(index), index);
     }
 

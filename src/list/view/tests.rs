@@ -25,13 +25,28 @@ fn check(view: &View, model: &[u32], step: usize) {
         assert_eq!(view.get(p), Some(e), "get({p}), step {step}");
     }
     assert_eq!(view.get(model.len()), None);
+    for (p, &e) in model.iter().enumerate() {
+        assert_eq!(view.position(e), Some(p), "position({e}), step {step}");
+    }
+    let mut shown = [false; 1000];
+    model.iter().for_each(|&e| shown[e as usize] = true);
+    for e in (0..1000).filter(|&e| !shown[e as usize]) {
+        assert_eq!(view.position(e), None, "position({e}) of an entry not in view");
+    }
+    assert_eq!(view.order.len(), view.starts.len());
+    let live = view.order.len() + view.free.len();
+    assert_eq!(live, view.blocks.len(), "every block is in the order or free, step {step}");
+    for (k, &b) in view.order.iter().enumerate() {
+        assert_eq!(view.rank[b as usize], k as u32, "rank of block {b}, step {step}");
+    }
     let mut start = 0;
-    for (b, block) in view.blocks.iter().enumerate() {
-        assert_eq!(view.starts[b], start, "start of block {b}, step {step}");
+    for (k, &b) in view.order.iter().enumerate() {
+        let block = &view.blocks[b as usize];
+        assert_eq!(view.starts[k], start, "start of block {b}, step {step}");
         assert!(block.len() <= view.cap, "block {b} over its cap, step {step}");
         assert!(block.capacity() <= view.cap.max(block.len()), "block {b} capacity");
-        assert!(!block.is_empty() || view.blocks.len() == 1, "empty block {b}, step {step}");
-        start += block.len();
+        assert!(!block.is_empty() || view.order.len() == 1, "empty block {b}, step {step}");
+        start += block.len() as u32;
     }
 }
 
@@ -42,7 +57,9 @@ fn random_edits_match_a_vector() {
         let mut view = View::with_block(cap);
         let mut model: Vec<u32> = Vec::new();
         for step in 0..3000 {
-            let entry = rng.below(1000) as u32;
+            // A store index not in view (entries are distinct).
+            let entry = (0..100_000).map(|_| rng.below(1000) as u32).find(|e| !model.contains(e));
+            let entry = entry.expect("a free entry");
             match rng.below(10) {
                 0..=2 => {
                     let p = rng.below(model.len() + 1);
@@ -99,7 +116,8 @@ fn partition_point_finds_the_place_in_a_sorted_view() {
 fn a_million_appends_fill_whole_blocks() {
     let mut view = View::default();
     (0..1_000_000).for_each(|i| view.push(i));
-    assert_eq!(view.blocks.len(), 1_000_000usize.div_ceil(BLOCK));
+    assert_eq!(view.order.len(), 1_000_000usize.div_ceil(BLOCK));
+    assert_eq!(view.position(999_999), Some(999_999));
     assert_eq!(view.get(999_999), Some(999_999));
     assert_eq!(view.range(999_990, 2_000_000).count(), 10);
 }
