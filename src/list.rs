@@ -868,7 +868,7 @@ struct BalanceKey {
 fn id_prefix(id: &UserId) -> u64 {
     match id {
         UserId::Uuid(bits) => {
-            let top = (bits >> 96) as u32;
+            let top = (bits.get() >> 96) as u32;
             (0..8).fold(0u64, |acc, i| {
                 let nibble = (top >> (28 - 4 * i)) & 0xf;
                 let ascii =
@@ -922,7 +922,7 @@ fn sort_indices(view: &mut [u32], wallets: &[Wallet], sort: SortKey) {
             let mut keyed: Vec<(Option<u128>, u32)> = view
                 .iter()
                 .map(|&i| match wallet(i).user_id {
-                    UserId::Uuid(bits) => (Some(bits), i),
+                    UserId::Uuid(bits) => (Some(bits.get()), i),
                     UserId::Text(_) => (None, i),
                 })
                 .collect();

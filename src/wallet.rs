@@ -6,13 +6,32 @@ use std::fmt;
 use crate::balance::Balance;
 
 /// A wallet's partition key. UUIDs (the normal case) take 16 bytes inline;
-/// anything else another writer put there is kept as text.
+/// anything else another writer put there is kept as text. 24 bytes either way.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserId {
     /// A canonical lower-case hyphenated UUID, stored as its 128 bits.
-    Uuid(u128),
+    Uuid(UuidBits),
     /// Any other string.
     Text(Box<str>),
+}
+
+/// A UUID's 128 bits, aligned to 8 bytes rather than the 16 of a `u128`: a [`UserId`] takes 24
+/// bytes instead of 32, and a [`Wallet`] 64 instead of 96 (a million wallets are loaded).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(C, packed(8))]
+pub struct UuidBits(u128);
+
+impl UuidBits {
+    /// The 128 bits.
+    pub fn get(self) -> u128 {
+        self.0
+    }
+}
+
+impl fmt::Debug for UuidBits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.get())
+    }
 }
 
 impl UserId {
@@ -23,7 +42,7 @@ impl UserId {
         {
             let mut buf = uuid::Uuid::encode_buffer();
             if id.hyphenated().encode_lower(&mut buf) == text {
-                return UserId::Uuid(id.as_u128());
+                return UserId::Uuid(UuidBits(id.as_u128()));
             }
         }
         UserId::Text(text.into())
@@ -59,7 +78,7 @@ impl UserId {
         match self {
             UserId::Uuid(bits) => {
                 let mut buf = uuid::Uuid::encode_buffer();
-                f(uuid::Uuid::from_u128(*bits).hyphenated().encode_lower(&mut buf))
+                f(uuid::Uuid::from_u128(bits.get()).hyphenated().encode_lower(&mut buf))
             }
             UserId::Text(text) => f(text),
         }
@@ -69,7 +88,7 @@ impl UserId {
 impl fmt::Display for UserId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UserId::Uuid(bits) => uuid::Uuid::from_u128(*bits).hyphenated().fmt(f),
+            UserId::Uuid(bits) => uuid::Uuid::from_u128(bits.get()).hyphenated().fmt(f),
             UserId::Text(text) => f.write_str(text),
         }
     }
@@ -187,9 +206,14 @@ impl ExtrasBuilder {
         put_value(&mut self.0, value);
     }
 
-    /// The packed attributes, in the order they were added.
+    /// The packed attributes, in the order they were added. Allocated at their exact size:
+    /// shrinking the builder's buffer in place would keep its whole block (16 bytes more
+    /// per wallet with glibc).
     pub fn finish(self) -> Extras {
-        Extras(self.0.into_boxed_slice())
+        if self.0.len() == self.0.capacity() {
+            return Extras(self.0.into_boxed_slice());
+        }
+        Extras(self.0.as_slice().into())
     }
 }
 

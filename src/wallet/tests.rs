@@ -72,3 +72,12 @@ fn non_canonical_ids_stay_text() {
         assert_eq!(id.to_text(), text);
     }
 }
+
+/// A million wallets are loaded at once: every byte of a wallet counts a megabyte.
+#[test]
+fn a_wallet_takes_64_bytes_and_a_missing_balance_nothing_more() {
+    assert_eq!(std::mem::size_of::<UserId>(), 24);
+    assert_eq!(std::mem::size_of::<crate::balance::Balance>(), 24);
+    assert_eq!(std::mem::size_of::<Option<crate::balance::Balance>>(), 24);
+    assert_eq!(std::mem::size_of::<Wallet>(), 64);
+}

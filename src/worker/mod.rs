@@ -5,7 +5,7 @@ mod client;
 mod delivery;
 mod errors;
 pub mod import;
-mod item;
+pub mod item;
 mod reads;
 mod scan;
 pub mod seed;
