@@ -7,6 +7,7 @@
 
 use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
+use std::num::NonZeroU16;
 use std::ops::Neg;
 use std::str::FromStr;
 
@@ -48,10 +49,24 @@ const POW10: [u128; 39] = {
 ///
 /// Invariants: `|coefficient| < 10^38` and, unless zero, the leading digit's exponent
 /// (`exponent + digits - 1`) lies in `-130..=125`.
+///
+/// Packed to 8-byte alignment with the exponent stored offset (never zero), so a balance
+/// takes 24 bytes and `Option<Balance>` too (a million wallets hold one each).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(C, packed(8))]
 pub struct Balance {
     coefficient: i128,
-    exponent: i16,
+    /// The exponent with its sign bit flipped: never zero, as exponents stay far from
+    /// `i16::MIN`.
+    stored_exponent: NonZeroU16,
+}
+
+/// `exponent` as [`Balance`] stores it.
+const fn store_exponent(exponent: i16) -> NonZeroU16 {
+    match NonZeroU16::new(exponent as u16 ^ 0x8000) {
+        Some(stored) => stored,
+        None => NonZeroU16::MIN, // i16::MIN: far outside DynamoDB's range, never built
+    }
 }
 
 /// Why a text (or a computed value) is not a number DynamoDB can store.
@@ -237,7 +252,12 @@ impl<const N: usize> fmt::Write for StackStr<N> {
 
 impl Balance {
     /// Zero, the only value with coefficient 0 (there is no negative zero).
-    pub const ZERO: Balance = Balance { coefficient: 0, exponent: 0 };
+    pub const ZERO: Balance = Balance::raw(0, 0);
+
+    /// A balance of these parts, as they are (already normalised and in range).
+    const fn raw(coefficient: i128, exponent: i16) -> Balance {
+        Balance { coefficient, stored_exponent: store_exponent(exponent) }
+    }
 
     /// Parses a number typed by a user or read from DynamoDB, strictly.
     ///
@@ -311,7 +331,7 @@ impl Balance {
         let exponent = i16::try_from(exponent).map_err(|_| {
             if exponent > 0 { BalanceError::TooLarge } else { BalanceError::TooSmall }
         })?;
-        Ok(Balance { coefficient: if negative { -magnitude } else { magnitude }, exponent })
+        Ok(Balance::raw(if negative { -magnitude } else { magnitude }, exponent))
     }
 
     /// Whether this is zero.
@@ -326,7 +346,7 @@ impl Balance {
 
     /// The number of significant digits (1..=38; 0 for zero).
     pub fn significant_digits(&self) -> u32 {
-        if self.coefficient == 0 { 0 } else { digit_count(self.coefficient.unsigned_abs()) }
+        if self.coefficient == 0 { 0 } else { digit_count(self.coefficient().unsigned_abs()) }
     }
 
     /// The normalised coefficient: the value is `coefficient × 10^exponent` and the
@@ -337,7 +357,7 @@ impl Balance {
 
     /// The normalised exponent (0 for zero).
     pub fn exponent(&self) -> i16 {
-        self.exponent
+        (self.stored_exponent.get() ^ 0x8000) as i16
     }
 
     /// A 64-bit key that orders like the value, for sorting millions of
@@ -350,9 +370,9 @@ impl Balance {
         if self.coefficient == 0 {
             return (1 << CLASS_SHIFT, true);
         }
-        let magnitude = self.coefficient.unsigned_abs();
+        let magnitude = self.coefficient().unsigned_abs();
         let digits = digit_count(magnitude);
-        let adjusted = i64::from(self.exponent) + i64::from(digits) - 1;
+        let adjusted = i64::from(self.exponent()) + i64::from(digits) - 1;
         // DynamoDB's range keeps the adjusted exponent within -130..=125.
         let exponent_bits = (adjusted + 131).clamp(0, 511) as u64;
         let (mantissa, exact) = if digits <= PREFIX_DIGITS {
@@ -372,7 +392,7 @@ impl Balance {
 
     /// The exact value as a [`BigDecimal`].
     pub fn to_bigdecimal(&self) -> BigDecimal {
-        BigDecimal::new(BigInt::from(self.coefficient), -i64::from(self.exponent))
+        BigDecimal::new(BigInt::from(self.coefficient), -i64::from(self.exponent()))
     }
 
     /// The exact value of `value`, if DynamoDB can store it: refuses more than 38
@@ -408,16 +428,16 @@ impl Balance {
             return Ok(other);
         }
         let (high, low) =
-            if self.exponent >= other.exponent { (self, other) } else { (other, self) };
-        let shift = usize::try_from(high.exponent - low.exponent).unwrap_or(usize::MAX);
+            if self.exponent() >= other.exponent() { (self, other) } else { (other, self) };
+        let shift = usize::try_from(high.exponent() - low.exponent()).unwrap_or(usize::MAX);
         let aligned = POW10
             .get(shift)
             .and_then(|&p| i128::try_from(p).ok())
-            .and_then(|p| high.coefficient.checked_mul(p))
+            .and_then(|p| high.coefficient().checked_mul(p))
             .and_then(|h| h.checked_add(low.coefficient));
         match aligned {
             Some(sum) => {
-                Balance::from_magnitude(sum < 0, sum.unsigned_abs(), i64::from(low.exponent))
+                Balance::from_magnitude(sum < 0, sum.unsigned_abs(), i64::from(low.exponent()))
             }
             None => Balance::from_bigdecimal(&(self.to_bigdecimal() + other.to_bigdecimal())),
         }
@@ -431,9 +451,9 @@ impl Balance {
 
     /// Compares magnitudes of two non-zero balances without allocating.
     fn cmp_magnitude(&self, other: &Balance) -> Ordering {
-        let (a, b) = (self.coefficient.unsigned_abs(), other.coefficient.unsigned_abs());
-        let shift = self.exponent.abs_diff(other.exponent);
-        match self.exponent.cmp(&other.exponent) {
+        let (a, b) = (self.coefficient().unsigned_abs(), other.coefficient().unsigned_abs());
+        let shift = self.exponent().abs_diff(other.exponent());
+        match self.exponent().cmp(&other.exponent()) {
             Ordering::Equal => a.cmp(&b),
             Ordering::Greater => cmp_scaled(a, shift, b),
             Ordering::Less => cmp_scaled(b, shift, a).reverse(),
@@ -506,7 +526,7 @@ impl Neg for Balance {
 
     /// The same magnitude with the opposite sign (zero stays zero). Always representable.
     fn neg(self) -> Balance {
-        Balance { coefficient: -self.coefficient, exponent: self.exponent }
+        Balance::raw(-self.coefficient(), self.exponent())
     }
 }
 
@@ -515,11 +535,11 @@ impl Ord for Balance {
     fn cmp(&self, other: &Balance) -> Ordering {
         // Same exponent (the common case for money, and always so for two zeros): the
         // coefficients compare directly, signs included.
-        if self.exponent == other.exponent {
-            return self.coefficient.cmp(&other.coefficient);
+        if self.exponent() == other.exponent() {
+            return self.coefficient().cmp(&other.coefficient());
         }
         // Different exponents, so at most one is zero (zero's exponent is 0).
-        let (a, b) = (self.coefficient.signum(), other.coefficient.signum());
+        let (a, b) = (self.coefficient().signum(), other.coefficient().signum());
         match a.cmp(&b) {
             Ordering::Equal if a < 0 => other.cmp_magnitude(self),
             Ordering::Equal => self.cmp_magnitude(other),
@@ -554,10 +574,10 @@ impl fmt::Display for Balance {
     /// Width, fill, alignment, `+` and `0` flags are honoured.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut digits = StackStr::<40>::new();
-        write!(digits, "{}", self.coefficient.unsigned_abs())?;
+        write!(digits, "{}", self.coefficient().unsigned_abs())?;
         let digits = digits.as_str()?;
         let n = digits.len() as i32;
-        let e = i32::from(self.exponent);
+        let e = i32::from(self.exponent());
         let plain_len = if e >= 0 {
             n + e
         } else if n > -e {
@@ -612,12 +632,12 @@ pub struct Sum {
 impl Sum {
     /// Adds a balance to the total.
     pub fn add(&mut self, balance: Balance) {
-        self.accumulate(balance.coefficient, balance.exponent);
+        self.accumulate(balance.coefficient, balance.exponent());
     }
 
     /// Removes a balance from the total (for example the old balance of a changed wallet).
     pub fn sub(&mut self, balance: Balance) {
-        self.accumulate(-balance.coefficient, balance.exponent);
+        self.accumulate(-balance.coefficient, balance.exponent());
     }
 
     /// Adds another running total to this one (totals of segments, merged).

@@ -12,6 +12,9 @@ use crate::balance::{Balance, Sum};
 use crate::json::{Shape::Plain, value_json};
 use crate::wallet::{UserId, Wallet};
 
+mod view;
+use view::View;
+
 /// The currency attribute when nobody names another (`currency_attribute`).
 pub const DEFAULT_CURRENCY_ATTRIBUTE: &str = "currency";
 
@@ -408,7 +411,7 @@ pub struct WalletList {
     wallets: Vec<Wallet>,
     by_id: IdIndex,
     /// Indices into `wallets`: the filtered rows in `sort` order...
-    view: Vec<u32>,
+    view: View,
     /// ...except the last `unsorted_tail` entries, appended since the last sort.
     unsorted_tail: usize,
     sort: SortKey,
@@ -431,7 +434,7 @@ impl Default for WalletList {
         WalletList {
             wallets: Vec::new(),
             by_id: IdIndex::default(),
-            view: Vec::new(),
+            view: View::default(),
             unsorted_tail: 0,
             sort: SortKey::default(),
             filter: Filter::default(),
@@ -490,7 +493,6 @@ impl WalletList {
     /// Makes room for `additional` more wallets without regrowing.
     pub fn reserve(&mut self, additional: usize) {
         self.wallets.reserve(additional);
-        self.view.reserve(additional);
         let (wallets, hasher) = (&self.wallets, &self.by_id.hasher);
         self.by_id.table.reserve(additional, |&i| hasher.hash_one(&wallets[i as usize].user_id));
     }
@@ -512,20 +514,17 @@ impl WalletList {
 
     /// The wallet at a view position.
     pub fn get(&self, position: usize) -> Option<&Wallet> {
-        self.view.get(position).and_then(|&i| self.wallets.get(i as usize))
+        self.view.get(position).and_then(|i| self.wallets.get(i as usize))
     }
 
     /// The wallets at view positions `range` (for drawing only the visible rows).
     pub fn window(&self, start: usize, len: usize) -> impl Iterator<Item = &Wallet> {
-        let end = start.saturating_add(len).min(self.view.len());
-        let start = start.min(end);
-        self.view[start..end].iter().map(|&i| &self.wallets[i as usize])
+        self.view.range(start, start.saturating_add(len)).map(|i| &self.wallets[i as usize])
     }
 
     /// Where a wallet is in the view.
     pub fn position_of(&self, id: &UserId) -> Option<usize> {
-        let index = self.by_id.find(&self.wallets, id)?;
-        self.view.iter().position(|&i| i == index)
+        self.locate(self.by_id.find(&self.wallets, id)?)
     }
 
     /// The wallet with this id, loaded or not in view.
@@ -568,8 +567,9 @@ impl WalletList {
     pub fn upsert(&mut self, wallet: Wallet) {
         self.order();
         // Found at its old value, before it changes.
-        let at = self.by_id.find(&self.wallets, &wallet.user_id).and_then(|i| self.locate(i));
-        let Some((index, old)) = self.store(wallet) else { return };
+        let found = self.by_id.find(&self.wallets, &wallet.user_id);
+        let at = found.and_then(|i| self.locate(i));
+        let Some((index, old)) = self.store(wallet, found) else { return };
         if let (Some(old), Some(_)) = (&old, at) {
             self.aggregates.remove(old);
             self.groups.remove(old, &self.currency_attribute);
@@ -592,7 +592,8 @@ impl WalletList {
     /// A scanned wallet: appended to the view (ordered by `settle`); one already loaded
     /// marks the view for a rebuild.
     fn insert(&mut self, wallet: Wallet) {
-        let Some((index, old)) = self.store(wallet) else { return };
+        let found = self.by_id.find(&self.wallets, &wallet.user_id);
+        let Some((index, old)) = self.store(wallet, found) else { return };
         if old.is_some() {
             self.stale = true;
             return;
@@ -607,11 +608,11 @@ impl WalletList {
     }
 
     /// Puts a wallet in the store, the id index, widths and column counts (not the view):
-    /// its index and the wallet it replaced.
-    fn store(&mut self, wallet: Wallet) -> Option<(u32, Option<Wallet>)> {
+    /// its index and the wallet it replaced. `found`: where the id index has it.
+    fn store(&mut self, wallet: Wallet, found: Option<u32>) -> Option<(u32, Option<Wallet>)> {
         self.widths.add(&wallet);
         self.columns.add(&wallet);
-        if let Some(i) = self.by_id.find(&self.wallets, &wallet.user_id) {
+        if let Some(i) = found {
             let old = std::mem::replace(&mut self.wallets[i as usize], wallet);
             self.columns.remove(&old);
             return Some((i, Some(old)));
@@ -633,28 +634,26 @@ impl WalletList {
 
     /// Where stored wallet `index` belongs in the ordered view.
     fn place(&self, index: u32) -> usize {
-        self.view.partition_point(|&i| self.before(i, index).is_lt())
+        self.view.partition_point(|i| self.before(i, index).is_lt())
     }
 
-    /// Where stored wallet `index` is in the ordered view, if it is in view.
+    /// Where stored wallet `index` is in the view, if it is in view.
     fn locate(&self, index: u32) -> Option<usize> {
-        let p = self.place(index);
-        (self.view.get(p) == Some(&index)).then_some(p)
+        self.view.position(index)
     }
 
     /// The view entry at `p` changed its key: it moves to its place among the others
-    /// (a rotation of the rows in between, nothing else moves).
+    /// (out of its block and into another: nothing else moves).
     fn shift(&mut self, p: usize) {
-        let index = self.view[p];
-        let below = |i: &u32| self.before(*i, index).is_lt();
-        let right = &self.view[p + 1..];
-        if right.first().is_some_and(below) {
-            let q = p + right.partition_point(below);
-            self.view[p..=q].rotate_left(1);
-        } else {
-            let q = self.view[..p].partition_point(below);
-            self.view[q..=p].rotate_right(1);
+        let Some(index) = self.view.get(p) else { return };
+        let after = |q: Option<usize>| q.and_then(|q| self.view.get(q));
+        let prev_ok = after(p.checked_sub(1)).is_none_or(|i| self.before(i, index).is_lt());
+        let next_ok = after(Some(p + 1)).is_none_or(|i| self.before(index, i).is_lt());
+        if prev_ok && next_ok {
+            return; // still in its place (scan order: always)
         }
+        self.view.remove(p);
+        self.view.insert(self.place(index), index);
     }
 
     fn refresh_columns(&mut self) {
@@ -685,7 +684,7 @@ impl WalletList {
         self.columns.remove(&removed);
         self.refresh_columns();
         if let Some(p) = last_at {
-            self.view[p] = index;
+            self.view.set(p, index);
             self.shift(p); // scan order follows the store's; the other orders do not move it
         }
         Some(removed)
@@ -733,7 +732,7 @@ impl WalletList {
         }
         let stale = std::iter::once(&mut self.aggregates).chain(self.groups.all_mut());
         stale.filter(|a| a.bounds_stale).for_each(|a| (a.min, a.max) = (None, None));
-        for &i in &self.view {
+        for i in self.view.iter() {
             let wallet = &self.wallets[i as usize];
             let Some(b) = wallet.balance else { continue };
             if self.aggregates.bounds_stale {
@@ -750,19 +749,31 @@ impl WalletList {
         self.groups.all_mut().for_each(|g| g.bounds_stale = false);
     }
 
-    /// Sorts the rows appended since the last sort and merges them in (linear).
+    /// Sorts the rows appended since the last sort and puts them in place: a few (up to a
+    /// block's worth, or a page into a big list) one by one, many by one linear merge.
     fn merge_tail(&mut self) {
         if self.unsorted_tail == 0 || self.sort == SortKey::Loaded {
             self.unsorted_tail = 0;
             return;
         }
-        let split = self.view.len() - self.unsorted_tail;
         let (wallets, sort) = (&self.wallets, self.sort);
+        let split = self.view.len() - self.unsorted_tail;
+        if self.unsorted_tail <= self.view.block_cap() || self.unsorted_tail * 64 < split {
+            let mut tail: Vec<u32> =
+                (split..self.view.len()).rev().map(|p| self.view.remove(p)).collect();
+            sort_indices(&mut tail, wallets, sort);
+            for index in tail {
+                self.view.insert(self.place(index), index);
+            }
+            self.unsorted_tail = 0;
+            return;
+        }
         let cmp = |a: &u32, b: &u32| sort.compare(&wallets[*a as usize], &wallets[*b as usize]);
-        sort_indices(&mut self.view[split..], wallets, sort);
-        let mut merged = Vec::with_capacity(self.view.len());
+        let mut all = self.view.to_vec();
+        sort_indices(&mut all[split..], wallets, sort);
+        let mut merged = Vec::with_capacity(all.len());
         let (mut left, mut right) =
-            (self.view[..split].iter().peekable(), self.view[split..].iter().peekable());
+            (all[..split].iter().peekable(), all[split..].iter().peekable());
         while let (Some(a), Some(b)) = (left.peek(), right.peek()) {
             if cmp(a, b).is_le() {
                 merged.push(**a);
@@ -774,7 +785,7 @@ impl WalletList {
         }
         merged.extend(left);
         merged.extend(right);
-        self.view = merged;
+        self.view = self.view.rebuilt(&merged);
         self.unsorted_tail = 0;
     }
 
@@ -792,7 +803,7 @@ impl WalletList {
             }
         }
         sort_indices(&mut view, &self.wallets, self.sort);
-        self.view = view;
+        self.view = self.view.rebuilt(&view);
         self.aggregates = aggregates;
         self.groups = groups;
         self.widths = widths;
@@ -863,7 +874,7 @@ struct BalanceKey {
 fn id_prefix(id: &UserId) -> u64 {
     match id {
         UserId::Uuid(bits) => {
-            let top = (bits >> 96) as u32;
+            let top = (bits.get() >> 96) as u32;
             (0..8).fold(0u64, |acc, i| {
                 let nibble = (top >> (28 - 4 * i)) & 0xf;
                 let ascii =
@@ -917,7 +928,7 @@ fn sort_indices(view: &mut [u32], wallets: &[Wallet], sort: SortKey) {
             let mut keyed: Vec<(Option<u128>, u32)> = view
                 .iter()
                 .map(|&i| match wallet(i).user_id {
-                    UserId::Uuid(bits) => (Some(bits), i),
+                    UserId::Uuid(bits) => (Some(bits.get()), i),
                     UserId::Text(_) => (None, i),
                 })
                 .collect();

@@ -319,7 +319,7 @@ impl Lcg {
     /// different exponent.
     fn near(&mut self, base: Balance) -> Balance {
         let magnitude = base.coefficient.unsigned_abs();
-        let exponent = i64::from(base.exponent);
+        let exponent = i64::from(base.exponent());
         let negative = base.is_negative() != (self.below(8) == 0);
         let candidate = match self.below(4) {
             0 => Balance::from_magnitude(negative, magnitude, exponent),

@@ -414,7 +414,8 @@ fn changes_in_place_equal_a_rebuild(
     #[values("", ">0", "w1", "<=0.1")] filter: &str,
 ) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ sort as u64 ^ (filter.len() as u64) << 8);
-    let mut list = WalletList::new();
+    // Blocks of 3 rows: every change splits, merges or crosses blocks.
+    let mut list = WalletList { view: view::View::with_block(3), ..WalletList::new() };
     list.extend((0..30).map(|_| random_wallet(&mut rng)).collect::<Vec<_>>());
     list.set_sort(sort);
     list.set_filter(Filter::parse(filter).expect("filter"));
@@ -434,6 +435,100 @@ fn changes_in_place_equal_a_rebuild(
         assert_same(&settled, &rebuilt, step);
         if rng.below(20) == 0 {
             list.settle();
+        }
+    }
+}
+
+/// The list against a naive model: a plain vector of wallets in store order (a removed
+/// wallet's place taken by the last one, as the store does), filtered and stably sorted from
+/// scratch after every step. Pages, stream changes, removes, sorts and filters at random, with
+/// blocks of a few rows; equal balances order by user_id.
+#[test]
+fn random_changes_match_a_naive_model() {
+    let sorts = [
+        SortKey::Loaded,
+        SortKey::UserIdAsc,
+        SortKey::UserIdDesc,
+        SortKey::BalanceAsc,
+        SortKey::BalanceDesc,
+    ];
+    let filters = ["", ">0", "w1", "<=0.1", "x"];
+    for seed in 1..=6u64 {
+        let mut rng = Rng(0x51_7cc1_b727_220a ^ seed.wrapping_mul(0x9e37_79b9));
+        let mut list =
+            WalletList { view: view::View::with_block(2 + seed as usize), ..WalletList::new() };
+        let mut model: Vec<Wallet> = Vec::new();
+        for step in 0..800 {
+            match rng.below(12) {
+                0 => {
+                    let page: Vec<Wallet> =
+                        (0..rng.below(8)).map(|_| random_wallet(&mut rng)).collect();
+                    for w in &page {
+                        match model.iter().position(|m| m.user_id == w.user_id) {
+                            Some(i) => model[i] = w.clone(),
+                            None => model.push(w.clone()),
+                        }
+                    }
+                    list.extend(page);
+                }
+                1..=3 => {
+                    let id = random_wallet(&mut rng).user_id;
+                    let i = model.iter().position(|m| m.user_id == id);
+                    let removed = list.remove(&id);
+                    assert_eq!(removed, i.map(|i| model.swap_remove(i)), "remove, step {step}");
+                }
+                4 => list.set_sort(sorts[rng.below(sorts.len())]),
+                5 => list
+                    .set_filter(Filter::parse(filters[rng.below(filters.len())]).expect("filter")),
+                6 => list.settle(),
+                _ => {
+                    let w = random_wallet(&mut rng);
+                    match model.iter().position(|m| m.user_id == w.user_id) {
+                        Some(i) => model[i] = w.clone(),
+                        None => model.push(w.clone()),
+                    }
+                    list.upsert(w);
+                }
+            }
+            let mut settled = list.clone();
+            settled.settle();
+            let mut expected: Vec<&Wallet> =
+                model.iter().filter(|w| list.filter().matches(w)).collect();
+            expected.sort_by(|a, b| list.sort().compare(a, b));
+            let ids = |ws: &mut dyn Iterator<Item = &Wallet>| {
+                ws.map(|w| w.user_id.to_text()).collect::<Vec<_>>()
+            };
+            let at = format!("seed {seed}, step {step}, {:?}, {:?}", list.sort(), list.filter());
+            assert_eq!(
+                ids(&mut settled.window(0, usize::MAX)),
+                ids(&mut expected.iter().copied()),
+                "order, {at}"
+            );
+            assert_eq!(settled.len(), expected.len(), "len, {at}");
+            assert_eq!(settled.loaded(), model.len(), "loaded, {at}");
+            for (p, w) in expected.iter().enumerate() {
+                assert_eq!(settled.get(p).map(|w| &w.user_id), Some(&w.user_id), "get({p}), {at}");
+                assert_eq!(settled.position_of(&w.user_id), Some(p), "position_of, {at}");
+                assert_eq!(settled.find(&w.user_id), Some(*w), "find, {at}");
+            }
+            let start = rng.below(expected.len() + 1);
+            let window = ids(&mut settled.window(start, 3));
+            assert_eq!(
+                window,
+                ids(&mut expected.iter().skip(start).take(3).copied()),
+                "window, {at}"
+            );
+            let total =
+                expected.iter().filter_map(|w| w.balance).fold(Sum::default(), |mut s, b| {
+                    s.add(b);
+                    s
+                });
+            let a = settled.aggregates();
+            assert_eq!(a.count, expected.len(), "count, {at}");
+            assert_eq!(a.total.total(), total.total(), "total, {at}");
+            let min = expected.iter().filter_map(|w| w.balance).min();
+            let max = expected.iter().filter_map(|w| w.balance).max();
+            assert!(a.min.cmp(&min).is_eq() && a.max.cmp(&max).is_eq(), "min/max, {at}");
         }
     }
 }

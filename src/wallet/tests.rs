@@ -72,3 +72,43 @@ fn non_canonical_ids_stay_text() {
         assert_eq!(id.to_text(), text);
     }
 }
+
+/// A million wallets are loaded at once: every byte of a wallet counts a megabyte.
+#[test]
+fn a_wallet_takes_64_bytes_and_a_missing_balance_nothing_more() {
+    assert_eq!(std::mem::size_of::<UserId>(), 24);
+    assert_eq!(std::mem::size_of::<crate::balance::Balance>(), 24);
+    assert_eq!(std::mem::size_of::<Option<crate::balance::Balance>>(), 24);
+    assert_eq!(std::mem::size_of::<Wallet>(), 64);
+}
+
+/// Names are kept once per process (numbers in the buffer), long ones inline: either way
+/// every attribute reads back, and equal attributes pack equal. (The slots are not filled up
+/// here: tests share the process.)
+#[test]
+fn attribute_names_kept_once_or_inline_read_back() {
+    let long = "n".repeat(MAX_NAME_LEN + 1);
+    let value = AttrValue::S("x".into());
+    let mut names: Vec<String> = (0..20).map(|i| format!("attr{i:05}")).collect();
+    names.push(long.clone());
+    let attrs = || names.iter().map(|n| (n.as_str(), &value));
+    let (a, b) = (Extras::new(attrs()), Extras::new(attrs()));
+    assert_eq!(a, b, "same attributes, same bytes");
+    assert!(a.names().eq(names.iter().map(String::as_str)));
+    assert_eq!(a.get(&long), Some(value.clone()));
+    assert_eq!(a.text("attr00007"), Some("x"));
+    assert_eq!(a.iter().count(), names.len());
+    let map = AttrValue::M(Box::new([("inner".into(), AttrValue::N("1".into()))]));
+    let nested = Extras::new([("currency", &value), ("meta", &map)]);
+    assert_eq!(nested.get("meta"), Some(map));
+}
+
+/// A demo wallet's other attributes ("currency", "updated_at") fit a 48-byte heap block.
+#[test]
+fn common_names_cost_a_byte_or_two() {
+    let currency = AttrValue::S("EUR".into());
+    let updated = AttrValue::S("2026-11-26T12:00:00Z".into());
+    let extra = Extras::new([("currency", &currency), ("updated_at", &updated)]);
+    assert!(extra.0.len() <= 40, "{} bytes", extra.0.len());
+    assert_eq!(extra.text("updated_at"), Some("2026-11-26T12:00:00Z"));
+}

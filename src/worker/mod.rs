@@ -6,7 +6,7 @@ mod delivery;
 mod errors;
 pub mod figures;
 pub mod import;
-mod item;
+pub mod item;
 mod query;
 mod reads;
 mod scan;

@@ -1,0 +1,123 @@
+//! The blocked view against a plain vector: random inserts, removes, sets, pushes and
+//! searches, with blocks small enough to split and merge all the time.
+
+use super::*;
+
+/// xorshift: deterministic and dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// Every way of reading the view agrees with the model, and no block outgrows its cap.
+fn check(view: &View, model: &[u32], step: usize) {
+    assert_eq!(view.len(), model.len(), "len, step {step}");
+    assert_eq!(view.is_empty(), model.is_empty());
+    assert_eq!(view.to_vec(), model, "entries, step {step}");
+    assert!(view.iter().eq(model.iter().copied()), "iter, step {step}");
+    for (p, &e) in model.iter().enumerate() {
+        assert_eq!(view.get(p), Some(e), "get({p}), step {step}");
+    }
+    assert_eq!(view.get(model.len()), None);
+    for (p, &e) in model.iter().enumerate() {
+        assert_eq!(view.position(e), Some(p), "position({e}), step {step}");
+    }
+    let mut shown = [false; 1000];
+    model.iter().for_each(|&e| shown[e as usize] = true);
+    for e in (0..1000).filter(|&e| !shown[e as usize]) {
+        assert_eq!(view.position(e), None, "position({e}) of an entry not in view");
+    }
+    assert_eq!(view.order.len(), view.starts.len());
+    let live = view.order.len() + view.free.len();
+    assert_eq!(live, view.blocks.len(), "every block is in the order or free, step {step}");
+    for (k, &b) in view.order.iter().enumerate() {
+        assert_eq!(view.rank[b as usize], k as u32, "rank of block {b}, step {step}");
+    }
+    let mut start = 0;
+    for (k, &b) in view.order.iter().enumerate() {
+        let block = &view.blocks[b as usize];
+        assert_eq!(view.starts[k], start, "start of block {b}, step {step}");
+        assert!(block.len() <= view.cap, "block {b} over its cap, step {step}");
+        assert!(block.capacity() <= view.cap.max(block.len()), "block {b} capacity");
+        assert!(!block.is_empty() || view.order.len() == 1, "empty block {b}, step {step}");
+        start += block.len() as u32;
+    }
+}
+
+#[test]
+fn random_edits_match_a_vector() {
+    for cap in [2, 3, 4, 8, 64] {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d ^ cap as u64);
+        let mut view = View::with_block(cap);
+        let mut model: Vec<u32> = Vec::new();
+        for step in 0..3000 {
+            // A store index not in view (entries are distinct).
+            let entry = (0..100_000).map(|_| rng.below(1000) as u32).find(|e| !model.contains(e));
+            let entry = entry.expect("a free entry");
+            match rng.below(10) {
+                0..=2 => {
+                    let p = rng.below(model.len() + 1);
+                    view.insert(p, entry);
+                    model.insert(p, entry);
+                }
+                3..=5 if !model.is_empty() => {
+                    let p = rng.below(model.len());
+                    assert_eq!(view.remove(p), model.remove(p), "remove({p}), step {step}");
+                }
+                6 if !model.is_empty() => {
+                    let p = rng.below(model.len());
+                    view.set(p, entry);
+                    model[p] = entry;
+                }
+                7 => {
+                    view.push(entry);
+                    model.push(entry);
+                }
+                8 => {
+                    let (start, len) = (rng.below(model.len() + 2), rng.below(20));
+                    let expected: Vec<u32> = model.iter().skip(start).take(len).copied().collect();
+                    let got: Vec<u32> = view.range(start, start.saturating_add(len)).collect();
+                    assert_eq!(got, expected, "range({start}, +{len}), step {step}");
+                }
+                _ => {
+                    // Rebuilt from its entries: same entries, fresh blocks.
+                    if rng.below(8) == 0 {
+                        view = view.rebuilt(&model);
+                    }
+                }
+            }
+            check(&view, &model, step);
+        }
+    }
+}
+
+#[test]
+fn partition_point_finds_the_place_in_a_sorted_view() {
+    for cap in [2, 5, 16] {
+        let sorted: Vec<u32> = (0..200).map(|i| i * 2).collect();
+        let view = View::with_block(cap).rebuilt(&sorted);
+        for x in 0..402 {
+            let p = view.partition_point(|e| e < x);
+            assert_eq!(p, sorted.partition_point(|&e| e < x), "place of {x}, cap {cap}");
+        }
+    }
+    let empty = View::default();
+    assert_eq!(empty.partition_point(|_| true), 0);
+    assert_eq!(empty.range(0, 10).count(), 0);
+}
+
+#[test]
+fn a_million_appends_fill_whole_blocks() {
+    let mut view = View::default();
+    (0..1_000_000).for_each(|i| view.push(i));
+    assert_eq!(view.order.len(), 1_000_000usize.div_ceil(BLOCK));
+    assert_eq!(view.position(999_999), Some(999_999));
+    assert_eq!(view.get(999_999), Some(999_999));
+    assert_eq!(view.range(999_990, 2_000_000).count(), 10);
+}
