@@ -21,6 +21,7 @@ mod edit;
 mod export;
 mod guard;
 mod live;
+mod marks;
 mod scan;
 mod schema;
 mod session;
@@ -615,6 +616,9 @@ impl App {
             Action::EnableStream => self.open_enable_stream_form(),
             Action::CopyWallet => self.copy_selected(clipboard::CopyWhat::WalletJson),
             Action::CopyUserId => self.copy_selected(clipboard::CopyWhat::UserId),
+            Action::Mark => self.toggle_mark(),
+            Action::MarkAll => self.mark_all_in_view(),
+            Action::ClearMarks => self.clear_marks(),
             other => self.handle_browse(other),
         }
         Vec::new()

@@ -77,10 +77,16 @@ pub enum Action {
     CopyWallet,
     /// Copy the selected wallet's user_id to the system clipboard (OSC 52).
     CopyUserId,
+    /// Mark or unmark the selected wallet (then select the next one).
+    Mark,
+    /// Mark every wallet in view (after the filter).
+    MarkAll,
+    /// Unmark every wallet.
+    ClearMarks,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 32] = [
+pub const ACTIONS: [Action; 35] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -113,6 +119,9 @@ pub const ACTIONS: [Action; 32] = [
     Action::EnableStream,
     Action::CopyWallet,
     Action::CopyUserId,
+    Action::Mark,
+    Action::MarkAll,
+    Action::ClearMarks,
 ];
 
 impl Action {
@@ -164,6 +173,9 @@ impl Action {
             Action::EnableStream => "enable the table's stream (live view; asks for its name)",
             Action::CopyWallet => "copy the selected wallet as JSON (OSC 52 clipboard)",
             Action::CopyUserId => "copy the selected wallet's user_id (OSC 52 clipboard)",
+            Action::Mark => "mark / unmark the selected wallet; x, E act on marks",
+            Action::MarkAll => "mark every wallet in view",
+            Action::ClearMarks => "unmark every wallet",
         }
     }
 }

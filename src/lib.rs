@@ -21,6 +21,7 @@ pub mod journal;
 pub mod json;
 pub mod keymap;
 pub mod list;
+pub mod marks;
 pub mod local;
 pub mod msg;
 pub mod private;

@@ -84,7 +84,7 @@ impl App {
         }
     }
 
-    fn move_selection(&mut self, delta: isize) {
+    pub(super) fn move_selection(&mut self, delta: isize) {
         let target = self.session.selected.saturating_add_signed(delta);
         self.select(target);
     }

@@ -400,8 +400,9 @@ impl App {
         match result {
             Ok(Some(wallet)) => {
                 let id = wallet.user_id.clone();
-                self.session.list.upsert(wallet);
-                if form.is_some() {
+                let close = form.is_some();
+                self.list_upsert(wallet);
+                if close {
                     self.modal = Modal::None;
                 }
                 self.reveal(&id, &format!("GetItem {user_id}: found{cost}"));

@@ -354,7 +354,7 @@ impl App {
     fn store_wallet(&mut self, wallet: Wallet) {
         self.session.live.touch(&wallet.user_id);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
-        self.session.list.upsert(wallet);
+        self.list_upsert(wallet);
         self.follow_selection(keep);
     }
 
@@ -363,7 +363,7 @@ impl App {
     fn forget_wallet(&mut self, id: &UserId) {
         self.session.live.touch(id);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
-        if self.session.list.remove(id).is_some() {
+        if self.list_remove(id).is_some() {
             self.follow_selection(keep);
         }
     }

@@ -144,7 +144,7 @@ impl App {
         let expected = info.item_count.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
         let id = self.next_scan_id;
         self.next_scan_id += 1;
-        self.session.list.clear();
+        self.list_clear();
         self.session.list.reserve(expected.min(MAX_RESERVE));
         self.session.selected = 0;
         self.session.list_offset = 0;
@@ -236,8 +236,9 @@ impl App {
             scan.finished = Some(now);
         }
         let complete = scan.outcome == ScanOutcome::Complete;
-        self.session.list.extend(page.wallets);
+        self.list_extend(page.wallets);
         if complete {
+            self.prune_marks();
             self.settle_keeping_selection();
             // "scan stopped …" or "resuming …" no longer holds.
             if self.status_line.as_ref().is_some_and(|l| l.text == self.scan_line) {
@@ -303,7 +304,7 @@ impl App {
 
     /// The table is gone or not yet there: nothing loaded is valid any more.
     pub(super) fn forget_wallets(&mut self) {
-        self.session.list.clear();
+        self.list_clear();
         self.session.scan = None;
         self.session.selected = 0;
         self.session.list_offset = 0;

@@ -68,6 +68,10 @@ pub struct TableSession {
     pub(super) live: super::live::Live,
     /// A protected target's table name was typed: this session's writes no longer ask it.
     pub(super) writes_confirmed: bool,
+    /// The marked wallets, by user_id (they need not be loaded).
+    pub(super) marks: crate::marks::Marks,
+    /// The marked wallets loaded, by currency.
+    pub(super) marked: crate::list::Groups,
 }
 
 /// Read access for `ui` and tests.
@@ -116,6 +120,8 @@ impl TableSession {
             exporting: None,
             live: Default::default(),
             writes_confirmed: false,
+            marks: Default::default(),
+            marked: Default::default(),
         }
     }
 }

@@ -852,3 +852,14 @@ fn extra_columns_stay_put_while_scrolling() {
     }
     assert_eq!(header(&app), top);
 }
+
+#[test]
+fn list_with_marked_wallets() {
+    let mut app = with_wallets();
+    app.step(app.now(), Msg::Resized(super::viewport(ratatui::layout::Rect::new(0, 0, 130, 24))));
+    app.step(app.now(), ch(' ')); // marks the first, selects the second
+    app.step(app.now(), ch('j'));
+    app.step(app.now(), ch(' '));
+    app.clear_status_line();
+    assert_snapshot!(draw(&app, 130, 24));
+}
