@@ -131,11 +131,8 @@ impl App {
     pub(super) fn marked_wallets(&self) -> Vec<Wallet> {
         let list = &self.session.list;
         let marks = &self.session.marks;
-        let mut wallets: Vec<Wallet> = list
-            .window(0, list.len())
-            .filter(|w| marks.contains(&w.user_id))
-            .cloned()
-            .collect();
+        let mut wallets: Vec<Wallet> =
+            list.window(0, list.len()).filter(|w| marks.contains(&w.user_id)).cloned().collect();
         if wallets.len() < marks.len() {
             let mut shown = Marks::new();
             shown.extend(wallets.iter().map(|w| &w.user_id));

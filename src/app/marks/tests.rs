@@ -138,8 +138,11 @@ fn marked_totals_are_per_currency() {
         extra: Extras::new([("currency", &AttrValue::S(c.into()))]),
         ..wallet(id, b)
     };
-    let wallets =
-        vec![in_currency("a", "1.5", "EUR"), in_currency("b", "2", "USD"), in_currency("c", "3", "EUR")];
+    let wallets = vec![
+        in_currency("a", "1.5", "EUR"),
+        in_currency("b", "2", "USD"),
+        in_currency("c", "3", "EUR"),
+    ];
     let mut app = loaded(wallets, t0);
     app.step(t0, ch('*'));
     assert_eq!(
