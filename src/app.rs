@@ -15,6 +15,7 @@ use crate::target::{Identity, Target, WriteMode};
 use crate::theme::Theme;
 use crate::usage::Usage;
 
+mod batch;
 mod browse;
 mod clipboard;
 mod edit;
@@ -28,6 +29,7 @@ mod session;
 mod tables;
 mod throughput;
 
+pub use batch::{Batch, BatchDialog, BatchStep};
 pub use browse::{DetailView, Pane};
 pub use clipboard::{ClipboardCopy, osc52};
 pub use edit::{UndoEntry, WalletAction, WalletDialog, check_user_id, new_balance};
@@ -115,6 +117,8 @@ pub enum Modal {
     Feed(usize),
     /// A protected target: type the table name before this session's first write.
     ConfirmTarget(ConfirmTarget),
+    /// Many writes at once: delete the marked wallets, import a file, and their report.
+    Batch(BatchDialog),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -519,6 +523,16 @@ impl App {
                     FormOutcome::Submit => self.submit_wallet_form(),
                 };
             }
+            Modal::Batch(dialog) => {
+                return match dialog.form.handle_event(event) {
+                    FormOutcome::Continue => Vec::new(),
+                    FormOutcome::Cancel => {
+                        self.modal = Modal::None;
+                        Vec::new()
+                    }
+                    FormOutcome::Submit => self.submit_batch_form(),
+                };
+            }
             Modal::CreateTable(form)
             | Modal::DeleteTable(form)
             | Modal::UpdateTable(form)
@@ -557,7 +571,8 @@ impl App {
             | Modal::UpdateTable(form)
             | Modal::EnableStream(form)
             | Modal::Export(form)
-            | Modal::ConfirmTarget(ConfirmTarget { form, .. }) => form.paste(text),
+            | Modal::ConfirmTarget(ConfirmTarget { form, .. })
+            | Modal::Batch(BatchDialog { form, .. }) => form.paste(text),
             Modal::Help | Modal::Tables(_) | Modal::Feed(_) => {}
             Modal::None => {
                 self.take_filter_selection();
@@ -602,9 +617,11 @@ impl App {
             Action::Withdraw => {
                 self.open_selected(|user_id, seen| WalletAction::Withdraw { user_id, seen })
             }
+            Action::DeleteWallet if !self.session.marks.is_empty() => self.open_delete_marked(),
             Action::DeleteWallet => {
                 self.open_selected(|user_id, seen| WalletAction::Delete { user_id, seen })
             }
+            Action::Import => self.open_import_form(),
             Action::Transfer => {
                 self.open_selected(|user_id, seen| WalletAction::Transfer { user_id, seen })
             }
@@ -778,6 +795,11 @@ impl App {
             Response::WritesResolved { result, .. } => self.complete_resolve(result),
             Response::Stream(event) => return self.complete_stream(event),
             Response::Identified { identity, mode } => self.complete_identify(identity, mode),
+            Response::ManyWritten { write, result, progress, .. } => {
+                self.complete_many_written(write, result, progress)
+            }
+            Response::ManyDone { result, rejects, .. } => self.complete_many_done(result, rejects),
+            Response::ImportPlanned { path, result, .. } => self.complete_import_plan(path, result),
         }
         Vec::new()
     }

@@ -83,10 +83,12 @@ pub enum Action {
     MarkAll,
     /// Unmark every wallet.
     ClearMarks,
+    /// Import wallets from a file (asks for it; shows the diff before writing).
+    Import,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 35] = [
+pub const ACTIONS: [Action; 36] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -122,6 +124,7 @@ pub const ACTIONS: [Action; 35] = [
     Action::Mark,
     Action::MarkAll,
     Action::ClearMarks,
+    Action::Import,
 ];
 
 impl Action {
@@ -176,6 +179,7 @@ impl Action {
             Action::Mark => "mark / unmark the selected wallet; x, E act on marks",
             Action::MarkAll => "mark every wallet in view",
             Action::ClearMarks => "unmark every wallet",
+            Action::Import => "import wallets from a file (diff shown first)",
         }
     }
 }

@@ -98,6 +98,43 @@ pub enum Request {
     /// Where the credentials come from and the account (looked up once per run), with the
     /// write mode that follows.
     Identify,
+    /// Many wallet writes at once (the marked wallets deleted): each through the write-ahead
+    /// path as a single write goes, concurrent and paced by the table's write budget; each
+    /// outcome is told as it comes ([`Response::ManyWritten`]), then [`Response::ManyDone`].
+    WriteMany { table: String, writes: Vec<Write> },
+    /// Read and validate an import file and diff it against the table (what the CLI's dry
+    /// run does); answered with [`Response::ImportPlanned`]. Nothing is written.
+    PlanImport { table: String, path: PathBuf, skip_bad: bool },
+    /// Write a planned import (its rejects file first, if it has bad rows): the new wallets,
+    /// and the different ones with `overwrite`, each only if the table still holds what the
+    /// diff read; told as [`Request::WriteMany`] is.
+    Import { table: String, plan: Bulk<crate::worker::import::Prepared>, overwrite: bool },
+}
+
+/// Something large carried by a request or an answer without copying it: compared by
+/// identity (the same value sent), which is all a request's equality is used for.
+#[derive(Debug, Clone)]
+pub struct Bulk<T>(pub std::sync::Arc<T>);
+
+impl<T> Bulk<T> {
+    pub fn new(value: T) -> Self {
+        Bulk(std::sync::Arc::new(value))
+    }
+}
+
+impl<T> PartialEq for Bulk<T> {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Eq for Bulk<T> {}
+
+impl<T> std::ops::Deref for Bulk<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 impl Request {
@@ -111,6 +148,9 @@ impl Request {
         match self {
             Request::Export { path, format, .. } => {
                 Request::Export { path: path.clone(), format: *format, wallets: Vec::new() }
+            }
+            Request::WriteMany { table, .. } => {
+                Request::WriteMany { table: table.clone(), writes: Vec::new() }
             }
             other => other.clone(),
         }
@@ -135,6 +175,9 @@ impl Request {
             Request::StopTail => "StopTail",
             Request::EnableStream { .. } => "EnableStream",
             Request::Identify => "Identify",
+            Request::WriteMany { .. } => "WriteMany",
+            Request::PlanImport { .. } => "PlanImport",
+            Request::Import { .. } => "Import",
         }
     }
 
@@ -149,6 +192,7 @@ impl Request {
             | Request::Tail { .. }
             | Request::StopTail
             | Request::Export { .. }
+            | Request::PlanImport { .. }
             | Request::Identify => false,
             Request::CreateTable { .. }
             | Request::UpdateTable { .. }
@@ -156,7 +200,9 @@ impl Request {
             | Request::Write { .. }
             | Request::ResolveWrites { .. }
             | Request::Seed { .. }
-            | Request::EnableStream { .. } => true,
+            | Request::EnableStream { .. }
+            | Request::WriteMany { .. }
+            | Request::Import { .. } => true,
         }
     }
 }
@@ -207,6 +253,29 @@ pub enum Response {
     /// Answer to [`Request::Identify`]; `mode` is the write mode the worker enforces from now
     /// on (`None`: the lookup stopped on a bug, the mode is unchanged).
     Identified { identity: Identity, mode: Option<WriteMode> },
+    /// One write of a [`Request::WriteMany`] or [`Request::Import`] ended (its read-backs came
+    /// before, as [`Response::ReadBack`]s), with the progress of them all.
+    ManyWritten {
+        table: String,
+        write: Write,
+        result: Result<WriteDone, WriteError>,
+        progress: crate::worker::import::Progress,
+    },
+    /// Every write of a [`Request::WriteMany`] or [`Request::Import`] ended (or they could not
+    /// start: `Err`, nothing written).
+    ManyDone {
+        table: String,
+        result: Result<crate::worker::import::Report, String>,
+        /// An import's bad rows, written to this rejects file before its writes.
+        rejects: Option<PathBuf>,
+    },
+    /// Answer to [`Request::PlanImport`]: the file validated and diffed, or why it will not
+    /// be written (unreadable, bad rows without `skip_bad`, the table not readable).
+    ImportPlanned {
+        table: String,
+        path: PathBuf,
+        result: Result<Bulk<crate::worker::import::Prepared>, String>,
+    },
 }
 
 /// A write left without an outcome, settled.

@@ -33,6 +33,7 @@ pub(super) fn is_write(action: Action) -> bool {
             | Action::Undo
             | Action::SeedDemo
             | Action::EnableStream
+            | Action::Import
     )
 }
 

@@ -51,6 +51,7 @@ pub(super) fn is_wallet_action(action: Action) -> bool {
             | Action::Undo
             | Action::Export
             | Action::SeedDemo
+            | Action::Import
     )
 }
 

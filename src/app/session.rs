@@ -72,6 +72,8 @@ pub struct TableSession {
     pub(super) marks: crate::marks::Marks,
     /// The marked wallets loaded, by currency.
     pub(super) marked: crate::list::Groups,
+    /// The many-write batch being written (marked wallets deleted, an import).
+    pub(super) batch: Option<super::Batch>,
 }
 
 /// Read access for `ui` and tests.
@@ -122,6 +124,7 @@ impl TableSession {
             writes_confirmed: false,
             marks: Default::default(),
             marked: Default::default(),
+            batch: None,
         }
     }
 }

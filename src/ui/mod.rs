@@ -151,6 +151,7 @@ fn render_panes(app: &App, frame: &mut Frame) {
         Modal::Tables(picker) => tables::render(app, picker, frame, areas.body),
         Modal::Wallet(dialog) => form::render(&dialog.form, frame, areas.body),
         Modal::ConfirmTarget(confirm) => form::render(&confirm.form, frame, areas.body),
+        Modal::Batch(dialog) => form::render(&dialog.form, frame, areas.body),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The one background task that makes every SDK call. The UI sends
 //! [`Request`]s over a channel and reads [`Response`]s; it never awaits the network.
 
+mod batch;
 mod client;
 mod delivery;
 mod errors;
@@ -102,7 +103,7 @@ struct Shared {
     /// Looked up once, by the first request that needs it.
     identity: OnceCell<Identity>,
     /// Every wallet write goes through it.
-    writes: WriteAhead,
+    writes: Arc<WriteAhead>,
     before_job: Option<BeforeJob>,
     streams: Option<aws_sdk_dynamodbstreams::Client>,
 }
@@ -140,7 +141,7 @@ pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
         streams,
     } = options;
     let (client, stats) = stats::instrument(&client);
-    let writes = WriteAhead::new(journal, endpoint, write_time_attribute);
+    let writes = Arc::new(WriteAhead::new(journal, endpoint, write_time_attribute));
     let guard = Guard { read_only, allow_writes, protect, profile, aws };
     let shared = Arc::new(Shared {
         client,
@@ -224,7 +225,7 @@ async fn run(
                         let shared = shared.clone();
                         jobs.spawn(async move {
                             shared.before(&other);
-                            for response in handle(&shared, other).await {
+                            for response in handle(&shared, other, &replies).await {
                                 replies.send(response);
                             }
                         })
@@ -303,7 +304,7 @@ const SEED_CONCURRENCY: usize = 4;
 
 /// Runs one request's calls and answers it; nothing for requests the loop itself handles
 /// (scans).
-async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
+async fn handle(shared: &Shared, request: Request, replies: &Replies) -> Vec<Response> {
     match &request {
         // Not the wallets themselves: an export can carry a million of them.
         Request::Export { path, wallets, .. } => {
@@ -376,6 +377,17 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
             let mode = shared.guard.mode(&identity.account);
             Response::Identified { identity, mode: Some(mode) }
         }
+        Request::WriteMany { table, writes } => {
+            batch::write_many(shared, table, writes, replies).await;
+            return Vec::new();
+        }
+        Request::PlanImport { table, path, skip_bad } => {
+            batch::plan_import(shared, table, path, skip_bad).await
+        }
+        Request::Import { table, plan, overwrite } => {
+            batch::import(shared, table, plan, overwrite, replies).await;
+            return Vec::new();
+        }
         Request::Scan { .. }
         | Request::CancelScan { .. }
         | Request::Tail { .. }
@@ -422,6 +434,12 @@ fn error_answer(request: Request, error: ApiError) -> Response {
         }
         Request::Export { path, .. } => {
             Response::Exported { path, result: Err(ExportError::Stopped(error.summary())) }
+        }
+        Request::WriteMany { table, .. } | Request::Import { table, .. } => {
+            Response::ManyDone { table, result: Err(error.summary()), rejects: None }
+        }
+        Request::PlanImport { table, path, .. } => {
+            Response::ImportPlanned { table, path, result: Err(error.summary()) }
         }
         Request::Identify => {
             let why = error.summary();
