@@ -383,8 +383,8 @@ fn confirm_form(table: &str, prepared: &Prepared, overwrite: bool) -> Form {
     let intro = match writes.len() {
         0 => "Nothing to write: Enter or Esc closes.".to_string(),
         n => format!(
-            "Enter writes {} into {table} (journaled, paced at half its write capacity); Esc \
-             cancels, nothing written.",
+            "Enter writes {} into {table} (journaled; paced at half a provisioned table's \
+             write capacity); Esc cancels, nothing written.",
             count(n, "wallet")
         ),
     };

@@ -8,11 +8,10 @@ use crossterm::event::KeyCode;
 
 use super::{BatchDialog, BatchStep, COUNT};
 use crate::app::*;
-use crate::fixtures::{TABLE, answer, ch, describe, key, scan_page, table_info, wallet};
-use crate::import::{Attrs, Format, Parsed, Row};
+use crate::fixtures::{TABLE, answer, ch, describe, key, prepared, scan_page, table_info, wallet};
 use crate::msg::Bulk;
-use crate::wallet::{AttrValue, UserId, Wallet};
-use crate::worker::import::{Plan, Prepared, Progress, Report};
+use crate::wallet::{UserId, Wallet};
+use crate::worker::import::{Progress, Report};
 use crate::write::{Write, WriteDone, WriteError, WriteKind};
 
 fn loaded(wallets: Vec<Wallet>, t0: Instant) -> App {
@@ -170,38 +169,6 @@ fn read_only_refuses_the_marked_delete_before_any_form() {
     assert_eq!(app.status_line().map(|l| l.level), Some(Level::Error));
     assert!(app.step(t0, ch('I')).is_empty());
     assert!(matches!(app.modal(), Modal::None));
-}
-
-/// A plan of one new wallet and one different one (balance 1 → 2), one bad row skipped.
-pub(crate) fn prepared() -> Prepared {
-    let attrs = |id: &str, b: &str| -> Attrs {
-        [
-            ("user_id".to_string(), AttrValue::S(id.into())),
-            ("balance".to_string(), AttrValue::N(b.into())),
-        ]
-        .into()
-    };
-    let row = |line: u64, id: &str, b: &str| Row {
-        line,
-        user_id: id.into(),
-        item: attrs(id, b),
-        text: String::new(),
-    };
-    let bad = crate::import::BadRow {
-        line: 4,
-        reason: "balance: not a number".into(),
-        text: "x,y".into(),
-    };
-    Prepared {
-        path: PathBuf::from("/tmp/wallets.csv"),
-        parsed: Parsed { format: Format::Csv, rows: vec![], bad: vec![bad], header: None },
-        plan: Plan {
-            new: vec![row(2, "n1", "5")],
-            different: vec![(row(3, "d1", "2"), attrs("d1", "1"))],
-            identical: 7,
-            consumed_rcu: 1.0,
-        },
-    }
 }
 
 /// `I` typed into: the file, Overwrite yes, Skip bad rows yes; Enter asks for the plan.
