@@ -150,3 +150,19 @@ fn marked_totals_are_per_currency() {
         [(Some("EUR".into()), 2, "4.5".to_string()), (Some("USD".into()), 1, "2".to_string())]
     );
 }
+
+#[test]
+fn fifty_spaces_mark_fifty_wallets_in_a_sorted_view() {
+    let t0 = Instant::now();
+    let wallets: Vec<Wallet> =
+        (0..52).map(|i| wallet(&uuid::Uuid::new_v4().to_string(), &*format!("{i}.25"))).collect();
+    let mut app = loaded(wallets, t0);
+    app.step(t0, ch('s'));
+    app.step(t0, ch('g')); // the sort keeps the selected wallet selected: to the top
+    for i in 0..50 {
+        app.step(t0, ch(' '));
+        assert_eq!((i, app.marks().len(), app.selected()), (i, i + 1, i + 1));
+    }
+    assert_eq!(app.marks().len(), 50);
+    assert_eq!(app.selected(), 50);
+}
