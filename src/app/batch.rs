@@ -230,6 +230,9 @@ impl App {
         else {
             return; // cancelled meanwhile
         };
+        if !form.pending {
+            return; // the answer to a form cancelled meanwhile, and this one reopened
+        }
         form.pending = false;
         form.notice = None;
         let plan = match result {

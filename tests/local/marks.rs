@@ -264,3 +264,37 @@ async fn tui_import_of_a_small_file_ends_with_the_table_holding_its_wallets() {
     f.finish().await;
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tui_import_of_a_file_with_a_bad_row_names_its_line_and_writes_nothing() {
+    let dir = temp_dir("marks-import-bad");
+    let mut f =
+        ProxiedTable::start("marks_b_", ids(1), Timeouts::default(), Default::default()).await;
+    let (raw, table) = (f.raw.clone(), f.table.clone());
+    let before = support::scan_items(&raw, &table).await.len();
+    let file = dir.join("wallets.jsonl");
+    let good = uuid::Uuid::new_v4();
+    let text = format!(
+        "{{\"user_id\": \"{good}\", \"balance\": \"1.5\"}}\n{{\"user_id\": \"{}\", \"balance\": \
+         \"twelve\"}}\n",
+        uuid::Uuid::new_v4()
+    );
+    std::fs::write(&file, text).expect("write the file");
+    let mut d = loaded(&mut f).await;
+    d.key('I');
+    d.paste(file.to_str().expect("UTF-8"));
+    d.press(KeyCode::Enter);
+    let deadline = Instant::now() + LIMIT;
+    while !matches!(d.step(deadline, "the plan").await, Response::ImportPlanned { .. }) {}
+    let Modal::Batch(dialog) = d.app.modal() else { panic!("{:?}", d.app.modal()) };
+    assert!(matches!(dialog.step, BatchStep::ImportFile), "the form stays");
+    let error = dialog.form.error.clone().unwrap_or_default();
+    assert!(error.contains("1 bad row in"), "{error}");
+    assert!(error.contains(": line 2: "), "the line is named: {error}");
+    assert!(!d.press(KeyCode::Esc).iter().any(|r| r.is_write()));
+    assert_eq!(support::scan_items(&raw, &table).await.len(), before, "nothing written");
+
+    drop(d);
+    f.finish().await;
+    std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+}
