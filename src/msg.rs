@@ -109,6 +109,9 @@ pub enum Request {
     /// and the different ones with `overwrite`, each only if the table still holds what the
     /// diff read; told as [`Request::WriteMany`] is.
     Import { table: String, plan: Bulk<crate::worker::import::Prepared>, overwrite: bool },
+    /// Send no more writes of the running [`Request::WriteMany`] or [`Request::Import`]; those
+    /// in flight end as usual (nothing answers this; the batch's own answers go on).
+    CancelMany,
 }
 
 /// Something large carried by a request or an answer without copying it: compared by
@@ -178,6 +181,7 @@ impl Request {
             Request::WriteMany { .. } => "WriteMany",
             Request::PlanImport { .. } => "PlanImport",
             Request::Import { .. } => "Import",
+            Request::CancelMany => "CancelMany",
         }
     }
 
@@ -193,6 +197,7 @@ impl Request {
             | Request::StopTail
             | Request::Export { .. }
             | Request::PlanImport { .. }
+            | Request::CancelMany
             | Request::Identify => false,
             Request::CreateTable { .. }
             | Request::UpdateTable { .. }

@@ -59,6 +59,8 @@ pub struct Batch {
     pub total: usize,
     /// The latest progress the worker told.
     pub progress: Option<Progress>,
+    /// `Esc` asked the worker to send no more of it (those in flight end as they do).
+    pub stopping: bool,
 }
 
 impl App {
@@ -215,7 +217,7 @@ impl App {
 
     /// A batch is sent: other writes wait for it (and quitting waits for it, as for a write).
     fn start_batch(&mut self, what: &'static str, total: usize) {
-        self.session.batch = Some(Batch { what, total, progress: None });
+        self.session.batch = Some(Batch { what, total, progress: None, stopping: false });
         self.session.write_started = Some(self.now);
         self.info(format!("{what}: 0/{total}…"));
     }
@@ -316,8 +318,13 @@ impl App {
         }
         let deleting = batch.what.starts_with("deleting");
         let done = if deleting { "deleted" } else { "written" };
+        let ended = report.written as usize + report.conflicts.len() + report.failed.len();
+        let not_sent = match batch.total.saturating_sub(ended) {
+            0 => String::new(),
+            n => format!(", {n} not sent (stopped)"),
+        };
         let summary = format!(
-            "{}: {} {done}, {} (left alone), {} failed",
+            "{}: {} {done}, {} (left alone), {} failed{not_sent}",
             batch.what,
             report.written,
             count(report.conflicts.len(), "conflict"),
@@ -329,6 +336,16 @@ impl App {
             true => self.info(summary),
             false => self.error(summary),
         }
+    }
+
+    /// `Esc` while a batch runs: no further write of it is sent; those in flight end (and are
+    /// told) as usual. Nothing to stop: `None`.
+    pub(super) fn stop_batch(&mut self) -> Option<Request> {
+        let batch = self.session.batch.as_mut().filter(|b| !b.stopping)?;
+        batch.stopping = true;
+        let what = batch.what;
+        self.info(format!("{what}: stopping; the writes in flight end, no other is sent"));
+        Some(Request::CancelMany)
     }
 
     /// The batch being written, if any.
@@ -396,6 +413,7 @@ fn confirm_form(table: &str, prepared: &Prepared, overwrite: bool) -> Form {
 
 /// What a batch came to: counts, the conflicts and failures (the first few; all in the log).
 fn report_form(batch: &Batch, report: &Report, done: &str, rejects: Option<PathBuf>) -> Form {
+    let ended = report.written as usize + report.conflicts.len() + report.failed.len();
     let mut fields = vec![
         Field::fixed("Done", format!("{} of {} {done}", report.written, batch.total)),
         Field::fixed(
@@ -418,6 +436,10 @@ fn report_form(batch: &Batch, report: &Report, done: &str, rejects: Option<PathB
     }
     if report.skipped > 0 {
         fields.push(Field::fixed("Left alone", format!("{} different", report.skipped)));
+    }
+    if batch.total > ended {
+        let n = batch.total - ended;
+        fields.push(Field::fixed("Not sent", format!("{n} (stopped with Esc)")));
     }
     if let Some(path) = rejects {
         fields.push(Field::fixed("Bad rows in", path.display().to_string()));

@@ -255,17 +255,19 @@ impl Importer {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Report {
         let (writes, skipped) = writes_of(plan, options.overwrite);
-        self.write_all(writes, skipped, options, &|_, _, _, p| progress(p)).await
+        self.write_all(writes, skipped, options, &|_, _, _, p| progress(p), None).await
     }
 
     /// Sends `writes` (each through the write-ahead path, conditional as built), concurrent
-    /// and paced by the options' budget; `each` is told of every one as it ends.
+    /// and paced by the options' budget; `each` is told of every one as it ends. Once `stop`
+    /// is cancelled no further write is sent (those sent end as usual).
     pub async fn write_all(
         &self,
         writes: Vec<Write>,
         skipped: u64,
         options: &WriteOptions,
         each: Each<'_>,
+        stop: Option<&tokio_util::sync::CancellationToken>,
     ) -> Report {
         let total = writes.len() as u64;
         let pacer = Pacer::new(options.wcu_per_sec);
@@ -276,7 +278,17 @@ impl Importer {
             .for_each_concurrent(options.concurrency.max(1), |write| {
                 let (pacer, finished, report) = (&pacer, &finished, &report);
                 async move {
-                    pacer.take(estimate(&write)).await;
+                    let stopped = || stop.is_some_and(|s| s.is_cancelled());
+                    if stopped() {
+                        return;
+                    }
+                    match stop {
+                        Some(stop) => tokio::select! {
+                            () = stop.cancelled() => return,
+                            () = pacer.take(estimate(&write)) => {}
+                        },
+                        None => pacer.take(estimate(&write)).await,
+                    }
                     let (read_backs, result) =
                         self.writes.write(&self.client, &self.table, write.clone()).await;
                     let mut report =

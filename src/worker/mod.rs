@@ -106,6 +106,8 @@ struct Shared {
     writes: Arc<WriteAhead>,
     before_job: Option<BeforeJob>,
     streams: Option<aws_sdk_dynamodbstreams::Client>,
+    /// Stops the running many-write batch ([`Request::CancelMany`]); replaced by each batch.
+    stop_many: std::sync::Mutex<CancellationToken>,
 }
 
 /// Where one job's answers go: the UI's channel, each answer tagged with the job's session.
@@ -151,6 +153,7 @@ pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
         writes,
         before_job,
         streams,
+        stop_many: std::sync::Mutex::new(CancellationToken::new()),
     });
     let task = tokio::spawn(run(shared, req_rx, resp_tx));
     WorkerHandle { requests: req_tx, responses: resp_rx, stats, task }
@@ -187,6 +190,10 @@ async fn run(
                     running.cancel();
                 }
                 if let Request::StopTail = request {
+                    continue;
+                }
+                if let Request::CancelMany = request {
+                    shared.stop_many().cancel();
                     continue;
                 }
                 let echo = (replies.clone(), request.echo());
@@ -267,6 +274,18 @@ pub(crate) fn panic_text(err: tokio::task::JoinError) -> String {
 }
 
 impl Shared {
+    /// The stop of the running many-write batch.
+    fn stop_many(&self) -> std::sync::MutexGuard<'_, CancellationToken> {
+        self.stop_many.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A new batch's stop, replacing the last one's.
+    fn new_batch_stop(&self) -> CancellationToken {
+        let stop = CancellationToken::new();
+        *self.stop_many() = stop.clone();
+        stop
+    }
+
     fn before(&self, request: &Request) {
         if let Some(hook) = &self.before_job {
             hook(request);
@@ -391,7 +410,8 @@ async fn handle(shared: &Shared, request: Request, replies: &Replies) -> Vec<Res
         Request::Scan { .. }
         | Request::CancelScan { .. }
         | Request::Tail { .. }
-        | Request::StopTail => return Vec::new(),
+        | Request::StopTail
+        | Request::CancelMany => return Vec::new(),
     };
     vec![response]
 }
@@ -434,6 +454,10 @@ fn error_answer(request: Request, error: ApiError) -> Response {
         }
         Request::Export { path, .. } => {
             Response::Exported { path, result: Err(ExportError::Stopped(error.summary())) }
+        }
+        // Handled by the loop, never a job: nothing answers it.
+        Request::CancelMany => {
+            Response::ManyDone { table: String::new(), result: Err(error.summary()), rejects: None }
         }
         Request::WriteMany { table, .. } | Request::Import { table, .. } => {
             Response::ManyDone { table, result: Err(error.summary()), rejects: None }

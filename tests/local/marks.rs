@@ -298,3 +298,45 @@ async fn tui_import_of_a_file_with_a_bad_row_names_its_line_and_writes_nothing()
     f.finish().await;
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn esc_stops_a_paced_marked_delete_and_the_rest_stays() {
+    let server = support::dynamodb_local().await;
+    let raw = support::sdk_client(&server.endpoint());
+    let table = support::unique_table("marks_stop_");
+    // 1 WCU: half of it is one 2-WCU delete every 4 s.
+    let billing = wallet_tui::table::BillingMode::Provisioned { read: 10, write: 1 };
+    support::create_wallet_table(&raw, &table, &billing).await;
+    support::put_wallets(&raw, &table, ids(10)).await;
+    let client = support::AppClient::new(server.endpoint()).await;
+    let mut worker = client.spawn_worker(WorkerOptions::default());
+    let scan_spec =
+        ScanSpec { segments: 1, page_limit: None, consistent: true, max_rcu_per_sec: None };
+    let config = AppConfig { scan_spec, ..AppConfig::new(table.clone(), &client.endpoint_label) };
+    let mut d = Driver::new(&mut worker, App::new(config, Instant::now()));
+    d.update(Msg::Tick);
+    d.run_scan_to_end(LIMIT).await;
+    d.key('*');
+    d.key('x');
+    d.key('1');
+    d.key('0');
+    let sent = d.press(KeyCode::Enter);
+    assert!(matches!(sent.as_slice(), [Request::WriteMany { writes, .. }] if writes.len() == 10));
+    let deadline = Instant::now() + LIMIT;
+    while !matches!(d.step(deadline, "the first delete").await, Response::ManyWritten { .. }) {}
+    let stopped_at = Instant::now();
+    assert_eq!(d.press(KeyCode::Esc), [Request::CancelMany]);
+    until_report(&mut d).await;
+    assert!(stopped_at.elapsed() < Duration::from_secs(10), "stopped at once");
+    let left = support::scan_items(&raw, &table).await.len();
+    assert!((7..=9).contains(&left), "{left} wallets left: the rest was not sent");
+    let rows = report_rows(&d);
+    let not_sent = rows.iter().find(|r| r.starts_with("Not sent ")).expect("said");
+    assert!(not_sent.starts_with(&format!("Not sent {left} ")), "{rows:?}");
+    assert_eq!(d.app.list().loaded(), left, "the list shows what is left");
+
+    drop(d);
+    worker.shutdown();
+    support::delete_table(&raw, &table).await;
+    server.stop().await;
+}

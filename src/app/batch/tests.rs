@@ -269,3 +269,27 @@ fn a_batch_write_of_unknown_outcome_blocks_other_writes_until_r_settles_it() {
     let sent = app.step(t0, ch('r'));
     assert_eq!(sent, [Request::ResolveWrites { table: TABLE.into() }], "sent again first");
 }
+
+#[test]
+fn esc_stops_a_running_batch_once_and_the_report_counts_what_was_not_sent() {
+    let t0 = Instant::now();
+    let mut app = asking_the_count(t0);
+    typed(&mut app, t0, "2");
+    app.step(t0, key(KeyCode::Enter));
+    assert_eq!(app.step(t0, key(KeyCode::Esc)), [Request::CancelMany]);
+    assert!(app.step(t0, key(KeyCode::Esc)).is_empty(), "asked once");
+    let report = Report { written: 1, ..Report::default() };
+    app.step(
+        t0,
+        answer(Response::ManyDone { table: TABLE.into(), result: Ok(report), rejects: None }),
+    );
+    let rows: Vec<String> =
+        dialog(&app).form.fields.iter().map(|f| format!("{} {}", f.label, f.value())).collect();
+    assert!(rows.contains(&"Not sent 1 (stopped with Esc)".to_string()), "{rows:?}");
+    assert_eq!(
+        app.status_line().map(|l| l.text.as_str()),
+        Some(
+            "deleting marked wallets: 1 deleted, 0 conflicts (left alone), 0 failed, 1 not sent (stopped)"
+        )
+    );
+}
