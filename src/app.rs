@@ -15,6 +15,7 @@ use crate::target::{Identity, Target, WriteMode};
 use crate::theme::Theme;
 use crate::usage::Usage;
 
+mod batch;
 mod bounded;
 mod browse;
 mod clipboard;
@@ -23,6 +24,7 @@ mod export;
 mod guard;
 mod indexes;
 mod live;
+mod marks;
 mod query;
 mod scan;
 mod schema;
@@ -30,6 +32,7 @@ mod session;
 mod tables;
 mod throughput;
 
+pub use batch::{Batch, BatchDialog, BatchStep};
 pub use bounded::{BoundChoice, BoundPrompt, duration};
 pub use browse::{DetailView, Pane};
 pub use clipboard::{ClipboardCopy, osc52};
@@ -128,6 +131,8 @@ pub enum Modal {
     Bound(BoundPrompt),
     /// The whole-table figures of the scan; the first line shown (it scrolls).
     Figures(usize),
+    /// Many writes at once: delete the marked wallets, import a file, and their report.
+    Batch(BatchDialog),
 }
 
 /// Field labels, shared by the forms and their validation.
@@ -568,6 +573,16 @@ impl App {
                     FormOutcome::Submit => self.submit_wallet_form(),
                 };
             }
+            Modal::Batch(dialog) => {
+                return match dialog.form.handle_event(event) {
+                    FormOutcome::Continue => Vec::new(),
+                    FormOutcome::Cancel => {
+                        self.modal = Modal::None;
+                        Vec::new()
+                    }
+                    FormOutcome::Submit => self.submit_batch_form(),
+                };
+            }
             Modal::CreateTable(form)
             | Modal::DeleteTable(form)
             | Modal::UpdateTable(form)
@@ -607,9 +622,8 @@ impl App {
             | Modal::Export(form)
             | Modal::Query(form)
             | Modal::ConfirmTarget(ConfirmTarget { form, .. })
-            | Modal::Index(IndexDialog::Create(form) | IndexDialog::Delete { form, .. }) => {
-                form.paste(text)
-            }
+            | Modal::Index(IndexDialog::Create(form) | IndexDialog::Delete { form, .. })
+            | Modal::Batch(BatchDialog { form, .. }) => form.paste(text),
             Modal::Help
             | Modal::Tables(_)
             | Modal::Feed(_)
@@ -663,9 +677,11 @@ impl App {
             Action::Withdraw => {
                 self.open_selected(|user_id, seen| WalletAction::Withdraw { user_id, seen })
             }
+            Action::DeleteWallet if !self.session.marks.is_empty() => self.open_delete_marked(),
             Action::DeleteWallet => {
                 self.open_selected(|user_id, seen| WalletAction::Delete { user_id, seen })
             }
+            Action::Import => self.open_import_form(),
             Action::Transfer => {
                 self.open_selected(|user_id, seen| WalletAction::Transfer { user_id, seen })
             }
@@ -681,6 +697,9 @@ impl App {
             Action::Query => self.open_query_form(),
             Action::Indexes => self.open_index_view(),
             Action::CreateIndex => self.open_create_index(),
+            Action::Mark => self.toggle_mark(),
+            Action::MarkAll => self.mark_all_in_view(),
+            Action::ClearMarks => self.clear_marks(),
             other => self.handle_browse(other),
         }
         Vec::new()
@@ -844,6 +863,11 @@ impl App {
             Response::IndexUpdated { index, result, .. } => {
                 self.complete_index_update(index, result)
             }
+            Response::ManyWritten { write, result, progress, .. } => {
+                self.complete_many_written(write, result, progress)
+            }
+            Response::ManyDone { result, rejects, .. } => self.complete_many_done(result, rejects),
+            Response::ImportPlanned { path, result, .. } => self.complete_import_plan(path, result),
         }
         Vec::new()
     }

@@ -154,3 +154,40 @@ pub(crate) fn answer(response: Response) -> Msg {
 pub(crate) fn reply(session: u64, response: Response) -> Msg {
     Msg::Worker(Reply { session, response })
 }
+
+/// A plan of one new wallet and one different one (balance 1 → 2), one bad row skipped.
+pub(crate) fn prepared() -> crate::worker::import::Prepared {
+    let attrs = |id: &str, b: &str| -> crate::import::Attrs {
+        [
+            ("user_id".to_string(), AttrValue::S(id.into())),
+            ("balance".to_string(), AttrValue::N(b.into())),
+        ]
+        .into()
+    };
+    let row = |line: u64, id: &str, b: &str| crate::import::Row {
+        line,
+        user_id: id.into(),
+        item: attrs(id, b),
+        text: String::new(),
+    };
+    let bad = crate::import::BadRow {
+        line: 4,
+        reason: "balance: not a number".into(),
+        text: "x,y".into(),
+    };
+    crate::worker::import::Prepared {
+        path: std::path::PathBuf::from("/tmp/wallets.csv"),
+        parsed: crate::import::Parsed {
+            format: crate::import::Format::Csv,
+            rows: vec![],
+            bad: vec![bad],
+            header: None,
+        },
+        plan: crate::worker::import::Plan {
+            new: vec![row(2, "n1", "5")],
+            different: vec![(row(3, "d1", "2"), attrs("d1", "1"))],
+            identical: 7,
+            consumed_rcu: 1.0,
+        },
+    }
+}

@@ -85,10 +85,18 @@ pub enum Action {
     CreateIndex,
     /// The whole-table figures computed while scanning, with the scan's progress.
     Figures,
+    /// Mark or unmark the selected wallet (then select the next one).
+    Mark,
+    /// Mark every wallet in view (after the filter).
+    MarkAll,
+    /// Unmark every wallet.
+    ClearMarks,
+    /// Import wallets from a file (asks for it; shows the diff before writing).
+    Import,
 }
 
 /// Every action, in help order.
-pub const ACTIONS: [Action; 36] = [
+pub const ACTIONS: [Action; 40] = [
     Action::Quit,
     Action::Help,
     Action::Refresh,
@@ -125,6 +133,10 @@ pub const ACTIONS: [Action; 36] = [
     Action::Indexes,
     Action::CreateIndex,
     Action::Figures,
+    Action::Mark,
+    Action::MarkAll,
+    Action::ClearMarks,
+    Action::Import,
 ];
 
 impl Action {
@@ -147,7 +159,7 @@ impl Action {
             Action::Quit => "quit",
             Action::Help => "show / hide this help",
             Action::Refresh => "describe the table and rescan it now",
-            Action::Cancel => "clear the filter; with none, stop the running scan",
+            Action::Cancel => "clear the filter; else stop the batch or scan",
             Action::CreateTable => "create the wallet table",
             Action::DeleteTable => "delete the table (asks for its name)",
             Action::ChangeThroughput => "change throughput / billing mode",
@@ -180,6 +192,10 @@ impl Action {
             Action::Indexes => "indexes: every GSI / LSI in full; n creates, d deletes a GSI",
             Action::CreateIndex => "create a global secondary index (UpdateTable)",
             Action::Figures => "whole-table figures (count, total, top 100, histogram)",
+            Action::Mark => "mark / unmark the selected wallet; x, E act on marks",
+            Action::MarkAll => "mark every wallet in view",
+            Action::ClearMarks => "unmark every wallet",
+            Action::Import => "import wallets from a file (diff shown first)",
         }
     }
 }

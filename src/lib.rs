@@ -24,6 +24,7 @@ pub mod json;
 pub mod keymap;
 pub mod list;
 pub mod local;
+pub mod marks;
 pub mod memory;
 pub mod msg;
 pub mod private;

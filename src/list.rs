@@ -238,7 +238,8 @@ fn currency_of<'w>(wallet: &'w Wallet, attribute: &str) -> Option<Cow<'w, str>> 
 }
 
 impl Groups {
-    fn add(&mut self, wallet: &Wallet, attribute: &str) {
+    /// Counts a wallet in its currency's group (`attribute` names the currency).
+    pub fn add(&mut self, wallet: &Wallet, attribute: &str) {
         let Some(currency) = currency_of(wallet, attribute) else {
             return self.missing.add(wallet);
         };
@@ -253,7 +254,7 @@ impl Groups {
     }
 
     /// Takes a wallet out of its group; an emptied group goes.
-    fn remove(&mut self, wallet: &Wallet, attribute: &str) {
+    pub fn remove(&mut self, wallet: &Wallet, attribute: &str) {
         let Some(currency) = currency_of(wallet, attribute) else {
             return self.missing.remove(wallet);
         };

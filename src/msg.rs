@@ -128,6 +128,46 @@ pub enum Request {
     /// UpdateTable deleting the global secondary index `index`; answered with
     /// [`Response::IndexUpdated`].
     DeleteIndex { table: String, index: String },
+    /// Many wallet writes at once (the marked wallets deleted): each through the write-ahead
+    /// path as a single write goes, concurrent and paced by the table's write budget; each
+    /// outcome is told as it comes ([`Response::ManyWritten`]), then [`Response::ManyDone`].
+    WriteMany { table: String, writes: Vec<Write> },
+    /// Read and validate an import file and diff it against the table (what the CLI's dry
+    /// run does); answered with [`Response::ImportPlanned`]. Nothing is written.
+    PlanImport { table: String, path: PathBuf, skip_bad: bool },
+    /// Write a planned import (its rejects file first, if it has bad rows): the new wallets,
+    /// and the different ones with `overwrite`, each only if the table still holds what the
+    /// diff read; told as [`Request::WriteMany`] is.
+    Import { table: String, plan: Bulk<crate::worker::import::Prepared>, overwrite: bool },
+    /// Send no more writes of the running [`Request::WriteMany`] or [`Request::Import`]; those
+    /// in flight end as usual (nothing answers this; the batch's own answers go on).
+    CancelMany,
+}
+
+/// Something large carried by a request or an answer without copying it: compared by
+/// identity (the same value sent), which is all a request's equality is used for.
+#[derive(Debug, Clone)]
+pub struct Bulk<T>(pub std::sync::Arc<T>);
+
+impl<T> Bulk<T> {
+    pub fn new(value: T) -> Self {
+        Bulk(std::sync::Arc::new(value))
+    }
+}
+
+impl<T> PartialEq for Bulk<T> {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Eq for Bulk<T> {}
+
+impl<T> std::ops::Deref for Bulk<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 impl Request {
@@ -142,6 +182,9 @@ impl Request {
         match self {
             Request::Export { path, format, .. } => {
                 Request::Export { path: path.clone(), format: *format, wallets: Vec::new() }
+            }
+            Request::WriteMany { table, .. } => {
+                Request::WriteMany { table: table.clone(), writes: Vec::new() }
             }
             other => other.clone(),
         }
@@ -169,6 +212,10 @@ impl Request {
             Request::Identify => "Identify",
             Request::CreateIndex { .. } => "CreateIndex",
             Request::DeleteIndex { .. } => "DeleteIndex",
+            Request::WriteMany { .. } => "WriteMany",
+            Request::PlanImport { .. } => "PlanImport",
+            Request::Import { .. } => "Import",
+            Request::CancelMany => "CancelMany",
         }
     }
 
@@ -184,6 +231,8 @@ impl Request {
             | Request::Tail { .. }
             | Request::StopTail
             | Request::Export { .. }
+            | Request::PlanImport { .. }
+            | Request::CancelMany
             | Request::Identify => false,
             Request::CreateTable { .. }
             | Request::UpdateTable { .. }
@@ -194,6 +243,7 @@ impl Request {
             | Request::EnableStream { .. }
             | Request::CreateIndex { .. }
             | Request::DeleteIndex { .. } => true,
+            Request::WriteMany { .. } | Request::Import { .. } => true,
         }
     }
 }
@@ -249,6 +299,29 @@ pub enum Response {
     /// Answer to [`Request::CreateIndex`] and [`Request::DeleteIndex`]: the description
     /// UpdateTable returned.
     IndexUpdated { table: String, index: String, result: Result<TableInfo, ApiError> },
+    /// One write of a [`Request::WriteMany`] or [`Request::Import`] ended (its read-backs came
+    /// before, as [`Response::ReadBack`]s), with the progress of them all.
+    ManyWritten {
+        table: String,
+        write: Write,
+        result: Result<WriteDone, WriteError>,
+        progress: crate::worker::import::Progress,
+    },
+    /// Every write of a [`Request::WriteMany`] or [`Request::Import`] ended (or they could not
+    /// start: `Err`, nothing written).
+    ManyDone {
+        table: String,
+        result: Result<crate::worker::import::Report, String>,
+        /// An import's bad rows, written to this rejects file before its writes.
+        rejects: Option<PathBuf>,
+    },
+    /// Answer to [`Request::PlanImport`]: the file validated and diffed, or why it will not
+    /// be written (unreadable, bad rows without `skip_bad`, the table not readable).
+    ImportPlanned {
+        table: String,
+        path: PathBuf,
+        result: Result<Bulk<crate::worker::import::Prepared>, String>,
+    },
 }
 
 /// A write left without an outcome, settled.

@@ -84,7 +84,7 @@ impl App {
         }
     }
 
-    fn move_selection(&mut self, delta: isize) {
+    pub(super) fn move_selection(&mut self, delta: isize) {
         let target = self.session.selected.saturating_add_signed(delta);
         self.select(target);
     }
@@ -148,6 +148,9 @@ impl App {
     /// `Esc` in the list: clears the filter in force; with none, stops the running scan.
     pub(super) fn clear_filter_or_cancel_scan(&mut self) -> Vec<crate::msg::Request> {
         if matches!(self.session.list.filter(), Filter::All) {
+            if let Some(stop) = self.stop_batch() {
+                return vec![stop];
+            }
             return self.cancel_scan();
         }
         let requests = self.apply_filter(Filter::All, String::new());

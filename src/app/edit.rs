@@ -701,7 +701,7 @@ impl App {
     }
 
     /// The list shows the wallet `user_id` as stored now (`None`: there is none).
-    fn show_stored(&mut self, user_id: &str, current: Option<&Wallet>) {
+    pub(super) fn show_stored(&mut self, user_id: &str, current: Option<&Wallet>) {
         match current {
             Some(wallet) => self.put_wallet(wallet.clone()),
             None => {

@@ -1,4 +1,5 @@
-//! `E`: export the wallets in view (loaded, filtered, in list order) to CSV or JSON Lines.
+//! `E`: export the wallets in view (loaded, filtered, in list order) to CSV or JSON Lines;
+//! with marks, the marked wallets (in list order, those hidden by the filter after them).
 //! The worker writes the file, off the UI task; the path is shown when it is done.
 
 use std::path::PathBuf;
@@ -15,7 +16,11 @@ const JSON_LINES: &str = "jsonl";
 
 impl App {
     pub(super) fn open_export_form(&mut self) {
-        if self.session.list.is_empty() {
+        let marked = (!self.session.marks.is_empty()).then(|| self.marked_wallets().len());
+        if marked == Some(0) {
+            return self.error("the marked wallets are not loaded yet: wait for the scan, or U");
+        }
+        if marked.is_none() && self.session.list.is_empty() {
             return self.error("no wallets to export: load some first (r), or clear the filter");
         }
         if let Some(why) = self.partial_export_refusal() {
@@ -28,12 +33,17 @@ impl App {
         let form = Form::new(
             "Export wallets",
             vec![Field::choice(FORMAT, vec![CSV, JSON_LINES]), Field::text(FILE, &name)],
-        )
-        .with_intro(format!(
-            "The {} in view, in list order, numbers exact. The name ends in .csv or \
+        );
+        let what = match marked {
+            Some(n) => format!("The {} (U unmarks all)", crate::text::count(n, "marked wallet")),
+            None => {
+                format!("The {} in view", crate::text::count(self.session.list.len(), "wallet"))
+            }
+        };
+        let form = form.with_intro(format!(
+            "{what}, in list order, numbers exact. The name ends in .csv or \
              .jsonl as chosen; a relative one is in {}. An existing file is never \
              overwritten.",
-            crate::text::count(self.session.list.len(), "wallet"),
             std::env::current_dir().map_or_else(|_| ".".to_string(), |d| d.display().to_string())
         ));
         self.modal = Modal::Export(form);
@@ -67,7 +77,10 @@ impl App {
         {
             path = dir.join(path);
         }
-        let wallets = self.session.list.window(0, self.session.list.len()).cloned().collect();
+        let wallets = match self.session.marks.is_empty() {
+            true => self.session.list.window(0, self.session.list.len()).cloned().collect(),
+            false => self.marked_wallets(),
+        };
         self.session.exporting = Some(path.clone());
         Some(Request::Export { path, format, wallets })
     }

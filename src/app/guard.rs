@@ -34,6 +34,7 @@ pub(super) fn is_write(action: Action) -> bool {
             | Action::SeedDemo
             | Action::EnableStream
             | Action::CreateIndex
+            | Action::Import
     )
 }
 

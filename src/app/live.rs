@@ -357,7 +357,7 @@ impl App {
         }
         self.session.live.touch(&wallet.user_id);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
-        self.session.list.upsert(wallet);
+        self.list_upsert(wallet);
         self.follow_selection(keep);
     }
 
@@ -366,7 +366,7 @@ impl App {
     pub(super) fn forget_wallet(&mut self, id: &UserId) {
         self.session.live.touch(id);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
-        if self.session.list.remove(id).is_some() {
+        if self.list_remove(id).is_some() {
             self.follow_selection(keep);
         }
     }

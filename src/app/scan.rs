@@ -161,7 +161,7 @@ impl App {
         let scope = self.scan_scope(0);
         let id = self.next_scan_id;
         self.next_scan_id += 1;
-        self.session.list.clear();
+        self.list_clear();
         self.reset_query(None);
         // Never more than the list may hold (`--max-wallets`), nor what a server-side
         // filter would let through.
@@ -280,8 +280,9 @@ impl App {
             scan.finished = Some(now);
         }
         let complete = scan.outcome == ScanOutcome::Complete;
-        self.session.list.extend(page.wallets);
+        self.list_extend(page.wallets);
         if complete {
+            self.prune_marks();
             self.settle_keeping_selection();
             // "scan stopped …" or "resuming …" no longer holds.
             if self.status_line.as_ref().is_some_and(|l| l.text == self.scan_line) {
@@ -351,8 +352,8 @@ impl App {
 
     /// The table is gone or not yet there: nothing loaded is valid any more.
     pub(super) fn forget_wallets(&mut self) {
-        self.session.list.clear();
-        self.session.query = Default::default();
+        self.list_clear();
+        self.reset_query(None);
         self.session.scan = None;
         self.session.selected = 0;
         self.session.list_offset = 0;

@@ -52,6 +52,7 @@ pub(super) fn is_wallet_action(action: Action) -> bool {
             | Action::Export
             | Action::SeedDemo
             | Action::Query
+            | Action::Import
     )
 }
 

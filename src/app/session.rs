@@ -77,6 +77,12 @@ pub struct TableSession {
     pub(super) bound_choice: Option<super::BoundChoice>,
     /// The filter pushed to DynamoDB (a FilterExpression on the scan), if any.
     pub(super) server_filter: Option<crate::list::Filter>,
+    /// The marked wallets, by user_id (they need not be loaded).
+    pub(super) marks: crate::marks::Marks,
+    /// The marked wallets loaded, by currency.
+    pub(super) marked: crate::list::Groups,
+    /// The many-write batch being written (marked wallets deleted, an import).
+    pub(super) batch: Option<super::Batch>,
 }
 
 /// Read access for `ui` and tests.
@@ -129,6 +135,9 @@ impl TableSession {
             indexes: Default::default(),
             bound_choice: None,
             server_filter: None,
+            marks: Default::default(),
+            marked: Default::default(),
+            batch: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::import::{self, Attrs, Parsed};
+use crate::import::{self, Attrs, BadRow, Parsed};
 use crate::wallet::{AttrValue, BALANCE};
 use crate::worker::import::{Importer, Plan, Progress, Report, Settled, WriteOptions};
 use crate::write::typed;
@@ -52,15 +52,9 @@ pub async fn run(
     ask: Option<Ask<'_>>,
 ) -> Result<Outcome, String> {
     let mut parsed = import::read(&args.file)?;
-    let good = parsed.rows.len();
     report_bad(&parsed, out);
     if !parsed.bad.is_empty() && !args.skip_bad {
-        return Err(format!(
-            "{} bad row{} in {}: nothing written (--skip-bad writes the {good} good ones)",
-            parsed.bad.len(),
-            if parsed.bad.len() == 1 { "" } else { "s" },
-            args.file.display()
-        ));
+        return Err(bad_rows_refusal(&parsed, &args.file, "--skip-bad"));
     }
     if let Some(destination) = &args.destination {
         let _ = writeln!(out, "{destination}");
@@ -71,24 +65,10 @@ pub async fn run(
             let _ = writeln!(out, "{}", settled_line(&settled));
         }
     }
-    let rows = std::mem::take(&mut parsed.rows);
-    let mut plan =
-        importer.diff(rows).await.map_err(|e| format!("reading the table: {}", e.summary()))?;
-    if parsed.format == import::Format::Csv {
-        // A CSV's cells are text: compared with the table as export wrote it, and never
-        // allowed to change an attribute's type.
-        let retyped = crate::worker::import::csv_against_table(&mut plan);
-        report_bad(&Parsed { bad: retyped.clone(), ..parsed.clone() }, out);
-        if !retyped.is_empty() && !args.skip_bad {
-            return Err(format!(
-                "{} row{} would change an attribute's type: nothing written (--skip-bad writes \
-                 the others)",
-                retyped.len(),
-                if retyped.len() == 1 { "" } else { "s" },
-            ));
-        }
-        parsed.bad.extend(retyped);
-        parsed.bad.sort_by_key(|b| b.line);
+    let (plan, retyped) = diff(importer, &mut parsed).await?;
+    report_bad(&Parsed { bad: retyped.clone(), ..parsed.clone() }, out);
+    if !retyped.is_empty() && !args.skip_bad {
+        return Err(retyped_refusal(retyped.len(), "--skip-bad"));
     }
     let rejects = (!parsed.bad.is_empty()).then_some(&parsed);
     for line in summary(&plan, args.overwrite) {
@@ -130,6 +110,43 @@ pub async fn run(
         let _ = writeln!(out, "{line}");
     }
     Ok(Outcome::Written(report))
+}
+
+/// Why a file with bad rows is not written; `skip` names the option that writes the others.
+pub fn bad_rows_refusal(parsed: &Parsed, file: &std::path::Path, skip: &str) -> String {
+    format!(
+        "{} bad row{} in {}: nothing written ({skip} writes the {} good ones)",
+        parsed.bad.len(),
+        if parsed.bad.len() == 1 { "" } else { "s" },
+        file.display(),
+        parsed.rows.len()
+    )
+}
+
+/// Why a CSV whose rows would change attributes' types is not written.
+pub fn retyped_refusal(retyped: usize, skip: &str) -> String {
+    format!(
+        "{retyped} row{} would change an attribute's type: nothing written ({skip} writes the \
+         others)",
+        if retyped == 1 { "" } else { "s" },
+    )
+}
+
+/// The diff of the file's rows (taken from `parsed`) against the table. A CSV's cells are
+/// text: compared with the table as export wrote it, and never allowed to change an
+/// attribute's type; the rows that would are returned, and added to `parsed.bad` in line
+/// order.
+pub async fn diff(importer: &Importer, parsed: &mut Parsed) -> Result<(Plan, Vec<BadRow>), String> {
+    let rows = std::mem::take(&mut parsed.rows);
+    let mut plan =
+        importer.diff(rows).await.map_err(|e| format!("reading the table: {}", e.summary()))?;
+    if parsed.format != import::Format::Csv {
+        return Ok((plan, Vec::new()));
+    }
+    let retyped = crate::worker::import::csv_against_table(&mut plan);
+    parsed.bad.extend(retyped.iter().cloned());
+    parsed.bad.sort_by_key(|b| b.line);
+    Ok((plan, retyped))
 }
 
 /// The confirmation: how many wallets, and where.

@@ -13,11 +13,14 @@ use crate::json::{Shape, value_json};
 use bigdecimal::BigDecimal;
 use bigdecimal::num_bigint::Sign;
 
-use crate::list::{Aggregates, BalanceWidths, WalletList};
+use crate::list::{Aggregates, BalanceWidths, Groups, WalletList};
 use crate::text::{self, count};
 use crate::wallet::{AttrValue, BALANCE, Wallet};
 
 const ID_WIDTH: u16 = 36;
+/// The marker of a marked row, in a column of its own while any wallet is marked.
+const MARK: &str = "✓";
+const MARK_WIDTH: u16 = 1;
 const MIN_BALANCE_WIDTH: usize = 12;
 /// The balance column never takes more than this (a 38-digit number with sign and point).
 const MAX_BALANCE_WIDTH: usize = 42;
@@ -109,18 +112,29 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
     let rows_visible = usize::from(area.height.saturating_sub(1));
     let offset = visible_offset(app, rows_visible);
     let window: Vec<&Wallet> = app.list().window(offset, rows_visible).collect();
-    let room = usize::from(area.width.saturating_sub(ID_WIDTH + 1)).clamp(8, MAX_BALANCE_WIDTH);
+    // With marks, a column of its own says which rows are marked (not a colour alone).
+    let marks = app.marks();
+    let mark_width = if marks.is_empty() { 0 } else { MARK_WIDTH + 1 };
+    let id_width = ID_WIDTH + mark_width;
+    let room = usize::from(area.width.saturating_sub(id_width + 1)).clamp(8, MAX_BALANCE_WIDTH);
     let balance = BalanceColumn::new(app.list().balance_widths(), room);
     let balance_width = balance.width() as u16;
-    let extras = extra_columns(app, area.width.saturating_sub(ID_WIDTH + balance_width + 2));
+    let extras = extra_columns(app, area.width.saturating_sub(id_width + balance_width + 2));
     let mut header =
         vec![Cell::from("user_id"), Cell::from(format!("{:>w$}", "balance", w = balance.width()))];
     header.extend(extras.iter().map(|(name, _)| Cell::from(text::fit(name, 32))));
+    if mark_width > 0 {
+        header.insert(0, Cell::from(""));
+    }
     let rows = window.iter().enumerate().map(|(i, wallet)| {
         let mut cells = vec![
             Cell::from(text::fit(&wallet.user_id.to_text(), usize::from(ID_WIDTH))),
             Cell::from(balance.cell(wallet)),
         ];
+        if mark_width > 0 {
+            let mark = if marks.contains(&wallet.user_id) { MARK } else { "" };
+            cells.insert(0, Cell::from(mark));
+        }
         cells.extend(extras.iter().map(|(name, width)| {
             Cell::from(text::fit(&extra_text(wallet.attr(name).as_ref()), usize::from(*width)))
         }));
@@ -144,6 +158,9 @@ fn render_rows(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
         row
     });
     let mut widths = vec![Constraint::Length(ID_WIDTH), Constraint::Length(balance_width)];
+    if mark_width > 0 {
+        widths.insert(0, Constraint::Length(MARK_WIDTH));
+    }
     widths.extend(extras.iter().map(|(_, width)| Constraint::Length(*width)));
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(Style::new().fg(Color::Gray).add_modifier(Modifier::BOLD)))
@@ -268,6 +285,9 @@ fn title(app: &App) -> Line<'static> {
     }
     let shows = app.query_title().unwrap_or_else(|| "Wallets".into());
     let mut text = format!(" {shows} · {} loaded", group(app.list().loaded() as u64));
+    if !app.marks().is_empty() {
+        text.push_str(&marked_text(app.marks().len(), app.marked_groups()));
+    }
     if let Some(scan) = &app.scan() {
         let mut progress = scan_progress(scan, app.list().loaded(), app.now());
         if app.query().is_some() {
@@ -395,6 +415,36 @@ pub(super) fn footer(list: &WalletList, width: usize) -> Line<'static> {
     text.push_str(&without);
     text.push(' ');
     Line::from(text)
+}
+
+/// " · 12 marked · total 1234.50 EUR", per currency when the marked wallets are of several
+/// (" · 12 marked: EUR 8 · total 10 │ USD 4 · total 5"), as the footer groups them; never one
+/// total across currencies. The totals are of the marked wallets loaded.
+fn marked_text(marked: usize, groups: &Groups) -> String {
+    let mut text = format!(" · {} marked", group(marked as u64));
+    let sorted = groups.sorted();
+    match (sorted.as_slice(), groups.beyond()) {
+        ([], 0) => {}
+        ([one], 0) => {
+            if one.aggregates.numeric() > 0 {
+                let currency = one.currency.map(|c| format!(" {}", text::fit(c, 12)));
+                let total = decimal(&one.aggregates.total.total(), TOTAL_WIDTH);
+                text.push_str(&format!(" · total {total}{}", currency.unwrap_or_default()));
+            }
+        }
+        (several, beyond) => {
+            text.push(':');
+            for (i, g) in several.iter().enumerate() {
+                let separator = if i > 0 { " │" } else { "" };
+                let name = currency_label(g.currency, 12);
+                text.push_str(&format!("{separator} {name} {}", short_figures(g.aggregates)));
+            }
+            if beyond > 0 {
+                text.push_str(&format!(" │ +{} in more currencies", group(beyond as u64)));
+            }
+        }
+    }
+    text
 }
 
 /// "60 · total 12.5" for one currency among several when the full figures do not fit.

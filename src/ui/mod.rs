@@ -157,6 +157,7 @@ fn render_panes(app: &App, frame: &mut Frame) {
         Modal::Index(dialog) => indexes::render(app, dialog, frame, areas.body),
         Modal::Bound(prompt) => figures::render_prompt(prompt, frame, areas.body),
         Modal::Figures(top) => figures::render_figures(app, *top, frame, area),
+        Modal::Batch(dialog) => form::render(&dialog.form, frame, areas.body),
     }
 }
 

@@ -852,3 +852,34 @@ fn extra_columns_stay_put_while_scrolling() {
     }
     assert_eq!(header(&app), top);
 }
+
+#[test]
+fn list_with_marked_wallets() {
+    let mut app = with_wallets();
+    app.step(app.now(), Msg::Resized(super::viewport(ratatui::layout::Rect::new(0, 0, 130, 24))));
+    app.step(app.now(), ch(' ')); // marks the first, selects the second
+    app.step(app.now(), ch('j'));
+    app.step(app.now(), ch(' '));
+    app.clear_status_line();
+    assert_snapshot!(draw(&app, 130, 24));
+}
+
+#[test]
+fn import_confirmation() {
+    let mut app = with_wallets();
+    app.step(app.now(), ch('I'));
+    for c in "/tmp/wallets.csv".chars() {
+        app.step(app.now(), ch(c));
+    }
+    app.step(app.now(), key(KeyCode::Tab));
+    app.step(app.now(), ch(' ')); // overwrite
+    app.step(app.now(), key(KeyCode::Tab));
+    app.step(app.now(), ch(' ')); // skip bad rows
+    app.step(app.now(), key(KeyCode::Enter));
+    let plan = crate::msg::Bulk::new(crate::fixtures::prepared());
+    let path = plan.path.clone();
+    let planned = Response::ImportPlanned { table: TABLE.into(), path, result: Ok(plan) };
+    app.step(app.now(), crate::fixtures::answer(planned));
+    app.clear_status_line();
+    assert_snapshot!(draw(&app, 100, 30));
+}

@@ -9,8 +9,8 @@
 //! again with their token: never applied twice); a re-run then finds them identical.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
@@ -26,10 +26,11 @@ use crate::capacity;
 use crate::error::{ApiError, ErrorKind};
 use crate::import::{Attrs, BadRow, Row, canonical};
 use crate::journal::Journal;
+use crate::msg::Response;
 use crate::table::BillingMode;
 use crate::text::visible_text;
 use crate::wallet::{AttrValue, BALANCE, USER_ID, Wallet};
-use crate::write::{Write, WriteError, WriteKind, typed};
+use crate::write::{Write, WriteDone, WriteError, WriteKind, typed};
 
 /// Keys per BatchGetItem (DynamoDB's limit).
 const BATCH_GET: usize = 100;
@@ -49,6 +50,16 @@ pub struct Plan {
     pub identical: usize,
     /// Read units the diff consumed.
     pub consumed_rcu: f64,
+}
+
+/// An import file validated and diffed (its rows taken into the plan), for the app's
+/// confirmation and then its writes.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub path: std::path::PathBuf,
+    /// The file's format, header and bad rows (those a CSV's comparison refused included).
+    pub parsed: crate::import::Parsed,
+    pub plan: Plan,
 }
 
 /// How the writes go.
@@ -108,17 +119,25 @@ impl Settled {
 pub struct Importer {
     client: Client,
     table: String,
-    writes: WriteAhead,
+    writes: Arc<WriteAhead>,
 }
+
+/// What one write came to, told as it ends: the write, the wallets read back while settling it
+/// (answered to the app like reads), its outcome, and the progress of them all.
+pub type Each<'a> =
+    &'a (dyn Fn(&Write, Vec<Response>, &Result<WriteDone, WriteError>, Progress) + Sync);
 
 impl Importer {
     /// `endpoint` labels the journal's lines (see [`super::endpoint_label`]).
     pub fn new(client: Client, table: &str, journal: Option<Journal>, endpoint: String) -> Self {
-        Importer {
-            client,
-            table: table.to_string(),
-            writes: WriteAhead::new(journal, endpoint, None),
-        }
+        let writes = Arc::new(WriteAhead::new(journal, endpoint, None));
+        Importer { client, table: table.to_string(), writes }
+    }
+
+    /// An importer whose writes go through the app worker's own write path (its journal,
+    /// its writes of unknown outcome).
+    pub(super) fn sharing(client: Client, table: &str, writes: Arc<WriteAhead>) -> Self {
+        Importer { client, table: table.to_string(), writes }
     }
 
     /// Settles the writes an earlier run left open on this table (same request, same token:
@@ -235,11 +254,21 @@ impl Importer {
         options: &WriteOptions,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Report {
-        let mut writes: Vec<Write> = plan.new.iter().map(|row| put(row, None)).collect();
-        if options.overwrite {
-            writes.extend(plan.different.iter().map(|(row, seen)| put(row, Some(seen.clone()))));
-        }
-        let skipped = if options.overwrite { 0 } else { plan.different.len() as u64 };
+        let (writes, skipped) = writes_of(plan, options.overwrite);
+        self.write_all(writes, skipped, options, &|_, _, _, p| progress(p), None).await
+    }
+
+    /// Sends `writes` (each through the write-ahead path, conditional as built), concurrent
+    /// and paced by the options' budget; `each` is told of every one as it ends. Once `stop`
+    /// is cancelled no further write is sent (those sent end as usual).
+    pub async fn write_all(
+        &self,
+        writes: Vec<Write>,
+        skipped: u64,
+        options: &WriteOptions,
+        each: Each<'_>,
+        stop: Option<&tokio_util::sync::CancellationToken>,
+    ) -> Report {
         let total = writes.len() as u64;
         let pacer = Pacer::new(options.wcu_per_sec);
         let start = Instant::now();
@@ -249,24 +278,36 @@ impl Importer {
             .for_each_concurrent(options.concurrency.max(1), |group| {
                 let (pacer, finished, report) = (&pacer, &finished, &report);
                 async move {
-                    pacer.take(group.iter().map(estimate).sum()).await;
+                    let stopped = || stop.is_some_and(|s| s.is_cancelled());
+                    if stopped() {
+                        return;
+                    }
+                    let wcu = group.iter().map(estimate).sum();
+                    match stop {
+                        Some(stop) => tokio::select! {
+                            () = stop.cancelled() => return,
+                            () = pacer.take(wcu) => {}
+                        },
+                        None => pacer.take(wcu).await,
+                    }
                     let settled =
                         self.writes.write_group(&self.client, &self.table, group.clone()).await;
-                    let mut report =
-                        report.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    for (write, (_, result)) in group.iter().zip(settled) {
-                        record(&mut report, write, result);
+                    for (write, (read_backs, result)) in group.iter().zip(settled) {
+                        let mut report =
+                            report.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        record(&mut report, write, &result);
+                        let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                        let progress = Progress {
+                            done,
+                            total,
+                            written: report.written,
+                            conflicts: report.conflicts.len() as u64,
+                            wcu: report.wcu,
+                            elapsed: start.elapsed(),
+                        };
+                        drop(report);
+                        each(write, read_backs, &result, progress);
                     }
-                    let done = finished.fetch_add(group.len() as u64, Ordering::Relaxed)
-                        + group.len() as u64;
-                    progress(Progress {
-                        done,
-                        total,
-                        written: report.written,
-                        conflicts: report.conflicts.len() as u64,
-                        wcu: report.wcu,
-                        elapsed: start.elapsed(),
-                    });
                 }
             })
             .await;
@@ -278,7 +319,18 @@ impl Importer {
     }
 }
 
-fn record(report: &mut Report, write: &Write, result: Result<crate::write::WriteDone, WriteError>) {
+/// The writes of a plan (the new wallets; the different ones with `overwrite`), and how many
+/// different ones are left alone.
+pub fn writes_of(plan: &Plan, overwrite: bool) -> (Vec<Write>, u64) {
+    let mut writes: Vec<Write> = plan.new.iter().map(|row| put(row, None)).collect();
+    if overwrite {
+        writes.extend(plan.different.iter().map(|(row, seen)| put(row, Some(seen.clone()))));
+    }
+    let skipped = if overwrite { 0 } else { plan.different.len() as u64 };
+    (writes, skipped)
+}
+
+fn record(report: &mut Report, write: &Write, result: &Result<WriteDone, WriteError>) {
     let id = write.user_id.clone();
     match result {
         Ok(done) => {
@@ -290,7 +342,7 @@ fn record(report: &mut Report, write: &Write, result: Result<crate::write::Write
                 (None, _) => "no such wallet now".to_string(),
                 (Some(_), WriteKind::PutItem { seen: None, .. }) => "created meanwhile".to_string(),
                 (Some(now), WriteKind::PutItem { item, seen: Some(seen) }) => {
-                    changed(&now, item, seen)
+                    changed(now, item, seen)
                 }
                 (Some(now), _) => match now.balance {
                     Some(b) => format!("changed meanwhile: balance now {b}"),
@@ -300,10 +352,14 @@ fn record(report: &mut Report, write: &Write, result: Result<crate::write::Write
             report.conflicts.push((id, now));
         }
         Err(WriteError::Refused(e)) => report.failed.push((id, e.summary())),
-        Err(WriteError::Cancelled(why)) => report.failed.push((id, why)),
+        Err(WriteError::Cancelled(why)) => report.failed.push((id, why.clone())),
         Err(WriteError::Unknown(u)) => report.failed.push((
             id,
-            format!("outcome unknown ({}): re-run the import to settle it", u.error.summary()),
+            format!(
+                "outcome unknown ({}): settled by sending it again unchanged (a re-run, or r in \
+                 the app)",
+                u.error.summary()
+            ),
         )),
     }
 }

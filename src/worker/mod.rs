@@ -1,6 +1,7 @@
 //! The one background task that makes every SDK call. The UI sends
 //! [`Request`]s over a channel and reads [`Response`]s; it never awaits the network.
 
+mod batch;
 mod client;
 mod delivery;
 mod errors;
@@ -104,9 +105,11 @@ struct Shared {
     /// Looked up once, by the first request that needs it.
     identity: OnceCell<Identity>,
     /// Every wallet write goes through it.
-    writes: WriteAhead,
+    writes: Arc<WriteAhead>,
     before_job: Option<BeforeJob>,
     streams: Option<aws_sdk_dynamodbstreams::Client>,
+    /// Stops the running many-write batch ([`Request::CancelMany`]); replaced by each batch.
+    stop_many: std::sync::Mutex<CancellationToken>,
 }
 
 /// Where one job's answers go: the UI's channel, each answer tagged with the job's session.
@@ -142,7 +145,7 @@ pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
         streams,
     } = options;
     let (client, stats) = stats::instrument(&client);
-    let writes = WriteAhead::new(journal, endpoint, write_time_attribute);
+    let writes = Arc::new(WriteAhead::new(journal, endpoint, write_time_attribute));
     let guard = Guard { read_only, allow_writes, protect, profile, aws };
     let shared = Arc::new(Shared {
         client,
@@ -152,6 +155,7 @@ pub fn spawn(client: Client, options: WorkerOptions) -> WorkerHandle {
         writes,
         before_job,
         streams,
+        stop_many: std::sync::Mutex::new(CancellationToken::new()),
     });
     let task = tokio::spawn(run(shared, req_rx, resp_tx));
     WorkerHandle { requests: req_tx, responses: resp_rx, stats, task }
@@ -188,6 +192,10 @@ async fn run(
                     running.cancel();
                 }
                 if let Request::StopTail = request {
+                    continue;
+                }
+                if let Request::CancelMany = request {
+                    shared.stop_many().cancel();
                     continue;
                 }
                 let echo = (replies.clone(), request.echo());
@@ -244,7 +252,7 @@ async fn run(
                         let shared = shared.clone();
                         jobs.spawn(async move {
                             shared.before(&other);
-                            for response in handle(&shared, other).await {
+                            for response in handle(&shared, other, &replies).await {
                                 replies.send(response);
                             }
                         })
@@ -286,6 +294,18 @@ pub(crate) fn panic_text(err: tokio::task::JoinError) -> String {
 }
 
 impl Shared {
+    /// The stop of the running many-write batch.
+    fn stop_many(&self) -> std::sync::MutexGuard<'_, CancellationToken> {
+        self.stop_many.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A new batch's stop, replacing the last one's.
+    fn new_batch_stop(&self) -> CancellationToken {
+        let stop = CancellationToken::new();
+        *self.stop_many() = stop.clone();
+        stop
+    }
+
     fn before(&self, request: &Request) {
         if let Some(hook) = &self.before_job {
             hook(request);
@@ -323,7 +343,7 @@ const SEED_CONCURRENCY: usize = 4;
 
 /// Runs one request's calls and answers it; nothing for requests the loop itself handles
 /// (scans).
-async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
+async fn handle(shared: &Shared, request: Request, replies: &Replies) -> Vec<Response> {
     match &request {
         // Not the wallets themselves: an export can carry a million of them.
         Request::Export { path, wallets, .. } => {
@@ -404,11 +424,23 @@ async fn handle(shared: &Shared, request: Request) -> Vec<Response> {
             let mode = shared.guard.mode(&identity.account);
             Response::Identified { identity, mode: Some(mode) }
         }
+        Request::WriteMany { table, writes } => {
+            batch::write_many(shared, table, writes, replies).await;
+            return Vec::new();
+        }
+        Request::PlanImport { table, path, skip_bad } => {
+            batch::plan_import(shared, table, path, skip_bad).await
+        }
+        Request::Import { table, plan, overwrite } => {
+            batch::import(shared, table, plan, overwrite, replies).await;
+            return Vec::new();
+        }
         Request::Scan { .. }
         | Request::CancelScan { .. }
         | Request::Query { .. }
         | Request::Tail { .. }
-        | Request::StopTail => return Vec::new(),
+        | Request::StopTail
+        | Request::CancelMany => return Vec::new(),
     };
     vec![response]
 }
@@ -457,6 +489,16 @@ fn error_answer(request: Request, error: ApiError) -> Response {
         }
         Request::DeleteIndex { table, index } => {
             Response::IndexUpdated { table, index, result: Err(error) }
+        }
+        // Handled by the loop, never a job: nothing answers it.
+        Request::CancelMany => {
+            Response::ManyDone { table: String::new(), result: Err(error.summary()), rejects: None }
+        }
+        Request::WriteMany { table, .. } | Request::Import { table, .. } => {
+            Response::ManyDone { table, result: Err(error.summary()), rejects: None }
+        }
+        Request::PlanImport { table, path, .. } => {
+            Response::ImportPlanned { table, path, result: Err(error.summary()) }
         }
         Request::Identify => {
             let why = error.summary();

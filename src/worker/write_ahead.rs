@@ -378,6 +378,16 @@ impl WriteAhead {
             done.resent = true;
             return Ok(done);
         }
+        if sent_before
+            && let Attempt::NotApplied(WriteError::Conflict { current: None }) = &attempt
+            && let WriteKind::Delete { seen } = &write.kind
+        {
+            // A delete sent before (in a group) without an answer, whose wallet is now gone:
+            // that send deleted it (or another writer did): as asked.
+            let mut done = WriteDone::applied(None, *seen, None, None);
+            done.resent = true;
+            return Ok(done);
+        }
         match attempt {
             Attempt::Applied(mut done) => {
                 done.resent = pending.sends.load(Ordering::Relaxed) > 1;

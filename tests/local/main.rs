@@ -18,6 +18,8 @@
 //! - [`seed`]: the demo-data loader
 //! - [`export`]: export to CSV and JSON Lines, read back, equals the table
 //! - [`import`]: import from a file: validated, diffed, conditional, resumable, paced
+//! - [`marks`]: marked wallets deleted (conflicts reported, never forced) and exported; the
+//!   TUI's import
 //! - [`odd_display`]: non-numeric balances and control / bidi characters shown visibly and
 //!   exported with one exact balance column
 //! - [`indexes`]: a GSI created and deleted from the app, watched CREATING (Backfilling) →
@@ -62,6 +64,7 @@ mod idempotent;
 mod import;
 mod indexes;
 mod logs;
+mod marks;
 mod non_wallet;
 mod odd_display;
 mod odd_items;

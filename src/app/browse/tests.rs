@@ -332,7 +332,8 @@ fn esc_in_the_list_clears_an_applied_filter_and_only_then_stops_a_scan() {
     assert_eq!(app.step(t0, key(KeyCode::Esc)), vec![Request::CancelScan { id: 1 }]);
     let help = app.config.keymap.help_rows();
     assert!(
-        help.iter().any(|(_, what)| what.starts_with("clear the filter; with none, stop")),
+        help.iter()
+            .any(|(_, what)| what.starts_with("clear the filter; else stop the batch or scan")),
         "{help:?}"
     );
 }

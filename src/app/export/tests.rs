@@ -70,3 +70,24 @@ fn the_written_name_is_the_shown_one() {
     app.step(app.now, key(KeyCode::Right));
     assert_eq!(file_name(&app), "dump.txt");
 }
+
+#[test]
+fn with_marks_only_the_marked_wallets_are_exported_and_the_form_says_how_many() {
+    let t0 = Instant::now();
+    let mut app = new_app("test", true, t0);
+    app.config.scan_spec.segments = 1;
+    describe(&mut app, t0, Ok(Some(table_info(TableStatus::Active, BillingMode::OnDemand))));
+    let wallets = vec![wallet("a", "1"), wallet("b", "2"), wallet("c", "3")];
+    app.step(t0, crate::fixtures::answer(Response::ScanPage(scan_page(1, 0, wallets, true, None))));
+    app.step(t0, ch(' ')); // a
+    app.step(t0, ch('j')); // skips b
+    app.step(t0, ch(' ')); // c
+    app.step(t0, ch('E'));
+    let Modal::Export(form) = &app.modal else { panic!("no export form") };
+    let intro = form.intro.clone().unwrap_or_default();
+    assert!(intro.starts_with("The 2 marked wallets"), "{intro}");
+    let sent = app.step(t0, key(KeyCode::Enter));
+    let [Request::Export { wallets, .. }] = sent.as_slice() else { panic!("{sent:?}") };
+    let ids: Vec<String> = wallets.iter().map(|w| w.user_id.to_text()).collect();
+    assert_eq!(ids, ["a", "c"]);
+}
