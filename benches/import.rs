@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, Select,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
+mod common;
+
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::worker::{self, Connect};
 
@@ -99,23 +101,7 @@ async fn create(client: &Client, table: &str) {
 }
 
 async fn count(client: &Client, table: &str) -> u64 {
-    let mut start = None;
-    let mut total = 0u64;
-    loop {
-        let out = client
-            .scan()
-            .table_name(table)
-            .select(Select::Count)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("count");
-        total += out.count().max(0) as u64;
-        start = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
-        if start.is_none() {
-            return total;
-        }
-    }
+    common::count_items(client, table).await.expect("count")
 }
 
 /// Runs a command to its end; its wall time.

@@ -12,11 +12,12 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::Select;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
+mod common;
+
 use wallet_tui::app::{App, AppConfig, ScanOutcome};
 use wallet_tui::local::{self, DynamoDbLocalOptions, Storage};
 use wallet_tui::msg::{Msg, ScanSpec};
@@ -192,26 +193,7 @@ async fn app_load(
 }
 
 async fn ensure_seeded(client: &Client, table: &str, users: u64) {
-    let count = async {
-        let mut start = None;
-        let mut total = 0u64;
-        loop {
-            let out = client
-                .scan()
-                .table_name(table)
-                .select(Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .ok()?;
-            total += out.count().max(0) as u64;
-            start = out.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
-            if start.is_none() {
-                return Some(total);
-            }
-        }
-    };
-    let have = count.await.unwrap_or(0);
+    let have = common::count_items(client, table).await.unwrap_or(0);
     if have >= users {
         eprintln!("table {table} already holds {have} wallets");
         return;

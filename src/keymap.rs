@@ -159,7 +159,7 @@ impl Action {
             Action::Quit => "quit",
             Action::Help => "show / hide this help",
             Action::Refresh => "describe the table and rescan it now",
-            Action::Cancel => "clear the filter; else stop the batch or scan",
+            Action::Cancel => "stop the batch; else clear the filter, or stop the scan",
             Action::CreateTable => "create the wallet table",
             Action::DeleteTable => "delete the table (asks for its name)",
             Action::ChangeThroughput => "change throughput / billing mode",

@@ -1,5 +1,5 @@
 //! Many writes at once from the app: `x` with marks deletes the marked wallets (after their
-//! count is typed), `I` imports a file (its path and options asked, then the worker's
+//! count is typed), `O` imports a file (its path and options asked, then the worker's
 //! validation and diff, the CLI's dry run, shown for confirmation). One batch at a time, sent
 //! to the worker whole ([`Request::WriteMany`], [`Request::Import`]), which writes each wallet
 //! through the one journaled, conditional write path, paced by the table's write budget. Each
@@ -91,7 +91,7 @@ impl App {
         self.modal = Modal::Batch(BatchDialog { step: BatchStep::DeleteMarked, form });
     }
 
-    /// `I`: the import form (a file and the options).
+    /// `O`: the import form (a file and the options).
     pub(super) fn open_import_form(&mut self) {
         if let Some(why) = self.batch_blocked("importing") {
             return self.error(why);
@@ -187,12 +187,7 @@ impl App {
             }
             return Vec::new();
         }
-        let mut path = PathBuf::from(text);
-        if path.is_relative()
-            && let Ok(dir) = std::env::current_dir()
-        {
-            path = dir.join(path);
-        }
+        let path = resolved(&text);
         form.pending = true;
         form.notice = Some("checking the file and comparing it with the table…".into());
         let skip_bad = form.value(SKIP_BAD) == YES;
@@ -232,16 +227,18 @@ impl App {
         else {
             return; // cancelled meanwhile
         };
-        if !form.pending {
-            return; // the answer to a form cancelled meanwhile, and this one reopened
+        if !form.pending || resolved(form.value(FILE).trim()) != path {
+            return; // the answer to a form cancelled meanwhile, or for another file
         }
         form.pending = false;
         form.notice = None;
         let plan = match result {
-            Ok(plan) if plan.path == path => plan,
-            Ok(_) => return,
+            Ok(plan) => plan,
             Err(why) => {
-                form.error = Some(why);
+                match form.field_mut(FILE) {
+                    Some(field) => field.error = Some(why),
+                    None => form.error = Some(why),
+                }
                 return;
             }
         };
@@ -453,6 +450,15 @@ fn report_form(batch: &Batch, report: &Report, done: &str, rejects: Option<PathB
         false => "Import done",
     };
     Form::new(title, fields).with_intro("Enter or Esc closes.")
+}
+
+/// The import file the form names: a relative path from the current directory.
+fn resolved(text: &str) -> PathBuf {
+    let path = PathBuf::from(text);
+    match std::env::current_dir() {
+        Ok(dir) if path.is_relative() => dir.join(path),
+        _ => path,
+    }
 }
 
 #[cfg(test)]

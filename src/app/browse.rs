@@ -145,12 +145,13 @@ impl App {
         self.session.filter_input = Some((Input::new(current), None));
     }
 
-    /// `Esc` in the list: clears the filter in force; with none, stops the running scan.
+    /// `Esc` in the list: stops a running batch first (writes matter most); else clears the
+    /// filter in force; with none, stops the running scan.
     pub(super) fn clear_filter_or_cancel_scan(&mut self) -> Vec<crate::msg::Request> {
+        if let Some(stop) = self.stop_batch() {
+            return vec![stop];
+        }
         if matches!(self.session.list.filter(), Filter::All) {
-            if let Some(stop) = self.stop_batch() {
-                return vec![stop];
-            }
             return self.cancel_scan();
         }
         let requests = self.apply_filter(Filter::All, String::new());

@@ -80,10 +80,18 @@ impl App {
 
     /// Takes a wallet gone from the table out of the list; its mark goes with it.
     pub(super) fn list_remove(&mut self, id: &UserId) -> Option<Wallet> {
+        self.list_drop(id, true)
+    }
+
+    /// Takes a wallet out of the list; `gone`: from the table too, so its mark goes (a
+    /// wallet that only left a query's results stays marked, just not counted).
+    pub(super) fn list_drop(&mut self, id: &UserId, gone: bool) -> Option<Wallet> {
         let removed = self.session.list.remove(id);
-        if self.session.marks.remove(id)
-            && let Some(old) = &removed
-        {
+        let marked = match gone {
+            true => self.session.marks.remove(id),
+            false => self.session.marks.contains(id),
+        };
+        if marked && let Some(old) = &removed {
             let attribute = self.session.list.currency_attribute().to_string();
             self.session.marked.remove(old, &attribute);
         }
@@ -112,6 +120,14 @@ impl App {
 
     /// A scan read the whole table: a marked wallet it did not find is gone, so is its mark.
     pub(super) fn prune_marks(&mut self) {
+        // Only a list that holds the whole table says a wallet is gone: not a query's, a
+        // server-side filter's, nor one the `--max-wallets` bound cut.
+        let whole = self.session.query.spec.is_none()
+            && self.session.server_filter.is_none()
+            && !self.list_is_partial();
+        if !whole {
+            return;
+        }
         let list = &self.session.list;
         self.session.marks.retain(|id| list.find(id).is_some());
     }

@@ -8,7 +8,7 @@ use super::{App, Modal, ScanOutcome, ScanState, TableState};
 use crate::error::ApiError;
 use crate::form::{Field, Form};
 use crate::keymap::Action;
-use crate::msg::{QueryPage, Request, SegmentStart};
+use crate::msg::{QueryPage, Request};
 use crate::query::{self, QueryInput, QuerySpec, SortOp, fields};
 use crate::table::{BillingMode, TableInfo, TableStatus};
 use crate::wallet::{UserId, Wallet};
@@ -143,29 +143,12 @@ impl App {
         }
         let id = self.next_scan_id;
         self.next_scan_id += 1;
-        self.session.list.clear();
+        self.list_clear();
         self.session.selected = 0;
         self.session.list_offset = 0;
         self.scan_asked();
-        self.session.scan = Some(ScanState {
-            id,
-            started: self.now,
-            first_page: None,
-            finished: None,
-            pages: 0,
-            scanned: 0,
-            skipped: 0,
-            rcu: 0.0,
-            segments: 1,
-            cursors: vec![SegmentStart::Beginning],
-            outcome: ScanOutcome::Running,
-            max_rcu_per_sec: spec.max_rcu_per_sec,
-            predicted_rcu: None,
-            // A query's results are its own: no whole-table figures, no bound.
-            scope: Default::default(),
-            figures: Box::default(),
-            expected_items: None,
-        });
+        // A query's results are its own: no whole-table figures, no bound.
+        self.session.scan = Some(ScanState::new(id, self.now, 1, spec.max_rcu_per_sec));
         let title = spec.describe(&self.session.name);
         self.reset_query(Some(spec.clone()));
         self.info(format!("{title}: reading…"));

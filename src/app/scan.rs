@@ -84,6 +84,29 @@ pub struct ScanState {
 }
 
 impl ScanState {
+    /// A scan (or query) of `segments` segments just asked for: nothing read yet.
+    pub fn new(id: u64, now: Instant, segments: u32, max_rcu_per_sec: Option<f64>) -> Self {
+        let segments = segments.max(1);
+        ScanState {
+            id,
+            started: now,
+            first_page: None,
+            finished: None,
+            pages: 0,
+            scanned: 0,
+            skipped: 0,
+            rcu: 0.0,
+            segments,
+            cursors: vec![SegmentStart::Beginning; segments as usize],
+            outcome: ScanOutcome::Running,
+            max_rcu_per_sec,
+            predicted_rcu: None,
+            scope: ScanScope::default(),
+            figures: Box::default(),
+            expected_items: None,
+        }
+    }
+
     /// Segments read to their end.
     pub fn segments_done(&self) -> u32 {
         self.cursors.iter().filter(|c| **c == SegmentStart::Done).count() as u32
@@ -171,22 +194,10 @@ impl App {
         self.session.list_offset = 0;
         self.scan_asked();
         self.session.scan = Some(ScanState {
-            id,
-            started: self.now,
-            first_page: None,
-            finished: None,
-            pages: 0,
-            scanned: 0,
-            skipped: 0,
-            rcu: 0.0,
-            segments: spec.segments.max(1),
-            cursors: vec![SegmentStart::Beginning; spec.segments.max(1) as usize],
-            outcome: ScanOutcome::Running,
-            max_rcu_per_sec,
             predicted_rcu,
             scope: scope.clone(),
-            figures: Box::default(),
             expected_items,
+            ..ScanState::new(id, self.now, spec.segments, max_rcu_per_sec)
         });
         let table = self.session.name.clone();
         Some(Request::Scan { id, table, spec, from: Vec::new(), scope })

@@ -32,7 +32,7 @@ pub(super) async fn write_many(
 ) {
     let importer = Importer::sharing(shared.client.clone(), &table, shared.writes.clone());
     let options = options(&importer, false).await;
-    let stop = shared.new_batch_stop();
+    let stop = shared.batch_stop();
     let report = importer.write_all(writes, 0, &options, &tell(&table, replies), Some(&stop)).await;
     replies.send(Response::ManyDone { table, result: Ok(report), rejects: None });
 }
@@ -71,7 +71,7 @@ pub(super) async fn import(
     let importer = Importer::sharing(shared.client.clone(), &table, shared.writes.clone());
     let options = options(&importer, overwrite).await;
     let (writes, skipped) = writes_of(&plan.plan, overwrite);
-    let stop = shared.new_batch_stop();
+    let stop = shared.batch_stop();
     let report = {
         let each = tell(&table, replies);
         importer.write_all(writes, skipped, &options, &each, Some(&stop)).await

@@ -198,6 +198,11 @@ async fn run(
                     shared.stop_many().cancel();
                     continue;
                 }
+                if let Request::WriteMany { .. } | Request::Import { .. } = request {
+                    // The batch's stop exists from now: an Esc that comes before the job gets
+                    // going (the identity, the budget, the rejects file) still stops it.
+                    shared.new_batch_stop();
+                }
                 let echo = (replies.clone(), request.echo());
                 let task = match request {
                     Request::Scan { id, table, spec, from, scope } => {
@@ -299,11 +304,14 @@ impl Shared {
         self.stop_many.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A new batch's stop, replacing the last one's.
-    fn new_batch_stop(&self) -> CancellationToken {
-        let stop = CancellationToken::new();
-        *self.stop_many() = stop.clone();
-        stop
+    /// A new batch's stop, replacing the last one's (made when its request arrives).
+    fn new_batch_stop(&self) {
+        *self.stop_many() = CancellationToken::new();
+    }
+
+    /// The running batch's stop.
+    fn batch_stop(&self) -> CancellationToken {
+        self.stop_many().clone()
     }
 
     fn before(&self, request: &Request) {

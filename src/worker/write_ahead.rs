@@ -250,9 +250,17 @@ impl WriteAhead {
             let sending: Vec<(&Write, &Items)> =
                 left.iter().map(|(_, p)| (&p.intent.write, &p.items)).collect();
             let mut attempt = writes::send_group(client, &token, &sending).await;
-            if let writes::GroupAttempt::All(Attempt::Unknown(_)) = attempt {
+            if let writes::GroupAttempt::All(Attempt::Unknown(first)) = attempt {
                 // Once more with the same token: it applies nothing more if the first did.
                 attempt = writes::send_group(client, &token, &sending).await;
+                // A refusal or a refused connection says nothing of the first send (as in
+                // `send`): still maybe applied.
+                if let writes::GroupAttempt::All(
+                    Attempt::NotApplied(WriteError::Refused(_)) | Attempt::NeverSent(_),
+                ) = attempt
+                {
+                    attempt = writes::GroupAttempt::All(Attempt::Unknown(first));
+                }
             }
             match attempt {
                 writes::GroupAttempt::Applied(each) => {
@@ -380,11 +388,15 @@ impl WriteAhead {
         }
         if sent_before
             && let Attempt::NotApplied(WriteError::Conflict { current: None }) = &attempt
-            && let WriteKind::Delete { seen } = &write.kind
+            && let WriteKind::Delete { .. } | WriteKind::DeleteOver { .. } = &write.kind
         {
             // A delete sent before (in a group) without an answer, whose wallet is now gone:
             // that send deleted it (or another writer did): as asked.
-            let mut done = WriteDone::applied(None, *seen, None, None);
+            let seen = match &write.kind {
+                WriteKind::Delete { seen } => *seen,
+                _ => None,
+            };
+            let mut done = WriteDone::applied(None, seen, None, None);
             done.resent = true;
             return Ok(done);
         }

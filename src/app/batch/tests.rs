@@ -171,7 +171,7 @@ fn read_only_refuses_the_marked_delete_before_any_form() {
     assert!(matches!(app.modal(), Modal::None));
 }
 
-/// `I` typed into: the file, Overwrite yes, Skip bad rows yes; Enter asks for the plan.
+/// `O` typed into: the file, Overwrite yes, Skip bad rows yes; Enter asks for the plan.
 pub(crate) fn planning(app: &mut App, t0: Instant) -> PathBuf {
     assert!(app.step(t0, ch('O')).is_empty());
     typed(app, t0, "/tmp/wallets.csv");
@@ -230,7 +230,8 @@ fn an_import_file_refused_keeps_the_form_with_the_reason() {
     );
     let dialog = dialog(&app);
     assert!(matches!(dialog.step, BatchStep::ImportFile));
-    assert_eq!(dialog.form.error.as_ref(), Some(&why));
+    let at_field = dialog.form.field(super::FILE).and_then(|f| f.error.as_ref());
+    assert_eq!(at_field, Some(&why), "said at the file's field");
     assert!(!dialog.form.pending);
     assert_eq!(dialog.form.value(super::FILE), "/tmp/wallets.csv", "what was typed stays");
 }

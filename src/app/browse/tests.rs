@@ -333,7 +333,8 @@ fn esc_in_the_list_clears_an_applied_filter_and_only_then_stops_a_scan() {
     let help = app.config.keymap.help_rows();
     assert!(
         help.iter()
-            .any(|(_, what)| what.starts_with("clear the filter; else stop the batch or scan")),
+            .any(|(_, what)| what
+                .starts_with("stop the batch; else clear the filter, or stop the scan")),
         "{help:?}"
     );
 }
