@@ -166,3 +166,36 @@ fn fifty_spaces_mark_fifty_wallets_in_a_sorted_view() {
     assert_eq!(app.marks().len(), 50);
     assert_eq!(app.selected(), 50);
 }
+
+#[test]
+fn a_query_that_ends_without_a_marked_wallet_keeps_its_mark_and_counts_only_its_rows() {
+    let t0 = Instant::now();
+    let mut app = loaded(abc(), t0);
+    app.step(t0, ch(' '));
+    app.step(t0, ch(' '));
+    assert_eq!(marked(&app), ["a", "b"]);
+    let spec = crate::query::QuerySpec {
+        index: None,
+        partition_name: "user_id".into(),
+        partition: AttrValue::S("b".into()),
+        sort: None,
+        sort_key: None,
+        descending: false,
+        consistent: false,
+        page_limit: None,
+        max_rcu_per_sec: None,
+        partial: false,
+    };
+    let Some(Request::Query { id, .. }) = app.start_query(spec) else { panic!("no query sent") };
+    let page = scan_page(id, 0, vec![wallet("b", "20")], true, None);
+    let indexes = Vec::new();
+    let page = crate::msg::QueryPage { page, index: None, indexes };
+    app.step(t0, answer(Response::QueryPage(page)));
+    assert_eq!(app.list().loaded(), 1);
+    assert_eq!(
+        marked(&app),
+        ["a", "b"],
+        "a query's end says nothing of wallets it did not ask for"
+    );
+    assert_eq!(totals(&app), [(None, 1, "20".to_string())], "only the loaded marked one counts");
+}
