@@ -288,7 +288,9 @@ async fn tui_import_of_a_file_with_a_bad_row_names_its_line_and_writes_nothing()
     while !matches!(d.step(deadline, "the plan").await, Response::ImportPlanned { .. }) {}
     let Modal::Batch(dialog) = d.app.modal() else { panic!("{:?}", d.app.modal()) };
     assert!(matches!(dialog.step, BatchStep::ImportFile), "the form stays");
-    let error = dialog.form.error.clone().unwrap_or_default();
+    // Said at the File field.
+    let field = dialog.form.field("File");
+    let error = field.and_then(|f| f.error.clone()).unwrap_or_default();
     assert!(error.contains("1 bad row in"), "{error}");
     assert!(error.contains(": line 2: "), "the line is named: {error}");
     assert!(!d.press(KeyCode::Esc).iter().any(|r| r.is_write()));
