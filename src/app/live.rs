@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, Modal, TableState};
+use super::{App, Modal, ScanOutcome, TableState};
 use crate::balance::Balance;
 use crate::form::{Field, Form};
 use crate::msg::Request;
@@ -72,7 +72,13 @@ pub struct Live {
     pub(super) calls: u64,
     /// Newest first.
     pub(super) feed: VecDeque<FeedEntry>,
-    pub(super) history: HashMap<UserId, VecDeque<FeedEntry>>,
+    /// Per wallet: the sequence number of its latest change, and its changes.
+    pub(super) history: HashMap<UserId, (u64, VecDeque<FeedEntry>)>,
+    /// Every change's sequence number and wallet, oldest first: which histories are the
+    /// least recently changed (an entry whose wallet changed again since is passed over).
+    history_order: VecDeque<(u64, UserId)>,
+    /// Counts the changes recorded.
+    history_seq: u64,
     /// Changed rows and when.
     pub(super) marked: HashMap<UserId, Instant>,
     /// Counts every change applied (stream record or own write).
@@ -123,7 +129,7 @@ impl Live {
 
     /// This wallet's changes seen this session, newest first.
     pub fn history(&self, id: &UserId) -> impl Iterator<Item = &FeedEntry> {
-        self.history.get(id).into_iter().flatten()
+        self.history.get(id).into_iter().flat_map(|(_, h)| h)
     }
 
     /// Whether the row changed within [`MARK_FOR`] of `now`.
@@ -138,32 +144,61 @@ impl Live {
         recent.count() as f64 / RATE_WINDOW.as_secs_f64()
     }
 
-    /// Records that `id` changed now; returns the change's epoch.
-    fn touch(&mut self, id: &UserId) -> u64 {
+    /// Records that `id` changed now. Only a running scan's pages read the epochs (and a
+    /// scan that starts or resumes counts from its own), so with none running only the count
+    /// moves.
+    fn touch(&mut self, id: &UserId, scanning: bool) {
         self.epoch += 1;
-        self.changed_at.insert(id.clone(), self.epoch);
-        self.epoch
+        if scanning {
+            self.changed_at.insert(id.clone(), self.epoch);
+        }
     }
 
     fn record(&mut self, entry: FeedEntry) {
-        self.marked.insert(entry.user_id.clone(), entry.at);
-        let history = self.history.entry(entry.user_id.clone()).or_default();
-        history.push_front(entry.clone());
-        history.truncate(HISTORY_LEN);
-        if self.history.len() > HISTORY_WALLETS {
-            // A tenth at a time, the least recently changed first: one sort per many changes.
-            let mut by_age: Vec<(Instant, UserId)> = self
-                .history
-                .iter()
-                .map(|(id, h)| (h.front().map_or(entry.at, |e| e.at), id.clone()))
-                .collect();
-            by_age.sort_unstable_by_key(|(at, _)| *at);
-            for (_, id) in by_age.into_iter().take(HISTORY_WALLETS / 10) {
-                self.history.remove(&id);
+        let id = &entry.user_id;
+        match self.marked.get_mut(id) {
+            Some(at) => *at = entry.at,
+            None => {
+                self.marked.insert(id.clone(), entry.at);
             }
+        }
+        self.history_seq += 1;
+        let seq = self.history_seq;
+        match self.history.get_mut(id) {
+            Some((last, history)) => {
+                *last = seq;
+                history.push_front(entry.clone());
+                history.truncate(HISTORY_LEN);
+            }
+            None => {
+                self.history.insert(id.clone(), (seq, VecDeque::from([entry.clone()])));
+            }
+        }
+        self.history_order.push_back((seq, entry.user_id.clone()));
+        if self.history.len() > HISTORY_WALLETS {
+            self.forget_histories();
+        }
+        // Entries of wallets changed again since are dropped once they are half the queue.
+        if self.history_order.len() > 2 * self.history.len() + HISTORY_WALLETS {
+            let history = &self.history;
+            self.history_order.retain(|(seq, id)| history.get(id).is_some_and(|(s, _)| s == seq));
         }
         self.feed.push_front(entry);
         self.feed.truncate(FEED_LEN);
+    }
+
+    /// A tenth of the histories at a time, the least recently changed first: the order queue
+    /// holds every change's wallet oldest first, an entry older than its wallet's latest
+    /// change is passed over.
+    fn forget_histories(&mut self) {
+        let mut forgotten = 0;
+        while forgotten < HISTORY_WALLETS / 10 {
+            let Some((seq, id)) = self.history_order.pop_front() else { break };
+            if self.history.get(&id).is_some_and(|(s, _)| *s == seq) {
+                self.history.remove(&id);
+                forgotten += 1;
+            }
+        }
     }
 }
 
@@ -286,10 +321,9 @@ impl App {
             self.info(format!("{} changed but could not be read: r rescans", id.to_text()));
             return;
         }
-        let before = self.session.list.find(&id).map(|w| w.balance);
         let old = match &change.old {
             Some(wallet) => wallet.balance,
-            None => before.flatten(),
+            None => self.session.list.find(&id).and_then(|w| w.balance),
         };
         let new = change.new.as_ref().and_then(|w| w.balance);
         if !self.older_than_own(&id, change.old.as_ref(), change.new.as_ref()) {
@@ -361,7 +395,8 @@ impl App {
             }
             return;
         }
-        self.session.live.touch(&wallet.user_id);
+        let scanning = self.scanning();
+        self.session.live.touch(&wallet.user_id, scanning);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
         self.list_upsert(wallet);
         self.follow_selection(keep);
@@ -370,11 +405,17 @@ impl App {
     /// Takes a wallet that is gone out of the list: no page of the running scan brings it
     /// back.
     pub(super) fn forget_wallet(&mut self, id: &UserId) {
-        self.session.live.touch(id);
+        let scanning = self.scanning();
+        self.session.live.touch(id, scanning);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
         if self.list_remove(id).is_some() {
             self.follow_selection(keep);
         }
+    }
+
+    /// Whether a scan (or query) is running: its pages are checked against the epochs.
+    fn scanning(&self) -> bool {
+        self.session.scan.as_ref().is_some_and(|s| s.outcome == ScanOutcome::Running)
     }
 
     /// A new or resumed scan: its pages count from now.

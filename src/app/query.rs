@@ -215,6 +215,10 @@ impl App {
     /// The selected row is partial: read the wallet whole (a strong read: edits compare
     /// with it).
     pub(super) fn due_fetch(&mut self) -> Option<Request> {
+        let view = &self.session.query;
+        if view.partial.is_empty() && view.fetch_failed.is_none() {
+            return None; // nothing to read whole (and no clone of the selected id per update)
+        }
         let id = self.selected_wallet().map(|w| w.user_id.clone())?;
         let view = &mut self.session.query;
         if view.fetch_failed.as_ref().is_some_and(|f| *f != id) {
@@ -307,7 +311,9 @@ impl App {
     /// A wallet stored from the stream: whole now; in a query's list only while it still
     /// matches the query's key condition.
     pub(super) fn query_keeps(&mut self, wallet: &Wallet) -> bool {
-        self.session.query.partial.remove(&wallet.user_id);
+        if !self.session.query.partial.is_empty() {
+            self.session.query.partial.remove(&wallet.user_id);
+        }
         self.session.query.spec.as_ref().is_none_or(|q| q.matches(wallet))
     }
 }
