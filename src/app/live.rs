@@ -386,16 +386,16 @@ impl App {
 
     /// Puts a wallet as now stored in the list: no page of the running scan replaces it.
     pub(super) fn store_wallet(&mut self, wallet: Wallet) {
+        let scanning = self.scanning();
         if !self.query_keeps(&wallet) {
             // Out of the query's results, not out of the table: no longer listed, still marked.
-            self.session.live.touch(&wallet.user_id);
+            self.session.live.touch(&wallet.user_id, scanning);
             let keep = self.selected_wallet().map(|w| w.user_id.clone());
             if self.list_drop(&wallet.user_id, false).is_some() {
                 self.follow_selection(keep);
             }
             return;
         }
-        let scanning = self.scanning();
         self.session.live.touch(&wallet.user_id, scanning);
         let keep = self.selected_wallet().map(|w| w.user_id.clone());
         self.list_upsert(wallet);
