@@ -568,3 +568,53 @@ async fn attribute_names(f: &ProxiedTable, user: &str) -> Vec<String> {
     names.sort();
     names
 }
+
+/// 6. Writes sent together (a marked delete: one TransactWriteItems for the group) whose
+/// answers are all lost, the resend's too: each is then settled alone, found deleted, and
+/// counts as applied once; the journal has one intent and one outcome for each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_whose_answers_are_lost_is_settled_write_by_write_and_applied_once() {
+    let path = temp_journal();
+    let ids: Vec<String> = (1..=5).map(id).collect();
+    let mut f = ProxiedTable::start(
+        "idem_group_",
+        ids.iter().map(|i| (i.as_str(), "7")),
+        Timeouts::default(),
+        journaled(&path),
+    )
+    .await;
+    for _ in 0..6 {
+        f.proxy.drop_next_response(); // both sends of the group, every SDK attempt
+    }
+    let writes: Vec<Write> =
+        ids.iter().map(|i| write(i, WriteKind::Delete { seen: Some(bal("7")) })).collect();
+    let before = f.proxy.count_requests_with(TWT);
+    support::send(&mut f.worker, Request::WriteMany { table: f.table.clone(), writes });
+    let mut applied = 0;
+    loop {
+        match support::next_response(&mut f.worker, Duration::from_secs(60), "the group").await {
+            Response::ManyWritten { result, write, .. } => {
+                result.unwrap_or_else(|e| panic!("{}: {e:?}", write.user_id));
+                applied += 1;
+            }
+            Response::ManyDone { result, .. } => {
+                let report = result.expect("a report");
+                assert_eq!((report.written, report.conflicts.len()), (5, 0), "{report:?}");
+                break;
+            }
+            Response::ReadBack { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(applied, 5);
+    assert_eq!(f.proxy.pending_drops(), 0, "every answer of the group was lost");
+    assert!(f.proxy.count_requests_with(TWT) - before > 6, "then settled one by one");
+    for i in &ids {
+        assert_eq!(f.stored_balance(i).await, None, "{i} deleted");
+    }
+    let lines = assert_every_intent_has_one_outcome(&path);
+    assert_eq!(lines.iter().filter(|l| matches!(l, Line::Intent(_))).count(), 5);
+    assert_eq!(lines.iter().filter(|l| matches!(l, Line::Applied(_))).count(), 5);
+    f.finish().await;
+    remove_journal(&path);
+}
