@@ -241,13 +241,7 @@ async fn run_seed(
     users: u64,
     concurrency: usize,
 ) -> Result<()> {
-    let mut server = None;
-    if cli.local {
-        let progress = |line: String| eprintln!("{line}");
-        let provided = local::provide_dynamodb_local(&local_options(cli)?, &progress).await?;
-        provided.notes.iter().for_each(|note| eprintln!("{note}"));
-        server = provided.server;
-    }
+    let server = command_server(cli).await?;
     let progress = |p: seed::SeedProgress| {
         const BAR: u64 = 30;
         let filled = (p.written * BAR).checked_div(p.total).unwrap_or(BAR).min(BAR) as usize;
@@ -271,16 +265,22 @@ async fn run_seed(
     Ok(())
 }
 
+/// With `--local`, the DynamoDB Local a command (seed, import, stats) talks to, its notes
+/// said on stderr; `Some` if this run started it (the command stops it at its end).
+async fn command_server(cli: &Cli) -> Result<Option<local::LocalServer>> {
+    if !cli.local {
+        return Ok(None);
+    }
+    let progress = |line: String| eprintln!("{line}");
+    let provided = local::provide_dynamodb_local(&local_options(cli)?, &progress).await?;
+    provided.notes.iter().for_each(|note| eprintln!("{note}"));
+    Ok(provided.server)
+}
+
 /// `wallet-tui stats`: the whole-table figures (see [`worker::figures::table_figures`]),
 /// progress on stderr, the result on stdout (JSON with `--json`, exact numbers as text).
 async fn run_stats(cli: &Cli, client: &aws_sdk_dynamodb::Client, json: bool) -> Result<()> {
-    let mut server = None;
-    if cli.local {
-        let progress = |line: String| eprintln!("{line}");
-        let provided = local::provide_dynamodb_local(&local_options(cli)?, &progress).await?;
-        provided.notes.iter().for_each(|note| eprintln!("{note}"));
-        server = provided.server;
-    }
+    let server = command_server(cli).await?;
     let progress = |p: &worker::figures::FiguresProgress| {
         let of = match p.expected.filter(|n| *n > 0) {
             Some(n) => format!(" of about {n} ({:.1} %)", p.scanned as f64 / n as f64 * 100.0),
@@ -357,13 +357,7 @@ async fn run_import(
         concurrency: concurrency as usize,
         destination: Some(destination),
     };
-    let mut server = None;
-    if cli.local {
-        let progress = |line: String| eprintln!("{line}");
-        let provided = local::provide_dynamodb_local(&local_options(cli)?, &progress).await?;
-        provided.notes.iter().for_each(|note| eprintln!("{note}"));
-        server = provided.server;
-    }
+    let server = command_server(cli).await?;
     let importer = worker::import::Importer::new(client, &cli.table, journal, label);
     let mut out = std::io::stdout();
     // On a terminal the diff's summary is a confirmation; a script's import just runs.

@@ -589,7 +589,7 @@ async fn a_group_whose_answers_are_lost_is_settled_write_by_write_and_applied_on
     let writes: Vec<Write> =
         ids.iter().map(|i| write(i, WriteKind::Delete { seen: Some(bal("7")) })).collect();
     let before = f.proxy.count_requests_with(TWT);
-    support::send(&mut f.worker, Request::WriteMany { table: f.table.clone(), writes });
+    support::send(&f.worker, Request::WriteMany { table: f.table.clone(), writes });
     let mut applied = 0;
     loop {
         match support::next_response(&mut f.worker, Duration::from_secs(60), "the group").await {
