@@ -2,8 +2,8 @@
 //! parallel Scan with the raw SDK in the same run.
 //!
 //! Run: `cargo bench --bench scan -- --users 100000` (or 1000000). The table is
-//! seeded once into DynamoDB Local's data under `target/bench-dynamodb/` and
-//! reused by later runs. Reports: raw scan time, app load time, time to the
+//! seeded once into DynamoDB Local's data under `target/bench-dynamodb/` (or `--data-dir D`:
+//! on a tmpfs such as /dev/shm seeding skips the disk's fsyncs) and reused by later runs. Reports: raw scan time, app load time, time to the
 //! first rows, key-press latency while loading, and the process RSS.
 //!
 //! With `--max-wallets N` the app's list is bounded (the whole-table figures computed as it
@@ -31,10 +31,15 @@ struct Args {
     page_limit: i32,
     rounds: usize,
     max_wallets: Option<u64>,
+    /// DynamoDB Local's data directory (the seeded table is kept there between runs).
+    data_dir: std::path::PathBuf,
 }
 
 fn args() -> Args {
-    let mut args = Args { users: 100_000, page_limit: 1000, rounds: 2, max_wallets: None };
+    let data_dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-dynamodb");
+    let mut args =
+        Args { users: 100_000, page_limit: 1000, rounds: 2, max_wallets: None, data_dir };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = || it.next().and_then(|v| v.parse().ok());
@@ -43,6 +48,7 @@ fn args() -> Args {
             "--page-limit" => args.page_limit = value().map_or(args.page_limit, |v: u64| v as i32),
             "--rounds" => args.rounds = value().map_or(args.rounds, |v: u64| v as usize),
             "--max-wallets" => args.max_wallets = value(),
+            "--data-dir" => args.data_dir = it.next().map_or(args.data_dir, Into::into),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -124,7 +130,7 @@ async fn app_load(
     let config = AppConfig { scan_spec, max_wallets, ..AppConfig::new(table, "bench") };
     let mut app = App::new(config, t0);
     let mut rss = Vec::new();
-    app.update(t0, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));
+    let mut first = app.update(t0, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut frame_tick = tokio::time::interval(Duration::from_millis(16));
     let mut key_tick = tokio::time::interval(Duration::from_millis(50));
@@ -133,7 +139,8 @@ async fn app_load(
     let mut key_latencies = Vec::new();
     let mut frames = 0;
     let key = Msg::Term(Event::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
-    for job in app.update(Instant::now(), Msg::Tick) {
+    first.extend(app.update(Instant::now(), Msg::Tick));
+    for job in first {
         handle.requests.send(job).expect("worker");
     }
     loop {
@@ -213,11 +220,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::main]
 async fn main() {
     let args = args();
-    let data = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-dynamodb");
     let port = local::free_port().expect("port");
     let options = DynamoDbLocalOptions {
         port,
-        storage: Storage::Dir(data),
+        storage: Storage::Dir(args.data_dir.clone()),
         max_heap_mb: 4096,
         delay_transient_statuses: false,
     };
@@ -281,7 +287,8 @@ async fn main() {
         let peak = samples.iter().map(|s| s.1).fold(0.0, f64::max);
         let at = |share: u64| {
             let want = args.users * share / 4;
-            samples.iter().find(|s| s.0 >= want).map_or(0.0, |s| s.1)
+            // The scan can end between two samples: the last one stands for 100 %.
+            samples.iter().find(|s| s.0 >= want).or(samples.last()).map_or(0.0, |s| s.1)
         };
         println!(
             "bounded at {bound}: RSS while scanning at 25/50/75/100 % {:.0} / {:.0} / {:.0} / {:.0} MB, peak {peak:.0} MB",

@@ -311,6 +311,11 @@ impl Groups {
     pub fn beyond(&self) -> usize {
         self.beyond
     }
+
+    /// Every wallet counted, whatever its group.
+    pub fn wallets(&self) -> usize {
+        self.by_currency.values().map(|a| a.count).sum::<usize>() + self.missing.count + self.beyond
+    }
 }
 
 /// How a balance's text splits around its point: characters before it (sign included) and

@@ -34,8 +34,9 @@ pub fn render_figures(app: &App, top: usize, frame: &mut Frame, area: Rect) {
     let shown: Vec<Line> =
         lines.iter().skip(top).take(height).map(|l| Line::from(l.clone())).collect();
     frame.render_widget(Clear, area);
+    let over = if app.server_filter().is_some() { "Filtered-scan" } else { "Whole-table" };
     let title = format!(
-        " Whole-table figures {}–{}/{} · j/k PgUp/PgDn scroll · other keys close ",
+        " {over} figures {}–{}/{} · j/k PgUp/PgDn scroll · other keys close ",
         top + 1,
         (top + height).min(lines.len()),
         lines.len()
@@ -51,7 +52,7 @@ pub fn figures_lines(app: &App) -> Vec<String> {
     if scan.scope.figures.is_none() {
         return vec!["figures are computed with a list bound (--max-wallets)".to_string()];
     }
-    let mut lines = vec![progress(scan, app.now())];
+    let mut lines = vec![progress(scan, app.server_filter().is_some(), app.now())];
     if let Some(filter) = app.server_filter() {
         lines.push(format!(
             "over wallets matching the server-side filter {} (filtered-out items still cost RCU)",
@@ -68,8 +69,9 @@ pub fn figures_lines(app: &App) -> Vec<String> {
     lines
 }
 
-/// "read 12,345 of about 50,000 items (24.7 %) · 15.5 RCU · ETA 3m 2s · running".
-pub fn progress(scan: &ScanState, now: Instant) -> String {
+/// "read 12,345 of about 50,000 items (24.7 %) · 15.5 RCU · ETA 3m 2s · running";
+/// `filtered`: the scan carries a server-side filter, so a complete one covers its matches only.
+pub fn progress(scan: &ScanState, filtered: bool, now: Instant) -> String {
     let mut text = format!("read {} ", group(scan.scanned));
     match scan.expected_items.filter(|n| *n > 0) {
         Some(n) => {
@@ -86,6 +88,7 @@ pub fn progress(scan: &ScanState, now: Instant) -> String {
     }
     text.push_str(match &scan.outcome {
         ScanOutcome::Running => " · scanning…",
+        ScanOutcome::Complete if filtered => " · complete: exact over every matching wallet",
         ScanOutcome::Complete => " · complete: exact over the whole table",
         ScanOutcome::Cancelled => " · stopped (r resumes): figures so far",
         ScanOutcome::Failed(_) => " · failed (r resumes): figures so far",

@@ -419,9 +419,15 @@ pub(super) fn footer(list: &WalletList, width: usize) -> Line<'static> {
 
 /// " · 12 marked · total 1234.50 EUR", per currency when the marked wallets are of several
 /// (" · 12 marked: EUR 8 · total 10 │ USD 4 · total 5"), as the footer groups them; never one
-/// total across currencies. The totals are of the marked wallets loaded.
+/// total across currencies. The totals are of the marked wallets loaded: when some marked
+/// wallets are not (a rescan not yet at them, a filter on the server), it says how many are
+/// (" · 12 marked, 10 loaded · total …").
 fn marked_text(marked: usize, groups: &Groups) -> String {
     let mut text = format!(" · {} marked", group(marked as u64));
+    let loaded = groups.wallets();
+    if loaded < marked {
+        text.push_str(&format!(", {} loaded", group(loaded as u64)));
+    }
     let sorted = groups.sorted();
     match (sorted.as_slice(), groups.beyond()) {
         ([], 0) => {}

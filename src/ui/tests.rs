@@ -865,6 +865,20 @@ fn list_with_marked_wallets() {
 }
 
 #[test]
+fn marked_wallets_not_loaded_are_said_apart_from_the_total() {
+    let mut app = with_wallets();
+    app.step(app.now(), Msg::Resized(super::viewport(ratatui::layout::Rect::new(0, 0, 130, 24))));
+    app.step(app.now(), ch(' '));
+    app.step(app.now(), ch(' '));
+    let title = screen_text(&draw(&app, 130, 24));
+    assert!(title.contains(" · 2 marked: EUR 1 · total 1250.5"), "{title}");
+    // A rescan empties the list; the marks stay, their wallets not loaded yet.
+    app.step(app.now(), ch('r'));
+    let title = screen_text(&draw(&app, 130, 24));
+    assert!(title.contains(" · 2 marked, 0 loaded"), "{title}");
+}
+
+#[test]
 fn import_confirmation() {
     let mut app = with_wallets();
     app.step(app.now(), ch('I'));

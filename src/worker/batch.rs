@@ -112,6 +112,16 @@ async fn options(importer: &Importer, overwrite: bool) -> WriteOptions {
 
 /// The file read (off the async threads), validated and diffed, as the CLI does.
 async fn prepare(importer: &Importer, path: &Path, skip_bad: bool) -> Result<Prepared, String> {
+    // A pipe or a device could block its read forever, with the form waiting: only files
+    // (`wallet-tui import` reads from a pipe).
+    let kind = tokio::fs::metadata(path).await;
+    if kind.as_ref().is_ok_and(|m| !m.is_file()) {
+        return Err(format!(
+            "{} is not a regular file (a directory, pipe or device): the app imports files; \
+             `wallet-tui import` also reads a pipe",
+            path.display()
+        ));
+    }
     let file = path.to_path_buf();
     let read = tokio::task::spawn_blocking(move || import::read(&file)).await;
     let mut parsed = read.map_err(super::panic_text)??;

@@ -13,10 +13,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder;
+use aws_sdk_dynamodb::operation::scan::{ScanError, ScanOutput};
 use aws_sdk_dynamodb::types::AttributeValue;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::Replies;
 use super::errors::classify;
@@ -116,6 +120,10 @@ pub async fn run(
     }
 }
 
+/// What one Scan call comes to.
+type ScanResult =
+    Result<ScanOutput, SdkError<ScanError, aws_sdk_dynamodb::config::http::HttpResponse>>;
+
 /// One segment of a parallel scan.
 struct Segment {
     /// Where the segment starts (`None`: at its beginning).
@@ -142,31 +150,28 @@ impl Segment {
     /// cancellation, so a paced wait ends at once too.
     async fn run(mut self) {
         let mut start_key = self.start_key.take();
+        // Unpaced, the next page is asked for before this one is converted: its answer is on
+        // its way meanwhile. (Dropped with the segment on cancellation: the call is aborted.)
+        let mut next: Option<AbortOnDropHandle<ScanResult>> = None;
         loop {
-            let booking = match &self.pacer {
-                Some(pacer) => Some(pacer.admit(self.spec.page_limit).await),
-                None => None,
+            let (booking, sent) = match next.take() {
+                Some(handle) => match handle.await {
+                    Ok(sent) => (None, sent),
+                    Err(err) => match err.try_into_panic() {
+                        Ok(panic) => std::panic::resume_unwind(panic),
+                        Err(_) => return, // aborted: the segment is going away
+                    },
+                },
+                None => {
+                    let booking = match &self.pacer {
+                        Some(pacer) => Some(pacer.admit(self.spec.page_limit).await),
+                        None => None,
+                    };
+                    let limit = booking.as_ref().map_or(self.spec.page_limit, |b| Some(b.limit));
+                    (booking, self.call(limit, start_key.take()).send().await)
+                }
             };
-            let limit = booking.as_ref().map_or(self.spec.page_limit, |b| Some(b.limit));
-            let mut call = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .consistent_read(self.spec.consistent)
-                .return_consumed_capacity(CONSUMED)
-                .set_limit(limit)
-                .set_exclusive_start_key(start_key.take());
-            if self.segments > 1 {
-                call = call.segment(self.segment as i32).total_segments(self.segments as i32);
-            }
-            if let Some(filter) = &self.filter {
-                let values = filter.values.iter().map(|(k, v)| (k.clone(), sdk_value(v)));
-                call = call
-                    .filter_expression(&filter.expression)
-                    .set_expression_attribute_names(Some(filter.names.clone()))
-                    .set_expression_attribute_values(Some(values.collect()));
-            }
-            let output = match call.send().await {
+            let output = match sent {
                 Ok(output) => output,
                 Err(err) => {
                     let error = classify(err);
@@ -180,6 +185,12 @@ impl Segment {
             let consumed_rcu = output.consumed_capacity().and_then(|c| c.capacity_units());
             if let (Some(pacer), Some(booking)) = (&self.pacer, &booking) {
                 pacer.settle_page(booking, consumed_rcu, items);
+            }
+            if self.pacer.is_none()
+                && let Some(key) = &start_key
+            {
+                let call = self.call(self.spec.page_limit, Some(key.clone())).send();
+                next = Some(AbortOnDropHandle::new(tokio::spawn(call)));
             }
             let (wallets, skipped, figures) = self.convert(items);
             let page = ScanPage {
@@ -200,6 +211,29 @@ impl Segment {
 }
 
 impl Segment {
+    /// The Scan call of one page of this segment, from `start` (`None`: its beginning).
+    fn call(&self, limit: Option<i32>, start: Option<Item>) -> ScanFluentBuilder {
+        let mut call = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .consistent_read(self.spec.consistent)
+            .return_consumed_capacity(CONSUMED)
+            .set_limit(limit)
+            .set_exclusive_start_key(start);
+        if self.segments > 1 {
+            call = call.segment(self.segment as i32).total_segments(self.segments as i32);
+        }
+        if let Some(filter) = &self.filter {
+            let values = filter.values.iter().map(|(k, v)| (k.clone(), sdk_value(v)));
+            call = call
+                .filter_expression(&filter.expression)
+                .set_expression_attribute_names(Some(filter.names.clone()))
+                .set_expression_attribute_values(Some(values.collect()));
+        }
+        call
+    }
+
     /// A page's items as the wallets the list may still take, the items that are not
     /// wallets, and the figures of every item (when asked): items past the list's bound are
     /// only counted, never converted to wallets.

@@ -302,6 +302,33 @@ async fn tui_import_of_a_file_with_a_bad_row_names_its_line_and_writes_nothing()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tui_import_of_a_pipe_is_refused_at_the_field_without_waiting_for_it() {
+    let dir = temp_dir("marks-import-fifo");
+    let mut f =
+        ProxiedTable::start("marks_p_", ids(1), Timeouts::default(), Default::default()).await;
+    let fifo = dir.join("wallets.jsonl");
+    let path = std::ffi::CString::new(fifo.to_str().expect("UTF-8")).expect("no NUL");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let mut d = loaded(&mut f).await;
+    d.key('O');
+    d.paste(fifo.to_str().expect("UTF-8"));
+    d.press(KeyCode::Enter);
+    // No writer ever opens the pipe: a read would wait forever, the refusal comes at once.
+    let deadline = Instant::now() + LIMIT;
+    while !matches!(d.step(deadline, "the plan").await, Response::ImportPlanned { .. }) {}
+    let Modal::Batch(dialog) = d.app.modal() else { panic!("{:?}", d.app.modal()) };
+    assert!(matches!(dialog.step, BatchStep::ImportFile), "the form stays");
+    let field = dialog.form.field("File");
+    let error = field.and_then(|f| f.error.clone()).unwrap_or_default();
+    assert!(error.contains("is not a regular file"), "{error}");
+
+    drop(d);
+    f.finish().await;
+    std::fs::remove_dir_all(&dir).expect("remove the temp dir");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn esc_stops_a_paced_marked_delete_and_the_rest_stays() {
     let server = support::dynamodb_local().await;
     let raw = support::sdk_client(&server.endpoint());

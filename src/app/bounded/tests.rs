@@ -6,7 +6,7 @@ use crossterm::event::KeyCode;
 
 use super::*;
 use crate::aggregate::Aggregate;
-use crate::app::AppConfig;
+use crate::app::{AppConfig, ScanOutcome};
 use crate::fixtures::{TABLE, answer, ch, describe, described_table, key, scan_page, wallet};
 use crate::msg::{Response, ScanPage};
 use crate::table::TableStatus;
@@ -124,6 +124,30 @@ fn a_filter_past_the_bound_goes_to_dynamodb_and_clearing_it_scans_again() {
     let sent = app.step(t0, key(KeyCode::Esc));
     assert_eq!(scope_of(&sent).expect("a new scan").filter, None);
     assert_eq!(app.server_filter(), None);
+}
+
+#[test]
+fn a_complete_filtered_scan_says_its_figures_cover_the_matches_not_the_whole_table() {
+    let t0 = Instant::now();
+    let (mut app, _) = bounded(10, 10, t0);
+    let id = app.session.scan.as_ref().expect("scan").id;
+    app.step(t0, answer(Response::ScanPage(page(id, 0, 10, 5))));
+    app.step(t0, ch('/'));
+    for c in ">=1.5".chars() {
+        app.step(t0, ch(c));
+    }
+    app.step(t0, key(KeyCode::Enter));
+    let scan = app.session.scan.as_ref().expect("the filtered scan");
+    let (id, segments) = (scan.id, scan.segments);
+    for segment in 0..segments {
+        let mut last = page(id, segment as usize * 4, 4, 0);
+        (last.segment, last.next) = (segment, None);
+        app.step(t0, answer(Response::ScanPage(last)));
+    }
+    assert_eq!(app.session.scan.as_ref().map(|s| s.outcome.clone()), Some(ScanOutcome::Complete));
+    let view = crate::ui::figures_text(&app);
+    assert!(view.contains("complete: exact over every matching wallet"), "{view}");
+    assert!(!view.contains("whole table"), "{view}");
 }
 
 #[test]
