@@ -4,7 +4,9 @@ tests/local/bounded.rs to compare wallet-tui's with.
 argv: endpoint table currency_attribute [filter_expression names_json values_json]
 (values in DynamoDB JSON). Prints one JSON object: per currency the count, wallets without
 a numeric balance, exact total, min, max, the 100 largest and smallest (balance, user_id)
-pairs ordered by (balance, user_id); and, with a filter, every matching user_id.
+pairs ordered by (balance, user_id), the histogram as [sign, decade, count] by exact decade
+(sign -1, 0 or 1; the decade of |b| is Decimal.adjusted(): 10^d <= |b| < 10^(d+1)); and,
+with a filter, every matching user_id.
 Numbers are exact decimal texts: the low-level client keeps DynamoDB's text, and the sums
 use a 400-digit context (DynamoDB numbers span 1E-130 to 1E+126).
 """
@@ -59,6 +61,10 @@ currencies = []
 for key, group in groups.items():
     ranked = sorted(group["ranked"])
     total = sum((b for b, _ in ranked), decimal.Decimal(0))
+    buckets = {}
+    for b, _ in ranked:
+        bucket = (0, 0) if b.is_zero() else ((-1 if b < 0 else 1), b.adjusted())
+        buckets[bucket] = buckets.get(bucket, 0) + 1
     pairs = lambda rs: [[str(b), u] for b, u in rs]
     currencies.append({
         "currency": key,
@@ -69,6 +75,7 @@ for key, group in groups.items():
         "max": str(ranked[-1][0]) if ranked else None,
         "largest": pairs(list(reversed(ranked))[:TOP_N]),
         "smallest": pairs(ranked[:TOP_N]),
+        "histogram": [[sign, decade, n] for (sign, decade), n in sorted(buckets.items())],
     })
 out = {"wallets": len(ids), "not_wallets": not_wallets, "currencies": currencies}
 if len(sys.argv) > 4:

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use bigdecimal::BigDecimal;
 use crossterm::event::KeyCode;
 use serde_json::Value;
-use wallet_tui::aggregate::{Aggregate, Figures};
+use wallet_tui::aggregate::{Aggregate, Bucket, Figures};
 use wallet_tui::app::{App, AppConfig, Modal, ScanOutcome};
 use wallet_tui::balance::Balance;
 use wallet_tui::msg::ScanSpec;
@@ -145,6 +145,30 @@ fn check_group(what: &str, currency: Option<&str>, figures: &Figures, expected: 
     };
     assert_eq!(ours(figures.largest()), pairs(&e["largest"]), "{what}: top 100");
     assert_eq!(ours(figures.smallest()), pairs(&e["smallest"]), "{what}: bottom 100");
+    let histogram: Vec<(i64, i64, u64)> = figures
+        .histogram()
+        .map(|(bucket, n)| match bucket {
+            Bucket::Negative(d) => (-1, i64::from(d), n),
+            Bucket::Zero => (0, 0, n),
+            Bucket::Positive(d) => (1, i64::from(d), n),
+        })
+        .collect();
+    let expected: Vec<(i64, i64, u64)> = e["histogram"]
+        .as_array()
+        .expect("a histogram")
+        .iter()
+        .map(|b| {
+            (
+                b[0].as_i64().expect("sign"),
+                b[1].as_i64().expect("decade"),
+                b[2].as_u64().expect("n"),
+            )
+        })
+        .collect();
+    let mut sorted = histogram.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected, "{what}: histogram");
+    assert!(histogram.len() > 1, "{what}: the histogram spans several decades");
 }
 
 /// The app's whole-table figures equal boto3's, every currency.
