@@ -334,10 +334,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::Shutdown => {
-                self.quit();
-                Vec::new()
-            }
+            Msg::Shutdown => self.quit(),
             Msg::Worker(reply) => self.handle_reply(reply),
             Msg::CallStats(stats) => {
                 self.usage.set_call_stats(stats.retries, stats.throttled);
@@ -423,14 +420,24 @@ impl App {
 
     /// `q`, Ctrl-C, SIGTERM: quit, but with a write in flight wait for its answer (up to the
     /// call timeout) so its outcome is known and journaled; asked again, quit at once (the
-    /// write stays open in the journal and the next start settles it).
-    fn quit(&mut self) {
+    /// write stays open in the journal and the next start settles it). A batch (import,
+    /// marked delete) is stopped as by Esc: no further write is sent, those in flight end.
+    fn quit(&mut self) -> Vec<Request> {
         if self.session.write_started.is_none() || self.quitting.is_some() {
             self.should_quit = true;
-            return;
+            return Vec::new();
         }
         self.quitting = Some(self.now + self.config.write_wait);
+        if let Some(what) = self.session.batch.as_ref().map(|b| b.what) {
+            let stop = self.stop_batch();
+            self.info(format!(
+                "{what}: stopping to quit; the writes in flight end, no other is sent (q again \
+                 quits now; the next start settles them)"
+            ));
+            return stop.into_iter().collect();
+        }
         self.info("finishing 1 write… (q again quits now; the next start settles it)");
+        Vec::new()
     }
 
     fn due_describe(&mut self) -> Option<Request> {
@@ -515,8 +522,7 @@ impl App {
             return Vec::new();
         }
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.quit();
-            return Vec::new();
+            return self.quit();
         }
         if matches!(self.modal, Modal::UpdateTable(_))
             && key.code == KeyCode::Char('n')
@@ -656,7 +662,7 @@ impl App {
             return Vec::new();
         }
         match action {
-            Action::Quit => self.quit(),
+            Action::Quit => return self.quit(),
             Action::Help => {
                 self.modal = Modal::Help;
                 self.help_scroll = 0;

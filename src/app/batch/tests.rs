@@ -294,3 +294,32 @@ fn esc_stops_a_running_batch_once_and_the_report_counts_what_was_not_sent() {
         )
     );
 }
+
+#[test]
+fn q_during_a_batch_stops_sending_and_quits_once_the_writes_in_flight_end() {
+    let t0 = Instant::now();
+    let mut app = asking_the_count(t0);
+    typed(&mut app, t0, "2");
+    app.step(t0, key(KeyCode::Enter));
+    assert_eq!(app.step(t0, ch('q')), [Request::CancelMany], "no further write is sent");
+    assert!(!app.should_quit(), "the writes in flight end first");
+    let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
+    assert!(line.contains("stopping to quit"), "{line}");
+    let report = Report { written: 1, ..Report::default() };
+    app.step(
+        t0,
+        answer(Response::ManyDone { table: TABLE.into(), result: Ok(report), rejects: None }),
+    );
+    assert!(app.should_quit(), "quits once the batch has ended");
+}
+
+#[test]
+fn q_twice_during_a_batch_quits_at_once() {
+    let t0 = Instant::now();
+    let mut app = asking_the_count(t0);
+    typed(&mut app, t0, "2");
+    app.step(t0, key(KeyCode::Enter));
+    app.step(t0, ch('q'));
+    assert!(app.step(t0, ch('q')).is_empty());
+    assert!(app.should_quit());
+}
