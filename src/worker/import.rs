@@ -290,8 +290,15 @@ impl Importer {
                         },
                         None => pacer.take(wcu).await,
                     }
-                    let settled =
+                    let (settled, resent) =
                         self.writes.write_group(&self.client, &self.table, group.clone()).await;
+                    // What went more than once is charged too, after the fact: the next
+                    // groups wait for it.
+                    let again: f64 =
+                        resent.iter().filter_map(|&i| group.get(i)).map(estimate).sum();
+                    if again > 0.0 {
+                        pacer.charge(again).await;
+                    }
                     for (write, (read_backs, result)) in group.iter().zip(settled) {
                         let mut report =
                             report.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -546,6 +553,13 @@ impl Pacer {
             at
         };
         tokio::time::sleep_until(at.into()).await;
+    }
+
+    /// Books `wcu` units already spent: the next turns come that much later.
+    async fn charge(&self, wcu: f64) {
+        let Some(rate) = self.rate else { return };
+        let mut next = self.next.lock().await;
+        *next = (*next).max(Instant::now()) + Duration::from_secs_f64(wcu / rate);
     }
 }
 

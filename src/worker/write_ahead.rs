@@ -214,13 +214,14 @@ impl WriteAhead {
     /// their intents are flushed together, a round's transaction applies all or none, and the
     /// writes a cancelled round did not refuse themselves go again in the next. Writes left
     /// without an answer are then settled one by one (their conditions make a second apply
-    /// impossible; one found already as written counts as applied).
+    /// impossible; one found already as written counts as applied). Also returns the
+    /// positions of the writes sent more than once (once per further send), for the pacer.
     pub async fn write_group(
         &self,
         client: &Client,
         table: &str,
         group: Vec<Write>,
-    ) -> Vec<Settled> {
+    ) -> (Vec<Settled>, Vec<usize>) {
         self.load().await;
         let place = self.place(client, table).await;
         let mut results: Vec<Option<Settled>> = vec![None; group.len()];
@@ -239,12 +240,16 @@ impl WriteAhead {
             for (i, _) in left.into_iter().chain(alone) {
                 results[i] = Some((Vec::new(), Err(WriteError::Refused(error.clone()))));
             }
-            return results.into_iter().flatten().collect();
+            return (results.into_iter().flatten().collect(), Vec::new());
         }
         let mut done: Vec<(usize, Arc<Pending>, Result<WriteDone, WriteError>)> = Vec::new();
-        for _ in 0..GROUP_ROUNDS {
+        let mut resent = Vec::new();
+        for round in 0..GROUP_ROUNDS {
             if left.is_empty() {
                 break;
+            }
+            if round > 0 {
+                resent.extend(left.iter().map(|(i, _)| *i));
             }
             let token = uuid::Uuid::new_v4().to_string();
             let sending: Vec<(&Write, &Items)> =
@@ -302,10 +307,12 @@ impl WriteAhead {
             *pending.outcome.lock().await = Some(result.clone());
             results[i] = Some((Vec::new(), result));
         }
+        // Those left had no answer: settling sends each again alone.
+        resent.extend(left.iter().map(|(i, _)| *i));
         for (i, pending) in left.into_iter().chain(alone) {
             results[i] = Some(self.settle(client, &pending).await);
         }
-        results.into_iter().flatten().collect()
+        (results.into_iter().flatten().collect(), resent)
     }
 
     /// Sends the kept request (or, past the window, reads the wallet back) and records the

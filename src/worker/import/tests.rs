@@ -1,4 +1,5 @@
-//! The import's conflict words: what differs from what the diff read, by attribute.
+//! The import's conflict words (what differs from what the diff read, by attribute), its
+//! groups and its pacer.
 
 use super::*;
 use crate::worker::item::{sdk_value, wallet_from_item};
@@ -90,4 +91,19 @@ fn writes_go_100_to_a_transaction_and_a_tenth_of_a_second_s_budget_when_paced() 
     // Order kept.
     let flat: Vec<String> = groups(writes, None).concat().into_iter().map(|w| w.user_id).collect();
     assert_eq!(flat[..3], ["u0", "u1", "u2"]);
+}
+
+#[tokio::test]
+async fn units_charged_after_the_fact_delay_the_next_turn() {
+    let pacer = Pacer::new(Some(100.0));
+    let start = Instant::now();
+    pacer.take(1.0).await;
+    // A round sent again cost 20 more units: at 100 units a second, 200 ms more.
+    pacer.charge(20.0).await;
+    pacer.take(1.0).await;
+    assert!(start.elapsed() >= Duration::from_millis(210), "{:?}", start.elapsed());
+    // Unpaced, nothing is booked.
+    let unpaced = Pacer::new(None);
+    unpaced.charge(1000.0).await;
+    assert!(*unpaced.next.lock().await <= Instant::now(), "no turn booked ahead");
 }
