@@ -265,6 +265,19 @@ async fn tui_import_of_a_small_file_ends_with_the_table_holding_its_wallets() {
     std::fs::remove_dir_all(&dir).expect("remove the temp dir");
 }
 
+/// `O`, `file`, Enter: the plan is refused; the form stays and the File field says why.
+async fn import_refused(d: &mut Driver<'_>, file: &std::path::Path) -> String {
+    d.key('O');
+    d.paste(file.to_str().expect("UTF-8"));
+    d.press(KeyCode::Enter);
+    let deadline = Instant::now() + LIMIT;
+    while !matches!(d.step(deadline, "the plan").await, Response::ImportPlanned { .. }) {}
+    let Modal::Batch(dialog) = d.app.modal() else { panic!("{:?}", d.app.modal()) };
+    assert!(matches!(dialog.step, BatchStep::ImportFile), "the form stays");
+    let field = dialog.form.field("File");
+    field.and_then(|f| f.error.clone()).unwrap_or_default()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tui_import_of_a_file_with_a_bad_row_names_its_line_and_writes_nothing() {
     let dir = temp_dir("marks-import-bad");
@@ -281,16 +294,8 @@ async fn tui_import_of_a_file_with_a_bad_row_names_its_line_and_writes_nothing()
     );
     std::fs::write(&file, text).expect("write the file");
     let mut d = loaded(&mut f).await;
-    d.key('O');
-    d.paste(file.to_str().expect("UTF-8"));
-    d.press(KeyCode::Enter);
-    let deadline = Instant::now() + LIMIT;
-    while !matches!(d.step(deadline, "the plan").await, Response::ImportPlanned { .. }) {}
-    let Modal::Batch(dialog) = d.app.modal() else { panic!("{:?}", d.app.modal()) };
-    assert!(matches!(dialog.step, BatchStep::ImportFile), "the form stays");
     // Said at the File field.
-    let field = dialog.form.field("File");
-    let error = field.and_then(|f| f.error.clone()).unwrap_or_default();
+    let error = import_refused(&mut d, &file).await;
     assert!(error.contains("1 bad row in"), "{error}");
     assert!(error.contains(": line 2: "), "the line is named: {error}");
     assert!(!d.press(KeyCode::Esc).iter().any(|r| r.is_write()));
@@ -311,16 +316,8 @@ async fn tui_import_of_a_pipe_is_refused_at_the_field_without_waiting_for_it() {
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0, "mkfifo");
     let mut d = loaded(&mut f).await;
-    d.key('O');
-    d.paste(fifo.to_str().expect("UTF-8"));
-    d.press(KeyCode::Enter);
     // No writer ever opens the pipe: a read would wait forever, the refusal comes at once.
-    let deadline = Instant::now() + LIMIT;
-    while !matches!(d.step(deadline, "the plan").await, Response::ImportPlanned { .. }) {}
-    let Modal::Batch(dialog) = d.app.modal() else { panic!("{:?}", d.app.modal()) };
-    assert!(matches!(dialog.step, BatchStep::ImportFile), "the form stays");
-    let field = dialog.form.field("File");
-    let error = field.and_then(|f| f.error.clone()).unwrap_or_default();
+    let error = import_refused(&mut d, &fifo).await;
     assert!(error.contains("is not a regular file"), "{error}");
 
     drop(d);

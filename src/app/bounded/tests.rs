@@ -44,6 +44,14 @@ fn page(id: u64, first: usize, n: usize, more: u64) -> ScanPage {
     page
 }
 
+/// `/` and `text`, not yet entered.
+fn typed_filter(app: &mut App, t0: Instant, text: &str) {
+    app.step(t0, ch('/'));
+    for c in text.chars() {
+        app.step(t0, ch(c));
+    }
+}
+
 #[test]
 fn a_table_within_the_bound_is_scanned_at_once_with_figures() {
     let t0 = Instant::now();
@@ -109,10 +117,7 @@ fn a_filter_past_the_bound_goes_to_dynamodb_and_clearing_it_scans_again() {
     let (mut app, _) = bounded(10, 10, t0);
     let id = app.session.scan.as_ref().expect("scan").id;
     app.step(t0, answer(Response::ScanPage(page(id, 0, 10, 5))));
-    app.step(t0, ch('/'));
-    for c in ">=1.5".chars() {
-        app.step(t0, ch(c));
-    }
+    typed_filter(&mut app, t0, ">=1.5");
     let sent = app.step(t0, key(KeyCode::Enter));
     let scope = scope_of(&sent).expect("a new scan");
     let filter = Filter::parse(">=1.5").expect("filter");
@@ -132,10 +137,7 @@ fn a_complete_filtered_scan_says_its_figures_cover_the_matches_not_the_whole_tab
     let (mut app, _) = bounded(10, 10, t0);
     let id = app.session.scan.as_ref().expect("scan").id;
     app.step(t0, answer(Response::ScanPage(page(id, 0, 10, 5))));
-    app.step(t0, ch('/'));
-    for c in ">=1.5".chars() {
-        app.step(t0, ch(c));
-    }
+    typed_filter(&mut app, t0, ">=1.5");
     app.step(t0, key(KeyCode::Enter));
     let scan = app.session.scan.as_ref().expect("the filtered scan");
     let (id, segments) = (scan.id, scan.segments);
@@ -155,9 +157,7 @@ fn after_choosing_not_to_scan_a_filter_scans_on_the_server_and_clearing_it_empti
     let t0 = Instant::now();
     let (mut app, _) = bounded(10, 50_000, t0);
     app.step(t0, ch('s'));
-    app.step(t0, ch('/'));
-    app.step(t0, ch('^'));
-    app.step(t0, ch('u'));
+    typed_filter(&mut app, t0, "^u");
     let sent = app.step(t0, key(KeyCode::Enter));
     let scope = scope_of(&sent).expect("a filtered scan");
     assert_eq!(scope.filter, Some(Filter::IdPrefix("u".into())));
@@ -175,9 +175,7 @@ fn a_filter_within_the_bound_stays_local() {
     let (mut app, _) = bounded(10, 5, t0);
     let id = app.session.scan.as_ref().expect("scan").id;
     app.step(t0, answer(Response::ScanPage(page(id, 0, 5, 0))));
-    app.step(t0, ch('/'));
-    app.step(t0, ch('>'));
-    app.step(t0, ch('1'));
+    typed_filter(&mut app, t0, ">1");
     assert!(app.step(t0, key(KeyCode::Enter)).is_empty());
     assert_eq!(app.server_filter(), None);
 }
