@@ -60,8 +60,9 @@ pub fn expression(filter: &Filter) -> Option<FilterExpression> {
 pub fn describe(filter: &Filter) -> String {
     match filter {
         Filter::All => "none".to_string(),
-        Filter::IdContains(text) => format!("user_id contains {text:?}"),
-        Filter::IdPrefix(text) => format!("user_id begins with {text:?}"),
+        // Unlike the list's own filter, DynamoDB compares case-sensitively.
+        Filter::IdContains(text) => format!("user_id contains {text:?} (case-sensitive)"),
+        Filter::IdPrefix(text) => format!("user_id begins with {text:?} (case-sensitive)"),
         Filter::Balance(op, balance) => {
             let op = match op {
                 CmpOp::Lt => "<",

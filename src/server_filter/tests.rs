@@ -25,5 +25,8 @@ fn user_id_filters_never_paste_the_text() {
     assert_eq!(prefix.expression, "begins_with(#u, :v)");
     assert_eq!(prefix.values[":v"], AttrValue::S("3be1".into()));
     assert_eq!(expression(&Filter::All), None);
-    assert_eq!(describe(&Filter::parse("^ab").expect("f")), "user_id begins with \"ab\"");
+    let said = describe(&Filter::parse("^ab").expect("f"));
+    assert_eq!(said, "user_id begins with \"ab\" (case-sensitive)");
+    let said = describe(&Filter::parse("AB").expect("f"));
+    assert_eq!(said, "user_id contains \"ab\" (case-sensitive)");
 }
