@@ -288,7 +288,15 @@ impl App {
         }
         let Some(batch) = &mut self.session.batch else { return };
         batch.progress = Some(progress);
-        let line = progress_line(batch.what, &progress);
+        let mut line = progress_line(batch.what, &progress);
+        // Stopped (Esc or q): said on every line until the writes in flight have ended.
+        match (batch.stopping, self.quitting.is_some()) {
+            (_, true) => {
+                line.push_str(" · quitting once the writes in flight end (q again quits now)")
+            }
+            (true, false) => line.push_str(" · stopping: no other write is sent"),
+            (false, false) => {}
+        }
         self.info(line);
     }
 

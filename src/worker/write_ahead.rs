@@ -257,6 +257,7 @@ impl WriteAhead {
             let mut attempt = writes::send_group(client, &token, &sending).await;
             if let writes::GroupAttempt::All(Attempt::Unknown(first)) = attempt {
                 // Once more with the same token: it applies nothing more if the first did.
+                resent.extend(left.iter().map(|(i, _)| *i));
                 attempt = writes::send_group(client, &token, &sending).await;
                 // A refusal or a refused connection says nothing of the first send (as in
                 // `send`): still maybe applied.
@@ -307,10 +308,12 @@ impl WriteAhead {
             *pending.outcome.lock().await = Some(result.clone());
             results[i] = Some((Vec::new(), result));
         }
-        // Those left had no answer: settling sends each again alone.
-        resent.extend(left.iter().map(|(i, _)| *i));
+        // Those left had no answer (sent once already): settling sends each again alone, or
+        // only reads it back. The others are sent alone for the first time.
         for (i, pending) in left.into_iter().chain(alone) {
             results[i] = Some(self.settle(client, &pending).await);
+            let again = pending.sends.load(Ordering::Relaxed).saturating_sub(1);
+            resent.extend(std::iter::repeat_n(i, again as usize));
         }
         (results.into_iter().flatten().collect(), resent)
     }

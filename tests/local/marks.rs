@@ -315,6 +315,9 @@ async fn tui_import_of_a_pipe_is_refused_at_the_field_without_waiting_for_it() {
     let path = std::ffi::CString::new(fifo.to_str().expect("UTF-8")).expect("no NUL");
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0, "mkfifo");
+    // Held open for the whole test: were the pipe ever read, that read would end (at end of
+    // file) when this is dropped, so a failure fails instead of hanging the runtime.
+    let _held = std::fs::OpenOptions::new().read(true).write(true).open(&fifo).expect("open");
     let mut d = loaded(&mut f).await;
     // No writer ever opens the pipe: a read would wait forever, the refusal comes at once.
     let error = import_refused(&mut d, &fifo).await;

@@ -300,11 +300,27 @@ fn q_during_a_batch_stops_sending_and_quits_once_the_writes_in_flight_end() {
     let t0 = Instant::now();
     let mut app = asking_the_count(t0);
     typed(&mut app, t0, "2");
-    app.step(t0, key(KeyCode::Enter));
+    let sent = app.step(t0, key(KeyCode::Enter));
+    let [Request::WriteMany { writes, .. }] = sent.as_slice() else { panic!("{sent:?}") };
     assert_eq!(app.step(t0, ch('q')), [Request::CancelMany], "no further write is sent");
     assert!(!app.should_quit(), "the writes in flight end first");
     let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
     assert!(line.contains("stopping to quit"), "{line}");
+    // A write in flight ends: its progress line still says the app is quitting.
+    app.step(
+        t0,
+        answer(Response::ManyWritten {
+            table: TABLE.into(),
+            write: writes[0].clone(),
+            result: Ok(WriteDone::applied(None, None, Some(2.0), None)),
+            progress: progress(1, 2),
+        }),
+    );
+    let line = app.status_line().map(|l| l.text.clone()).unwrap_or_default();
+    assert!(
+        line.contains("1/2") && line.contains("quitting once the writes in flight end"),
+        "{line}"
+    );
     let report = Report { written: 1, ..Report::default() };
     app.step(
         t0,
