@@ -4,7 +4,8 @@
 //! 16 ms. Reports the UI time per change and the frame render times, in scan order and
 //! sorted by balance. The UI time per change is given by the wall clock and as CPU time (the
 //! same on a quiet machine; on a busy one the wall clock counts the waits for a core).
-//! Run: `cargo bench --bench live` (`-- --wallets N --seconds S` to change the sizes).
+//! Run: `cargo bench --bench live` (`-- --wallets N --seconds S` to change the sizes,
+//! `--only 0|1` for one mode, `--no-render` to profile the changes alone).
 
 use std::time::{Duration, Instant};
 
@@ -123,7 +124,7 @@ struct Figures {
 
 /// `seconds` simulated seconds of 1000 changes/s, a tick every 250 ms and a frame every
 /// 16 ms (simulated clock; the work itself is timed for real).
-fn run(app: &mut App, n: usize, seconds: usize, start: Instant) -> Figures {
+fn run(app: &mut App, n: usize, seconds: usize, start: Instant, draw: bool) -> Figures {
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut figures =
         Figures { cpu: Duration::ZERO, per_change: vec![], ticks: vec![], renders: vec![] };
@@ -140,7 +141,7 @@ fn run(app: &mut App, n: usize, seconds: usize, start: Instant) -> Figures {
             figures.ticks.push(t.elapsed());
             figures.cpu += cpu_time() - cpu;
         }
-        if ms % 16 == 0 {
+        if draw && ms % 16 == 0 {
             let t = Instant::now();
             terminal.draw(|frame| ui::render(app, frame)).expect("draw");
             figures.renders.push(t.elapsed());
@@ -151,6 +152,9 @@ fn run(app: &mut App, n: usize, seconds: usize, start: Instant) -> Figures {
 
 fn percentile(values: &mut [Duration], p: f64) -> Duration {
     values.sort();
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
     values[((values.len() - 1) as f64 * p) as usize]
 }
 
@@ -165,10 +169,15 @@ fn main() {
     };
     let n = arg("--wallets", 1_000_000);
     let seconds = arg("--seconds", 3);
-    for (label, sorts) in [("scan order", 0), ("balance ↑", 3)] {
+    // `--only 0` or `--only 1`: just scan order or just balance ↑ (to profile one).
+    let only = arg("--only", usize::MAX);
+    // `--no-render`: no frames (so a profile of a long run shows the changes' own work).
+    let draw = !args.iter().any(|a| a == "--no-render");
+    let modes = [("scan order", 0), ("balance ↑", 3)];
+    for (_, &(label, sorts)) in modes.iter().enumerate().filter(|(m, _)| only > 1 || *m == only) {
         let start = Instant::now();
         let mut app = loaded_app(n, sorts, start);
-        let mut f = run(&mut app, n, seconds, start + Duration::from_secs(2));
+        let mut f = run(&mut app, n, seconds, start + Duration::from_secs(2), draw);
         let changes = f.per_change.len() as u32;
         let total: Duration =
             f.per_change.iter().sum::<Duration>() + f.ticks.iter().sum::<Duration>();

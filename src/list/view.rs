@@ -3,7 +3,13 @@
 //! store index the block holding it. Inserting, removing or moving one row costs a copy inside
 //! one block plus one pass over the blocks (O(block + blocks), about a microsecond at 1M
 //! rows), not a shift of the whole view; the row at a position is a binary search over the
-//! blocks' starts, and the position of a row a scan of its one block (no comparisons).
+//! blocks' starts, and the position of a row a search of its one block.
+//!
+//! Each entry has a 64-bit key that orders like the view (`a` before `b` implies
+//! `key(a) <= key(b)`): in a sorted view it is kept next to the entry (its balance's or
+//! user_id's prefix), in scan order it is the store index itself. Each block's last key is kept
+//! in one array, so finding a new row's place reads that array and one block's keys, and looks
+//! at the rows themselves only where keys tie.
 
 /// Entries per block at most (a block that reaches it is split in two).
 /// Small blocks keep the binary search's last, cache-missing steps few (the blocks' last
@@ -27,6 +33,12 @@ pub(super) struct View {
     rank: Vec<u32>,
     /// For each store index, the id of the block holding it (`NONE` when not in view).
     block_of: Vec<u32>,
+    /// Keyed view: each block's entries' keys, by block id, beside `blocks`. Unkeyed (scan
+    /// order): empty, an entry is its own key.
+    keys: Vec<Vec<u64>>,
+    keyed: bool,
+    /// `lasts[k]`: the key of the last entry of block `order[k]` (0 for an empty block).
+    lasts: Vec<u64>,
     len: usize,
     /// The largest a block grows before it is split.
     cap: usize,
@@ -49,15 +61,23 @@ impl View {
             starts: vec![0],
             rank: vec![0],
             block_of: Vec::new(),
+            keys: vec![Vec::new()],
+            keyed: false,
+            lasts: vec![0],
             len: 0,
             cap: cap.max(2),
         }
     }
 
+    /// An empty view with the same block size, keyed or not.
+    pub(super) fn emptied(&self, keyed: bool) -> View {
+        View { keyed, ..View::with_block(self.cap) }
+    }
+
     /// A view of these entries (distinct store indices), in this order, with the same block
-    /// size.
-    pub(super) fn rebuilt(&self, entries: &[u32]) -> View {
-        let mut view = View::with_block(self.cap);
+    /// size; keyed with `keys` (one per entry) if given.
+    pub(super) fn rebuilt(&self, entries: &[u32], keys: Option<&[u64]>) -> View {
+        let mut view = self.emptied(keys.is_some());
         if entries.is_empty() {
             return view;
         }
@@ -65,6 +85,10 @@ impl View {
         let size = (self.cap * 3 / 4).max(1);
         view.blocks = entries.chunks(size).map(<[u32]>::to_vec).collect();
         let count = view.blocks.len();
+        view.keys = match keys {
+            Some(keys) => keys.chunks(size).map(<[u64]>::to_vec).collect(),
+            None => vec![Vec::new(); count],
+        };
         view.order = (0..count as u32).collect();
         view.rank = view.order.clone();
         view.starts = (0..count).map(|k| (k * size) as u32).collect();
@@ -74,7 +98,30 @@ impl View {
             block.iter().for_each(|&e| view.block_of[e as usize] = b as u32);
         }
         view.len = entries.len();
+        view.lasts = (0..count).map(|k| view.last_key(k)).collect();
         view
+    }
+
+    /// The key of entry `o` of block `b`.
+    fn key_at(&self, b: usize, o: usize) -> u64 {
+        match self.keyed {
+            true => self.keys[b][o],
+            false => u64::from(self.blocks[b][o]),
+        }
+    }
+
+    /// The key of the last entry of the block at place `k` (0 if it is empty).
+    fn last_key(&self, k: usize) -> u64 {
+        let b = self.order[k] as usize;
+        match self.blocks[b].len() {
+            0 => 0,
+            n => self.key_at(b, n - 1),
+        }
+    }
+
+    /// After the block at place `k` changed: its last key.
+    fn refresh_last(&mut self, k: usize) {
+        self.lasts[k] = self.last_key(k);
     }
 
     /// The most entries a block holds.
@@ -108,11 +155,40 @@ impl View {
         Some(self.block(k)[o])
     }
 
-    /// Where an entry is, if it is in view: found through its block, without comparing.
-    pub(super) fn position(&self, entry: u32) -> Option<usize> {
-        let b = *self.block_of.get(entry as usize).filter(|&&b| b != NONE)?;
-        let o = self.blocks[b as usize].iter().position(|&e| e == entry)?;
-        Some(self.starts[self.rank[b as usize] as usize] as usize + o)
+    /// Where an entry is, if it is in view: found through its block, by its key (the key it
+    /// was put in with) in an ordered block, else by a scan of the block.
+    pub(super) fn position(&self, entry: u32, key: u64) -> Option<usize> {
+        let b = *self.block_of.get(entry as usize).filter(|&&b| b != NONE)? as usize;
+        let block = &self.blocks[b];
+        let by_key = match self.keyed {
+            true => {
+                let keys = &self.keys[b];
+                let from = keys.partition_point(|&k| k < key);
+                let ties = keys[from..].iter().take_while(|&&k| k == key).count();
+                block[from..from + ties].iter().position(|&e| e == entry).map(|o| from + o)
+            }
+            false => Some(block.partition_point(|&e| e < entry))
+                .filter(|&o| block.get(o) == Some(&entry)),
+        };
+        // Rows not in order yet (appended by a scan, before `settle`) are scanned for.
+        let o = by_key.or_else(|| block.iter().position(|&e| e == entry))?;
+        Some(self.starts[self.rank[b] as usize] as usize + o)
+    }
+
+    /// The key of the entry at `p` (`p < len`).
+    pub(super) fn key(&self, p: usize) -> u64 {
+        let (k, o) = self.find(p);
+        self.key_at(self.order[k] as usize, o)
+    }
+
+    /// Gives the entry at `p` (`p < len`) a new key (a keyed view; unkeyed, nothing to do).
+    pub(super) fn set_key(&mut self, p: usize, key: u64) {
+        if !self.keyed {
+            return;
+        }
+        let (k, o) = self.find(p);
+        self.keys[self.order[k] as usize][o] = key;
+        self.refresh_last(k);
     }
 
     fn set_block_of(&mut self, entry: u32, block: u32) {
@@ -123,13 +199,15 @@ impl View {
         self.block_of[i] = block;
     }
 
-    /// Overwrites the entry at `p` (`p < len`) with one not in view.
+    /// Overwrites the entry at `p` (`p < len`) with one not in view, keeping its key (in an
+    /// unkeyed view the entry is its key).
     pub(super) fn set(&mut self, p: usize, entry: u32) {
         let (k, o) = self.find(p);
         let b = self.order[k];
         let old = std::mem::replace(&mut self.blocks[b as usize][o], entry);
         self.block_of[old as usize] = NONE;
         self.set_block_of(entry, b);
+        self.refresh_last(k);
     }
 
     /// The entries at positions `start..end` (clamped to the view).
@@ -160,19 +238,33 @@ impl View {
         all
     }
 
+    /// Every entry's key in order (keyed views; empty otherwise).
+    pub(super) fn keys_vec(&self) -> Vec<u64> {
+        let mut all = Vec::with_capacity(if self.keyed { self.len } else { 0 });
+        if self.keyed {
+            self.order.iter().for_each(|&b| all.extend_from_slice(&self.keys[b as usize]));
+        }
+        all
+    }
+
     /// A new empty block, placed at `k` in the order (its start is `start`).
     fn new_block(&mut self, k: usize, start: usize, capacity: usize) -> u32 {
         let b = match self.free.pop() {
             Some(b) => b,
             None => {
                 self.blocks.push(Vec::new());
+                self.keys.push(Vec::new());
                 self.rank.push(0);
                 (self.blocks.len() - 1) as u32
             }
         };
         self.blocks[b as usize] = Vec::with_capacity(capacity);
+        if self.keyed {
+            self.keys[b as usize] = Vec::with_capacity(capacity);
+        }
         self.order.insert(k, b);
         self.starts.insert(k, start as u32);
+        self.lasts.insert(k, 0);
         self.renumber(k);
         b
     }
@@ -181,7 +273,9 @@ impl View {
     fn drop_block(&mut self, k: usize) {
         let b = self.order.remove(k);
         self.starts.remove(k);
+        self.lasts.remove(k);
         self.blocks[b as usize] = Vec::new();
+        self.keys[b as usize] = Vec::new();
         self.free.push(b);
         self.renumber(k);
     }
@@ -193,8 +287,8 @@ impl View {
         }
     }
 
-    /// Appends an entry (not in view) at the end.
-    pub(super) fn push(&mut self, entry: u32) {
+    /// Appends an entry (not in view) at the end, with its key (ignored if unkeyed).
+    pub(super) fn push(&mut self, entry: u32, key: u64) {
         let mut k = self.order.len() - 1;
         if self.block(k).len() >= self.cap {
             // Appends fill blocks whole (a scan appends a million).
@@ -207,15 +301,24 @@ impl View {
             block.reserve_exact(self.cap - block.len());
         }
         block.push(entry);
+        if self.keyed {
+            let keys = &mut self.keys[b as usize];
+            if keys.len() == keys.capacity() {
+                keys.reserve_exact(self.cap - keys.len());
+            }
+            keys.push(key);
+        }
         self.set_block_of(entry, b);
+        self.refresh_last(k);
         self.len += 1;
     }
 
-    /// Inserts an entry (not in view) at position `p` (`p <= len`).
-    pub(super) fn insert(&mut self, p: usize, entry: u32) {
+    /// Inserts an entry (not in view) at position `p` (`p <= len`), with its key (ignored if
+    /// unkeyed).
+    pub(super) fn insert(&mut self, p: usize, entry: u32, key: u64) {
         assert!(p <= self.len, "insert at {p} past the end ({})", self.len);
         if p == self.len {
-            return self.push(entry);
+            return self.push(entry, key);
         }
         let (mut k, mut o) = self.find(p);
         if self.block(k).len() >= self.cap {
@@ -226,17 +329,30 @@ impl View {
             let next = self.new_block(k + 1, self.starts[k] as usize + half, 0);
             tail.iter().for_each(|&e| self.block_of[e as usize] = next);
             self.blocks[next as usize] = tail;
+            if self.keyed {
+                self.keys[next as usize] = self.keys[b].split_off(half);
+            }
+            self.refresh_last(k);
+            self.refresh_last(k + 1);
             if o >= half {
                 (k, o) = (k + 1, o - half);
             }
         }
-        let b = self.order[k];
-        let block = &mut self.blocks[b as usize];
+        let b = self.order[k] as usize;
+        let block = &mut self.blocks[b];
         if block.len() == block.capacity() {
             block.reserve_exact(self.cap - block.len());
         }
         block.insert(o, entry);
-        self.set_block_of(entry, b);
+        if self.keyed {
+            let keys = &mut self.keys[b];
+            if keys.len() == keys.capacity() {
+                keys.reserve_exact(self.cap - keys.len());
+            }
+            keys.insert(o, key);
+        }
+        self.set_block_of(entry, b as u32);
+        self.refresh_last(k);
         self.len += 1;
         self.starts[k + 1..].iter_mut().for_each(|s| *s += 1);
     }
@@ -247,7 +363,11 @@ impl View {
         let (k, o) = self.find(p);
         let b = self.order[k] as usize;
         let entry = self.blocks[b].remove(o);
+        if self.keyed {
+            self.keys[b].remove(o);
+        }
         self.block_of[entry as usize] = NONE;
+        self.refresh_last(k);
         self.len -= 1;
         self.starts[k + 1..].iter_mut().for_each(|s| *s -= 1);
         let left = self.blocks[b].len();
@@ -271,19 +391,40 @@ impl View {
         moved.iter().for_each(|&e| self.block_of[e as usize] = b as u32);
         self.blocks[b].reserve_exact(moved.len());
         self.blocks[b].extend_from_slice(&moved);
+        if self.keyed {
+            let moved = std::mem::take(&mut self.keys[next]);
+            self.keys[b].reserve_exact(moved.len());
+            self.keys[b].extend_from_slice(&moved);
+        }
         self.drop_block(k + 1);
+        self.refresh_last(k);
     }
 
     /// The first position whose entry is not `below` (every entry `below` comes before every
-    /// other, as in a sorted view): a binary search over the blocks' last entries, then one
-    /// block.
-    pub(super) fn partition_point(&self, mut below: impl FnMut(u32) -> bool) -> usize {
+    /// other, as in a sorted view), for a row whose key is `key`: an entry with a smaller key
+    /// is below, one with a larger key is not, `below` is asked only where keys tie. A binary
+    /// search over the blocks' last keys, then one block's keys.
+    pub(super) fn partition_point(&self, key: u64, mut below: impl FnMut(u32) -> bool) -> usize {
+        let (lo, hi) =
+            (self.lasts.partition_point(|&l| l < key), self.lasts.partition_point(|&l| l <= key));
         let last_below = |&b: &u32| self.blocks[b as usize].last().is_some_and(|&e| below(e));
-        let k = self.order.partition_point(last_below);
-        match self.order.get(k) {
-            Some(_) => self.starts[k] as usize + self.block(k).partition_point(|&e| below(e)),
-            None => self.len,
+        let k = lo + self.order[lo..hi].partition_point(last_below);
+        if k >= self.order.len() || self.len == 0 {
+            return self.len;
         }
+        let b = self.order[k] as usize;
+        let (block, start) = (&self.blocks[b], self.starts[k] as usize);
+        let (lo, hi) = match self.keyed {
+            true => {
+                let keys = &self.keys[b];
+                (keys.partition_point(|&x| x < key), keys.partition_point(|&x| x <= key))
+            }
+            false => {
+                let own = |e: &u32| u64::from(*e);
+                (block.partition_point(|e| own(e) < key), block.partition_point(|e| own(e) <= key))
+            }
+        };
+        start + lo + block[lo..hi].partition_point(|&e| below(e))
     }
 }
 

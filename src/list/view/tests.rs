@@ -15,6 +15,11 @@ impl Rng {
     }
 }
 
+/// The key the tests give an entry in a keyed view: ties of three.
+fn key(e: u32) -> u64 {
+    u64::from(e / 3)
+}
+
 /// Every way of reading the view agrees with the model, and no block outgrows its cap.
 fn check(view: &View, model: &[u32], step: usize) {
     assert_eq!(view.len(), model.len(), "len, step {step}");
@@ -26,12 +31,15 @@ fn check(view: &View, model: &[u32], step: usize) {
     }
     assert_eq!(view.get(model.len()), None);
     for (p, &e) in model.iter().enumerate() {
-        assert_eq!(view.position(e), Some(p), "position({e}), step {step}");
+        assert_eq!(view.position(e, key(e)), Some(p), "position({e}), step {step}");
+        if view.keyed {
+            assert_eq!(view.key(p), key(e), "key at {p}, step {step}");
+        }
     }
     let mut shown = [false; 1000];
     model.iter().for_each(|&e| shown[e as usize] = true);
     for e in (0..1000).filter(|&e| !shown[e as usize]) {
-        assert_eq!(view.position(e), None, "position({e}) of an entry not in view");
+        assert_eq!(view.position(e, key(e)), None, "position({e}) of an entry not in view");
     }
     assert_eq!(view.order.len(), view.starts.len());
     let live = view.order.len() + view.free.len();
@@ -46,15 +54,19 @@ fn check(view: &View, model: &[u32], step: usize) {
         assert!(block.len() <= view.cap, "block {b} over its cap, step {step}");
         assert!(block.capacity() <= view.cap.max(block.len()), "block {b} capacity");
         assert!(!block.is_empty() || view.order.len() == 1, "empty block {b}, step {step}");
+        let keys = &view.keys[b as usize];
+        assert_eq!(keys.len(), if view.keyed { block.len() } else { 0 }, "keys of block {b}");
+        let last = block.last().map_or(0, |&e| if view.keyed { key(e) } else { u64::from(e) });
+        assert_eq!(view.lasts[k], last, "last key of block {b}, step {step}");
         start += block.len() as u32;
     }
 }
 
 #[test]
 fn random_edits_match_a_vector() {
-    for cap in [2, 3, 4, 8, 64] {
+    for (cap, keyed) in [2, 3, 4, 8, 64].into_iter().flat_map(|c| [(c, false), (c, true)]) {
         let mut rng = Rng(0x2545_f491_4f6c_dd1d ^ cap as u64);
-        let mut view = View::with_block(cap);
+        let mut view = View::with_block(cap).emptied(keyed);
         let mut model: Vec<u32> = Vec::new();
         for step in 0..3000 {
             // A store index not in view (entries are distinct).
@@ -63,7 +75,7 @@ fn random_edits_match_a_vector() {
             match rng.below(10) {
                 0..=2 => {
                     let p = rng.below(model.len() + 1);
-                    view.insert(p, entry);
+                    view.insert(p, entry, key(entry));
                     model.insert(p, entry);
                 }
                 3..=5 if !model.is_empty() => {
@@ -73,10 +85,11 @@ fn random_edits_match_a_vector() {
                 6 if !model.is_empty() => {
                     let p = rng.below(model.len());
                     view.set(p, entry);
+                    view.set_key(p, key(entry));
                     model[p] = entry;
                 }
                 7 => {
-                    view.push(entry);
+                    view.push(entry, key(entry));
                     model.push(entry);
                 }
                 8 => {
@@ -88,7 +101,8 @@ fn random_edits_match_a_vector() {
                 _ => {
                     // Rebuilt from its entries: same entries, fresh blocks.
                     if rng.below(8) == 0 {
-                        view = view.rebuilt(&model);
+                        let keys: Vec<u64> = model.iter().map(|&e| key(e)).collect();
+                        view = view.rebuilt(&model, keyed.then_some(&keys[..]));
                     }
                 }
             }
@@ -101,23 +115,35 @@ fn random_edits_match_a_vector() {
 fn partition_point_finds_the_place_in_a_sorted_view() {
     for cap in [2, 5, 16] {
         let sorted: Vec<u32> = (0..200).map(|i| i * 2).collect();
-        let view = View::with_block(cap).rebuilt(&sorted);
+        let view = View::with_block(cap).rebuilt(&sorted, None);
+        let keys: Vec<u64> = sorted.iter().map(|&e| key(e)).collect();
+        let keyed = View::with_block(cap).rebuilt(&sorted, Some(&keys));
         for x in 0..402 {
-            let p = view.partition_point(|e| e < x);
-            assert_eq!(p, sorted.partition_point(|&e| e < x), "place of {x}, cap {cap}");
+            let expected = sorted.partition_point(|&e| e < x);
+            assert_eq!(
+                view.partition_point(x.into(), |e| e < x),
+                expected,
+                "place of {x}, cap {cap}"
+            );
+            // Keyed: only entries whose key ties with x's are asked about.
+            let asked = |e: u32| {
+                assert_eq!(key(e), key(x), "{e} asked about while placing {x}");
+                e < x
+            };
+            assert_eq!(keyed.partition_point(key(x), asked), expected, "keyed place of {x}");
         }
     }
     let empty = View::default();
-    assert_eq!(empty.partition_point(|_| true), 0);
+    assert_eq!(empty.partition_point(0, |_| true), 0);
     assert_eq!(empty.range(0, 10).count(), 0);
 }
 
 #[test]
 fn a_million_appends_fill_whole_blocks() {
     let mut view = View::default();
-    (0..1_000_000).for_each(|i| view.push(i));
+    (0..1_000_000).for_each(|i| view.push(i, 0));
     assert_eq!(view.order.len(), 1_000_000usize.div_ceil(BLOCK));
-    assert_eq!(view.position(999_999), Some(999_999));
+    assert_eq!(view.position(999_999, 999_999), Some(999_999));
     assert_eq!(view.get(999_999), Some(999_999));
     assert_eq!(view.range(999_990, 2_000_000).count(), 10);
 }
