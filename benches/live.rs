@@ -74,6 +74,21 @@ fn loaded_app(n: usize, sorts: usize, now: Instant) -> App {
         figures: None,
     };
     app.update(now, reply(Response::ScanPage(page)));
+    // The scan's other segments end empty: the scan is complete, as after a load.
+    for segment in 1..4 {
+        let page = ScanPage {
+            id: 1,
+            segment,
+            scanned: 0,
+            wallets: vec![],
+            skipped: 0,
+            consumed_rcu: None,
+            next: None,
+            figures: None,
+        };
+        app.update(now, reply(Response::ScanPage(page)));
+    }
+    assert!(app.scan().is_some_and(|s| s.finished.is_some()), "the load is complete");
     app.update(now, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));
     let s = Msg::Term(crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Char('s'),
