@@ -5,7 +5,8 @@
 //! sorted by balance. The UI time per change is given by the wall clock and as CPU time (the
 //! same on a quiet machine; on a busy one the wall clock counts the waits for a core).
 //! Run: `cargo bench --bench live` (`-- --wallets N --seconds S` to change the sizes,
-//! `--only 0|1` for one mode, `--no-render` to profile the changes alone).
+//! `--only 0|1` for one mode, `--no-render` to profile the changes alone, `--uuid` for UUID
+//! user_ids instead of `user-00000042`).
 
 use std::time::{Duration, Instant};
 
@@ -20,13 +21,19 @@ use wallet_tui::table::{AttributeDef, BillingMode, KeyElement, TableInfo, TableS
 use wallet_tui::ui;
 use wallet_tui::wallet::{UserId, Wallet};
 
+/// Wallet `i`'s id: `user-00000042`, or with `--uuid` a UUID (stored packed, no heap).
+fn id(i: usize) -> UserId {
+    match UUIDS.load(std::sync::atomic::Ordering::Relaxed) {
+        true => UserId::new(&format!("{i:08x}-0000-4000-8000-{:012x}", i * 7)),
+        false => UserId::new(&format!("user-{i:08}")),
+    }
+}
+
+static UUIDS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn wallet(i: usize, cents: u64) -> Wallet {
     let balance = format!("{}.{:02}", cents / 100, cents % 100);
-    Wallet {
-        user_id: UserId::new(&format!("user-{i:08}")),
-        balance: Balance::parse(&balance).ok(),
-        extra: Default::default(),
-    }
+    Wallet { user_id: id(i), balance: Balance::parse(&balance).ok(), extra: Default::default() }
 }
 
 fn reply(response: Response) -> Msg {
@@ -105,19 +112,12 @@ fn loaded_app(n: usize, sorts: usize, now: Instant) -> App {
 /// 50th (offset) a remove.
 fn change(k: usize, n: usize) -> Change {
     let i = (k * 104_729) % n;
-    let (kind, id, new) = match k % 50 {
+    let (kind, id_number, new) = match k % 50 {
         0 => (ChangeKind::Insert, n + k, Some(wallet(n + k, k as u64))),
         25 => (ChangeKind::Remove, i, None),
         _ => (ChangeKind::Modify, i, Some(wallet(i, (k as u64 * 31) % 1_000_000))),
     };
-    Change {
-        kind,
-        user_id: UserId::new(&format!("user-{id:08}")),
-        old: None,
-        new,
-        sequence: k.to_string(),
-        unknown: false,
-    }
+    Change { kind, user_id: id(id_number), old: None, new, sequence: k.to_string(), unknown: false }
 }
 
 /// CPU time of this thread: unlike the wall clock, not inflated when other processes share
@@ -188,6 +188,7 @@ fn main() {
     let only = arg("--only", usize::MAX);
     // `--no-render`: no frames (so a profile of a long run shows the changes' own work).
     let draw = !args.iter().any(|a| a == "--no-render");
+    UUIDS.store(args.iter().any(|a| a == "--uuid"), std::sync::atomic::Ordering::Relaxed);
     let modes = [("scan order", 0), ("balance ↑", 3)];
     for (_, &(label, sorts)) in modes.iter().enumerate().filter(|(m, _)| only > 1 || *m == only) {
         let start = Instant::now();

@@ -584,6 +584,8 @@ impl WalletList {
             self.groups.add(wallet, &self.currency_attribute);
         }
         match (at, shown) {
+            // Scan order is the store's: a changed wallet keeps its place.
+            (Some(_), true) if self.sort == SortKey::Loaded => {}
             (Some(p), true) => self.shift(p),
             (Some(p), false) => drop(self.view.remove(p)),
             (None, true) => self.view.insert(self.place(index), index, self.key_of(index)),
