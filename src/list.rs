@@ -658,14 +658,13 @@ impl WalletList {
     fn shift(&mut self, p: usize) {
         let Some(index) = self.view.get(p) else { return };
         let key = self.key_of(index);
-        self.view.set_key(p, key);
-        let in_order = |a: (u64, u32), b: (u64, u32)| match a.0.cmp(&b.0) {
-            Ordering::Equal => self.before(a.1, b.1).is_lt(),
+        let (_, [prev, next]) = self.view.rekey(p, key);
+        let in_order = |(a, x): (u32, u64), (b, y): (u32, u64)| match x.cmp(&y) {
+            Ordering::Equal => self.before(a, b).is_lt(),
             order => order.is_lt(),
         };
-        let at = |q: usize| self.view.get(q).map(|i| (self.view.key(q), i));
-        let prev_ok = p.checked_sub(1).and_then(at).is_none_or(|prev| in_order(prev, (key, index)));
-        let next_ok = at(p + 1).is_none_or(|next| in_order((key, index), next));
+        let prev_ok = prev.is_none_or(|prev| in_order(prev, (index, key)));
+        let next_ok = next.is_none_or(|next| in_order((index, key), next));
         if prev_ok && next_ok {
             return; // still in its place (scan order: always)
         }

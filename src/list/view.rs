@@ -16,6 +16,9 @@
 /// entries, visited first, stay in cache) and the scan for a row's position short.
 const BLOCK: usize = 256;
 
+/// The entries (and their keys) before and after a position, where there are.
+pub(super) type Neighbours = [Option<(u32, u64)>; 2];
+
 /// `block_of` for a store index that is not in view.
 const NONE: u32 = u32::MAX;
 
@@ -175,20 +178,30 @@ impl View {
         Some(self.starts[self.rank[b] as usize] as usize + o)
     }
 
-    /// The key of the entry at `p` (`p < len`).
-    pub(super) fn key(&self, p: usize) -> u64 {
+    /// Gives the entry at `p` (`p < len`) a new key (a keyed view; unkeyed, nothing to do):
+    /// the entry, and its neighbours' entries and keys (found with one search).
+    pub(super) fn rekey(&mut self, p: usize, key: u64) -> (u32, Neighbours) {
         let (k, o) = self.find(p);
-        self.key_at(self.order[k] as usize, o)
-    }
-
-    /// Gives the entry at `p` (`p < len`) a new key (a keyed view; unkeyed, nothing to do).
-    pub(super) fn set_key(&mut self, p: usize, key: u64) {
-        if !self.keyed {
-            return;
+        let b = self.order[k] as usize;
+        if self.keyed {
+            self.keys[b][o] = key;
+            self.refresh_last(k);
         }
-        let (k, o) = self.find(p);
-        self.keys[self.order[k] as usize][o] = key;
-        self.refresh_last(k);
+        let at = |k: usize, o: usize| {
+            let b = self.order[k] as usize;
+            (self.blocks[b][o], self.key_at(b, o))
+        };
+        let prev = match o {
+            0 if k == 0 => None,
+            0 => Some(at(k - 1, self.blocks[self.order[k - 1] as usize].len() - 1)),
+            o => Some(at(k, o - 1)),
+        };
+        let next = match self.blocks[b].len() {
+            n if o + 1 < n => Some(at(k, o + 1)),
+            _ if k + 1 < self.order.len() => Some(at(k + 1, 0)),
+            _ => None,
+        };
+        (self.blocks[b][o], [prev, next])
     }
 
     fn set_block_of(&mut self, entry: u32, block: u32) {

@@ -32,9 +32,16 @@ fn check(view: &View, model: &[u32], step: usize) {
     assert_eq!(view.get(model.len()), None);
     for (p, &e) in model.iter().enumerate() {
         assert_eq!(view.position(e, key(e)), Some(p), "position({e}), step {step}");
-        if view.keyed {
-            assert_eq!(view.key(p), key(e), "key at {p}, step {step}");
-        }
+    }
+    // One position a step: its neighbours, as `rekey` (with the key it has) gives them.
+    if let Some(&e) = model.get(step % model.len().max(1)) {
+        let p = step % model.len();
+        let own = |e: u32| if view.keyed { key(e) } else { u64::from(e) };
+        let (entry, [prev, next]) = view.clone().rekey(p, own(e));
+        assert_eq!(entry, e, "rekey({p}), step {step}");
+        let neighbour = |q: Option<usize>| q.and_then(|q| model.get(q)).map(|&e| (e, own(e)));
+        assert_eq!(prev, neighbour(p.checked_sub(1)), "before {p}, step {step}");
+        assert_eq!(next, neighbour(Some(p + 1)), "after {p}, step {step}");
     }
     let mut shown = [false; 1000];
     model.iter().for_each(|&e| shown[e as usize] = true);
@@ -85,7 +92,7 @@ fn random_edits_match_a_vector() {
                 6 if !model.is_empty() => {
                     let p = rng.below(model.len());
                     view.set(p, entry);
-                    view.set_key(p, key(entry));
+                    view.rekey(p, key(entry));
                     model[p] = entry;
                 }
                 7 => {
