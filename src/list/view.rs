@@ -96,7 +96,9 @@ impl View {
         view.rank = view.order.clone();
         view.starts = (0..count).map(|k| (k * size) as u32).collect();
         let top = entries.iter().max().map_or(0, |&m| m as usize + 1);
-        view.block_of = vec![NONE; top];
+        // Room for new rows: the first insert after a sort does not regrow (and copy) it.
+        view.block_of = Vec::with_capacity(top + top / 8);
+        view.block_of.resize(top, NONE);
         for (b, block) in view.blocks.iter().enumerate() {
             block.iter().for_each(|&e| view.block_of[e as usize] = b as u32);
         }
