@@ -492,8 +492,11 @@ impl WalletList {
         &self.columns.order
     }
 
-    /// Makes room for `additional` more wallets without regrowing.
+    /// Makes room for `additional` more wallets without regrowing, and a little more: the
+    /// table's item count is approximate, and the stream's first inserts after a full load
+    /// should not copy the whole store to a bigger block (pages not written take no memory).
     pub fn reserve(&mut self, additional: usize) {
+        let additional = additional + additional / 32;
         self.wallets.reserve(additional);
         let (wallets, hasher) = (&self.wallets, &self.by_id.hasher);
         self.by_id.table.reserve(additional, |&i| hasher.hash_one(&wallets[i as usize].user_id));

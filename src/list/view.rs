@@ -10,6 +10,9 @@
 //! user_id's prefix), in scan order it is the store index itself. Each block's last key is kept
 //! in one array, so finding a new row's place reads that array and one block's keys, and looks
 //! at the rows themselves only where keys tie.
+//!
+//! Blocks live in fixed slots of one array (and their keys in another), so reaching a block's
+//! rows is arithmetic, not one more pointer to follow (each one a cache miss at 1M rows).
 
 /// Entries per block at most (a block that reaches it is split in two).
 /// Small blocks keep the binary search's last, cache-missing steps few (the blocks' last
@@ -24,8 +27,15 @@ const NONE: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
 pub(super) struct View {
-    /// The blocks by id; an id in `free` is an empty block for reuse.
-    blocks: Vec<Vec<u32>>,
+    /// The blocks' slots, `cap` entries each: block `b` holds `entries[b * cap..]`, its first
+    /// `lens[b]` of them. A block id in `free` is an unused slot.
+    entries: Vec<u32>,
+    /// Keyed view: each entry's key, at the entry's place. Unkeyed (scan order): empty, an
+    /// entry is its own key.
+    keys: Vec<u64>,
+    keyed: bool,
+    /// Entries in each block, by block id.
+    lens: Vec<u32>,
     free: Vec<u32>,
     /// Block ids in view order: never an empty block, except the one block of an empty view.
     order: Vec<u32>,
@@ -34,14 +44,10 @@ pub(super) struct View {
     starts: Vec<u32>,
     /// For each block id, its place in `order`.
     rank: Vec<u32>,
-    /// For each store index, the id of the block holding it (`NONE` when not in view).
-    block_of: Vec<u32>,
-    /// Keyed view: each block's entries' keys, by block id, beside `blocks`. Unkeyed (scan
-    /// order): empty, an entry is its own key.
-    keys: Vec<Vec<u64>>,
-    keyed: bool,
     /// `lasts[k]`: the key of the last entry of block `order[k]` (0 for an empty block).
     lasts: Vec<u64>,
+    /// For each store index, the id of the block holding it (`NONE` when not in view).
+    block_of: Vec<u32>,
     len: usize,
     /// The largest a block grows before it is split.
     cap: usize,
@@ -57,24 +63,31 @@ impl View {
     /// An empty view whose blocks hold at most `cap` entries (small in tests, to exercise
     /// splits and merges).
     pub(super) fn with_block(cap: usize) -> Self {
+        let cap = cap.max(2);
         View {
-            blocks: vec![Vec::new()],
+            entries: vec![0; cap],
+            keys: Vec::new(),
+            keyed: false,
+            lens: vec![0],
             free: Vec::new(),
             order: vec![0],
             starts: vec![0],
             rank: vec![0],
-            block_of: Vec::new(),
-            keys: vec![Vec::new()],
-            keyed: false,
             lasts: vec![0],
+            block_of: Vec::new(),
             len: 0,
-            cap: cap.max(2),
+            cap,
         }
     }
 
     /// An empty view with the same block size, keyed or not.
     pub(super) fn emptied(&self, keyed: bool) -> View {
-        View { keyed, ..View::with_block(self.cap) }
+        let mut view = View::with_block(self.cap);
+        if keyed {
+            view.keyed = true;
+            view.keys = vec![0; view.cap];
+        }
+        view
     }
 
     /// A view of these entries (distinct store indices), in this order, with the same block
@@ -84,14 +97,25 @@ impl View {
         if entries.is_empty() {
             return view;
         }
+        let cap = view.cap;
         // Three quarters full: room for inserts before a split.
-        let size = (self.cap * 3 / 4).max(1);
-        view.blocks = entries.chunks(size).map(<[u32]>::to_vec).collect();
-        let count = view.blocks.len();
-        view.keys = match keys {
-            Some(keys) => keys.chunks(size).map(<[u64]>::to_vec).collect(),
-            None => vec![Vec::new(); count],
-        };
+        let size = (cap * 3 / 4).max(1);
+        let count = entries.len().div_ceil(size);
+        // Room for the slots of later splits: no regrowing (and copying) soon.
+        let slots = count + count / 8;
+        view.entries = Vec::with_capacity(slots * cap);
+        for chunk in entries.chunks(size) {
+            view.entries.extend_from_slice(chunk);
+            view.entries.resize(view.entries.len() + cap - chunk.len(), 0);
+        }
+        if let Some(keys) = keys {
+            view.keys = Vec::with_capacity(slots * cap);
+            for chunk in keys.chunks(size) {
+                view.keys.extend_from_slice(chunk);
+                view.keys.resize(view.keys.len() + cap - chunk.len(), 0);
+            }
+        }
+        view.lens = entries.chunks(size).map(|c| c.len() as u32).collect();
         view.order = (0..count as u32).collect();
         view.rank = view.order.clone();
         view.starts = (0..count).map(|k| (k * size) as u32).collect();
@@ -99,26 +123,38 @@ impl View {
         // Room for new rows: the first insert after a sort does not regrow (and copy) it.
         view.block_of = Vec::with_capacity(top + top / 8);
         view.block_of.resize(top, NONE);
-        for (b, block) in view.blocks.iter().enumerate() {
-            block.iter().for_each(|&e| view.block_of[e as usize] = b as u32);
+        for (k, chunk) in entries.chunks(size).enumerate() {
+            chunk.iter().for_each(|&e| view.block_of[e as usize] = k as u32);
         }
         view.len = entries.len();
         view.lasts = (0..count).map(|k| view.last_key(k)).collect();
         view
     }
 
+    /// Block `b`'s entries.
+    fn slot(&self, b: usize) -> &[u32] {
+        let start = b * self.cap;
+        &self.entries[start..start + self.lens[b] as usize]
+    }
+
+    /// Block `b`'s keys (a keyed view).
+    fn slot_keys(&self, b: usize) -> &[u64] {
+        let start = b * self.cap;
+        &self.keys[start..start + self.lens[b] as usize]
+    }
+
     /// The key of entry `o` of block `b`.
     fn key_at(&self, b: usize, o: usize) -> u64 {
         match self.keyed {
-            true => self.keys[b][o],
-            false => u64::from(self.blocks[b][o]),
+            true => self.keys[b * self.cap + o],
+            false => u64::from(self.entries[b * self.cap + o]),
         }
     }
 
     /// The key of the last entry of the block at place `k` (0 if it is empty).
     fn last_key(&self, k: usize) -> u64 {
         let b = self.order[k] as usize;
-        match self.blocks[b].len() {
+        match self.lens[b] as usize {
             0 => 0,
             n => self.key_at(b, n - 1),
         }
@@ -148,32 +184,30 @@ impl View {
         (k, p - self.starts[k] as usize)
     }
 
-    fn block(&self, k: usize) -> &Vec<u32> {
-        &self.blocks[self.order[k] as usize]
-    }
-
     pub(super) fn get(&self, p: usize) -> Option<u32> {
         if p >= self.len {
             return None;
         }
         let (k, o) = self.find(p);
-        Some(self.block(k)[o])
+        Some(self.entries[self.order[k] as usize * self.cap + o])
     }
 
     /// Where an entry is, if it is in view: found through its block, by its key (the key it
     /// was put in with) in an ordered block, else by a scan of the block.
     pub(super) fn position(&self, entry: u32, key: u64) -> Option<usize> {
         let b = *self.block_of.get(entry as usize).filter(|&&b| b != NONE)? as usize;
-        let block = &self.blocks[b];
+        let block = self.slot(b);
         let by_key = match self.keyed {
             true => {
-                let keys = &self.keys[b];
+                let keys = self.slot_keys(b);
                 let from = keys.partition_point(|&k| k < key);
                 let ties = keys[from..].iter().take_while(|&&k| k == key).count();
                 block[from..from + ties].iter().position(|&e| e == entry).map(|o| from + o)
             }
-            false => Some(block.partition_point(|&e| e < entry))
-                .filter(|&o| block.get(o) == Some(&entry)),
+            false => {
+                let o = block.partition_point(|&e| e < entry);
+                (block.get(o) == Some(&entry)).then_some(o)
+            }
         };
         // Rows not in order yet (appended by a scan, before `settle`) are scanned for.
         let o = by_key.or_else(|| block.iter().position(|&e| e == entry))?;
@@ -186,24 +220,24 @@ impl View {
         let (k, o) = self.find(p);
         let b = self.order[k] as usize;
         if self.keyed {
-            self.keys[b][o] = key;
+            self.keys[b * self.cap + o] = key;
             self.refresh_last(k);
         }
         let at = |k: usize, o: usize| {
             let b = self.order[k] as usize;
-            (self.blocks[b][o], self.key_at(b, o))
+            (self.entries[b * self.cap + o], self.key_at(b, o))
         };
         let prev = match o {
             0 if k == 0 => None,
-            0 => Some(at(k - 1, self.blocks[self.order[k - 1] as usize].len() - 1)),
+            0 => Some(at(k - 1, self.lens[self.order[k - 1] as usize] as usize - 1)),
             o => Some(at(k, o - 1)),
         };
-        let next = match self.blocks[b].len() {
+        let next = match self.lens[b] as usize {
             n if o + 1 < n => Some(at(k, o + 1)),
             _ if k + 1 < self.order.len() => Some(at(k + 1, 0)),
             _ => None,
         };
-        (self.blocks[b][o], [prev, next])
+        (self.entries[b * self.cap + o], [prev, next])
     }
 
     fn set_block_of(&mut self, entry: u32, block: u32) {
@@ -219,7 +253,7 @@ impl View {
     pub(super) fn set(&mut self, p: usize, entry: u32) {
         let (k, o) = self.find(p);
         let b = self.order[k];
-        let old = std::mem::replace(&mut self.blocks[b as usize][o], entry);
+        let old = std::mem::replace(&mut self.entries[b as usize * self.cap + o], entry);
         self.block_of[old as usize] = NONE;
         self.set_block_of(entry, b);
         self.refresh_last(k);
@@ -235,7 +269,7 @@ impl View {
             .iter()
             .enumerate()
             .flat_map(move |(n, &b)| {
-                self.blocks[b as usize].get(if n == 0 { o } else { 0 }..).unwrap_or_default()
+                self.slot(b as usize).get(if n == 0 { o } else { 0 }..).unwrap_or_default()
             })
             .take(end - start)
             .copied()
@@ -243,13 +277,13 @@ impl View {
 
     /// Every entry in order.
     pub(super) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.order.iter().flat_map(|&b| &self.blocks[b as usize]).copied()
+        self.order.iter().flat_map(|&b| self.slot(b as usize)).copied()
     }
 
     /// Every entry in order, as one vector.
     pub(super) fn to_vec(&self) -> Vec<u32> {
         let mut all = Vec::with_capacity(self.len);
-        self.order.iter().for_each(|&b| all.extend_from_slice(&self.blocks[b as usize]));
+        self.order.iter().for_each(|&b| all.extend_from_slice(self.slot(b as usize)));
         all
     }
 
@@ -257,26 +291,26 @@ impl View {
     pub(super) fn keys_vec(&self) -> Vec<u64> {
         let mut all = Vec::with_capacity(if self.keyed { self.len } else { 0 });
         if self.keyed {
-            self.order.iter().for_each(|&b| all.extend_from_slice(&self.keys[b as usize]));
+            self.order.iter().for_each(|&b| all.extend_from_slice(self.slot_keys(b as usize)));
         }
         all
     }
 
     /// A new empty block, placed at `k` in the order (its start is `start`).
-    fn new_block(&mut self, k: usize, start: usize, capacity: usize) -> u32 {
+    fn new_block(&mut self, k: usize, start: usize) -> u32 {
         let b = match self.free.pop() {
             Some(b) => b,
             None => {
-                self.blocks.push(Vec::new());
-                self.keys.push(Vec::new());
+                self.entries.resize(self.entries.len() + self.cap, 0);
+                if self.keyed {
+                    self.keys.resize(self.keys.len() + self.cap, 0);
+                }
+                self.lens.push(0);
                 self.rank.push(0);
-                (self.blocks.len() - 1) as u32
+                (self.lens.len() - 1) as u32
             }
         };
-        self.blocks[b as usize] = Vec::with_capacity(capacity);
-        if self.keyed {
-            self.keys[b as usize] = Vec::with_capacity(capacity);
-        }
+        self.lens[b as usize] = 0;
         self.order.insert(k, b);
         self.starts.insert(k, start as u32);
         self.lasts.insert(k, 0);
@@ -289,8 +323,7 @@ impl View {
         let b = self.order.remove(k);
         self.starts.remove(k);
         self.lasts.remove(k);
-        self.blocks[b as usize] = Vec::new();
-        self.keys[b as usize] = Vec::new();
+        self.lens[b as usize] = 0;
         self.free.push(b);
         self.renumber(k);
     }
@@ -302,28 +335,29 @@ impl View {
         }
     }
 
+    /// Puts `entry` (with `key`) at offset `o` of block `b`, moving the rest up one.
+    fn put(&mut self, b: usize, o: usize, entry: u32, key: u64) {
+        let (start, n) = (b * self.cap, self.lens[b] as usize);
+        self.entries.copy_within(start + o..start + n, start + o + 1);
+        self.entries[start + o] = entry;
+        if self.keyed {
+            self.keys.copy_within(start + o..start + n, start + o + 1);
+            self.keys[start + o] = key;
+        }
+        self.lens[b] += 1;
+        self.set_block_of(entry, b as u32);
+    }
+
     /// Appends an entry (not in view) at the end, with its key (ignored if unkeyed).
     pub(super) fn push(&mut self, entry: u32, key: u64) {
         let mut k = self.order.len() - 1;
-        if self.block(k).len() >= self.cap {
+        if self.lens[self.order[k] as usize] as usize >= self.cap {
             // Appends fill blocks whole (a scan appends a million).
-            self.new_block(k + 1, self.len, self.cap);
+            self.new_block(k + 1, self.len);
             k += 1;
         }
-        let b = self.order[k];
-        let block = &mut self.blocks[b as usize];
-        if block.len() == block.capacity() {
-            block.reserve_exact(self.cap - block.len());
-        }
-        block.push(entry);
-        if self.keyed {
-            let keys = &mut self.keys[b as usize];
-            if keys.len() == keys.capacity() {
-                keys.reserve_exact(self.cap - keys.len());
-            }
-            keys.push(key);
-        }
-        self.set_block_of(entry, b);
+        let b = self.order[k] as usize;
+        self.put(b, self.lens[b] as usize, entry, key);
         self.refresh_last(k);
         self.len += 1;
     }
@@ -336,16 +370,20 @@ impl View {
             return self.push(entry, key);
         }
         let (mut k, mut o) = self.find(p);
-        if self.block(k).len() >= self.cap {
+        let n = self.lens[self.order[k] as usize] as usize;
+        if n >= self.cap {
             // Full: split in two halves first, so no block ever grows past `cap`.
-            let half = self.block(k).len() / 2;
+            let half = n / 2;
+            let next = self.new_block(k + 1, self.starts[k] as usize + half) as usize;
             let b = self.order[k] as usize;
-            let tail = self.blocks[b].split_off(half);
-            let next = self.new_block(k + 1, self.starts[k] as usize + half, 0);
-            tail.iter().for_each(|&e| self.block_of[e as usize] = next);
-            self.blocks[next as usize] = tail;
+            let (from, to) = (b * self.cap + half, next * self.cap);
+            self.entries.copy_within(from..b * self.cap + n, to);
             if self.keyed {
-                self.keys[next as usize] = self.keys[b].split_off(half);
+                self.keys.copy_within(from..b * self.cap + n, to);
+            }
+            (self.lens[b], self.lens[next]) = (half as u32, (n - half) as u32);
+            for i in to..to + n - half {
+                self.block_of[self.entries[i] as usize] = next as u32;
             }
             self.refresh_last(k);
             self.refresh_last(k + 1);
@@ -353,20 +391,7 @@ impl View {
                 (k, o) = (k + 1, o - half);
             }
         }
-        let b = self.order[k] as usize;
-        let block = &mut self.blocks[b];
-        if block.len() == block.capacity() {
-            block.reserve_exact(self.cap - block.len());
-        }
-        block.insert(o, entry);
-        if self.keyed {
-            let keys = &mut self.keys[b];
-            if keys.len() == keys.capacity() {
-                keys.reserve_exact(self.cap - keys.len());
-            }
-            keys.insert(o, key);
-        }
-        self.set_block_of(entry, b as u32);
+        self.put(self.order[k] as usize, o, entry, key);
         self.refresh_last(k);
         self.len += 1;
         self.starts[k + 1..].iter_mut().for_each(|s| *s += 1);
@@ -377,15 +402,18 @@ impl View {
         assert!(p < self.len, "remove at {p} past the end ({})", self.len);
         let (k, o) = self.find(p);
         let b = self.order[k] as usize;
-        let entry = self.blocks[b].remove(o);
+        let (start, n) = (b * self.cap, self.lens[b] as usize);
+        let entry = self.entries[start + o];
+        self.entries.copy_within(start + o + 1..start + n, start + o);
         if self.keyed {
-            self.keys[b].remove(o);
+            self.keys.copy_within(start + o + 1..start + n, start + o);
         }
+        self.lens[b] -= 1;
         self.block_of[entry as usize] = NONE;
         self.refresh_last(k);
         self.len -= 1;
         self.starts[k + 1..].iter_mut().for_each(|s| *s -= 1);
-        let left = self.blocks[b].len();
+        let left = n - 1;
         if left == 0 && self.order.len() > 1 {
             self.drop_block(k);
         } else if left < self.cap / 4 && k + 1 < self.order.len() {
@@ -399,18 +427,20 @@ impl View {
     /// The block at place `k` takes in the next one, if both fit in one.
     fn merge(&mut self, k: usize) {
         let (b, next) = (self.order[k] as usize, self.order[k + 1] as usize);
-        if self.blocks[b].len() + self.blocks[next].len() > self.cap {
+        let (n, m) = (self.lens[b] as usize, self.lens[next] as usize);
+        if n + m > self.cap {
             return;
         }
-        let moved = std::mem::take(&mut self.blocks[next]);
-        moved.iter().for_each(|&e| self.block_of[e as usize] = b as u32);
-        self.blocks[b].reserve_exact(moved.len());
-        self.blocks[b].extend_from_slice(&moved);
+        let (from, to) = (next * self.cap, b * self.cap + n);
+        self.entries.copy_within(from..from + m, to);
         if self.keyed {
-            let moved = std::mem::take(&mut self.keys[next]);
-            self.keys[b].reserve_exact(moved.len());
-            self.keys[b].extend_from_slice(&moved);
+            self.keys.copy_within(from..from + m, to);
         }
+        for i in to..to + m {
+            self.block_of[self.entries[i] as usize] = b as u32;
+        }
+        self.lens[b] += m as u32;
+        self.lens[next] = 0;
         self.drop_block(k + 1);
         self.refresh_last(k);
     }
@@ -422,16 +452,16 @@ impl View {
     pub(super) fn partition_point(&self, key: u64, mut below: impl FnMut(u32) -> bool) -> usize {
         let (lo, hi) =
             (self.lasts.partition_point(|&l| l < key), self.lasts.partition_point(|&l| l <= key));
-        let last_below = |&b: &u32| self.blocks[b as usize].last().is_some_and(|&e| below(e));
+        let last_below = |&b: &u32| self.slot(b as usize).last().is_some_and(|&e| below(e));
         let k = lo + self.order[lo..hi].partition_point(last_below);
         if k >= self.order.len() || self.len == 0 {
             return self.len;
         }
         let b = self.order[k] as usize;
-        let (block, start) = (&self.blocks[b], self.starts[k] as usize);
+        let (block, start) = (self.slot(b), self.starts[k] as usize);
         let (lo, hi) = match self.keyed {
             true => {
-                let keys = &self.keys[b];
+                let keys = self.slot_keys(b);
                 (keys.partition_point(|&x| x < key), keys.partition_point(|&x| x <= key))
             }
             false => {

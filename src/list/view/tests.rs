@@ -50,19 +50,21 @@ fn check(view: &View, model: &[u32], step: usize) {
     }
     assert_eq!(view.order.len(), view.starts.len());
     let live = view.order.len() + view.free.len();
-    assert_eq!(live, view.blocks.len(), "every block is in the order or free, step {step}");
+    assert_eq!(live, view.lens.len(), "every block is in the order or free, step {step}");
+    assert_eq!(view.entries.len(), view.lens.len() * view.cap, "a slot per block");
+    assert_eq!(view.keys.len(), if view.keyed { view.entries.len() } else { 0 }, "keys");
     for (k, &b) in view.order.iter().enumerate() {
         assert_eq!(view.rank[b as usize], k as u32, "rank of block {b}, step {step}");
     }
+    for &b in &view.free {
+        assert_eq!(view.lens[b as usize], 0, "free block {b} empty, step {step}");
+    }
     let mut start = 0;
     for (k, &b) in view.order.iter().enumerate() {
-        let block = &view.blocks[b as usize];
+        let block = view.slot(b as usize);
         assert_eq!(view.starts[k], start, "start of block {b}, step {step}");
         assert!(block.len() <= view.cap, "block {b} over its cap, step {step}");
-        assert!(block.capacity() <= view.cap.max(block.len()), "block {b} capacity");
         assert!(!block.is_empty() || view.order.len() == 1, "empty block {b}, step {step}");
-        let keys = &view.keys[b as usize];
-        assert_eq!(keys.len(), if view.keyed { block.len() } else { 0 }, "keys of block {b}");
         let last = block.last().map_or(0, |&e| if view.keyed { key(e) } else { u64::from(e) });
         assert_eq!(view.lasts[k], last, "last key of block {b}, step {step}");
         start += block.len() as u32;
