@@ -649,10 +649,9 @@ impl WalletList {
         self.view.partition_point(self.key_of(index), |i| self.before(i, index).is_lt())
     }
 
-    /// Where stored wallet `index` is in the view, if it is in view (found by its key as the
-    /// view has it: call before the wallet changes).
+    /// Where stored wallet `index` is in the view, if it is in view.
     fn locate(&self, index: u32) -> Option<usize> {
-        self.view.position(index, self.key_of(index))
+        self.view.position(index)
     }
 
     /// The view entry at `p` changed its value: its key is renewed, and it moves to its place

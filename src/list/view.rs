@@ -192,25 +192,12 @@ impl View {
         Some(self.entries[self.order[k] as usize * self.cap + o])
     }
 
-    /// Where an entry is, if it is in view: found through its block, by its key (the key it
-    /// was put in with) in an ordered block, else by a scan of the block.
-    pub(super) fn position(&self, entry: u32, key: u64) -> Option<usize> {
+    /// Where an entry is, if it is in view: found through its block, by a scan of it (16
+    /// entries, one cache line, compared at a time: the lines are read in order, so the
+    /// memory fetches them ahead, where a binary search would wait for each in turn).
+    pub(super) fn position(&self, entry: u32) -> Option<usize> {
         let b = *self.block_of.get(entry as usize).filter(|&&b| b != NONE)? as usize;
-        let block = self.slot(b);
-        let by_key = match self.keyed {
-            true => {
-                let keys = self.slot_keys(b);
-                let from = keys.partition_point(|&k| k < key);
-                let ties = keys[from..].iter().take_while(|&&k| k == key).count();
-                block[from..from + ties].iter().position(|&e| e == entry).map(|o| from + o)
-            }
-            false => {
-                let o = block.partition_point(|&e| e < entry);
-                (block.get(o) == Some(&entry)).then_some(o)
-            }
-        };
-        // Rows not in order yet (appended by a scan, before `settle`) are scanned for.
-        let o = by_key.or_else(|| block.iter().position(|&e| e == entry))?;
+        let o = offset_of(self.slot(b), entry)?;
         Some(self.starts[self.rank[b] as usize] as usize + o)
     }
 
@@ -471,6 +458,19 @@ impl View {
         };
         start + lo + block[lo..hi].partition_point(|&e| below(e))
     }
+}
+
+/// Where `entry` is in `block`: whole lines compared at once (no branch per entry).
+fn offset_of(block: &[u32], entry: u32) -> Option<usize> {
+    const LINE: usize = 16;
+    let mut lines = block.chunks_exact(LINE);
+    for (n, line) in lines.by_ref().enumerate() {
+        if line.iter().fold(false, |hit, &e| hit | (e == entry)) {
+            return line.iter().position(|&e| e == entry).map(|o| n * LINE + o);
+        }
+    }
+    let rest = lines.remainder();
+    rest.iter().position(|&e| e == entry).map(|o| block.len() - rest.len() + o)
 }
 
 #[cfg(test)]
