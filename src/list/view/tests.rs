@@ -148,6 +148,20 @@ fn partition_point_finds_the_place_in_a_sorted_view() {
 }
 
 #[test]
+fn key_range_agrees_with_two_binary_searches() {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    for len in [0, 1, 31, 32, 33, 64, 100, 255, 256] {
+        let mut keys: Vec<u64> = (0..len).map(|_| rng.below(40) as u64).collect();
+        keys.sort_unstable();
+        for key in 0..42 {
+            let expected =
+                (keys.partition_point(|&x| x < key), keys.partition_point(|&x| x <= key));
+            assert_eq!(key_range(&keys, key), expected, "{key} in {keys:?}");
+        }
+    }
+}
+
+#[test]
 fn a_million_appends_fill_whole_blocks() {
     let mut view = View::default();
     (0..1_000_000).for_each(|i| view.push(i, 0));
