@@ -589,7 +589,7 @@ impl WalletList {
         match (at, shown) {
             // Scan order is the store's: a changed wallet keeps its place.
             (Some(_), true) if self.sort == SortKey::Loaded => {}
-            (Some(p), true) => self.shift(p),
+            (Some(p), true) => self.shift(p, index),
             (Some(p), false) => drop(self.view.remove(p)),
             (None, true) => self.view.insert(self.place(index), index, self.key_of(index)),
             (None, false) => {}
@@ -654,11 +654,12 @@ impl WalletList {
         self.view.position(index)
     }
 
-    /// The view entry at `p` changed its value: its key is renewed, and it moves to its place
-    /// among the others (out of its block and into another: nothing else moves). Its
-    /// neighbours are compared by key, and by value only where keys tie.
-    fn shift(&mut self, p: usize) {
-        let Some(index) = self.view.get(p) else { return };
+    /// The view entry at `p`, stored wallet `index`, changed its value: its key is renewed,
+    /// and it moves to its place among the others (out of its block and into another:
+    /// nothing else moves). Its neighbours are compared by key, and by value only where keys
+    /// tie.
+    fn shift(&mut self, p: usize, index: u32) {
+        debug_assert_eq!(self.view.get(p), Some(index), "shift of a row not at {p}");
         let key = self.key_of(index);
         let (_, [prev, next]) = self.view.rekey(p, key);
         let in_order = |(a, x): (u32, u64), (b, y): (u32, u64)| match x.cmp(&y) {
@@ -703,7 +704,7 @@ impl WalletList {
         self.refresh_columns();
         if let Some(p) = last_at {
             self.view.set(p, index);
-            self.shift(p); // scan order follows the store's; the other orders do not move it
+            self.shift(p, index); // scan order follows the store's; the other orders do not move it
         }
         Some(removed)
     }
