@@ -4,7 +4,9 @@
 //! 16 ms. Reports the UI time per change and the frame render times, in scan order and
 //! sorted by balance. The UI time per change is given by the wall clock and as CPU time (the
 //! same on a quiet machine; on a busy one the wall clock counts the waits for a core).
-//! Run: `cargo bench --bench live` (`-- --wallets N --seconds S` to change the sizes).
+//! Run: `cargo bench --bench live` (`-- --wallets N --seconds S` to change the sizes,
+//! `--only 0|1` for one mode, `--no-render` to profile the changes alone, `--uuid` for UUID
+//! user_ids instead of `user-00000042`).
 
 use std::time::{Duration, Instant};
 
@@ -19,13 +21,19 @@ use wallet_tui::table::{AttributeDef, BillingMode, KeyElement, TableInfo, TableS
 use wallet_tui::ui;
 use wallet_tui::wallet::{UserId, Wallet};
 
+/// Wallet `i`'s id: `user-00000042`, or with `--uuid` a UUID (stored packed, no heap).
+fn id(i: usize) -> UserId {
+    match UUIDS.load(std::sync::atomic::Ordering::Relaxed) {
+        true => UserId::new(&format!("{i:08x}-0000-4000-8000-{:012x}", i * 7)),
+        false => UserId::new(&format!("user-{i:08}")),
+    }
+}
+
+static UUIDS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn wallet(i: usize, cents: u64) -> Wallet {
     let balance = format!("{}.{:02}", cents / 100, cents % 100);
-    Wallet {
-        user_id: UserId::new(&format!("user-{i:08}")),
-        balance: Balance::parse(&balance).ok(),
-        extra: Default::default(),
-    }
+    Wallet { user_id: id(i), balance: Balance::parse(&balance).ok(), extra: Default::default() }
 }
 
 fn reply(response: Response) -> Msg {
@@ -73,6 +81,21 @@ fn loaded_app(n: usize, sorts: usize, now: Instant) -> App {
         figures: None,
     };
     app.update(now, reply(Response::ScanPage(page)));
+    // The scan's other segments end empty: the scan is complete, as after a load.
+    for segment in 1..4 {
+        let page = ScanPage {
+            id: 1,
+            segment,
+            scanned: 0,
+            wallets: vec![],
+            skipped: 0,
+            consumed_rcu: None,
+            next: None,
+            figures: None,
+        };
+        app.update(now, reply(Response::ScanPage(page)));
+    }
+    assert!(app.scan().is_some_and(|s| s.finished.is_some()), "the load is complete");
     app.update(now, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));
     let s = Msg::Term(crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Char('s'),
@@ -89,19 +112,12 @@ fn loaded_app(n: usize, sorts: usize, now: Instant) -> App {
 /// 50th (offset) a remove.
 fn change(k: usize, n: usize) -> Change {
     let i = (k * 104_729) % n;
-    let (kind, id, new) = match k % 50 {
+    let (kind, id_number, new) = match k % 50 {
         0 => (ChangeKind::Insert, n + k, Some(wallet(n + k, k as u64))),
         25 => (ChangeKind::Remove, i, None),
         _ => (ChangeKind::Modify, i, Some(wallet(i, (k as u64 * 31) % 1_000_000))),
     };
-    Change {
-        kind,
-        user_id: UserId::new(&format!("user-{id:08}")),
-        old: None,
-        new,
-        sequence: k.to_string(),
-        unknown: false,
-    }
+    Change { kind, user_id: id(id_number), old: None, new, sequence: k.to_string(), unknown: false }
 }
 
 /// CPU time of this thread: unlike the wall clock, not inflated when other processes share
@@ -123,7 +139,7 @@ struct Figures {
 
 /// `seconds` simulated seconds of 1000 changes/s, a tick every 250 ms and a frame every
 /// 16 ms (simulated clock; the work itself is timed for real).
-fn run(app: &mut App, n: usize, seconds: usize, start: Instant) -> Figures {
+fn run(app: &mut App, n: usize, seconds: usize, start: Instant, draw: bool) -> Figures {
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut figures =
         Figures { cpu: Duration::ZERO, per_change: vec![], ticks: vec![], renders: vec![] };
@@ -140,7 +156,7 @@ fn run(app: &mut App, n: usize, seconds: usize, start: Instant) -> Figures {
             figures.ticks.push(t.elapsed());
             figures.cpu += cpu_time() - cpu;
         }
-        if ms % 16 == 0 {
+        if draw && ms % 16 == 0 {
             let t = Instant::now();
             terminal.draw(|frame| ui::render(app, frame)).expect("draw");
             figures.renders.push(t.elapsed());
@@ -151,6 +167,9 @@ fn run(app: &mut App, n: usize, seconds: usize, start: Instant) -> Figures {
 
 fn percentile(values: &mut [Duration], p: f64) -> Duration {
     values.sort();
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
     values[((values.len() - 1) as f64 * p) as usize]
 }
 
@@ -165,10 +184,16 @@ fn main() {
     };
     let n = arg("--wallets", 1_000_000);
     let seconds = arg("--seconds", 3);
-    for (label, sorts) in [("scan order", 0), ("balance ↑", 3)] {
+    // `--only 0` or `--only 1`: just scan order or just balance ↑ (to profile one).
+    let only = arg("--only", usize::MAX);
+    // `--no-render`: no frames (so a profile of a long run shows the changes' own work).
+    let draw = !args.iter().any(|a| a == "--no-render");
+    UUIDS.store(args.iter().any(|a| a == "--uuid"), std::sync::atomic::Ordering::Relaxed);
+    let modes = [("scan order", 0), ("balance ↑", 3)];
+    for (_, &(label, sorts)) in modes.iter().enumerate().filter(|(m, _)| only > 1 || *m == only) {
         let start = Instant::now();
         let mut app = loaded_app(n, sorts, start);
-        let mut f = run(&mut app, n, seconds, start + Duration::from_secs(2));
+        let mut f = run(&mut app, n, seconds, start + Duration::from_secs(2), draw);
         let changes = f.per_change.len() as u32;
         let total: Duration =
             f.per_change.iter().sum::<Duration>() + f.ticks.iter().sum::<Duration>();

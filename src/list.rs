@@ -471,6 +471,7 @@ impl WalletList {
             sort: self.sort,
             filter: self.filter.clone(),
             currency_attribute: self.currency_attribute.clone(),
+            view: self.view.emptied(self.sort != SortKey::Loaded),
             ..Self::default()
         };
     }
@@ -496,8 +497,11 @@ impl WalletList {
         &self.columns.order
     }
 
-    /// Makes room for `additional` more wallets without regrowing.
+    /// Makes room for `additional` more wallets without regrowing, and a little more: the
+    /// table's item count is approximate, and the stream's first inserts after a full load
+    /// should not copy the whole store to a bigger block (pages not written take no memory).
     pub fn reserve(&mut self, additional: usize) {
+        let additional = additional + additional / 32;
         self.wallets.reserve(additional);
         let (wallets, hasher) = (&self.wallets, &self.by_id.hasher);
         self.by_id.table.reserve(additional, |&i| hasher.hash_one(&wallets[i as usize].user_id));
@@ -588,9 +592,11 @@ impl WalletList {
             self.groups.add(wallet, &self.currency_attribute);
         }
         match (at, shown) {
-            (Some(p), true) => self.shift(p),
+            // Scan order is the store's: a changed wallet keeps its place.
+            (Some(_), true) if self.sort == SortKey::Loaded => {}
+            (Some(p), true) => self.shift(p, index),
             (Some(p), false) => drop(self.view.remove(p)),
-            (None, true) => self.view.insert(self.place(index), index),
+            (None, true) => self.view.insert(self.place(index), index, self.key_of(index)),
             (None, false) => {}
         }
     }
@@ -608,7 +614,7 @@ impl WalletList {
         if !self.stale && self.filter.matches(wallet) {
             self.aggregates.add(wallet);
             self.groups.add(wallet, &self.currency_attribute);
-            self.view.push(index);
+            self.view.push(index, self.key_of(index));
             self.unsorted_tail += 1;
         }
     }
@@ -638,9 +644,14 @@ impl WalletList {
         }
     }
 
+    /// Stored wallet `index`'s key in the view (see [`view_key`]).
+    fn key_of(&self, index: u32) -> u64 {
+        view_key(self.sort, &self.wallets[index as usize], index)
+    }
+
     /// Where stored wallet `index` belongs in the ordered view.
     fn place(&self, index: u32) -> usize {
-        self.view.partition_point(|i| self.before(i, index).is_lt())
+        self.view.partition_point(self.key_of(index), |i| self.before(i, index).is_lt())
     }
 
     /// Where stored wallet `index` is in the view, if it is in view.
@@ -648,18 +659,25 @@ impl WalletList {
         self.view.position(index)
     }
 
-    /// The view entry at `p` changed its key: it moves to its place among the others
-    /// (out of its block and into another: nothing else moves).
-    fn shift(&mut self, p: usize) {
-        let Some(index) = self.view.get(p) else { return };
-        let after = |q: Option<usize>| q.and_then(|q| self.view.get(q));
-        let prev_ok = after(p.checked_sub(1)).is_none_or(|i| self.before(i, index).is_lt());
-        let next_ok = after(Some(p + 1)).is_none_or(|i| self.before(index, i).is_lt());
+    /// The view entry at `p`, stored wallet `index`, changed its value: its key is renewed,
+    /// and it moves to its place among the others (out of its block and into another:
+    /// nothing else moves). Its neighbours are compared by key, and by value only where keys
+    /// tie.
+    fn shift(&mut self, p: usize, index: u32) {
+        debug_assert_eq!(self.view.get(p), Some(index), "shift of a row not at {p}");
+        let key = self.key_of(index);
+        let (_, [prev, next]) = self.view.rekey(p, key);
+        let in_order = |(a, x): (u32, u64), (b, y): (u32, u64)| match x.cmp(&y) {
+            Ordering::Equal => self.before(a, b).is_lt(),
+            order => order.is_lt(),
+        };
+        let prev_ok = prev.is_none_or(|prev| in_order(prev, (index, key)));
+        let next_ok = next.is_none_or(|next| in_order((index, key), next));
         if prev_ok && next_ok {
             return; // still in its place (scan order: always)
         }
         self.view.remove(p);
-        self.view.insert(self.place(index), index);
+        self.view.insert(self.place(index), index, key);
     }
 
     fn refresh_columns(&mut self) {
@@ -691,7 +709,7 @@ impl WalletList {
         self.refresh_columns();
         if let Some(p) = last_at {
             self.view.set(p, index);
-            self.shift(p); // scan order follows the store's; the other orders do not move it
+            self.shift(p, index); // scan order follows the store's; the other orders do not move it
         }
         Some(removed)
     }
@@ -767,31 +785,38 @@ impl WalletList {
         if self.unsorted_tail <= self.view.block_cap() || self.unsorted_tail * 64 < split {
             let mut tail: Vec<u32> =
                 (split..self.view.len()).rev().map(|p| self.view.remove(p)).collect();
-            sort_indices(&mut tail, wallets, sort);
-            for index in tail {
-                self.view.insert(self.place(index), index);
+            let keys = sort_indices(&mut tail, wallets, sort);
+            for (index, key) in tail.into_iter().zip(keys) {
+                let place = self.view.partition_point(key, |i| self.before(i, index).is_lt());
+                self.view.insert(place, index, key);
             }
             self.unsorted_tail = 0;
             return;
         }
-        let cmp = |a: &u32, b: &u32| sort.compare(&wallets[*a as usize], &wallets[*b as usize]);
+        // Entries with their keys: the sorted part's as the view has them, the tail's new.
+        let cmp = |a: &(u32, u64), b: &(u32, u64)| {
+            a.1.cmp(&b.1).then_with(|| sort.compare(&wallets[a.0 as usize], &wallets[b.0 as usize]))
+        };
         let mut all = self.view.to_vec();
-        sort_indices(&mut all[split..], wallets, sort);
+        let tail_keys = sort_indices(&mut all[split..], wallets, sort);
+        let keys = self.view.keys_vec();
+        let left = all[..split].iter().copied().zip(keys[..split].iter().copied());
+        let right = all[split..].iter().copied().zip(tail_keys);
+        let (mut left, mut right) = (left.peekable(), right.peekable());
         let mut merged = Vec::with_capacity(all.len());
-        let (mut left, mut right) =
-            (all[..split].iter().peekable(), all[split..].iter().peekable());
-        while let (Some(a), Some(b)) = (left.peek(), right.peek()) {
-            if cmp(a, b).is_le() {
-                merged.push(**a);
-                left.next();
-            } else {
-                merged.push(**b);
-                right.next();
-            }
+        let mut merged_keys = Vec::with_capacity(all.len());
+        loop {
+            let next = match (left.peek(), right.peek()) {
+                (Some(a), Some(b)) if cmp(a, b).is_le() => left.next(),
+                (Some(_), Some(_)) => right.next(),
+                (Some(_), None) => left.next(),
+                (None, _) => right.next(),
+            };
+            let Some((entry, key)) = next else { break };
+            merged.push(entry);
+            merged_keys.push(key);
         }
-        merged.extend(left);
-        merged.extend(right);
-        self.view = self.view.rebuilt(&merged);
+        self.view = self.view.rebuilt(&merged, Some(&merged_keys));
         self.unsorted_tail = 0;
     }
 
@@ -808,8 +833,9 @@ impl WalletList {
                 view.push(i as u32);
             }
         }
-        sort_indices(&mut view, &self.wallets, self.sort);
-        self.view = self.view.rebuilt(&view);
+        let keys = sort_indices(&mut view, &self.wallets, self.sort);
+        let keyed = self.sort != SortKey::Loaded;
+        self.view = self.view.rebuilt(&view, keyed.then_some(&keys[..]));
         self.aggregates = aggregates;
         self.groups = groups;
         self.widths = widths;
@@ -897,14 +923,36 @@ fn id_prefix(id: &UserId) -> u64 {
     }
 }
 
-/// Sorts view indices. Sorting a million indices by comparing the wallets they
+/// A wallet's key in a view in `sort` order (`index`: where it is stored): a 64-bit number
+/// such that a wallet before another in that order never has a larger key. Scan order: the
+/// index. By balance: its order-preserving prefix (flipped when descending), no balance
+/// last. By user_id: its first 8 bytes (flipped when descending).
+fn view_key(sort: SortKey, wallet: &Wallet, index: u32) -> u64 {
+    let balance = |descending: bool| match wallet.balance {
+        Some(b) => {
+            let key = b.sort_prefix().0;
+            (if descending { !key } else { key }).min(u64::MAX - 1)
+        }
+        None => u64::MAX,
+    };
+    match sort {
+        SortKey::Loaded => u64::from(index),
+        SortKey::UserIdAsc => id_prefix(&wallet.user_id),
+        SortKey::UserIdDesc => !id_prefix(&wallet.user_id),
+        SortKey::BalanceAsc => balance(false),
+        SortKey::BalanceDesc => balance(true),
+    }
+}
+
+/// Sorts view indices, and gives their keys in the view ([`view_key`], in the new order; none
+/// in scan order). Sorting a million indices by comparing the wallets they
 /// point at is dominated by cache misses, so the sort keys are copied next to
 /// the indices first and the wallets are only consulted to break ties.
-fn sort_indices(view: &mut [u32], wallets: &[Wallet], sort: SortKey) {
+fn sort_indices(view: &mut [u32], wallets: &[Wallet], sort: SortKey) -> Vec<u64> {
     let wallet = |i: u32| &wallets[i as usize];
     let by_id = |a: u32, b: u32| wallet(a).user_id.cmp(&wallet(b).user_id);
     match sort {
-        SortKey::Loaded => {}
+        SortKey::Loaded => Vec::new(),
         SortKey::BalanceAsc | SortKey::BalanceDesc => {
             let descending = sort == SortKey::BalanceDesc;
             let mut keyed: Vec<BalanceKey> = view
@@ -927,25 +975,40 @@ fn sort_indices(view: &mut [u32], wallets: &[Wallet], sort: SortKey) {
                     }
                 })
             });
-            view.iter_mut().zip(keyed).for_each(|(slot, k)| *slot = k.index);
+            let mut keys = Vec::with_capacity(view.len());
+            for (slot, k) in view.iter_mut().zip(keyed) {
+                *slot = k.index;
+                keys.push(if k.missing { u64::MAX } else { k.key.min(u64::MAX - 1) });
+            }
+            keys
         }
         SortKey::UserIdAsc | SortKey::UserIdDesc => {
             // Packed UUIDs sort by their bits; other ids by text, via the wallet.
-            let mut keyed: Vec<(Option<u128>, u32)> = view
+            let mut keyed: Vec<(Option<u128>, u32, u64)> = view
                 .iter()
-                .map(|&i| match wallet(i).user_id {
-                    UserId::Uuid(bits) => (Some(bits.get()), i),
-                    UserId::Text(_) => (None, i),
+                .map(|&i| {
+                    let id = &wallet(i).user_id;
+                    let prefix = id_prefix(id);
+                    match id {
+                        UserId::Uuid(bits) => (Some(bits.get()), i, prefix),
+                        UserId::Text(_) => (None, i, prefix),
+                    }
                 })
                 .collect();
-            keyed.sort_unstable_by(|(x, a), (y, b)| match (x, y) {
+            keyed.sort_unstable_by(|(x, a, p), (y, b, q)| match (x, y) {
                 (Some(x), Some(y)) => x.cmp(y),
-                _ => by_id(*a, *b),
+                _ => p.cmp(q).then_with(|| by_id(*a, *b)),
             });
-            if sort == SortKey::UserIdDesc {
+            let descending = sort == SortKey::UserIdDesc;
+            if descending {
                 keyed.reverse();
             }
-            view.iter_mut().zip(keyed).for_each(|(slot, (_, i))| *slot = i);
+            let mut keys = Vec::with_capacity(view.len());
+            for (slot, (_, i, prefix)) in view.iter_mut().zip(keyed) {
+                *slot = i;
+                keys.push(if descending { !prefix } else { prefix });
+            }
+            keys
         }
     }
 }

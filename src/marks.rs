@@ -34,7 +34,7 @@ impl Marks {
     pub fn contains(&self, id: &UserId) -> bool {
         match id {
             UserId::Uuid(bits) => self.uuids.binary_search(bits).is_ok(),
-            UserId::Text(text) => self.texts.contains(text),
+            UserId::Text(text) => self.texts.contains(&**text),
         }
     }
 
@@ -48,7 +48,7 @@ impl Marks {
                     true
                 }
             },
-            UserId::Text(text) => self.texts.insert(text.clone()),
+            UserId::Text(text) => self.texts.insert((**text).into()),
         }
     }
 
@@ -62,7 +62,7 @@ impl Marks {
                 }
                 Err(_) => false,
             },
-            UserId::Text(text) => self.texts.remove(text),
+            UserId::Text(text) => self.texts.remove(&**text),
         }
     }
 
@@ -75,7 +75,7 @@ impl Marks {
             match id {
                 UserId::Uuid(bits) => uuids.push(*bits),
                 UserId::Text(text) => {
-                    if self.texts.insert(text.clone()) {
+                    if self.texts.insert((**text).into()) {
                         added.push(id.clone());
                     }
                 }
@@ -93,7 +93,7 @@ impl Marks {
     /// Keeps only the ids `keep` says.
     pub fn retain(&mut self, mut keep: impl FnMut(&UserId) -> bool) {
         self.uuids.retain(|bits| keep(&UserId::Uuid(*bits)));
-        self.texts.retain(|text| keep(&UserId::Text(text.clone())));
+        self.texts.retain(|text| keep(&UserId::Text((**text).into())));
     }
 
     pub fn clear(&mut self) {
@@ -103,7 +103,7 @@ impl Marks {
     /// Every marked id: packed UUIDs in order, then the others in order.
     pub fn iter(&self) -> impl Iterator<Item = UserId> + '_ {
         let uuids = self.uuids.iter().map(|bits| UserId::Uuid(*bits));
-        uuids.chain(self.texts.iter().map(|text| UserId::Text(text.clone())))
+        uuids.chain(self.texts.iter().map(|text| UserId::Text((**text).into())))
     }
 }
 

@@ -7,13 +7,86 @@ use std::sync::{Mutex, OnceLock};
 use crate::balance::Balance;
 
 /// A wallet's partition key. UUIDs (the normal case) take 16 bytes inline;
-/// anything else another writer put there is kept as text. 24 bytes either way.
+/// anything else another writer put there is kept as text (inline up to 22 bytes). 24 bytes
+/// either way.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserId {
     /// A canonical lower-case hyphenated UUID, stored as its 128 bits.
     Uuid(UuidBits),
     /// Any other string.
-    Text(Box<str>),
+    Text(IdText),
+}
+
+/// The text of a [`UserId`] that is not a UUID: up to [`IdText::INLINE`] bytes kept inline
+/// (no heap block to allocate, free or miss in the cache when ids are compared or copied),
+/// longer ones on the heap. Compares, hashes and prints as its text.
+#[derive(Clone)]
+pub enum IdText {
+    Inline { len: u8, bytes: [u8; IdText::INLINE] },
+    Heap(Box<str>),
+}
+
+impl IdText {
+    /// The longest text kept inline (a [`UserId`] stays 24 bytes).
+    pub const INLINE: usize = 22;
+}
+
+impl From<&str> for IdText {
+    fn from(text: &str) -> Self {
+        if text.len() > IdText::INLINE {
+            return IdText::Heap(text.into());
+        }
+        let mut bytes = [0; IdText::INLINE];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        IdText::Inline { len: text.len() as u8, bytes }
+    }
+}
+
+impl std::ops::Deref for IdText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            // SAFETY: inline bytes are only ever copied whole from a `&str` (`From<&str>`),
+            // `len` its length.
+            IdText::Inline { len, bytes } => unsafe {
+                std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
+            },
+            IdText::Heap(text) => text,
+        }
+    }
+}
+
+impl PartialEq for IdText {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for IdText {}
+
+impl std::hash::Hash for IdText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
+impl Ord for IdText {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl PartialOrd for IdText {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Debug for IdText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// A UUID's 128 bits, aligned to 8 bytes rather than the 16 of a `u128`: a [`UserId`] takes 24

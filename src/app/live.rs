@@ -3,8 +3,11 @@
 //! changes, and the versions that keep a scan page from bringing back a value that a change
 //! (a stream record or this app's own write) replaced after the page was asked for.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
+
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -59,6 +62,57 @@ pub struct FeedEntry {
     pub new: Option<Balance>,
 }
 
+/// One change in a wallet's history (the wallet is the history's): a [`FeedEntry`] without
+/// its id, so recording a change copies no id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Step {
+    at: Instant,
+    kind: ChangeKind,
+    old: Option<Balance>,
+    new: Option<Balance>,
+}
+
+/// One wallet's changes, newest first, and the sequence number of its latest.
+#[derive(Debug, Clone)]
+struct History {
+    id: UserId,
+    seq: u64,
+    steps: VecDeque<Step>,
+}
+
+/// The kept histories by wallet id (a hash table whose entries hold their ids, so the order
+/// queue can name one by its hash and sequence number, without a copy of its id).
+#[derive(Clone, Default)]
+pub(super) struct Histories {
+    table: HashTable<History>,
+    hasher: DefaultHashBuilder,
+}
+
+impl std::fmt::Debug for Histories {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Histories({} wallets)", self.table.len())
+    }
+}
+
+impl Histories {
+    fn hash(&self, id: &UserId) -> u64 {
+        self.hasher.hash_one(id)
+    }
+
+    fn get(&self, id: &UserId) -> Option<&History> {
+        self.table.find(self.hash(id), |h| h.id == *id)
+    }
+
+    /// Whether the history with this hash still has `seq` as its latest change.
+    fn is_latest(&self, hash: u64, seq: u64) -> bool {
+        self.table.find(hash, |h| h.seq == seq).is_some()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.table.len()
+    }
+}
+
 /// Everything about the stream of one table session.
 #[derive(Debug, Clone, Default)]
 pub struct Live {
@@ -73,10 +127,11 @@ pub struct Live {
     /// Newest first.
     pub(super) feed: VecDeque<FeedEntry>,
     /// Per wallet: the sequence number of its latest change, and its changes.
-    pub(super) history: HashMap<UserId, (u64, VecDeque<FeedEntry>)>,
-    /// Every change's sequence number and wallet, oldest first: which histories are the
-    /// least recently changed (an entry whose wallet changed again since is passed over).
-    history_order: VecDeque<(u64, UserId)>,
+    pub(super) history: Histories,
+    /// Every change's sequence number and its wallet's hash in `history`, oldest first: which
+    /// histories are the least recently changed (an entry whose wallet changed again since is
+    /// passed over).
+    history_order: VecDeque<(u64, u64)>,
     /// Counts the changes recorded.
     history_seq: u64,
     /// Changed rows and when.
@@ -128,8 +183,16 @@ impl Live {
     }
 
     /// This wallet's changes seen this session, newest first.
-    pub fn history(&self, id: &UserId) -> impl Iterator<Item = &FeedEntry> {
-        self.history.get(id).into_iter().flat_map(|(_, h)| h)
+    pub fn history(&self, id: &UserId) -> impl Iterator<Item = FeedEntry> + '_ {
+        let history = self.history.get(id);
+        let steps = history.into_iter().flat_map(|h| h.steps.iter().map(move |s| (&h.id, s)));
+        steps.map(|(id, s)| FeedEntry {
+            at: s.at,
+            kind: s.kind,
+            user_id: id.clone(),
+            old: s.old,
+            new: s.new,
+        })
     }
 
     /// Whether the row changed within [`MARK_FOR`] of `now`.
@@ -164,24 +227,29 @@ impl Live {
         }
         self.history_seq += 1;
         let seq = self.history_seq;
-        match self.history.get_mut(id) {
-            Some((last, history)) => {
-                *last = seq;
-                history.push_front(entry.clone());
-                history.truncate(HISTORY_LEN);
+        let step = Step { at: entry.at, kind: entry.kind, old: entry.old, new: entry.new };
+        let histories = &mut self.history;
+        let hash = histories.hash(id);
+        match histories.table.find_mut(hash, |h| h.id == *id) {
+            Some(history) => {
+                history.seq = seq;
+                history.steps.truncate(HISTORY_LEN - 1);
+                history.steps.push_front(step);
             }
             None => {
-                self.history.insert(id.clone(), (seq, VecDeque::from([entry.clone()])));
+                let history = History { id: id.clone(), seq, steps: VecDeque::from([step]) };
+                let hasher = &histories.hasher;
+                histories.table.insert_unique(hash, history, |h| hasher.hash_one(&h.id));
             }
         }
-        self.history_order.push_back((seq, entry.user_id.clone()));
+        self.history_order.push_back((seq, hash));
         if self.history.len() > HISTORY_WALLETS {
             self.forget_histories();
         }
         // Entries of wallets changed again since are dropped once they are half the queue.
         if self.history_order.len() > 2 * self.history.len() + HISTORY_WALLETS {
             let history = &self.history;
-            self.history_order.retain(|(seq, id)| history.get(id).is_some_and(|(s, _)| s == seq));
+            self.history_order.retain(|&(seq, hash)| history.is_latest(hash, seq));
         }
         self.feed.push_front(entry);
         self.feed.truncate(FEED_LEN);
@@ -193,9 +261,9 @@ impl Live {
     fn forget_histories(&mut self) {
         let mut forgotten = 0;
         while forgotten < HISTORY_WALLETS / 10 {
-            let Some((seq, id)) = self.history_order.pop_front() else { break };
-            if self.history.get(&id).is_some_and(|(s, _)| *s == seq) {
-                self.history.remove(&id);
+            let Some((seq, hash)) = self.history_order.pop_front() else { break };
+            if let Ok(latest) = self.history.table.find_entry(hash, |h| h.seq == seq) {
+                latest.remove();
                 forgotten += 1;
             }
         }

@@ -71,7 +71,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut changes = app.live().history(&wallet.user_id).peekable();
     if changes.peek().is_some() {
         lines.push(Line::styled("changes seen (newest first)", Style::new().fg(Color::Gray)));
-        lines.extend(changes.map(|e| super::feed::change_line(e, app.now(), false)));
+        lines.extend(changes.map(|e| super::feed::change_line(&e, app.now(), false)));
     }
     let paragraph = Paragraph::new(lines)
         .block(block)

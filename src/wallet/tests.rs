@@ -73,6 +73,39 @@ fn non_canonical_ids_stay_text() {
     }
 }
 
+/// Text ids up to 22 bytes are kept inline, longer ones on the heap: either way they
+/// compare, order, hash and print as their text.
+#[test]
+fn text_ids_inline_or_not_behave_as_their_text() {
+    use std::hash::BuildHasher;
+    let hasher = std::hash::RandomState::new();
+    let texts = [
+        "",
+        "a",
+        "user-00000042",
+        "é and ü in 22 bytes",
+        "exactly-22-bytes-long!",
+        "twenty-three bytes long",
+        "a much longer id that another writer chose",
+    ];
+    for text in texts {
+        let id = UserId::new(text);
+        let UserId::Text(inner) = &id else { panic!("{text} is not a UUID") };
+        let inline = matches!(inner, IdText::Inline { .. });
+        assert_eq!(inline, text.len() <= IdText::INLINE, "{text}");
+        assert_eq!(&**inner, text);
+        assert_eq!(id.to_text(), text);
+        assert_eq!(format!("{id:?}"), format!("Text({text:?})"));
+        assert_eq!(hasher.hash_one(&id), hasher.hash_one(UserId::new(text)));
+        assert_eq!(id, UserId::new(text));
+    }
+    let mut ids: Vec<UserId> = texts.iter().map(|t| UserId::new(t)).collect();
+    ids.sort();
+    let mut sorted = texts.to_vec();
+    sorted.sort();
+    assert_eq!(ids.iter().map(UserId::to_text).collect::<Vec<_>>(), sorted);
+}
+
 /// A million wallets are loaded at once: every byte of a wallet counts a megabyte.
 #[test]
 fn a_wallet_takes_64_bytes_and_a_missing_balance_nothing_more() {
