@@ -55,6 +55,17 @@ fn args() -> Args {
     args
 }
 
+/// This process's CPU time so far (user + system), in seconds.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command name in parentheses: state is field 3, utime 14 and stime 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // Fields from state on: utime is the 12th, stime the 13th (0-based 11, 12).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kb: f64 = status
@@ -247,19 +258,26 @@ async fn main() {
     let mut raw_runs = Vec::new();
     let mut rss_loaded = 0.0;
     for round in 0..args.rounds {
+        let cpu = cpu_secs();
         let run = app_load(&client, &table, args.page_limit, args.max_wallets).await;
         if round == 0 {
             rss_loaded = rss_mb();
         }
         eprintln!(
-            "app  round {round}: {} wallets in {:.2} s, first rows after {} ms",
+            "app  round {round}: {} wallets in {:.2} s (client CPU {:.2} s), first rows after {} ms",
             run.loaded,
             run.total.as_secs_f64(),
+            cpu_secs() - cpu,
             run.first_rows.as_millis()
         );
         app_runs.push(run);
+        let cpu = cpu_secs();
         let (elapsed, count) = raw_scan(&client, &table, args.page_limit).await;
-        eprintln!("raw  round {round}: {count} items in {:.2} s", elapsed.as_secs_f64());
+        eprintln!(
+            "raw  round {round}: {count} items in {:.2} s (client CPU {:.2} s)",
+            elapsed.as_secs_f64(),
+            cpu_secs() - cpu
+        );
         raw_runs.push(elapsed);
     }
     let best_app = app_runs.iter().map(|r| r.total).min().unwrap_or_default();
