@@ -20,8 +20,13 @@ pub enum UserId {
 /// The text of a [`UserId`] that is not a UUID: up to [`IdText::INLINE`] bytes kept inline
 /// (no heap block to allocate, free or miss in the cache when ids are compared or copied),
 /// longer ones on the heap. Compares, hashes and prints as its text.
+/// Made only from a `&str` (its representation is private: the inline bytes are always
+/// a whole string's).
 #[derive(Clone)]
-pub enum IdText {
+pub struct IdText(IdRepr);
+
+#[derive(Clone)]
+enum IdRepr {
     Inline { len: u8, bytes: [u8; IdText::INLINE] },
     Heap(Box<str>),
 }
@@ -29,16 +34,21 @@ pub enum IdText {
 impl IdText {
     /// The longest text kept inline (a [`UserId`] stays 24 bytes).
     pub const INLINE: usize = 22;
+
+    /// Whether the text is kept inline (no heap block).
+    pub fn is_inline(&self) -> bool {
+        matches!(self.0, IdRepr::Inline { .. })
+    }
 }
 
 impl From<&str> for IdText {
     fn from(text: &str) -> Self {
         if text.len() > IdText::INLINE {
-            return IdText::Heap(text.into());
+            return IdText(IdRepr::Heap(text.into()));
         }
         let mut bytes = [0; IdText::INLINE];
         bytes[..text.len()].copy_from_slice(text.as_bytes());
-        IdText::Inline { len: text.len() as u8, bytes }
+        IdText(IdRepr::Inline { len: text.len() as u8, bytes })
     }
 }
 
@@ -46,13 +56,13 @@ impl std::ops::Deref for IdText {
     type Target = str;
 
     fn deref(&self) -> &str {
-        match self {
-            // SAFETY: inline bytes are only ever copied whole from a `&str` (`From<&str>`),
-            // `len` its length.
-            IdText::Inline { len, bytes } => unsafe {
+        match &self.0 {
+            // SAFETY: inline bytes are only ever copied whole from a `&str` (`From<&str>`,
+            // the only constructor: the representation is private), `len` its length.
+            IdRepr::Inline { len, bytes } => unsafe {
                 std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
             },
-            IdText::Heap(text) => text,
+            IdRepr::Heap(text) => text,
         }
     }
 }

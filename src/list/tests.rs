@@ -347,10 +347,12 @@ impl Rng {
     }
 }
 
-/// A random wallet among few ids, with equal balances in different notations, some
-/// without a balance, in two currencies, none or a number as currency.
+/// A random wallet among few ids (short text, long text and UUIDs, which sort among each
+/// other by their text), with equal balances in different notations, 38-digit balances whose
+/// 64-bit sort prefixes tie, some without a balance, in two currencies, none or a number as
+/// currency.
 fn random_wallet(rng: &mut Rng) -> Wallet {
-    const BALANCES: [Option<&str>; 9] = [
+    const BALANCES: [Option<&str>; 13] = [
         Some("0.1"),
         Some("0.10"),
         Some("-3"),
@@ -360,10 +362,19 @@ fn random_wallet(rng: &mut Rng) -> Wallet {
         Some("0"),
         Some("-0.001"),
         None,
+        Some("12345678901234567890123456789012345678"),
+        Some("12345678901234567890123456789012345679"),
+        Some("-12345678901234567890123456789012345678"),
+        Some("-12345678901234567890123456789012345679"),
     ];
-    let id = format!("{}w{}", ["n", "x"][rng.below(2)], rng.below(40));
-    let mut w =
-        in_currency(&id, BALANCES[rng.below(9)], [Some("EUR"), Some("USD"), None][rng.below(3)]);
+    let n = rng.below(40);
+    let id = match rng.below(4) {
+        0 => format!("{n:08x}-0000-4000-8000-000000000000"),
+        1 => format!("{}w{n}-a-text-id-longer-than-22-bytes", ["n", "x"][rng.below(2)]),
+        _ => format!("{}w{n}", ["n", "x"][rng.below(2)]),
+    };
+    let currency = [Some("EUR"), Some("USD"), None][rng.below(3)];
+    let mut w = in_currency(&id, BALANCES[rng.below(BALANCES.len())], currency);
     if rng.below(10) == 0 {
         w.extra = Extras::new([("currency", &AttrValue::N("5".into()))]);
     }

@@ -91,7 +91,7 @@ fn text_ids_inline_or_not_behave_as_their_text() {
     for text in texts {
         let id = UserId::new(text);
         let UserId::Text(inner) = &id else { panic!("{text} is not a UUID") };
-        let inline = matches!(inner, IdText::Inline { .. });
+        let inline = inner.is_inline();
         assert_eq!(inline, text.len() <= IdText::INLINE, "{text}");
         assert_eq!(&**inner, text);
         assert_eq!(id.to_text(), text);
