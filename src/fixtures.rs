@@ -191,3 +191,18 @@ pub(crate) fn prepared() -> crate::worker::import::Prepared {
         },
     }
 }
+
+/// A deterministic generator for the randomized model tests: the demo's SplitMix64, so a
+/// failing case replays exactly from its seed.
+pub(crate) struct Rng(crate::demo::SmallRng);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Rng(crate::demo::SmallRng::new(seed))
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        self.0.below(n as u64) as usize
+    }
+}

@@ -3,6 +3,7 @@
 use bigdecimal::BigDecimal;
 
 use super::*;
+use crate::fixtures::Rng;
 
 fn b(text: &str) -> Balance {
     Balance::parse(text).expect("a balance")
@@ -12,47 +13,32 @@ fn id(n: u64) -> UserId {
     UserId::new(&format!("user-{n:06}"))
 }
 
-/// A small deterministic generator (xorshift64*), so the randomized test replays exactly.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// Balances of every shape: zero, negatives, tiny, huge, 38 digits, many ties.
-    fn balance(&mut self) -> Option<Balance> {
-        let text = match self.below(10) {
-            0 => return None,
-            1 => "0".to_string(),
-            2 => format!("{}", self.below(5)), // ties
-            3 => format!("-{}.{:02}", self.below(1000), self.below(100)),
-            4 => format!("{}E{}", self.below(9) + 1, self.below(250) as i64 - 125),
-            5 => "99999999999999999999999999999999999999".to_string(),
-            6 => "-9.9999999999999999999999999999999999999E+125".to_string(),
-            _ => format!("{}.{:02}", self.below(1_000_000), self.below(100)),
-        };
-        Some(b(&text))
-    }
+/// Balances of every shape: zero, negatives, tiny, huge, 38 digits, many ties.
+fn random_balance(rng: &mut Rng) -> Option<Balance> {
+    let text = match rng.below(10) {
+        0 => return None,
+        1 => "0".to_string(),
+        2 => format!("{}", rng.below(5)), // ties
+        3 => format!("-{}.{:02}", rng.below(1000), rng.below(100)),
+        4 => format!("{}E{}", rng.below(9) + 1, rng.below(250) as i64 - 125),
+        5 => "99999999999999999999999999999999999999".to_string(),
+        6 => "-9.9999999999999999999999999999999999999E+125".to_string(),
+        _ => format!("{}.{:02}", rng.below(1_000_000), rng.below(100)),
+    };
+    Some(b(&text))
 }
 
 /// One generated wallet: currency, user_id, balance.
 type Row = (Option<&'static str>, UserId, Option<Balance>);
 
 fn rows(seed: u64, n: u64) -> Vec<Row> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let currencies = [Some("USD"), Some("EUR"), Some("JPY"), None];
     (0..n)
         .map(|i| {
-            let currency = currencies[rng.below(4) as usize];
-            (currency, id(rng.below(n * 2) * 1000 + i), rng.balance())
+            let currency = currencies[rng.below(4)];
+            let user = id(rng.below(n as usize * 2) as u64 * 1000 + i);
+            (currency, user, random_balance(&mut rng))
         })
         .collect()
 }

@@ -2,18 +2,7 @@
 //! searches, with blocks small enough to split and merge all the time.
 
 use super::*;
-
-/// xorshift: deterministic and dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
-    }
-}
+use crate::fixtures::Rng;
 
 /// The key the tests give an entry in a keyed view: ties of three.
 fn key(e: u32) -> u64 {
@@ -74,7 +63,7 @@ fn check(view: &View, model: &[u32], step: usize) {
 #[test]
 fn random_edits_match_a_vector() {
     for (cap, keyed) in [2, 3, 4, 8, 64].into_iter().flat_map(|c| [(c, false), (c, true)]) {
-        let mut rng = Rng(0x2545_f491_4f6c_dd1d ^ cap as u64);
+        let mut rng = Rng::new(0x2545_f491_4f6c_dd1d ^ cap as u64);
         let mut view = View::with_block(cap).emptied(keyed);
         let mut model: Vec<u32> = Vec::new();
         for step in 0..3000 {
@@ -149,7 +138,7 @@ fn partition_point_finds_the_place_in_a_sorted_view() {
 
 #[test]
 fn key_range_agrees_with_two_binary_searches() {
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = Rng::new(0x1234_5678_9abc_def1);
     for len in [0, 1, 31, 32, 33, 64, 100, 255, 256] {
         let mut keys: Vec<u64> = (0..len).map(|_| rng.below(40) as u64).collect();
         keys.sort_unstable();
