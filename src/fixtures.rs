@@ -206,3 +206,30 @@ impl Rng {
         self.0.below(n as u64) as usize
     }
 }
+
+/// An app (one scan segment) whose first scan, id 1, loaded `wallets` in one page.
+pub(crate) fn loaded(wallets: Vec<Wallet>, t0: Instant) -> App {
+    let mut config = AppConfig::new(TABLE, "test");
+    config.scan_spec.segments = 1;
+    let mut app = App::new(config, t0);
+    describe(&mut app, t0, Ok(Some(table_info(TableStatus::Active, BillingMode::OnDemand))));
+    app.step(t0, answer(Response::ScanPage(scan_page(1, 0, wallets, true, None))));
+    app
+}
+
+/// A stream change of wallet `id` from balance `old` to `new` (`None`: absent).
+pub(crate) fn change(
+    kind: crate::stream::ChangeKind,
+    id: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> crate::stream::Change {
+    crate::stream::Change {
+        kind,
+        user_id: UserId::new(id),
+        old: old.map(|b| wallet(id, b)),
+        new: new.map(|b| wallet(id, b)),
+        sequence: "1".into(),
+        unknown: false,
+    }
+}

@@ -8,20 +8,13 @@ use crossterm::event::KeyCode;
 
 use super::{BatchDialog, BatchStep, COUNT};
 use crate::app::*;
-use crate::fixtures::{TABLE, answer, ch, describe, key, prepared, scan_page, table_info, wallet};
+use crate::fixtures::{
+    TABLE, answer, ch, describe, key, loaded, prepared, scan_page, table_info, wallet,
+};
 use crate::msg::Bulk;
-use crate::wallet::{UserId, Wallet};
+use crate::wallet::UserId;
 use crate::worker::import::{Progress, Report};
 use crate::write::{Write, WriteDone, WriteError, WriteKind};
-
-fn loaded(wallets: Vec<Wallet>, t0: Instant) -> App {
-    let mut config = AppConfig::new(TABLE, "test");
-    config.scan_spec.segments = 1;
-    let mut app = App::new(config, t0);
-    describe(&mut app, t0, Ok(Some(table_info(TableStatus::Active, BillingMode::OnDemand))));
-    app.step(t0, answer(Response::ScanPage(scan_page(1, 0, wallets, true, None))));
-    app
-}
 
 fn typed(app: &mut App, t: Instant, text: &str) -> Vec<Request> {
     text.chars().flat_map(|c| app.step(t, ch(c))).collect()

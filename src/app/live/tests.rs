@@ -7,7 +7,7 @@ use crossterm::event::KeyCode;
 
 use super::*;
 use crate::app::{AppConfig, WalletAction};
-use crate::fixtures::{TABLE, answer, ch, describe, key, scan_page, table_info, wallet};
+use crate::fixtures::{TABLE, answer, ch, change, describe, key, scan_page, table_info, wallet};
 use crate::msg::{Msg, Response};
 use crate::stream::{StreamInfo, StreamView};
 use crate::table::{BillingMode, TableInfo};
@@ -30,17 +30,6 @@ fn watching(info: TableInfo, t0: Instant) -> (App, Vec<Request>) {
 
 fn stream(event: StreamEvent) -> Msg {
     answer(Response::Stream(event))
-}
-
-fn change(kind: ChangeKind, id: &str, old: Option<&str>, new: Option<&str>) -> Change {
-    Change {
-        kind,
-        user_id: UserId::new(id),
-        old: old.map(|b| wallet(id, b)),
-        new: new.map(|b| wallet(id, b)),
-        sequence: "1".into(),
-        unknown: false,
-    }
 }
 
 fn changes(list: Vec<Change>) -> Msg {

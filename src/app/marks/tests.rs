@@ -6,19 +6,11 @@ use std::time::Instant;
 use crossterm::event::KeyCode;
 
 use crate::app::*;
-use crate::fixtures::{TABLE, answer, ch, describe, key, scan_page, table_info, wallet};
-use crate::stream::{Change, ChangeKind, StreamEvent, StreamInfo, StreamView};
-use crate::wallet::{AttrValue, Extras, UserId, Wallet};
-
-/// An app whose first scan (id 1) loaded `wallets` in one page.
-fn loaded(wallets: Vec<Wallet>, t0: Instant) -> App {
-    let mut config = AppConfig::new(TABLE, "test");
-    config.scan_spec.segments = 1;
-    let mut app = App::new(config, t0);
-    describe(&mut app, t0, Ok(Some(table_info(TableStatus::Active, BillingMode::OnDemand))));
-    app.step(t0, answer(Response::ScanPage(scan_page(1, 0, wallets, true, None))));
-    app
-}
+use crate::fixtures::{
+    TABLE, answer, ch, change, describe, key, loaded, scan_page, table_info, wallet,
+};
+use crate::stream::{ChangeKind, StreamEvent, StreamInfo, StreamView};
+use crate::wallet::{AttrValue, Extras, Wallet};
 
 fn abc() -> Vec<Wallet> {
     vec![wallet("a", "1"), wallet("b", "20"), wallet("c", "300")]
@@ -113,14 +105,6 @@ fn stream_changes_update_the_marked_totals_in_place() {
     app.step(t0, answer(Response::Stream(StreamEvent::Opened { shards: 1 })));
     app.step(t0, answer(Response::ScanPage(scan_page(1, 0, abc(), true, None))));
     app.step(t0, ch('*'));
-    let change = |kind, id: &str, old: Option<&str>, new: Option<&str>| Change {
-        kind,
-        user_id: UserId::new(id),
-        old: old.map(|b| wallet(id, b)),
-        new: new.map(|b| wallet(id, b)),
-        sequence: "1".into(),
-        unknown: false,
-    };
     let changes = vec![
         change(ChangeKind::Modify, "a", Some("1"), Some("2.5")),
         change(ChangeKind::Remove, "c", Some("300"), None),
