@@ -388,7 +388,8 @@ async fn run_import(
 }
 
 /// The loop: every input becomes a message for `App`; its requests go to the
-/// worker; the screen is redrawn after each message. Nothing here awaits the network.
+/// worker; the screen is redrawn at once after the user's input, otherwise at most once a
+/// frame ([`ui::frames`]). Nothing here awaits the network.
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
@@ -415,7 +416,12 @@ async fn event_loop(
         }
     }
     terminal.draw(|frame| ui::render(&app, frame))?;
+    let mut frames = ui::frames::Frames::new();
+    frames.drawn(Instant::now());
     loop {
+        let due = frames.due();
+        let frame_due =
+            tokio::time::sleep_until(due.map_or_else(tokio::time::Instant::now, Into::into));
         let msg = tokio::select! {
             event = terminal_events.next() => match event {
                 Some(Ok(Event::Resize(width, height))) => {
@@ -435,7 +441,14 @@ async fn event_loop(
             _ = sigint.recv() => Msg::Shutdown,
             _ = sigquit.recv() => Msg::Shutdown,
             _ = sighup.recv() => break,
+            // The pending frame: nothing to tell the app, only to draw.
+            () = frame_due, if due.is_some() => {
+                terminal.draw(|frame| ui::render(&app, frame))?;
+                frames.drawn(Instant::now());
+                continue;
+            }
         };
+        let input = matches!(msg, Msg::Term(_) | Msg::Resized(_));
         let mut requests = app.update(Instant::now(), msg);
         // Pages arrive in bursts: take what is already here before drawing,
         // so a fast scan costs one frame per burst rather than one per page.
@@ -452,7 +465,10 @@ async fn event_loop(
             break;
         }
         copied = send_clipboard(terminal, &app, copied)?;
-        terminal.draw(|frame| ui::render(&app, frame))?;
+        if frames.changed(Instant::now(), input) {
+            terminal.draw(|frame| ui::render(&app, frame))?;
+            frames.drawn(Instant::now());
+        }
     }
     worker.shutdown();
     Ok(())

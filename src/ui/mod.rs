@@ -5,6 +5,7 @@ mod detail;
 mod feed;
 mod figures;
 mod form;
+pub mod frames;
 mod help;
 mod indexes;
 mod list;

@@ -8,6 +8,7 @@ mod errors;
 pub mod figures;
 pub mod import;
 pub mod item;
+pub mod page;
 mod query;
 mod reads;
 mod scan;

@@ -13,7 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::Replies;
 use super::errors::classify;
-use super::item::{sdk_value, wallet_from_item};
+use super::item::sdk_value;
+use super::page::{Page, PageReader};
 use super::reads::CONSUMED;
 use super::scan::{Pacer, app_key};
 use crate::capacity::Consistency;
@@ -62,7 +63,8 @@ async fn pages(client: Client, id: ScanId, table: String, spec: QuerySpec, respo
             .return_consumed_capacity(CONSUMED)
             .set_limit(limit)
             .set_exclusive_start_key(start_key.take());
-        let output = match call.send().await {
+        let reader = PageReader::default();
+        let output = match call.customize().interceptor(reader.clone()).send().await {
             Ok(output) => output,
             Err(err) => {
                 let error = classify(err);
@@ -72,10 +74,11 @@ async fn pages(client: Client, id: ScanId, table: String, spec: QuerySpec, respo
         };
         start_key = output.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
         let consumed_rcu = output.consumed_capacity().and_then(|c| c.capacity_units());
+        let items = reader.take().unwrap_or_else(|| Page::from_items(output.items()));
         if let (Some(pacer), Some(booking)) = (&pacer, &booking) {
-            pacer.settle_page(booking, consumed_rcu, output.items());
+            pacer.settle_page(booking, consumed_rcu, items.items(), items.bytes);
         }
-        let page = query_page(id, &spec, &output, start_key.as_ref());
+        let page = query_page(id, &spec, &output, items, start_key.as_ref());
         if !responses.send(Response::QueryPage(page)) || start_key.is_none() {
             return;
         }
@@ -87,11 +90,9 @@ fn query_page(
     id: ScanId,
     spec: &QuerySpec,
     output: &QueryOutput,
+    items: Page,
     next: Option<&HashMap<String, AttributeValue>>,
 ) -> QueryPage {
-    let items = output.items();
-    let wallets: Vec<_> = items.iter().filter_map(wallet_from_item).collect();
-    let skipped = (items.len() - wallets.len()) as u64;
     let consumed = output.consumed_capacity();
     let mut indexes: Vec<(String, f64)> = consumed
         .into_iter()
@@ -106,9 +107,9 @@ fn query_page(
     let page = ScanPage {
         id,
         segment: 0,
-        wallets,
+        wallets: items.wallets,
         scanned: output.scanned_count().max(0) as u64,
-        skipped,
+        skipped: items.skipped,
         consumed_rcu: consumed.and_then(|c| c.capacity_units()),
         next: next.map(app_key),
         figures: None,

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::scan::builders::ScanFluentBuilder;
 use aws_sdk_dynamodb::operation::scan::{ScanError, ScanOutput};
 use aws_sdk_dynamodb::types::AttributeValue;
 use tokio::sync::Notify;
@@ -24,15 +23,15 @@ use tokio_util::task::AbortOnDropHandle;
 
 use super::Replies;
 use super::errors::classify;
-use super::item::{Item, attr_value, sdk_value, wallet_from_item};
+use super::item::{Item, attr_value, sdk_value};
+use super::page::{Page, PageReader};
 use super::reads::CONSUMED;
 use crate::aggregate::Aggregate;
-use crate::balance::Balance;
 use crate::capacity::{self, Consistency, PAGE_LIMIT_BYTES, READ_UNIT_BYTES};
 use crate::error::{ApiError, ErrorKind};
 use crate::json::{Shape, value_json};
 use crate::msg::{Response, ScanId, ScanKey, ScanPage, ScanScope, ScanSpec, SegmentStart};
-use crate::wallet::{AttrValue, BALANCE, USER_ID, UserId, Wallet};
+use crate::wallet::Wallet;
 
 /// How much of the budget one paced page may read: half a second's worth.
 ///
@@ -120,9 +119,9 @@ pub async fn run(
     }
 }
 
-/// What one Scan call comes to.
-type ScanResult =
-    Result<ScanOutput, SdkError<ScanError, aws_sdk_dynamodb::config::http::HttpResponse>>;
+/// What one Scan call comes to: the answer and its items.
+type PageResult =
+    Result<(ScanOutput, Page), SdkError<ScanError, aws_sdk_dynamodb::config::http::HttpResponse>>;
 
 /// One segment of a parallel scan.
 struct Segment {
@@ -152,7 +151,7 @@ impl Segment {
         let mut start_key = self.start_key.take();
         // Unpaced, the next page is asked for before this one is converted: its answer is on
         // its way meanwhile. (Dropped with the segment on cancellation: the call is aborted.)
-        let mut next: Option<AbortOnDropHandle<ScanResult>> = None;
+        let mut next: Option<AbortOnDropHandle<PageResult>> = None;
         loop {
             let (booking, sent) = match next.take() {
                 Some(handle) => match handle.await {
@@ -168,11 +167,11 @@ impl Segment {
                         None => None,
                     };
                     let limit = booking.as_ref().map_or(self.spec.page_limit, |b| Some(b.limit));
-                    (booking, self.call(limit, start_key.take()).send().await)
+                    (booking, self.call(limit, start_key.take()).await)
                 }
             };
-            let output = match sent {
-                Ok(output) => output,
+            let (output, page) = match sent {
+                Ok(sent) => sent,
                 Err(err) => {
                     let error = classify(err);
                     let failed = Response::ScanFailed { id: self.id, segment: self.segment, error };
@@ -181,18 +180,18 @@ impl Segment {
                 }
             };
             start_key = output.last_evaluated_key().filter(|k| !k.is_empty()).cloned();
-            let items = output.items();
             let consumed_rcu = output.consumed_capacity().and_then(|c| c.capacity_units());
             if let (Some(pacer), Some(booking)) = (&self.pacer, &booking) {
-                pacer.settle_page(booking, consumed_rcu, items);
+                pacer.settle_page(booking, consumed_rcu, page.items(), page.bytes);
             }
             if self.pacer.is_none()
                 && let Some(key) = &start_key
             {
-                let call = self.call(self.spec.page_limit, Some(key.clone())).send();
+                let call = self.call(self.spec.page_limit, Some(key.clone()));
                 next = Some(AbortOnDropHandle::new(tokio::spawn(call)));
             }
-            let (wallets, skipped, figures) = self.convert(items);
+            let skipped = page.skipped;
+            let (wallets, figures) = self.keep(page);
             let page = ScanPage {
                 id: self.id,
                 segment: self.segment,
@@ -211,8 +210,13 @@ impl Segment {
 }
 
 impl Segment {
-    /// The Scan call of one page of this segment, from `start` (`None`: its beginning).
-    fn call(&self, limit: Option<i32>, start: Option<Item>) -> ScanFluentBuilder {
+    /// The Scan call of one page of this segment, from `start` (`None`: its beginning): the
+    /// answer, and its items read into a page.
+    fn call(
+        &self,
+        limit: Option<i32>,
+        start: Option<Item>,
+    ) -> impl Future<Output = PageResult> + Send + 'static {
         let mut call = self
             .client
             .scan()
@@ -231,47 +235,42 @@ impl Segment {
                 .set_expression_attribute_names(Some(filter.names.clone()))
                 .set_expression_attribute_values(Some(values.collect()));
         }
-        call
+        let reader = PageReader::default();
+        let call = call.customize().interceptor(reader.clone()).send();
+        async move {
+            let output = call.await?;
+            let page = reader.take().unwrap_or_else(|| Page::from_items(output.items()));
+            Ok((output, page))
+        }
     }
 
-    /// A page's items as the wallets the list may still take, the items that are not
-    /// wallets, and the figures of every item (when asked): items past the list's bound are
-    /// only counted, never converted to wallets.
-    fn convert(&self, items: &[Item]) -> (Vec<Wallet>, u64, Option<Box<Aggregate>>) {
-        let mut wallets = Vec::new();
-        let mut skipped = 0;
-        let mut figures = self.figures.as_ref().map(|_| Box::<Aggregate>::default());
-        let attribute = self.figures.as_deref().unwrap_or_default();
-        for item in items {
-            let Some(user_id) = item.get(USER_ID).and_then(|v| v.as_s().ok()) else {
-                skipped += 1;
-                continue;
-            };
-            if take_one(&self.keep)
-                && let Some(wallet) = wallet_from_item(item)
-            {
-                if let Some(figures) = figures.as_mut() {
-                    let currency = wallet_currency(&wallet, attribute);
-                    figures.add(currency.as_deref(), &wallet.user_id, wallet.balance);
-                }
-                wallets.push(wallet);
-            } else if let Some(figures) = figures.as_mut() {
-                let balance = item.get(BALANCE).and_then(|v| v.as_n().ok());
-                let balance = balance.and_then(|n| Balance::parse(n).ok());
-                let currency = item_currency(item, attribute);
-                figures.add(currency.as_deref(), &UserId::new(user_id), balance);
+    /// The wallets of a page the list may still take, and the figures of all of them (when
+    /// asked): past the list's bound, wallets are only counted.
+    fn keep(&self, page: Page) -> (Vec<Wallet>, Option<Box<Aggregate>>) {
+        let mut wallets = page.wallets;
+        let figures = self.figures.as_deref().map(|attribute| {
+            let mut figures = Box::<Aggregate>::default();
+            for wallet in &wallets {
+                let currency = wallet_currency(wallet, attribute);
+                figures.add(currency.as_deref(), &wallet.user_id, wallet.balance);
             }
-        }
-        if let Some(figures) = figures.as_mut() {
-            figures.not_wallets = skipped;
-        }
-        (wallets, skipped, figures)
+            figures.not_wallets = page.skipped;
+            figures
+        });
+        wallets.truncate(take(&self.keep, wallets.len()));
+        (wallets, figures)
     }
 }
 
-/// Takes one wallet from the scan's allowance; false when none is left.
-fn take_one(keep: &AtomicU64) -> bool {
-    keep.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)).is_ok()
+/// Takes up to `wanted` wallets from the scan's allowance: how many it may keep.
+fn take(keep: &AtomicU64, wanted: usize) -> usize {
+    let wanted = wanted as u64;
+    match keep.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+        (left > 0).then(|| left - left.min(wanted))
+    }) {
+        Ok(left) => left.min(wanted) as usize,
+        Err(_) => 0,
+    }
 }
 
 /// A wallet's currency as the list's footer names it: a string as is, any other value as its
@@ -282,17 +281,6 @@ fn wallet_currency<'w>(wallet: &'w Wallet, attribute: &str) -> Option<Cow<'w, st
     }
     let other = wallet.attr(attribute)?;
     Some(Cow::Owned(format!("{} {}", other.type_name(), value_json(&other, Shape::Plain))))
-}
-
-/// [`wallet_currency`] of an item not converted to a wallet.
-fn item_currency<'i>(item: &'i Item, attribute: &str) -> Option<Cow<'i, str>> {
-    match item.get(attribute)? {
-        AttributeValue::S(text) => Some(Cow::Borrowed(text)),
-        other => {
-            let other = attr_value(other);
-            Some(Cow::Owned(format!("{} {}", other.type_name(), value_json(&other, Shape::Plain))))
-        }
-    }
 }
 
 /// A LastEvaluatedKey in the app's form.
@@ -398,17 +386,17 @@ impl Pacer {
     }
 
     /// The page of `booking` came back having consumed `consumed` read units
-    /// (`None`: not reported, estimated from the items' sizes) and read `items`.
+    /// (`None`: not reported, estimated from the items' sizes) and read `items` of `bytes`.
     pub(super) fn settle_page(
         &self,
         booking: &Booking,
         consumed: Option<f64>,
-        items: &[HashMap<String, AttributeValue>],
+        items: u64,
+        bytes: u64,
     ) {
-        let bytes: u64 = items.iter().map(item_bytes).sum();
         let units =
             consumed.unwrap_or_else(|| capacity::scan_page_read_units(bytes, self.consistency));
-        self.settle(booking, units, items.len() as u64, bytes);
+        self.settle(booking, units, items, bytes);
     }
 
     /// Corrects a booking by the units its page consumed, and counts its items.
@@ -447,13 +435,6 @@ impl Pacer {
 /// `at + wait`, or `at` if that is past the end of time.
 fn add(at: Instant, wait: Duration) -> Instant {
     at.checked_add(wait).unwrap_or(at)
-}
-
-/// The size DynamoDB gives an item, for capacity units.
-fn item_bytes(item: &HashMap<String, AttributeValue>) -> u64 {
-    let attrs: Vec<(&str, AttrValue)> =
-        item.iter().map(|(name, value)| (name.as_str(), attr_value(value))).collect();
-    capacity::item_size(attrs.iter().map(|(name, value)| (*name, value)))
 }
 
 #[cfg(test)]

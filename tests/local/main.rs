@@ -7,6 +7,7 @@
 //! - [`worker`]: the worker's requests and answers, the app's SDK configuration path
 //! - [`scan`]: the paged, parallel, cancellable scan; the app keeps its current scan's pages
 //! - [`paced_scan`]: a scan paced to a read budget
+//! - [`page`]: Scan and Query pages the app reads from the answer's body equal the SDK's items
 //! - [`query`]: Query on the table and a GSI equals the SDK's own; paced; cancelled and stale pages
 //! - [`bounded`]: a table bigger than the list (`--max-wallets`): whole-table figures,
 //!   server-side filters and `stats --json`, compared with boto3's
@@ -69,6 +70,7 @@ mod non_wallet;
 mod odd_display;
 mod odd_items;
 mod paced_scan;
+mod page;
 mod query;
 mod scan;
 mod seed;

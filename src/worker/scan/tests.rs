@@ -111,20 +111,23 @@ fn a_missing_capacity_is_estimated_from_item_sizes() {
         ])
     };
     // 7 + 4 + 3 + 2000 = 2014 bytes an item.
-    assert_eq!(item_bytes(&item(1)), 2014);
+    let page = |items: &[Item]| Page::from_items(items);
+    assert_eq!(page(&[item(1)]).bytes, 2014);
     // Sizes unknown: one item, booked at the minimum (half a unit).
     let first = book(&pacer, t0);
     assert_eq!((first.limit, first.units), (1, 0.5));
     // Three items, 6042 bytes: 2 units of 4 KB = 1 RCU eventually consistent,
     // half a unit more than booked.
     let items: Vec<_> = (0..3).map(item).collect();
-    pacer.settle_page(&first, None, &items);
+    let three = page(&items);
+    pacer.settle_page(&first, None, three.items(), three.bytes);
     assert_at(pacer.try_book(t0, None).expect_err("paced"), t0 + secs(1.0));
     // Now sized: 1 RCU/s is half a unit a page, 4096 / 2014 = 2 items.
     let next = book(&pacer, t0 + secs(1.0));
     assert_eq!((next.limit, next.units), (2, 0.5));
     // A reported capacity is taken as it is.
-    pacer.settle_page(&next, Some(3.0), &items[..2]);
+    let two = page(&items[..2]);
+    pacer.settle_page(&next, Some(3.0), two.items(), two.bytes);
     assert_at(pacer.try_book(next.at, None).expect_err("paced"), t0 + secs(4.0));
 }
 
