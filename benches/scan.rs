@@ -29,6 +29,17 @@ use wallet_tui::worker::{self, Connect, WorkerOptions, seed};
 
 const SEGMENTS: u32 = 4;
 
+/// Who loads the table in a round.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Turn {
+    /// The app's load path in this process.
+    App,
+    /// A plain parallel scan with the raw SDK.
+    Raw,
+    /// The real binary in a pseudo-terminal (`--binary`).
+    Binary,
+}
+
 struct Args {
     users: u64,
     page_limit: i32,
@@ -36,13 +47,21 @@ struct Args {
     max_wallets: Option<u64>,
     /// DynamoDB Local's data directory (the seeded table is kept there between runs).
     data_dir: std::path::PathBuf,
+    /// Also time the real `wallet-tui` binary in a pseudo-terminal.
+    binary: bool,
 }
 
 fn args() -> Args {
     let data_dir =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-dynamodb");
-    let mut args =
-        Args { users: 100_000, page_limit: 1000, rounds: 2, max_wallets: None, data_dir };
+    let mut args = Args {
+        users: 100_000,
+        page_limit: 1000,
+        rounds: 2,
+        max_wallets: None,
+        data_dir,
+        binary: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = || it.next().and_then(|v| v.parse().ok());
@@ -52,6 +71,7 @@ fn args() -> Args {
             "--rounds" => args.rounds = value().map_or(args.rounds, |v: u64| v as usize),
             "--max-wallets" => args.max_wallets = value(),
             "--data-dir" => args.data_dir = it.next().map_or(args.data_dir, Into::into),
+            "--binary" => args.binary = true,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -148,6 +168,7 @@ async fn app_load(
     let mut first = app.update(t0, Msg::Resized(ui::viewport(Rect::new(0, 0, 200, 50))));
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut key_tick = tokio::time::interval(Duration::from_millis(50));
     let mut frames = Frames::new();
     let mut scan_started = None;
@@ -159,11 +180,16 @@ async fn app_load(
     for job in first {
         handle.requests.send(job).expect("worker");
     }
-    let mut draw = |app: &App, frames: &mut Frames| {
+    // Draws a frame; the first one with rows in it sets `first_rows`.
+    let mut draw = |app: &App, frames: &mut Frames, scan_started: Option<Instant>| {
         terminal.draw(|f| ui::render(app, f)).expect("draw");
         frames.drawn(Instant::now());
         frame_count += 1;
+        if first_rows.is_none() && app.list().loaded() > 0 {
+            first_rows = scan_started.map(|s| s.elapsed());
+        }
     };
+    draw(&app, &mut frames, None);
     loop {
         let due = frames.due();
         let frame_due =
@@ -173,7 +199,7 @@ async fn app_load(
             _ = tick.tick() => Msg::Tick,
             _ = key_tick.tick(), if scan_started.is_some() => key.clone(),
             () = frame_due, if due.is_some() => {
-                draw(&app, &mut frames);
+                draw(&app, &mut frames, scan_started);
                 continue;
             }
         };
@@ -202,13 +228,10 @@ async fn app_load(
             handle.requests.send(request).expect("worker");
         }
         if frames.changed(Instant::now(), is_key) {
-            draw(&app, &mut frames);
+            draw(&app, &mut frames, scan_started);
         }
         if is_key {
             key_latencies.push(handled.elapsed());
-        }
-        if first_rows.is_none() && app.list().loaded() > 0 {
-            first_rows = scan_started.map(|s| s.elapsed());
         }
         if let Some(scan) = &app.scan()
             && scan.outcome != ScanOutcome::Running
@@ -230,6 +253,130 @@ async fn app_load(
         frames: frame_count,
         rss,
     }
+}
+
+/// The real binary's load of the table.
+struct BinaryRun {
+    /// From the process's start until the screen shows the scan complete.
+    total: Duration,
+    /// From its scan's start (the worker's log line) until then: what the raw scan is
+    /// compared with. (Before it: start-up and DescribeTable, ~0.3 s on DynamoDB Local with
+    /// 1M items, which counts them.)
+    scan: Duration,
+    /// Its CPU time then (from /proc).
+    cpu: f64,
+}
+
+/// The real `wallet-tui` binary (release, built by `cargo bench`) in a 200×50 pseudo-terminal,
+/// attached to the bench's DynamoDB Local (`--local --local-port`), read-only, with the same
+/// segments and `Limit`. The screen is read through a terminal emulator (vt100) on another
+/// thread, as a terminal would.
+fn binary_load(port: u16, table: &str, page_limit: i32, users: u64) -> BinaryRun {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::Read;
+    let dir =
+        std::env::temp_dir().join(format!("wallet-tui-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let pty = native_pty_system()
+        .openpty(PtySize { rows: 50, cols: 200, pixel_width: 0, pixel_height: 0 })
+        .expect("a pseudo-terminal");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_wallet-tui"));
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    cmd.args([
+        "--local",
+        "--local-port",
+        &port.to_string(),
+        "--table",
+        table,
+        "--read-only",
+        "--scan-segments",
+        &SEGMENTS.to_string(),
+        "--scan-page-limit",
+        &page_limit.to_string(),
+        "--log-file",
+        &path("log"),
+        "--journal",
+        &path("journal.jsonl"),
+    ]);
+    cmd.env("TERM", "xterm-256color");
+    // The worker's "scan" line says when the scan started.
+    cmd.env("WALLET_TUI_LOG", "info,wallet_tui::worker::scan=debug");
+    std::fs::write(dir.join("config.toml"), "").expect("config");
+    cmd.env("WALLET_TUI_CONFIG", dir.join("config.toml"));
+    for var in ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"] {
+        cmd.env(var, dir.join(var.to_ascii_lowercase()));
+    }
+    let started = Instant::now();
+    let mut child = pty.slave.spawn_command(cmd).expect("start wallet-tui");
+    drop(pty.slave);
+    let pid = child.process_id().expect("pid");
+    let mut reader = pty.master.try_clone_reader().expect("pty reader");
+    let mut writer = pty.master.take_writer().expect("pty writer");
+    // The list's title once the scan is complete: "Wallets · 1,000,000 loaded · … · complete".
+    let done = format!("{} loaded", thousands(users));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(vt100::Parser::new(50, 200, 0)));
+    let feed = screen.clone();
+    let wanted = done.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 64 * 1024];
+        let mut seen = false;
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let mut screen = feed.lock().expect("screen");
+            screen.process(&buf[..n]);
+            let contents = screen.screen().contents();
+            if !seen && contents.contains(&wanted) && contents.contains(" · complete · ") {
+                seen = true;
+                let _ = tx.send((started.elapsed(), std::time::SystemTime::now()));
+            }
+        }
+    });
+    let (total, done_at) = rx.recv_timeout(Duration::from_secs(120)).unwrap_or_else(|_| {
+        let contents = screen.lock().expect("screen").screen().contents();
+        panic!("no {done:?} on screen:\n{contents}")
+    });
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    writer.write_all(b"q").expect("quit");
+    writer.flush().expect("flush");
+    child.wait().expect("wallet-tui exits");
+    let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+    let scan_line = log.lines().find(|l| l.contains("wallet_tui::worker::scan: scan id="));
+    let scan_at = scan_line.and_then(|l| second_of_day(l.split_whitespace().next()?));
+    let since_midnight = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() % 86_400.0)
+    };
+    let scan_at = scan_at.expect("the scan's start in the binary's log");
+    let scan = (since_midnight(done_at) - scan_at).rem_euclid(86_400.0);
+    let _ = std::fs::remove_dir_all(&dir);
+    BinaryRun { total, scan: Duration::from_secs_f64(scan), cpu }
+}
+
+/// The second of the day of a log line's UTC timestamp (`2026-12-03T16:31:58.421927Z`).
+fn second_of_day(stamp: &str) -> Option<f64> {
+    let time = stamp.split_once('T')?.1.trim_end_matches('Z');
+    let mut parts = time.split(':');
+    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?)
+}
+
+/// `n` with thousands separators, as the app shows counts.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 async fn ensure_seeded(client: &Client, table: &str, users: u64) {
@@ -281,12 +428,30 @@ async fn main() {
     let rss_before = rss_mb();
     let mut app_runs = Vec::new();
     let mut raw_runs = Vec::new();
+    let mut binary_runs = Vec::new();
     let mut rss_loaded = 0.0;
     for round in 0..args.rounds {
-        // The order alternates, so neither side always follows the other.
-        for app_turn in if round % 2 == 0 { [true, false] } else { [false, true] } {
+        // The order alternates, so no contender always follows the same one.
+        let mut turns = vec![Turn::App, Turn::Raw];
+        if args.binary {
+            turns.push(Turn::Binary);
+        }
+        let contenders = turns.len();
+        turns.rotate_left(round % contenders);
+        for turn in turns {
             let cpu = cpu_secs();
-            if app_turn {
+            if turn == Turn::Binary {
+                let run = binary_load(port, &table, args.page_limit, args.users);
+                eprintln!(
+                    "bin  round {round}: {} wallets in {:.2} s, its scan {:.2} s (its CPU {:.2} s; the emulator's {:.2} s)",
+                    args.users,
+                    run.total.as_secs_f64(),
+                    run.scan.as_secs_f64(),
+                    run.cpu,
+                    cpu_secs() - cpu
+                );
+                binary_runs.push(run);
+            } else if turn == Turn::App {
                 let run = app_load(&client, &table, args.page_limit, args.max_wallets).await;
                 if app_runs.is_empty() {
                     rss_loaded = rss_mb();
@@ -321,6 +486,12 @@ async fn main() {
     println!("raw SDK scan (best)     {:.2} s", best_raw.as_secs_f64());
     println!("app load (best)         {:.2} s", best_app.as_secs_f64());
     println!("app / raw               {:.2}", best_app.as_secs_f64() / best_raw.as_secs_f64());
+    if let Some(total) = binary_runs.iter().map(|r| r.total).min() {
+        let scan = binary_runs.iter().map(|r| r.scan).min().unwrap_or_default();
+        println!("binary: start → complete (best) {:.2} s", total.as_secs_f64());
+        println!("binary: its scan (best) {:.2} s", scan.as_secs_f64());
+        println!("binary scan / raw       {:.2}", scan.as_secs_f64() / best_raw.as_secs_f64());
+    }
     println!("first rows after        {first_rows:?} ms");
     println!(
         "key press + redraw      p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} presses, {frames} frames)",

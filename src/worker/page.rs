@@ -262,7 +262,7 @@ impl<'de> Visitor<'de> for ItemSeed<'_, 'de> {
         self.attrs.clear();
         while let Some(Str(name)) = map.next_key()? {
             let Typed(value) = map.next_value()?;
-            self.attrs.push((name, value));
+            set(self.attrs, name, value);
         }
         Ok(())
     }
@@ -314,7 +314,8 @@ impl<'de> de::Deserialize<'de> for Typed<'de> {
                     "B" => ItemValue::Other(AttrValue::B(blob(map.next_value()?)?.into())),
                     "BOOL" => ItemValue::Other(AttrValue::Bool(map.next_value()?)),
                     "NULL" => {
-                        map.next_value::<IgnoredAny>()?;
+                        // Any boolean, as the SDK takes it (DynamoDB sends `true`).
+                        map.next_value::<bool>()?;
                         ItemValue::Other(AttrValue::Null)
                     }
                     "SS" => ItemValue::Other(AttrValue::Ss(texts(map.next_value()?))),
@@ -363,12 +364,20 @@ impl<'de> de::Deserialize<'de> for Members {
                 let mut members = Vec::new();
                 while let Some(Str(name)) = map.next_key()? {
                     let Typed(value) = map.next_value()?;
-                    members.push((name.into(), owned(Typed(value))));
+                    set(&mut members, name.into(), owned(Typed(value)));
                 }
                 Ok(Members(members))
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+/// Sets `name` to `value`: a name given twice keeps its last value, as the SDK's maps do.
+fn set<N: PartialEq, V>(members: &mut Vec<(N, V)>, name: N, value: V) {
+    match members.iter_mut().find(|(n, _)| *n == name) {
+        Some(member) => member.1 = value,
+        None => members.push((name, value)),
     }
 }
 

@@ -2,7 +2,8 @@
 //! real DynamoDB Local: for every page of a filtered, limited scan of items of every type,
 //! and for a query, the page the reader read equals the page of the SDK's own items for
 //! the same call, and the rest of the answer (counts, LastEvaluatedKey, consumed capacity)
-//! reached the SDK unchanged.
+//! reached the SDK unchanged; a page retried after throttling is read from the answer that
+//! came; an error answer is left to the SDK.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,7 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, ReturnConsumedCapacity};
 use wallet_tui::worker::page::{Page, PageReader};
 
+use crate::support::proxy::Proxy;
 use crate::support::{self, Item};
 
 fn item(id: &str, balance: Av, extra: &[(&str, Av)]) -> Item {
@@ -123,6 +125,28 @@ async fn pages_read_from_the_body_equal_the_sdks_items() {
     assert_eq!(page, Page::from_items(plain.items()));
     assert_eq!((page.wallets.len(), read.count()), (1, 1));
 
+    support::delete_table(&client, &table).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_page_retried_after_throttling_is_read_from_the_answer_that_came() {
+    let server = support::dynamodb_local().await;
+    let proxy = Proxy::start(&server.endpoint()).await;
+    let client = support::sdk_client(&server.endpoint());
+    let through_proxy = support::sdk_client(&proxy.endpoint());
+    let table = support::unique_table("page_retry_");
+    support::create_wallet_table(&client, &table, &wallet_tui::table::BillingMode::OnDemand).await;
+    support::put_items(&client, &table, &odd_items()).await;
+    // The first two attempts are throttled (HTTP 400, never read), the third is answered.
+    proxy.answer_with_error(".Scan", "ThrottlingException", 2);
+    let reader = PageReader::default();
+    let scan = through_proxy.scan().table_name(&table).customize().interceptor(reader.clone());
+    let read = scan.send().await.expect("the third attempt answers");
+    assert_eq!(proxy.pending_errors(), 0);
+    let plain = client.scan().table_name(&table).send().await.expect("scan");
+    assert_eq!(reader.take(), Some(Page::from_items(plain.items())));
+    assert_eq!(read.count(), plain.count());
     support::delete_table(&client, &table).await;
     server.stop().await;
 }

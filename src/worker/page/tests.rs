@@ -151,6 +151,7 @@ fn sizes_are_dynamodbs_item_sizes() {
 #[case::no_type(r#"{"Items":[{"user_id":{}}]}"#)]
 #[case::bad_base64(r#"{"Items":[{"user_id":{"S":"a"},"b":{"B":"%%"}}]}"#)]
 #[case::items_twice(r#"{"Items":[],"Items":[]}"#)]
+#[case::null_not_a_boolean(r#"{"Items":[{"user_id":{"S":"a"},"z":{"NULL":null}}]}"#)]
 fn a_body_the_reader_does_not_know_is_left_to_the_sdk(#[case] body: &str) {
     assert_eq!(read_page(body.as_bytes()), None);
 }
@@ -195,4 +196,17 @@ async fn a_body_not_read_goes_on_as_it_came() {
     let (page, rest) = through_reader(body, 5).await;
     assert_eq!(page, None);
     assert_eq!(rest, body.as_bytes());
+}
+
+#[test]
+fn a_name_given_twice_keeps_its_last_value_as_the_sdk_does() {
+    let body = r#"{"Items":[{"user_id":{"S":"a"},"balance":{"N":"1"},"balance":{"N":"2"},
+        "m":{"M":{"k":{"S":"first"},"k":{"S":"last"}}},"user_id":{"S":"b"}}]}"#;
+    let (page, _) = read_page(body.as_bytes()).expect("read");
+    let sdk = sdk_item(&[
+        ("user_id", Av::S("b".into())),
+        ("balance", Av::N("2".into())),
+        ("m", Av::M(HashMap::from([("k".to_string(), Av::S("last".into()))]))),
+    ]);
+    assert_eq!(page, Page::from_items(&[sdk]));
 }
