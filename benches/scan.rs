@@ -313,7 +313,7 @@ fn binary_load(port: u16, table: &str, page_limit: i32, users: u64) -> BinaryRun
     let mut reader = pty.master.try_clone_reader().expect("pty reader");
     let mut writer = pty.master.take_writer().expect("pty writer");
     // The list's title once the scan is complete: "Wallets · 1,000,000 loaded · … · complete".
-    let done = format!("{} loaded", thousands(users));
+    let done = format!("{} loaded", wallet_tui::text::group(users));
     let (tx, rx) = std::sync::mpsc::channel();
     let screen = std::sync::Arc::new(std::sync::Mutex::new(vt100::Parser::new(50, 200, 0)));
     let feed = screen.clone();
@@ -364,19 +364,6 @@ fn second_of_day(stamp: &str) -> Option<f64> {
     let mut parts = time.split(':');
     let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
     Some(h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?)
-}
-
-/// `n` with thousands separators, as the app shows counts.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 async fn ensure_seeded(client: &Client, table: &str, users: u64) {
