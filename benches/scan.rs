@@ -4,9 +4,11 @@
 //! Run: `cargo bench --bench scan -- --users 100000` (or 1000000). The table is
 //! seeded once into DynamoDB Local's data under `target/bench-dynamodb/` (or `--data-dir D`:
 //! on a tmpfs such as /dev/shm seeding skips the disk's fsyncs) and reused by later runs. After
-//! one scan to warm DynamoDB Local's JVM up, the app and the raw scan take turns, the order
-//! alternating by round. Reports: raw scan time, app load time (with the client's CPU time),
-//! time to the first rows, key-press latency while loading, and the process RSS.
+//! one scan to warm DynamoDB Local's JVM up, the contenders take turns, in another order each
+//! round: the app's load path in this process, the raw scan, and with `--binary` the real
+//! binary in a pseudo-terminal. Reports: raw scan time, app load time (with the client's CPU
+//! time), the binary's, time to the first rows, key-press latency while loading, and the
+//! process RSS.
 //!
 //! With `--max-wallets N` the app's list is bounded (the whole-table figures computed as it
 //! scans): the report adds the RSS sampled while scanning, to show it stays flat.
@@ -170,6 +172,7 @@ async fn app_load(
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut key_tick = tokio::time::interval(Duration::from_millis(50));
+    key_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut frames = Frames::new();
     let mut scan_started = None;
     let mut first_rows = None;
@@ -274,9 +277,8 @@ struct BinaryRun {
 fn binary_load(port: u16, table: &str, page_limit: i32, users: u64) -> BinaryRun {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     use std::io::Read;
-    let dir =
-        std::env::temp_dir().join(format!("wallet-tui-bench-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let temp = TempDir::new();
+    let dir = temp.0.clone();
     let pty = native_pty_system()
         .openpty(PtySize { rows: 50, cols: 200, pixel_width: 0, pixel_height: 0 })
         .expect("a pseudo-terminal");
@@ -297,6 +299,9 @@ fn binary_load(port: u16, table: &str, page_limit: i32, users: u64) -> BinaryRun
         &path("log"),
         "--journal",
         &path("journal.jsonl"),
+        // A full load: the default bound (from the memory available) could ask first.
+        "--max-wallets",
+        &u64::MAX.to_string(),
     ]);
     cmd.env("TERM", "xterm-256color");
     // The worker's "scan" line says when the scan started.
@@ -307,9 +312,10 @@ fn binary_load(port: u16, table: &str, page_limit: i32, users: u64) -> BinaryRun
         cmd.env(var, dir.join(var.to_ascii_lowercase()));
     }
     let started = Instant::now();
-    let mut child = pty.slave.spawn_command(cmd).expect("start wallet-tui");
+    let child = pty.slave.spawn_command(cmd).expect("start wallet-tui");
+    let mut child = KillOnDrop(child);
     drop(pty.slave);
-    let pid = child.process_id().expect("pid");
+    let pid = child.0.process_id().expect("pid");
     let mut reader = pty.master.try_clone_reader().expect("pty reader");
     let mut writer = pty.master.take_writer().expect("pty writer");
     // The list's title once the scan is complete: "Wallets · 1,000,000 loaded · … · complete".
@@ -345,7 +351,11 @@ fn binary_load(port: u16, table: &str, page_limit: i32, users: u64) -> BinaryRun
     let cpu = (ticks(11) + ticks(12)) / 100.0;
     writer.write_all(b"q").expect("quit");
     writer.flush().expect("flush");
-    child.wait().expect("wallet-tui exits");
+    let quit_by = Instant::now() + Duration::from_secs(30);
+    while child.0.try_wait().expect("wait for wallet-tui").is_none() {
+        assert!(Instant::now() < quit_by, "wallet-tui did not quit on q");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
     let scan_line = log.lines().find(|l| l.contains("wallet_tui::worker::scan: scan id="));
     let scan_at = scan_line.and_then(|l| second_of_day(l.split_whitespace().next()?));
@@ -354,8 +364,37 @@ fn binary_load(port: u16, table: &str, page_limit: i32, users: u64) -> BinaryRun
     };
     let scan_at = scan_at.expect("the scan's start in the binary's log");
     let scan = (since_midnight(done_at) - scan_at).rem_euclid(86_400.0);
-    let _ = std::fs::remove_dir_all(&dir);
     BinaryRun { total, scan: Duration::from_secs_f64(scan), cpu }
+}
+
+/// A temporary directory, removed when dropped (a failed run too).
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        let name = format!("wallet-tui-bench-{}", uuid::Uuid::new_v4().simple());
+        let dir = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The binary's process, killed if the run fails before it quit.
+struct KillOnDrop(Box<dyn portable_pty::Child + Send + Sync>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }
 
 /// The second of the day of a log line's UTC timestamp (`2026-12-03T16:31:58.421927Z`).
@@ -409,6 +448,10 @@ async fn main() {
     let table = format!("bench_wallets_{}", args.users);
     ensure_seeded(&client, &table, args.users).await;
 
+    let binary = args.binary && args.max_wallets.is_none();
+    if args.binary && !binary {
+        eprintln!("--binary times full loads: not with --max-wallets");
+    }
     // DynamoDB Local's JVM is slow until warm: one scan first, not counted.
     let (warm_up, _) = raw_scan(&client, &table, args.page_limit).await;
     eprintln!("warm-up scan (not counted): {:.2} s", warm_up.as_secs_f64());
@@ -418,14 +461,21 @@ async fn main() {
     let mut binary_runs = Vec::new();
     let mut rss_loaded = 0.0;
     for round in 0..args.rounds {
-        // The order alternates, so no contender always follows the same one.
-        let mut turns = vec![Turn::App, Turn::Raw];
-        if args.binary {
-            turns.push(Turn::Binary);
-        }
-        let contenders = turns.len();
-        turns.rotate_left(round % contenders);
-        for turn in turns {
+        // Every order in turn (6 with the binary, 2 without), so no contender always goes
+        // first or always follows the same one.
+        let orders: &[&[Turn]] = if binary {
+            &[
+                &[Turn::App, Turn::Raw, Turn::Binary],
+                &[Turn::Binary, Turn::Raw, Turn::App],
+                &[Turn::Raw, Turn::Binary, Turn::App],
+                &[Turn::App, Turn::Binary, Turn::Raw],
+                &[Turn::Binary, Turn::App, Turn::Raw],
+                &[Turn::Raw, Turn::App, Turn::Binary],
+            ]
+        } else {
+            &[&[Turn::App, Turn::Raw], &[Turn::Raw, Turn::App]]
+        };
+        for &turn in orders[round % orders.len()] {
             let cpu = cpu_secs();
             if turn == Turn::Binary {
                 let run = binary_load(port, &table, args.page_limit, args.users);
