@@ -142,6 +142,8 @@ struct AppRun {
     loaded: usize,
     key_latencies: Vec<Duration>,
     frames: usize,
+    /// RSS in MB with the wallets loaded.
+    rss_loaded: f64,
     /// (items read, RSS in MB), sampled every tick (250 ms) while scanning.
     rss: Vec<(u64, f64)>,
 }
@@ -246,14 +248,17 @@ async fn app_load(
     let total = scan_started.map_or(Duration::ZERO, |s| s.elapsed());
     let loaded = app.list().loaded();
     handle.shutdown();
-    // Keep the app (and its wallets) alive until RSS is read by the caller.
-    std::mem::forget(app);
+    // RSS with the wallets loaded; then the app goes, so later rounds (the raw scan's among
+    // them) do not run in a heap grown by every round before.
+    let rss_loaded = rss_mb();
+    drop(app);
     AppRun {
         total,
         first_rows: first_rows.unwrap_or_default(),
         loaded,
         key_latencies,
         frames: frame_count,
+        rss_loaded,
         rss,
     }
 }
@@ -491,7 +496,7 @@ async fn main() {
             } else if turn == Turn::App {
                 let run = app_load(&client, &table, args.page_limit, args.max_wallets).await;
                 if app_runs.is_empty() {
-                    rss_loaded = rss_mb();
+                    rss_loaded = run.rss_loaded;
                 }
                 eprintln!(
                     "app  round {round}: {} wallets in {:.2} s (client CPU {:.2} s), first rows after {} ms",
