@@ -32,6 +32,14 @@ impl Ord for Ranked {
     }
 }
 
+/// A group's floors: the largest's, then the smallest's (see [`Figures`]).
+type Floors = (Option<Ranked>, Option<Ranked>);
+
+/// Where a balance and its user_id go against a kept one, in [`Ranked`]'s order.
+fn rank(balance: Balance, user_id: &UserId, kept: &Ranked) -> Ordering {
+    balance.cmp(&kept.balance).then_with(|| user_id.cmp(&kept.user_id))
+}
+
 impl PartialOrd for Ranked {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -108,6 +116,13 @@ pub struct Figures {
     /// The smallest [`TOP_N`]: a max-heap, its top the largest kept.
     smallest: BinaryHeap<Ranked>,
     histogram: BTreeMap<Bucket, u64>,
+    /// A page's hints from the earlier pages of its segment ([`Aggregate::next_page`]): a
+    /// wallet at or below `floor_largest` is not offered to `largest`, as [`TOP_N`] wallets
+    /// above it were counted already (and sent); likewise at or above `floor_smallest`. Most
+    /// wallets of a long scan are thus one comparison, not a heap's push and pop. Not figures:
+    /// equality ignores them, and merged figures do not take them.
+    floor_largest: Option<Ranked>,
+    floor_smallest: Option<Ranked>,
 }
 
 impl Figures {
@@ -135,6 +150,9 @@ impl Figures {
         let above = |kept: &Reverse<Ranked>| {
             balance.cmp(&kept.0.balance).then_with(|| user_id.cmp(&kept.0.user_id)).is_gt()
         };
+        if self.floor_largest.as_ref().is_some_and(|floor| rank(balance, user_id, floor).is_le()) {
+            return;
+        }
         if self.largest.len() >= TOP_N {
             if !self.largest.peek().is_some_and(above) {
                 return;
@@ -148,6 +166,9 @@ impl Figures {
         let below = |kept: &Ranked| {
             balance.cmp(&kept.balance).then_with(|| user_id.cmp(&kept.user_id)).is_lt()
         };
+        if self.floor_smallest.as_ref().is_some_and(|floor| rank(balance, user_id, floor).is_ge()) {
+            return;
+        }
         if self.smallest.len() >= TOP_N {
             if !self.smallest.peek().is_some_and(below) {
                 return;
@@ -180,6 +201,20 @@ impl Figures {
     /// Wallets with a numeric balance (those the total, bounds and histogram are over).
     pub fn numeric(&self) -> u64 {
         self.count - self.without_balance
+    }
+
+    /// The floors a later page of the same segment may use: the tighter of this page's own
+    /// and the [`TOP_N`]th largest and smallest it kept (when it kept that many).
+    fn floors_after(&self) -> Floors {
+        let full = |len: usize| len >= TOP_N;
+        let top = self.largest.peek().filter(|_| full(self.largest.len())).map(|r| r.0.clone());
+        let bottom = self.smallest.peek().filter(|_| full(self.smallest.len())).cloned();
+        let largest = self.floor_largest.clone().max(top);
+        let smallest = match (self.floor_smallest.clone(), bottom) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        (largest, smallest)
     }
 
     /// The largest balances, the largest first (at most [`TOP_N`]).
@@ -226,7 +261,7 @@ impl hashbrown::Equivalent<Option<Box<str>>> for CurrencyRef<'_> {
 
 /// Whole-table figures: the wallets by currency (the configured currency attribute), and
 /// the items that are not wallets.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Aggregate {
     /// By currency as stored (a non-string value as its type and JSON, like the list's
     /// footer names it); `None`: wallets without the attribute.
@@ -235,6 +270,16 @@ pub struct Aggregate {
     pub beyond: u64,
     /// Items that are not wallets (no string `user_id`).
     pub not_wallets: u64,
+    /// Floors by currency for the groups this page starts (see [`Figures`]'s).
+    floors: hashbrown::HashMap<Option<Box<str>>, Floors>,
+}
+
+impl PartialEq for Aggregate {
+    /// The figures; floors are hints, not figures.
+    fn eq(&self, other: &Self) -> bool {
+        (&self.groups, self.beyond, self.not_wallets)
+            == (&other.groups, other.beyond, other.not_wallets)
+    }
 }
 
 impl Aggregate {
@@ -248,7 +293,25 @@ impl Aggregate {
             self.beyond += 1;
             return;
         }
-        self.groups.entry(currency.map(Box::from)).or_default().add(user_id, balance);
+        let mut figures = Figures::default();
+        if let Some((largest, smallest)) = self.floors.get(&CurrencyRef(currency)) {
+            figures.floor_largest = largest.clone();
+            figures.floor_smallest = smallest.clone();
+        }
+        figures.add(user_id, balance);
+        self.groups.insert(currency.map(Box::from), figures);
+    }
+
+    /// An empty aggregate for the next page of the same segment, after this page's: its
+    /// groups start with the floors of this page and the ones before it, so that wallets
+    /// that cannot be among the largest or smallest of their currency skip the heaps. Valid
+    /// only where this page's figures (and those before it) are merged too.
+    pub fn next_page(&self) -> Aggregate {
+        let mut floors = self.floors.clone();
+        for (currency, figures) in &self.groups {
+            floors.insert(currency.clone(), figures.floors_after());
+        }
+        Aggregate { floors, ..Aggregate::default() }
     }
 
     /// Adds another's figures to these (another page's, another segment's).
@@ -261,7 +324,11 @@ impl Aggregate {
                 Some(mine) => mine.merge(figures),
                 None if full => self.beyond += figures.count,
                 None => {
-                    self.groups.insert(currency.clone(), figures.clone());
+                    // Figures only: another page's floors say nothing about these.
+                    let mut figures = figures.clone();
+                    figures.floor_largest = None;
+                    figures.floor_smallest = None;
+                    self.groups.insert(currency.clone(), figures);
                 }
             }
         }

@@ -178,3 +178,46 @@ fn json_holds_exact_numbers_as_text() {
     assert_eq!(usd["largest"][0]["user_id"], "user-000001");
     assert_eq!(usd["count"], "2");
 }
+
+#[test]
+fn pages_with_their_segments_floors_merge_to_the_figures_of_one_pass() {
+    for seed in [11, 13] {
+        // Unique user_ids, as a table's keys are.
+        let rows: Vec<Row> = rows(seed, 12_000)
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (r.0, id(i as u64), r.2))
+            .collect();
+        let whole = aggregate(&rows);
+        // Three segments of pages of 1000, each page after a segment's first with the floors
+        // of the pages before it.
+        let mut pages = Vec::new();
+        for segment in rows.chunks(4000) {
+            let mut next = Aggregate::default();
+            for page_rows in segment.chunks(1000) {
+                let mut page = next;
+                for (currency, user_id, balance) in page_rows {
+                    page.add(*currency, user_id, *balance);
+                }
+                next = page.next_page();
+                pages.push(page);
+            }
+        }
+        // The floors were in effect: a later page kept fewer than TOP_N of a currency it had
+        // more wallets of.
+        let skipped = pages.iter().any(|page| {
+            let usd = page.group(Some("USD")).expect("usd");
+            usd.numeric() > TOP_N as u64 && usd.largest().len() < TOP_N
+        });
+        assert!(skipped, "seed {seed}: no page skipped a heap");
+        pages.reverse();
+        let mut merged = Aggregate::default();
+        for page in &pages {
+            merged.merge(page);
+        }
+        assert_eq!(merged, whole, "seed {seed}");
+        for currency in [Some("USD"), Some("EUR"), Some("JPY"), None] {
+            check_naive(&rows, currency, merged.group(currency).expect("drawn"));
+        }
+    }
+}

@@ -96,6 +96,7 @@ pub async fn run(
             keep: keep.clone(),
             figures: figures.clone(),
             filter: filter.clone(),
+            next_figures: Box::default(),
         };
         let cancel = cancel.clone();
         let task = tasks.spawn(async move {
@@ -142,6 +143,9 @@ struct Segment {
     figures: Option<Arc<str>>,
     /// The server-side filter, if any.
     filter: Option<crate::server_filter::FilterExpression>,
+    /// The next page's figures, empty, with the floors of this segment's pages so far
+    /// ([`Aggregate::next_page`]).
+    next_figures: Box<Aggregate>,
 }
 
 impl Segment {
@@ -246,15 +250,18 @@ impl Segment {
 
     /// The wallets of a page the list may still take, and the figures of all of them (when
     /// asked): past the list's bound, wallets are only counted.
-    fn keep(&self, page: Page) -> (Vec<Wallet>, Option<Box<Aggregate>>) {
+    fn keep(&mut self, page: Page) -> (Vec<Wallet>, Option<Box<Aggregate>>) {
         let mut wallets = page.wallets;
-        let figures = self.figures.as_deref().map(|attribute| {
-            let mut figures = Box::<Aggregate>::default();
+        let figures = self.figures.clone().map(|attribute| {
+            let mut figures = std::mem::take(&mut self.next_figures);
             for wallet in &wallets {
-                let currency = wallet_currency(wallet, attribute);
+                let currency = wallet_currency(wallet, &attribute);
                 figures.add(currency.as_deref(), &wallet.user_id, wallet.balance);
             }
             figures.not_wallets = page.skipped;
+            // Every page this segment sends reaches the scan's figures (a page dropped ends
+            // the segment), so the next page may skip what these pages already beat.
+            *self.next_figures = figures.next_page();
             figures
         });
         wallets.truncate(take(&self.keep, wallets.len()));
