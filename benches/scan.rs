@@ -10,6 +10,8 @@
 //! time), the binary's, time to the first rows, key-press latency while loading, and the
 //! process RSS.
 //!
+//! With `--raw-capacity` the raw scan asks for each page's consumed capacity, as the app does.
+//!
 //! With `--max-wallets N` the app's list is bounded (the whole-table figures computed as it
 //! scans): the report adds the RSS sampled while scanning, to show it stays flat.
 
@@ -51,6 +53,8 @@ struct Args {
     data_dir: std::path::PathBuf,
     /// Also time the real `wallet-tui` binary in a pseudo-terminal.
     binary: bool,
+    /// The raw scan asks for each page's consumed capacity, as the app does.
+    raw_capacity: bool,
 }
 
 fn args() -> Args {
@@ -63,6 +67,7 @@ fn args() -> Args {
         max_wallets: None,
         data_dir,
         binary: false,
+        raw_capacity: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -74,6 +79,7 @@ fn args() -> Args {
             "--max-wallets" => args.max_wallets = value(),
             "--data-dir" => args.data_dir = it.next().map_or(args.data_dir, Into::into),
             "--binary" => args.binary = true,
+            "--raw-capacity" => args.raw_capacity = true,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -102,7 +108,14 @@ fn rss_mb() -> f64 {
 }
 
 /// Plain parallel Scan with the raw SDK: count items, keep nothing.
-async fn raw_scan(client: &Client, table: &str, page_limit: i32) -> (Duration, u64) {
+/// With `capacity`, each page asks for its consumed capacity, as the app's do (DynamoDB Local
+/// then spends more time on each page).
+async fn raw_scan(
+    client: &Client,
+    table: &str,
+    page_limit: i32,
+    capacity: bool,
+) -> (Duration, u64) {
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for segment in 0..SEGMENTS {
@@ -117,6 +130,9 @@ async fn raw_scan(client: &Client, table: &str, page_limit: i32) -> (Duration, u
                     .segment(segment as i32)
                     .total_segments(SEGMENTS as i32)
                     .limit(page_limit)
+                    .set_return_consumed_capacity(
+                        capacity.then_some(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total),
+                    )
                     .set_exclusive_start_key(start)
                     .send()
                     .await
@@ -166,6 +182,9 @@ async fn app_load(
         consistent: false,
         max_rcu_per_sec: None,
     };
+    // The bound the binary has without `--max-wallets` (from the memory available): with
+    // it, the worker computes the whole-table figures as it scans, as the binary's does.
+    let max_wallets = Some(max_wallets.unwrap_or_else(wallet_tui::memory::default_max_wallets));
     let config = AppConfig { scan_spec, max_wallets, ..AppConfig::new(table, "bench") };
     let mut app = App::new(config, t0);
     let mut rss = Vec::new();
@@ -304,9 +323,6 @@ fn binary_load(port: u16, table: &str, page_limit: i32, users: u64) -> BinaryRun
         &path("log"),
         "--journal",
         &path("journal.jsonl"),
-        // A full load: the default bound (from the memory available) could ask first.
-        "--max-wallets",
-        &u64::MAX.to_string(),
     ]);
     cmd.env("TERM", "xterm-256color");
     // The worker's "scan" line says when the scan started.
@@ -458,7 +474,7 @@ async fn main() {
         eprintln!("--binary times full loads: not with --max-wallets");
     }
     // DynamoDB Local's JVM is slow until warm: one scan first, not counted.
-    let (warm_up, _) = raw_scan(&client, &table, args.page_limit).await;
+    let (warm_up, _) = raw_scan(&client, &table, args.page_limit, args.raw_capacity).await;
     eprintln!("warm-up scan (not counted): {:.2} s", warm_up.as_secs_f64());
     let rss_before = rss_mb();
     let mut app_runs = Vec::new();
@@ -507,7 +523,8 @@ async fn main() {
                 );
                 app_runs.push(run);
             } else {
-                let (elapsed, count) = raw_scan(&client, &table, args.page_limit).await;
+                let (elapsed, count) =
+                    raw_scan(&client, &table, args.page_limit, args.raw_capacity).await;
                 eprintln!(
                     "raw  round {round}: {count} items in {:.2} s (client CPU {:.2} s)",
                     elapsed.as_secs_f64(),
