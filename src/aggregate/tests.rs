@@ -95,16 +95,27 @@ fn merged_segments_equal_one_pass() {
         let rows = rows(seed, 2000);
         let whole = aggregate(&rows);
         // Uneven pages, merged in a scrambled order, as segments' pages arrive.
-        let mut pages: Vec<Aggregate> = rows.chunks(137).map(aggregate).collect();
-        pages.reverse();
-        let mut merged = Aggregate::default();
-        for page in &pages {
-            merged.merge(page);
-        }
-        assert_eq!(merged, whole, "seed {seed}");
-        for currency in [Some("USD"), Some("EUR"), Some("JPY"), None] {
-            check_naive(&rows, currency, merged.group(currency).expect("drawn"));
-        }
+        let pages: Vec<Aggregate> = rows.chunks(137).map(aggregate).collect();
+        assert_merge_in_reverse_is_whole(&rows, &whole, pages, seed);
+    }
+}
+
+/// `pages` merged last first equal `whole` and the naive figures of `rows`.
+#[track_caller]
+fn assert_merge_in_reverse_is_whole(
+    rows: &[Row],
+    whole: &Aggregate,
+    mut pages: Vec<Aggregate>,
+    seed: u64,
+) {
+    pages.reverse();
+    let mut merged = Aggregate::default();
+    for page in &pages {
+        merged.merge(page);
+    }
+    assert_eq!(&merged, whole, "seed {seed}");
+    for currency in [Some("USD"), Some("EUR"), Some("JPY"), None] {
+        check_naive(rows, currency, merged.group(currency).expect("drawn"));
     }
 }
 
@@ -210,14 +221,6 @@ fn pages_with_their_segments_floors_merge_to_the_figures_of_one_pass() {
             usd.numeric() > TOP_N as u64 && usd.largest().len() < TOP_N
         });
         assert!(skipped, "seed {seed}: no page skipped a heap");
-        pages.reverse();
-        let mut merged = Aggregate::default();
-        for page in &pages {
-            merged.merge(page);
-        }
-        assert_eq!(merged, whole, "seed {seed}");
-        for currency in [Some("USD"), Some("EUR"), Some("JPY"), None] {
-            check_naive(&rows, currency, merged.group(currency).expect("drawn"));
-        }
+        assert_merge_in_reverse_is_whole(&rows, &whole, pages, seed);
     }
 }
