@@ -305,11 +305,17 @@ impl Aggregate {
     /// An empty aggregate for the next page of the same segment, after this page's: its
     /// groups start with the floors of this page and the ones before it, so that wallets
     /// that cannot be among the largest or smallest of their currency skip the heaps. Valid
-    /// only where this page's figures (and those before it) are merged too.
-    pub fn next_page(&self) -> Aggregate {
-        let mut floors = self.floors.clone();
+    /// only where this page's figures (and those before it) are merged too. The floors move
+    /// to the next page (this one no longer needs them): at most [`MAX_GROUPS`] currencies,
+    /// only those with a floor.
+    pub fn next_page(&mut self) -> Aggregate {
+        let mut floors = std::mem::take(&mut self.floors);
         for (currency, figures) in &self.groups {
-            floors.insert(currency.clone(), figures.floors_after());
+            let after = figures.floors_after();
+            let room = floors.len() < MAX_GROUPS || floors.contains_key(currency);
+            if room && !matches!(after, (None, None)) {
+                floors.insert(currency.clone(), after);
+            }
         }
         Aggregate { floors, ..Aggregate::default() }
     }

@@ -224,3 +224,22 @@ fn pages_with_their_segments_floors_merge_to_the_figures_of_one_pass() {
         assert_merge_in_reverse_is_whole(&rows, &whole, pages, seed);
     }
 }
+
+#[test]
+fn floors_move_to_the_next_page_and_only_currencies_with_a_full_heap_have_one() {
+    let mut page = Aggregate::default();
+    for i in 0..=TOP_N as u64 {
+        page.add(Some("USD"), &id(i), Some(b(&i.to_string())));
+    }
+    for i in 0..50 {
+        page.add(Some(["EUR", "JPY"][i % 2]), &id(10_000 + i as u64), Some(b("1")));
+    }
+    let next = page.next_page();
+    assert!(page.floors.is_empty(), "the sent page keeps no floors");
+    let floors: Vec<_> = next.floors.keys().cloned().collect();
+    assert_eq!(floors, [Some("USD".into())]);
+    // The 100th largest of 0..=100 is 1, the 100th smallest 99.
+    let (largest, smallest) = &next.floors[&Some("USD".into())];
+    assert_eq!(largest.as_ref().map(|r| r.balance), Some(b("1")));
+    assert_eq!(smallest.as_ref().map(|r| r.balance), Some(b("99")));
+}
