@@ -1,7 +1,9 @@
 //! Whole-table figures computed while scanning, whatever the list keeps: per currency the
 //! count, exact total, min, max, the [`TOP_N`] largest and smallest balances with their
 //! user_ids, and a balance histogram. Bounded memory (at most [`MAX_GROUPS`] currencies of
-//! a few KB each), and mergeable: each scan page (or segment) has its own, merged after.
+//! a few KB each), and mergeable: each scan page (or segment) has its own, merged after. A
+//! page after others of its segment starts from their floors ([`Aggregate::next_page`]), so
+//! the wallets they already beat skip the heaps.
 //!
 //! The histogram's buckets are exact decades, by sign: zero has its own bucket; a positive
 //! balance `b` with `10^d <= b < 10^(d+1)` is in bucket `+d`; a negative one with
