@@ -88,7 +88,13 @@ fn args() -> Args {
 
 /// This process's CPU time so far (user + system), in seconds.
 fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    process_cpu_secs("self")
+}
+
+/// A process's CPU time so far (user + system, all its threads), in seconds; `pid`: a number
+/// or "self".
+fn process_cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // After the command name in parentheses: state is field 3, utime 14 and stime 15.
     let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -365,11 +371,7 @@ fn binary_load(port: u16, table: &str, page_limit: i32, users: u64) -> BinaryRun
         let contents = screen.lock().expect("screen").screen().contents();
         panic!("no {done:?} on screen:\n{contents}")
     });
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    let cpu = process_cpu_secs(&pid.to_string());
     writer.write_all(b"q").expect("quit");
     writer.flush().expect("flush");
     let quit_by = Instant::now() + Duration::from_secs(30);
